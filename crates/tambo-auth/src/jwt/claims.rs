@@ -1,0 +1,540 @@
+//! The claims set and the rules that judge it: `exp`, `nbf`, `iat`, lifetime, `iss`, `aud`,
+//! `sub`, with one leeway.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use super::parse_object;
+use crate::Error;
+
+/// NumericDates beyond the year 9999 are refused as nonsense (`exp: 1e300`).
+const MAX_NUMERIC_DATE: f64 = 253_402_300_799.0;
+
+/// A JWT claims set: a duplicate-free JSON object, cheap to clone.
+#[derive(Clone, PartialEq)]
+pub struct Claims(Arc<Map<String, Value>>);
+
+impl std::fmt::Debug for Claims {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Claim names only: values may be personal data.
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
+impl Claims {
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Claims, Error> {
+        parse_object(bytes)
+            .map(|map| Claims(Arc::new(map)))
+            .ok_or(Error::malformed(
+                "the payload is not a duplicate-free UTF-8 JSON object",
+            ))
+    }
+
+    /// Wraps a JSON object as claims.
+    pub fn from_map(map: Map<String, Value>) -> Claims {
+        Claims(Arc::new(map))
+    }
+
+    /// Any claim.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.get(name)
+    }
+
+    /// A claim that is a string (`None` when absent or of another type).
+    pub fn get_str(&self, name: &str) -> Option<&str> {
+        self.0.get(name).and_then(Value::as_str)
+    }
+
+    /// The whole set.
+    pub fn as_map(&self) -> &Map<String, Value> {
+        &self.0
+    }
+
+    /// `iss`, when it is a string.
+    pub fn iss(&self) -> Option<&str> {
+        self.get_str("iss")
+    }
+
+    /// `sub`, when it is a string.
+    pub fn sub(&self) -> Option<&str> {
+        self.get_str("sub")
+    }
+
+    /// `exp` as seconds since the epoch; `Ok(None)` when absent, an error for a wrong type.
+    pub fn exp(&self) -> Result<Option<f64>, Error> {
+        self.numeric_date("exp")
+    }
+
+    /// `nbf` as seconds since the epoch.
+    pub fn nbf(&self) -> Result<Option<f64>, Error> {
+        self.numeric_date("nbf")
+    }
+
+    /// `iat` as seconds since the epoch.
+    pub fn iat(&self) -> Result<Option<f64>, Error> {
+        self.numeric_date("iat")
+    }
+
+    /// `aud`, as one string or an array of strings.
+    pub fn aud(&self) -> Result<Option<Audience<'_>>, Error> {
+        match self.0.get("aud") {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(Audience(vec![s.as_str()]))),
+            Some(Value::Array(items)) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(item.as_str().ok_or(Error::invalid_claim(
+                        "aud",
+                        "an array member is not a string",
+                    ))?);
+                }
+                Ok(Some(Audience(out)))
+            }
+            Some(_) => Err(Error::invalid_claim(
+                "aud",
+                "not a string or an array of strings",
+            )),
+        }
+    }
+
+    /// Reads a NumericDate (RFC 7519 §2): a JSON number, fractions allowed, not negative,
+    /// not past the year 9999. A string, a boolean or `null` is an error, never "absent"
+    /// (CVE-2026-25537).
+    fn numeric_date(&self, name: &'static str) -> Result<Option<f64>, Error> {
+        match self.0.get(name) {
+            None => Ok(None),
+            Some(Value::Number(n)) => {
+                let v = n
+                    .as_f64()
+                    .ok_or(Error::invalid_claim(name, "not a number"))?;
+                if !v.is_finite() || !(0.0..=MAX_NUMERIC_DATE).contains(&v) {
+                    return Err(Error::invalid_claim(name, "out of range"));
+                }
+                Ok(Some(v))
+            }
+            Some(_) => Err(Error::invalid_claim(name, "not a NumericDate number")),
+        }
+    }
+}
+
+/// The `aud` claim, normalized to a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audience<'a>(Vec<&'a str>);
+
+impl Audience<'_> {
+    /// Whether `aud` names `value` exactly.
+    pub fn contains(&self, value: &str) -> bool {
+        self.0.iter().any(|a| *a == value)
+    }
+
+    /// The values.
+    pub fn values(&self) -> &[&str] {
+        &self.0
+    }
+}
+
+/// The rules a claims set must meet. Strict by default: `exp` required, `nbf` and future
+/// `iat` checked, one 60 s leeway, 24 h maximum lifetime, `sub` required.
+///
+/// ```
+/// use std::time::Duration;
+/// use tambo_auth::jwt::ClaimsPolicy;
+///
+/// let policy = ClaimsPolicy::new(["https://idp.example"])
+///     .audiences(["https://api.example"])
+///     .leeway(Duration::from_secs(30));
+/// assert_eq!(policy.max_lifetime(), Some(Duration::from_secs(24 * 3600)));
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClaimsPolicy {
+    issuers: Vec<String>,
+    audiences: Vec<String>,
+    leeway: Duration,
+    require_exp: bool,
+    max_lifetime: Option<Duration>,
+    max_age: Option<Duration>,
+}
+
+/// The leeway for `exp`, `nbf` and `iat` unless configured (RFC 7519 §4.1.4).
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
+
+/// The largest leeway a configuration may set ("a few minutes", RFC 7519 §4.1.4).
+pub const MAX_LEEWAY: Duration = Duration::from_secs(300);
+
+/// The default maximum lifetime of a subject token (Envoy `max_lifetime`, RFC 7523 §3).
+pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+impl ClaimsPolicy {
+    /// A policy accepting tokens whose `iss` is exactly one of `issuers`.
+    pub fn new<I, S>(issuers: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self {
+            issuers: issuers.into_iter().map(Into::into).collect(),
+            audiences: Vec::new(),
+            leeway: DEFAULT_LEEWAY,
+            require_exp: true,
+            max_lifetime: Some(DEFAULT_MAX_LIFETIME),
+            max_age: None,
+        }
+    }
+
+    /// Requires `aud` to contain one of these (string or array form). Default: no check,
+    /// which the verifier names in a startup warning.
+    #[must_use]
+    pub fn audiences<I, S>(mut self, audiences: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.audiences = audiences.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Adds an accepted issuer (Google's two spellings, a custom domain).
+    #[must_use]
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuers.push(issuer.into());
+        self
+    }
+
+    /// The leeway for `exp`, `nbf` and `iat` (default 60 s).
+    #[must_use]
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Whether `exp` is required (default `true`).
+    #[must_use]
+    pub fn require_exp(mut self, required: bool) -> Self {
+        self.require_exp = required;
+        self
+    }
+
+    /// The longest accepted lifetime: `exp - iat`, and `exp - now` (default 24 h; `None`
+    /// removes the check).
+    #[must_use]
+    pub fn with_max_lifetime(mut self, max: Option<Duration>) -> Self {
+        self.max_lifetime = max;
+        self
+    }
+
+    /// The oldest accepted `iat` (default: none). Tokens without `iat` are refused when set.
+    #[must_use]
+    pub fn with_max_age(mut self, max: Option<Duration>) -> Self {
+        self.max_age = max;
+        self
+    }
+
+    /// The accepted issuers.
+    pub fn issuers(&self) -> &[String] {
+        &self.issuers
+    }
+
+    /// The required audiences (empty: no check).
+    pub fn audience_list(&self) -> &[String] {
+        &self.audiences
+    }
+
+    /// The leeway in force.
+    pub fn leeway_value(&self) -> Duration {
+        self.leeway
+    }
+
+    /// The maximum lifetime in force.
+    pub fn max_lifetime(&self) -> Option<Duration> {
+        self.max_lifetime
+    }
+
+    /// The maximum age in force.
+    pub fn max_age(&self) -> Option<Duration> {
+        self.max_age
+    }
+
+    /// Checks that the settings are sane; `prefix` names the configuration section.
+    pub(crate) fn validate_config(&self, prefix: &str) -> Result<(), Error> {
+        if self.issuers.is_empty() || self.issuers.iter().any(String::is_empty) {
+            return Err(Error::config(
+                format!("{prefix}.issuer"),
+                "an issuer is required and may not be empty",
+            ));
+        }
+        if self.leeway > MAX_LEEWAY {
+            return Err(Error::config(
+                format!("{prefix}.leeway"),
+                "leeway may be at most 300 s (RFC 7519 §4.1.4: a few minutes)",
+            ));
+        }
+        if self.audiences.iter().any(String::is_empty) {
+            return Err(Error::config(
+                format!("{prefix}.audiences"),
+                "an audience may not be empty",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Judges `claims` at time `now` (seconds since the epoch).
+    pub fn validate(&self, claims: &Claims, now: f64) -> Result<(), Error> {
+        let leeway = self.leeway.as_secs_f64();
+        let exp = claims.exp()?;
+        let nbf = claims.nbf()?;
+        let iat = claims.iat()?;
+
+        match exp {
+            Some(exp) if now >= exp + leeway => {
+                return Err(Error::Expired {
+                    expired_at: exp as i64,
+                });
+            }
+            None if self.require_exp => return Err(Error::MissingClaim { claim: "exp" }),
+            _ => {}
+        }
+        if let Some(nbf) = nbf {
+            if nbf > now + leeway {
+                return Err(Error::NotYetValid {
+                    not_before: nbf as i64,
+                });
+            }
+        }
+        if let Some(iat) = iat {
+            if iat > now + leeway {
+                return Err(Error::IssuedInFuture {
+                    issued_at: iat as i64,
+                });
+            }
+        }
+        if let Some(max_age) = self.max_age {
+            let iat = iat.ok_or(Error::MissingClaim { claim: "iat" })?;
+            if now - iat > max_age.as_secs_f64() + leeway {
+                return Err(Error::TooOld { max_age });
+            }
+        }
+        if let (Some(max), Some(exp)) = (self.max_lifetime, exp) {
+            let max_secs = max.as_secs_f64();
+            let too_long_from_iat = iat.is_some_and(|iat| exp - iat > max_secs);
+            if too_long_from_iat || exp - now > max_secs + leeway {
+                return Err(Error::LifetimeTooLong { max_lifetime: max });
+            }
+        }
+
+        match claims.get("iss") {
+            None => return Err(Error::MissingClaim { claim: "iss" }),
+            Some(Value::String(iss)) => {
+                if !self.issuers.iter().any(|i| i == iss) {
+                    return Err(Error::IssuerMismatch);
+                }
+            }
+            Some(_) => return Err(Error::invalid_claim("iss", "not a single string")),
+        }
+
+        if !self.audiences.is_empty() {
+            let aud = claims.aud()?.ok_or(Error::MissingClaim { claim: "aud" })?;
+            if !self.audiences.iter().any(|a| aud.contains(a)) {
+                return Err(Error::AudienceMismatch);
+            }
+        } else {
+            // Even unchecked, a malformed `aud` is refused rather than ignored.
+            claims.aud()?;
+        }
+
+        match claims.get("sub") {
+            None => return Err(Error::MissingClaim { claim: "sub" }),
+            Some(Value::String(sub)) if sub.is_empty() => {
+                return Err(Error::invalid_claim("sub", "empty"));
+            }
+            Some(Value::String(_)) => {}
+            Some(_) => return Err(Error::invalid_claim("sub", "not a string")),
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const NOW: f64 = 1_800_000_000.0;
+    const ISS: &str = "https://idp.example";
+
+    fn claims(v: Value) -> Claims {
+        Claims::from_bytes(v.to_string().as_bytes()).unwrap()
+    }
+
+    fn base() -> Map<String, Value> {
+        json!({"iss": ISS, "sub": "alice", "iat": NOW, "exp": NOW + 300.0})
+            .as_object()
+            .unwrap()
+            .clone()
+    }
+
+    fn with(key: &str, value: Value) -> Claims {
+        let mut m = base();
+        m.insert(key.into(), value);
+        Claims::from_map(m)
+    }
+
+    fn without(key: &str) -> Claims {
+        let mut m = base();
+        m.remove(key);
+        Claims::from_map(m)
+    }
+
+    fn policy() -> ClaimsPolicy {
+        ClaimsPolicy::new([ISS])
+    }
+
+    #[test]
+    fn exp_honours_the_leeway_on_both_sides_of_the_boundary() {
+        assert!(matches!(
+            policy().validate(&with("exp", json!(NOW - 61.0)), NOW),
+            Err(Error::Expired { .. })
+        ));
+        assert!(policy().validate(&with("exp", json!(NOW - 59.0)), NOW).is_ok());
+        assert!(policy().validate(&with("exp", json!(NOW + 300.5)), NOW).is_ok());
+    }
+
+    #[test]
+    fn exp_of_the_wrong_type_is_invalid_not_absent() {
+        for v in [json!("1900000000"), json!(true), json!(-1), json!(1e300), json!(null)] {
+            assert!(
+                matches!(
+                    policy().validate(&with("exp", v.clone()), NOW),
+                    Err(Error::InvalidClaim { claim: "exp", .. })
+                ),
+                "{v}"
+            );
+        }
+        assert!(matches!(
+            policy().validate(&without("exp"), NOW),
+            Err(Error::MissingClaim { claim: "exp" })
+        ));
+        assert!(policy().require_exp(false).validate(&without("exp"), NOW).is_ok());
+    }
+
+    #[test]
+    fn nbf_and_iat_in_the_future_are_refused_beyond_the_leeway() {
+        assert!(matches!(
+            policy().validate(&with("nbf", json!(NOW + 3600.0)), NOW),
+            Err(Error::NotYetValid { .. })
+        ));
+        assert!(policy().validate(&with("nbf", json!(NOW + 30.0)), NOW).is_ok());
+        assert!(matches!(
+            policy().validate(&with("nbf", json!("0")), NOW),
+            Err(Error::InvalidClaim { claim: "nbf", .. })
+        ));
+        assert!(matches!(
+            policy().validate(&with("iat", json!(NOW + 3600.0)), NOW),
+            Err(Error::IssuedInFuture { .. })
+        ));
+    }
+
+    #[test]
+    fn lifetime_and_age_limits_apply() {
+        assert!(matches!(
+            policy().validate(&with("exp", json!(NOW + 10.0 * 365.0 * 86400.0)), NOW),
+            Err(Error::LifetimeTooLong { .. })
+        ));
+        let old = policy().with_max_age(Some(Duration::from_secs(3600)));
+        assert!(matches!(
+            old.validate(&with("iat", json!(NOW - 3600.0 - 61.0)), NOW),
+            Err(Error::TooOld { .. })
+        ));
+        assert!(matches!(
+            old.validate(&without("iat"), NOW),
+            Err(Error::MissingClaim { claim: "iat" })
+        ));
+    }
+
+    #[test]
+    fn issuer_is_compared_exactly_and_must_be_one_string() {
+        for iss in [
+            json!("https://idp.example/"),
+            json!("https://IDP.example"),
+            json!("http://idp.example"),
+            json!("https://idp.example:443"),
+        ] {
+            assert!(matches!(
+                policy().validate(&with("iss", iss), NOW),
+                Err(Error::IssuerMismatch)
+            ));
+        }
+        assert!(matches!(
+            policy().validate(&with("iss", json!([ISS])), NOW),
+            Err(Error::InvalidClaim { claim: "iss", .. })
+        ));
+        assert!(matches!(
+            policy().validate(&without("iss"), NOW),
+            Err(Error::MissingClaim { claim: "iss" })
+        ));
+    }
+
+    #[test]
+    fn audience_may_be_a_string_or_an_array_containing_ours() {
+        let p = policy().audiences(["https://exchange.example"]);
+        assert!(p.validate(&with("aud", json!("https://exchange.example")), NOW).is_ok());
+        assert!(
+            p.validate(
+                &with("aud", json!(["https://x", "https://exchange.example"])),
+                NOW
+            )
+            .is_ok()
+        );
+        for (aud, want) in [
+            (json!([]), ErrorKindLike::Mismatch),
+            (json!(["other"]), ErrorKindLike::Mismatch),
+            (json!("https://exchange.example/"), ErrorKindLike::Mismatch),
+            (json!(42), ErrorKindLike::Invalid),
+        ] {
+            let got = p.validate(&with("aud", aud.clone()), NOW);
+            match want {
+                ErrorKindLike::Mismatch => {
+                    assert!(matches!(got, Err(Error::AudienceMismatch)), "{aud}")
+                }
+                ErrorKindLike::Invalid => assert!(
+                    matches!(got, Err(Error::InvalidClaim { claim: "aud", .. })),
+                    "{aud}"
+                ),
+            }
+        }
+        assert!(matches!(
+            p.validate(&without("aud"), NOW),
+            Err(Error::MissingClaim { claim: "aud" })
+        ));
+    }
+
+    enum ErrorKindLike {
+        Mismatch,
+        Invalid,
+    }
+
+    #[test]
+    fn subject_is_required_and_non_empty() {
+        assert!(matches!(
+            policy().validate(&without("sub"), NOW),
+            Err(Error::MissingClaim { claim: "sub" })
+        ));
+        assert!(matches!(
+            policy().validate(&with("sub", json!("")), NOW),
+            Err(Error::InvalidClaim { claim: "sub", .. })
+        ));
+        assert!(matches!(
+            policy().validate(&with("sub", json!(123)), NOW),
+            Err(Error::InvalidClaim { claim: "sub", .. })
+        ));
+    }
+
+    #[test]
+    fn payloads_that_are_not_objects_are_malformed() {
+        for p in [&b"[1,2]"[..], b"\"str\"", b"foo", br#"{"sub":"a","sub":"b"}"#] {
+            assert!(matches!(Claims::from_bytes(p), Err(Error::Malformed { .. })));
+        }
+        assert_eq!(claims(json!({"sub": "a"})).sub(), Some("a"));
+    }
+}

@@ -1,0 +1,492 @@
+//! Splitting and classifying input, strict base64url and JSON, and the header policy: every
+//! structural check that runs before any key is looked up or any signature checked.
+//!
+//! ```
+//! use tambo_auth::jwt::{classify, Jws, TokenForm};
+//!
+//! assert_eq!(classify("ya29.a0AfH6SMB"), TokenForm::Opaque);
+//! assert_eq!(classify("a.b.c.d.e"), TokenForm::Jwe);
+//!
+//! // {"alg":"RS256","kid":"k1"} . {"sub":"alice"} . (signature)
+//! let jws = Jws::parse("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJhbGljZSJ9.c2ln").unwrap();
+//! assert_eq!(jws.header().kid(), Some("k1"));
+//! assert_eq!(jws.claims().unwrap().sub(), Some("alice"));
+//! ```
+//!
+//! The order of checks follows RFC 8725 bis §3.14 and the security bar: size first (nothing is
+//! decoded past 8 KiB), then the character set (compact serialization is `[A-Za-z0-9_.-]`
+//! only), then the number of segments, then canonical base64url, UTF-8 and duplicate-free JSON.
+
+mod algorithm;
+mod claims;
+mod json;
+
+pub use algorithm::{Algorithm, AlgorithmSet, Curve, Family};
+pub use claims::{Audience, Claims, ClaimsPolicy, DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, MAX_LEEWAY};
+pub(crate) use json::{parse_object, parse_strict};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value};
+
+use crate::Error;
+
+/// The default size limit for a token, checked before any decoding.
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+
+/// The longest `kid` accepted; longer ones are refused before any key lookup.
+pub const MAX_KID_BYTES: usize = 256;
+
+/// What an input looks like, judged from its shape alone (nothing decoded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenForm {
+    /// Three base64url segments: a compact JWS (a signed JWT, perhaps).
+    Jws,
+    /// Five base64url segments: a compact JWE (an encrypted token).
+    Jwe,
+    /// JSON (starts with `{`): a JWS or JWE in JSON serialization.
+    JsonSerialization,
+    /// Only token characters, not shaped like a JOSE object: an opaque access token or a
+    /// session id (Google's `ya29.…` has one dot).
+    Opaque,
+    /// Anything else: empty, wrong number of segments, or characters outside base64url.
+    Malformed,
+}
+
+/// Classifies `input` by shape, counting dots without allocating.
+pub fn classify(input: &str) -> TokenForm {
+    if input.is_empty() {
+        return TokenForm::Malformed;
+    }
+    if input.starts_with('{') {
+        return TokenForm::JsonSerialization;
+    }
+    let mut dots = 0usize;
+    for b in input.bytes() {
+        match b {
+            b'.' => dots += 1,
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' => {}
+            _ => return TokenForm::Malformed,
+        }
+    }
+    match dots {
+        2 => TokenForm::Jws,
+        4 => TokenForm::Jwe,
+        // A JOSE header always starts `{"`, base64url `eyJ`: a damaged JWT, not an opaque one.
+        _ if input.starts_with("eyJ") => TokenForm::Malformed,
+        // Opaque tokens may hold dots: Google's access tokens are `ya29.<...>`.
+        _ => TokenForm::Opaque,
+    }
+}
+
+/// Decodes canonical unpadded base64url: no `=`, no `+` or `/`, no whitespace, and no
+/// non-zero unused bits (RFC 7515 §2, Wycheproof JWS tcId 374).
+pub(crate) fn b64_decode(segment: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(segment).ok()
+}
+
+/// Encodes base64url without padding.
+pub(crate) fn b64_encode(bytes: impl AsRef<[u8]>) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A compact JWS that passed every structural check. Its signature is **not** verified.
+#[derive(Clone)]
+pub struct Jws {
+    token: String,
+    signing_input_len: usize,
+    header: Header,
+    payload: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+impl std::fmt::Debug for Jws {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the token or the signature: only what a log may hold.
+        f.debug_struct("Jws")
+            .field("header", &self.header)
+            .field("payload_len", &self.payload.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Jws {
+    /// Parses a compact JWS with the default 8 KiB limit.
+    pub fn parse(token: &str) -> Result<Jws, Error> {
+        Self::parse_with_limit(token, MAX_TOKEN_BYTES)
+    }
+
+    /// Parses a compact JWS, refusing inputs over `limit` bytes before looking at them.
+    pub fn parse_with_limit(token: &str, limit: usize) -> Result<Jws, Error> {
+        if token.len() > limit {
+            return Err(Error::TokenTooLarge {
+                len: token.len(),
+                limit,
+            });
+        }
+        match classify(token) {
+            TokenForm::Jws => {}
+            TokenForm::Jwe => return Err(Error::Encrypted),
+            TokenForm::Opaque => return Err(Error::Opaque),
+            TokenForm::JsonSerialization => {
+                return Err(Error::malformed(
+                    "JSON serialization is not accepted, only compact tokens",
+                ));
+            }
+            TokenForm::Malformed => {
+                return Err(Error::malformed(if token.is_empty() {
+                    "the token is empty"
+                } else {
+                    "not three base64url segments separated by dots"
+                }));
+            }
+        }
+        let mut parts = token.splitn(3, '.');
+        let (Some(h), Some(p), Some(s)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(Error::malformed(
+                "not three base64url segments separated by dots",
+            ));
+        };
+        if h.is_empty() {
+            return Err(Error::malformed("the header segment is empty"));
+        }
+        if s.is_empty() {
+            return Err(Error::malformed("the signature segment is empty"));
+        }
+        let header_bytes =
+            b64_decode(h).ok_or(Error::malformed("the header is not canonical base64url"))?;
+        let header = Header::from_bytes(&header_bytes)?;
+        let payload =
+            b64_decode(p).ok_or(Error::malformed("the payload is not canonical base64url"))?;
+        let signature =
+            b64_decode(s).ok_or(Error::malformed("the signature is not canonical base64url"))?;
+        Ok(Jws {
+            signing_input_len: h.len() + 1 + p.len(),
+            token: token.to_owned(),
+            header,
+            payload,
+            signature,
+        })
+    }
+
+    /// The protected header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The decoded payload bytes.
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+
+    /// `BASE64URL(header) . BASE64URL(payload)`: the bytes the signature covers.
+    pub fn signing_input(&self) -> &[u8] {
+        &self.token.as_bytes()[..self.signing_input_len]
+    }
+
+    /// The decoded signature bytes.
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// The payload as a claims set: a duplicate-free UTF-8 JSON object (RFC 7519 §7.2).
+    pub fn claims(&self) -> Result<Claims, Error> {
+        Claims::from_bytes(&self.payload)
+    }
+
+    /// A collision-resistant digest of the whole token (SHA-256), for caches and logs that
+    /// must name a token without holding it.
+    pub fn digest(&self) -> [u8; 32] {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(self.token.as_bytes()).into()
+    }
+}
+
+/// A JOSE header that passed the header policy.
+///
+/// Refused: `crit` (we implement no extension, RFC 7515 §4.1.11), `b64` (RFC 7797 §7), `zip`
+/// (RFC 8725 §3.6), `enc` (a JWE header), and `cty: JWT` (nested tokens). `jku`, `x5u`, `jwk`
+/// and `x5c` are tolerated but never used to find a key (RFC 8725 §3.10).
+#[derive(Clone, Debug)]
+pub struct Header {
+    alg_name: String,
+    alg: Result<Algorithm, AlgIssue>,
+    kid: Option<String>,
+    typ: Option<String>,
+    members: Map<String, Value>,
+}
+
+/// Why a header's `alg` is unusable, kept so the decision can be made where the strategy is
+/// known (the `none` strategy accepts what every other strategy refuses).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AlgIssue {
+    None,
+    Unsupported,
+}
+
+impl Header {
+    fn from_bytes(bytes: &[u8]) -> Result<Header, Error> {
+        let members = parse_object(bytes).ok_or(Error::malformed(
+            "the header is not a duplicate-free UTF-8 JSON object",
+        ))?;
+        let alg_name = match members.get("alg") {
+            Some(Value::String(s)) if !s.is_empty() => s.clone(),
+            Some(Value::String(_)) => return Err(Error::malformed("the header alg is empty")),
+            Some(_) => return Err(Error::malformed("the header alg is not a string")),
+            None => return Err(Error::malformed("the header has no alg")),
+        };
+        if members.contains_key("enc") {
+            return Err(Error::Encrypted);
+        }
+        for member in ["crit", "b64", "zip"] {
+            if members.contains_key(member) {
+                return Err(Error::UnsupportedHeader { member });
+            }
+        }
+        let kid = match members.get("kid") {
+            None => None,
+            Some(Value::String(s)) => {
+                if s.len() > MAX_KID_BYTES {
+                    return Err(Error::malformed("the header kid is too long"));
+                }
+                if s.chars().any(char::is_control) {
+                    return Err(Error::malformed(
+                        "the header kid contains control characters",
+                    ));
+                }
+                Some(s.clone())
+            }
+            Some(_) => return Err(Error::malformed("the header kid is not a string")),
+        };
+        let typ = match members.get("typ") {
+            None => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => return Err(Error::malformed("the header typ is not a string")),
+        };
+        match members.get("cty") {
+            None => {}
+            Some(Value::String(s)) => {
+                if media_type_eq(s, "jwt") {
+                    return Err(Error::NestedToken);
+                }
+            }
+            Some(_) => return Err(Error::malformed("the header cty is not a string")),
+        }
+        let alg = match Algorithm::from_header(&alg_name) {
+            Ok(alg) => Ok(alg),
+            Err(Error::AlgorithmNone) => Err(AlgIssue::None),
+            Err(_) => Err(AlgIssue::Unsupported),
+        };
+        Ok(Header {
+            alg_name,
+            alg,
+            kid,
+            typ,
+            members,
+        })
+    }
+
+    /// The signature algorithm, or the error any strategy but `none` answers for it.
+    pub fn alg(&self) -> Result<Algorithm, Error> {
+        self.alg.map_err(|issue| match issue {
+            AlgIssue::None => Error::AlgorithmNone,
+            AlgIssue::Unsupported => Error::AlgorithmNotAllowed {
+                reason: "unknown or unsupported algorithm",
+            },
+        })
+    }
+
+    /// The `alg` value exactly as the header spells it.
+    pub fn alg_name(&self) -> &str {
+        &self.alg_name
+    }
+
+    /// Whether the header declares an unsigned token (`alg: none` in any spelling).
+    pub fn is_unsigned(&self) -> bool {
+        self.alg == Err(AlgIssue::None)
+    }
+
+    /// The key id.
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// The `typ` member.
+    pub fn typ(&self) -> Option<&str> {
+        self.typ.as_deref()
+    }
+
+    /// Any member, for inspection (never used to choose a key).
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.members.get(name)
+    }
+
+    /// All members, for inspection tools.
+    pub fn members(&self) -> &Map<String, Value> {
+        &self.members
+    }
+
+    /// Whether `typ` equals `expected` as a media type (RFC 9068 §4: case-insensitive, the
+    /// `application/` prefix implied).
+    pub fn typ_is(&self, expected: &str) -> bool {
+        self.typ.as_deref().is_some_and(|t| media_type_eq(t, expected))
+    }
+}
+
+/// Compares JOSE `typ`/`cty` values as media types: case-insensitive, `application/`
+/// optional (RFC 7515 §4.1.9).
+fn media_type_eq(value: &str, expected: &str) -> bool {
+    let strip = |s: &str| -> String {
+        let lower = s.to_ascii_lowercase();
+        lower
+            .strip_prefix("application/")
+            .map(str::to_owned)
+            .unwrap_or(lower)
+    };
+    strip(value) == strip(expected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(header: &str, payload: &str, sig: &[u8]) -> String {
+        format!(
+            "{}.{}.{}",
+            b64_encode(header),
+            b64_encode(payload),
+            b64_encode(sig)
+        )
+    }
+
+    fn err(token: &str) -> Error {
+        Jws::parse(token).expect_err("should be refused")
+    }
+
+    #[test]
+    fn size_is_checked_before_anything_else() {
+        let huge = "a".repeat(MAX_TOKEN_BYTES + 1);
+        assert!(matches!(err(&huge), Error::TokenTooLarge { .. }));
+        let dots = ".".repeat(100_000);
+        assert!(matches!(err(&dots), Error::TokenTooLarge { .. }));
+    }
+
+    #[test]
+    fn shapes_are_classified_with_their_own_errors() {
+        assert!(matches!(err("abc"), Error::Opaque));
+        assert!(matches!(err("a.b.c.d.e"), Error::Encrypted));
+        assert!(matches!(err("{\"payload\":\"x\"}"), Error::Malformed { .. }));
+        assert!(matches!(err(""), Error::Malformed { .. }));
+        assert!(matches!(err("ya29.a0AfH6SMBx"), Error::Opaque));
+        assert!(matches!(err("eyJhbGciOiJIUzI1NiJ9.Zm9v"), Error::Malformed { .. }));
+        assert!(matches!(err("eyJh.b.c.d"), Error::Malformed { .. }));
+        assert!(matches!(err("eyJh.b.c.d.e.f"), Error::Malformed { .. }));
+    }
+
+    #[test]
+    fn non_canonical_base64url_is_refused() {
+        let good = token(r#"{"alg":"RS256"}"#, r#"{"sub":"a"}"#, b"sig");
+        assert!(Jws::parse(&good).is_ok());
+        for bad in [
+            format!("{good}="),
+            good.replacen("c2ln", "c2+n", 1),
+            good.replacen("c2ln", "c2/n", 1),
+            format!(" {good}"),
+            format!("{good}\n"),
+            good.replacen('.', ".\n", 1),
+            format!("{good}."),
+        ] {
+            assert_ne!(Jws::parse(&bad).ok().map(|_| ()), Some(()), "{bad:?}");
+        }
+        // Non-zero unused bits: "AB" decodes only with trailing bits set.
+        let unused = format!("{}.AB.{}", b64_encode(r#"{"alg":"RS256"}"#), b64_encode("s"));
+        assert!(matches!(err(&unused), Error::Malformed { .. }));
+    }
+
+    #[test]
+    fn header_policy_refuses_extensions_and_nesting() {
+        let cases: [(&str, fn(&Error) -> bool); 9] = [
+            (r#"{"alg":"RS256","crit":["x-foo"],"x-foo":1}"#, |e| {
+                matches!(e, Error::UnsupportedHeader { member: "crit" })
+            }),
+            (r#"{"alg":"RS256","crit":[]}"#, |e| {
+                matches!(e, Error::UnsupportedHeader { member: "crit" })
+            }),
+            (r#"{"alg":"HS256","b64":false,"crit":["b64"]}"#, |e| {
+                matches!(e, Error::UnsupportedHeader { .. })
+            }),
+            (r#"{"alg":"RS256","zip":"DEF"}"#, |e| {
+                matches!(e, Error::UnsupportedHeader { member: "zip" })
+            }),
+            (r#"{"alg":"RS256","cty":"JWT"}"#, |e| {
+                matches!(e, Error::NestedToken)
+            }),
+            (r#"{"alg":"RS256","cty":"application/jwt"}"#, |e| {
+                matches!(e, Error::NestedToken)
+            }),
+            (r#"{"alg":"dir","enc":"A256GCM"}"#, |e| {
+                matches!(e, Error::Encrypted)
+            }),
+            (r#"{"alg":"none","alg":"RS256"}"#, |e| {
+                matches!(e, Error::Malformed { .. })
+            }),
+            (r#"{"alg":["RS256"]}"#, |e| matches!(e, Error::Malformed { .. })),
+        ];
+        for (header, expected) in cases {
+            let e = err(&token(header, "{}", b"s"));
+            assert!(expected(&e), "{header}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn alg_problems_surface_when_asked() {
+        let jws = Jws::parse(&token(r#"{"alg":"nOnE"}"#, "{}", b"s")).unwrap();
+        assert!(jws.header().is_unsigned());
+        assert!(matches!(jws.header().alg(), Err(Error::AlgorithmNone)));
+        let jws = Jws::parse(&token(r#"{"alg":"PBES2-HS256+A128KW","p2c":2147483647}"#, "{}", b"s"))
+            .unwrap();
+        assert!(matches!(
+            jws.header().alg(),
+            Err(Error::AlgorithmNotAllowed { .. })
+        ));
+        for header in [r#"{}"#, r#"{"alg":""}"#, r#"{"alg":null}"#] {
+            assert!(matches!(err(&token(header, "{}", b"s")), Error::Malformed { .. }));
+        }
+    }
+
+    #[test]
+    fn kid_is_bounded_and_printable() {
+        let long = format!(r#"{{"alg":"RS256","kid":"{}"}}"#, "k".repeat(300));
+        assert!(matches!(err(&token(&long, "{}", b"s")), Error::Malformed { .. }));
+        let crlf = r#"{"alg":"RS256","kid":"a\r\nb"}"#;
+        assert!(matches!(err(&token(crlf, "{}", b"s")), Error::Malformed { .. }));
+        let number = r#"{"alg":"RS256","kid":7}"#;
+        assert!(matches!(err(&token(number, "{}", b"s")), Error::Malformed { .. }));
+    }
+
+    #[test]
+    fn invalid_utf8_in_the_header_is_refused() {
+        let mut header = br#"{"alg":"HS256","x":""#.to_vec();
+        header.extend_from_slice(&[0xC3, 0x28]);
+        header.extend_from_slice(br#""}"#);
+        let t = format!("{}.{}.{}", b64_encode(&header), b64_encode("{}"), b64_encode("s"));
+        assert!(matches!(err(&t), Error::Malformed { .. }));
+    }
+
+    #[test]
+    fn typ_compares_as_a_media_type() {
+        let jws = Jws::parse(&token(r#"{"alg":"ES256","typ":"application/AT+JWT"}"#, "{}", b"s"))
+            .unwrap();
+        assert!(jws.header().typ_is("at+jwt"));
+        assert!(!jws.header().typ_is("jwt"));
+    }
+
+    #[test]
+    fn debug_output_never_holds_the_token() {
+        let t = token(r#"{"alg":"RS256"}"#, r#"{"sub":"secret-subject"}"#, b"sig");
+        let jws = Jws::parse(&t).unwrap();
+        let debug = format!("{jws:?}");
+        assert!(!debug.contains(&t[..20]));
+        assert!(!debug.contains("secret-subject"));
+    }
+}

@@ -1,0 +1,258 @@
+//! Bounded HTTP GETs for discovery documents and key sets: short timeouts, a body cap, no
+//! redirects, https only, and no private addresses unless loopback is explicitly allowed.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use url::{Host, Url};
+
+use crate::Error;
+
+/// Limits for every fetch of identity-provider metadata.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct FetchPolicy {
+    /// Time to establish a connection (default 1 s).
+    pub connect_timeout: Duration,
+    /// Time for the whole request, body included (default 3 s).
+    pub timeout: Duration,
+    /// Largest accepted body (default 64 KiB); larger answers are cut off and refused.
+    pub max_body: usize,
+    /// Permits plain `http` to `127.0.0.0/8` and `[::1]` literals, and https hosts that
+    /// resolve to loopback (default `false`): for tests, development and sidecar identity
+    /// providers. Nothing else private is ever reachable.
+    pub allow_loopback_http: bool,
+}
+
+impl Default for FetchPolicy {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_secs(3),
+            max_body: 64 * 1024,
+            allow_loopback_http: false,
+        }
+    }
+}
+
+/// A fetched document and the freshness its server announced.
+#[derive(Debug)]
+pub(crate) struct Fetched {
+    pub(crate) body: Vec<u8>,
+    pub(crate) max_age: Option<Duration>,
+}
+
+/// The HTTP client with our limits built in.
+#[derive(Debug, Clone)]
+pub(crate) struct Fetcher {
+    client: reqwest::Client,
+    policy: FetchPolicy,
+}
+
+impl Fetcher {
+    pub(crate) fn new(policy: FetchPolicy) -> Result<Fetcher, Error> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(policy.connect_timeout)
+            .timeout(policy.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(PublicResolver {
+                allow_loopback: policy.allow_loopback_http,
+            }))
+            .user_agent(concat!("tambo-auth/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::config("http", format!("the HTTP client cannot start: {e}")))?;
+        Ok(Fetcher { client, policy })
+    }
+
+    /// Whether `url` may be fetched at all under this policy.
+    pub(crate) fn check_url(&self, url: &Url) -> Result<(), String> {
+        check_url(url, self.policy.allow_loopback_http)
+    }
+
+    /// GETs `url` and returns its body, refusing anything but a 200 within the limits.
+    pub(crate) async fn get(&self, url: &Url) -> Result<Fetched, String> {
+        self.check_url(url)?;
+        let mut response = self
+            .client
+            .get(url.clone())
+            .header(http::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| describe_reqwest_error(&e))?;
+        let status = response.status();
+        if status.is_redirection() {
+            return Err(format!("answered {status}; redirects are not followed"));
+        }
+        if status != reqwest::StatusCode::OK {
+            return Err(format!("answered {status}"));
+        }
+        let max = self.policy.max_body;
+        if response.content_length().is_some_and(|len| len > max as u64) {
+            return Err(format!("the body is larger than {max} bytes"));
+        }
+        let max_age = response
+            .headers()
+            .get(http::header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_max_age);
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| describe_reqwest_error(&e))?
+        {
+            if body.len() + chunk.len() > max {
+                return Err(format!("the body is larger than {max} bytes"));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Fetched { body, max_age })
+    }
+}
+
+fn describe_reqwest_error(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out".into()
+    } else if e.is_connect() {
+        "could not connect".into()
+    } else {
+        // reqwest errors name the URL, which is configuration, never a token.
+        format!("request failed: {e}")
+    }
+}
+
+/// `Cache-Control: max-age=N` in seconds; `no-cache` and `no-store` read as zero, which the
+/// caller clamps to its minimum.
+fn parse_max_age(value: &str) -> Option<Duration> {
+    let mut result = None;
+    for directive in value.split(',') {
+        let directive = directive.trim().to_ascii_lowercase();
+        if directive == "no-store" || directive == "no-cache" {
+            return Some(Duration::ZERO);
+        }
+        if let Some(secs) = directive.strip_prefix("max-age=") {
+            result = secs.trim_matches('"').parse::<u64>().ok().map(Duration::from_secs);
+        }
+    }
+    result
+}
+
+/// Whether `url` is plain http to a loopback IP literal (which needs `allow_loopback_http`).
+pub fn is_loopback_http_url(url: &Url) -> bool {
+    url.scheme() == "http"
+        && match url.host() {
+            Some(Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(Host::Ipv6(ip)) => ip.is_loopback(),
+            _ => false,
+        }
+}
+
+pub(crate) fn check_url(url: &Url, allow_loopback: bool) -> Result<(), String> {
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("URLs with credentials are refused".into());
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_loopback && is_loopback_http_url(url) => return Ok(()),
+        "http" => {
+            return Err(
+                "plain http is refused (only loopback, with allow_loopback_http)".into(),
+            );
+        }
+        other => return Err(format!("the scheme {other} is refused")),
+    }
+    let ip = match url.host() {
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip),
+        Some(Host::Domain(_)) => return Ok(()),
+        None => return Err("the URL has no host".into()),
+    };
+    if address_allowed(ip, allow_loopback) {
+        Ok(())
+    } else {
+        Err("the URL points at a private, loopback or link-local address".into())
+    }
+}
+
+fn address_allowed(ip: IpAddr, allow_loopback: bool) -> bool {
+    if ip.is_loopback() {
+        return allow_loopback;
+    }
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b)))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return address_allowed(IpAddr::V4(v4), allow_loopback);
+            }
+            let first = v6.segments()[0];
+            !(v6.is_unspecified() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80)
+        }
+    }
+}
+
+/// Resolves names and drops private, loopback and link-local answers, so a public host name
+/// that resolves to `169.254.169.254` is never fetched (RFC 8725 bis §3.10).
+#[derive(Debug)]
+struct PublicResolver {
+    allow_loopback: bool,
+}
+
+impl Resolve for PublicResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let allow_loopback = self.allow_loopback;
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| address_allowed(a.ip(), allow_loopback))
+                .collect();
+            if addrs.is_empty() {
+                return Err(format!("{host} resolves to no public address").into());
+            }
+            Ok(Box::new(addrs.into_iter()) as Addrs)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_https_or_allowed_loopback_literals() {
+        let ok = |s: &str, lb| check_url(&Url::parse(s).unwrap(), lb).is_ok();
+        assert!(ok("https://idp.example/jwks", false));
+        assert!(!ok("http://idp.example/jwks", false));
+        assert!(!ok("http://idp.example/jwks", true));
+        assert!(!ok("http://localhost:80/jwks", true));
+        assert!(ok("http://127.0.0.1:80/jwks", true));
+        assert!(ok("http://127.0.0.2:80/jwks", true));
+        assert!(ok("http://[::1]:80/jwks", true));
+        assert!(!ok("http://127.0.0.1:80/jwks", false));
+        assert!(!ok("https://169.254.169.254/latest", true));
+        assert!(!ok("https://10.0.0.1/jwks", true));
+        assert!(!ok("https://[fd00::1]/jwks", true));
+        assert!(!ok("https://[::ffff:192.168.0.1]/jwks", true));
+        assert!(!ok("https://user:pw@idp.example/jwks", false));
+        assert!(!ok("ftp://idp.example/jwks", false));
+    }
+
+    #[test]
+    fn max_age_is_read_from_cache_control() {
+        assert_eq!(parse_max_age("public, max-age=3600"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_max_age("no-store"), Some(Duration::ZERO));
+        assert_eq!(parse_max_age("private"), None);
+        assert_eq!(parse_max_age("max-age=abc"), None);
+    }
+}

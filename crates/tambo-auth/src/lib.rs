@@ -1,0 +1,52 @@
+//! Tambo-style user authentication for axum and tonic services.
+//!
+//! A provider JWT (Auth0, Clerk, Supabase, WorkOS, Better Auth, Neon Auth, Google, any OIDC
+//! issuer) is verified by one of four strategies — OIDC discovery, a configured public key, a
+//! shared secret, or none in development — and mapped to a [`TamboUser`] whose
+//! [`ContextKey`] scopes that user's threads and messages.
+//!
+//! ```no_run
+//! # async fn demo(token: &str) -> Result<(), tambo_auth::Error> {
+//! use tambo_auth::{OidcProvider, ProviderRegistry, Verifier};
+//!
+//! let registry = ProviderRegistry::builder()
+//!     .provider(OidcProvider::new(
+//!         "auth0",
+//!         Verifier::builder("https://example.us.auth0.com/")
+//!             .audience("https://api.example.com")
+//!             .build()?, // no network I/O: keys load on first use or `warm_up()`
+//!     ))
+//!     .build()?;
+//!
+//! match registry.authenticate(token).await {
+//!     Ok(user) => println!("hello {} ({})", user.sub(), user.context_key()),
+//!     Err(err) => println!("refused: {} ({})", err, err.kind().code()),
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Modules, one concern each: [`jwt`] (parsing and header/claim policy), [`keys`] (key
+//! material, remote key sets, discovery), [`verify`] (strategies and the [`Verifier`]),
+//! [`provider`] (the [`Provider`] trait and the issuer registry), [`user`] (the user and its
+//! context key), [`error`] (the one error type and its status table), [`clock`] (time).
+//!
+//! Crypto goes through `jsonwebtoken` with the `aws-lc-rs` backend by default (feature
+//! `rust-crypto` for the RustCrypto backend); the backend is chosen at compile time, so no
+//! feature combination can panic at runtime.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod clock;
+pub mod error;
+pub mod jwt;
+pub mod keys;
+pub mod provider;
+pub mod user;
+pub mod verify;
+
+pub use error::{Error, ErrorKind};
+pub use jwt::{Algorithm, AlgorithmSet};
+pub use provider::{OidcProvider, Provider, ProviderRegistry};
+pub use user::{ContextKey, TamboUser};
+pub use verify::{Profile, StrategyKind, VerifiedToken, Verifier};

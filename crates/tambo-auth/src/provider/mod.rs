@@ -1,0 +1,206 @@
+//! Providers: how a token of one identity provider is verified and how its claims become a
+//! [`TamboUser`]; a generic OIDC provider; and the registry that routes a token to exactly
+//! one provider by its (unverified) `iss` before verifying it fully.
+//!
+//! ```no_run
+//! # async fn demo(token: &str) -> Result<(), tambo_auth::Error> {
+//! use tambo_auth::{OidcProvider, ProviderRegistry, Verifier};
+//!
+//! let auth0 = OidcProvider::new(
+//!     "auth0",
+//!     Verifier::builder("https://example.us.auth0.com/")
+//!         .audience("https://api.example.com")
+//!         .build()?,
+//! );
+//! let registry = ProviderRegistry::builder().provider(auth0).build()?;
+//! let user = registry.authenticate(token).await?;
+//! println!("{}", user.context_key());
+//! # Ok(()) }
+//! ```
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::jwt::{Jws, MAX_TOKEN_BYTES};
+use crate::keys::KeySetStatus;
+use crate::verify::{VerifiedToken, Verifier};
+use crate::{Error, TamboUser};
+
+/// An identity provider: its verification settings and its claim mapping.
+///
+/// Adapter crates implement this; most only override [`map_claims`](Provider::map_claims)
+/// to add their checks (Clerk's `azp`, Supabase's `role`) and their tenant rule.
+#[async_trait]
+pub trait Provider: Send + Sync + Debug + 'static {
+    /// A short name for logs and the `TamboUser` (`auth0`, `clerk`...).
+    fn name(&self) -> &str;
+
+    /// The verifier holding this provider's issuer, keys and claim rules.
+    fn verifier(&self) -> &Verifier;
+
+    /// Turns verified claims into a user, or refuses them by policy.
+    fn map_claims(&self, token: &VerifiedToken) -> Result<TamboUser, Error> {
+        TamboUser::from_claims(self.name(), self.verifier().issuer(), token.claims().clone())
+            .ok_or(Error::MissingClaim { claim: "sub" })
+    }
+
+    /// Explains an input that is not a JWT the way this provider's integrators need
+    /// (which token to send instead). Called for opaque and encrypted inputs.
+    fn explain_non_jwt(&self, error: Error) -> Error {
+        error
+    }
+
+    /// Verifies a parsed token and maps it.
+    async fn authenticate_jws(&self, jws: &Jws) -> Result<TamboUser, Error> {
+        let verified = self.verifier().verify_jws(jws).await?;
+        self.map_claims(&verified)
+    }
+
+    /// Verifies a compact token and maps it.
+    async fn authenticate(&self, token: &str) -> Result<TamboUser, Error> {
+        let jws = Jws::parse(token).map_err(|e| match e {
+            Error::Opaque | Error::Encrypted => self.explain_non_jwt(e),
+            other => other,
+        })?;
+        self.authenticate_jws(&jws).await
+    }
+}
+
+/// A provider for any OpenID Connect issuer: the verifier's checks and the default mapping.
+#[derive(Debug, Clone)]
+pub struct OidcProvider {
+    name: String,
+    verifier: Verifier,
+}
+
+impl OidcProvider {
+    /// A provider named `name` that verifies with `verifier`.
+    pub fn new(name: impl Into<String>, verifier: Verifier) -> Self {
+        Self {
+            name: name.into(),
+            verifier,
+        }
+    }
+}
+
+#[async_trait]
+impl Provider for OidcProvider {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+}
+
+/// Routes each token to the one provider configured for its `iss`, then verifies it there.
+///
+/// The unverified `iss` only chooses; the chosen provider checks everything, the issuer
+/// included. A token naming an unconfigured issuer is refused with no outbound request, so
+/// `iss` can never steer discovery (RFC 8725 §3.10, security bar A-36).
+#[derive(Debug, Clone)]
+pub struct ProviderRegistry {
+    by_issuer: Arc<HashMap<String, Arc<dyn Provider>>>,
+    providers: Arc<Vec<Arc<dyn Provider>>>,
+}
+
+/// Builds a [`ProviderRegistry`].
+#[derive(Debug, Default)]
+#[must_use]
+pub struct ProviderRegistryBuilder {
+    providers: Vec<Arc<dyn Provider>>,
+}
+
+impl ProviderRegistryBuilder {
+    /// Adds a provider.
+    pub fn provider(mut self, provider: impl Provider) -> Self {
+        self.providers.push(Arc::new(provider));
+        self
+    }
+
+    /// Adds a shared provider.
+    pub fn shared(mut self, provider: Arc<dyn Provider>) -> Self {
+        self.providers.push(provider);
+        self
+    }
+
+    /// Builds the registry; two providers claiming one issuer is a configuration error.
+    pub fn build(self) -> Result<ProviderRegistry, Error> {
+        let mut by_issuer = HashMap::new();
+        for provider in &self.providers {
+            for issuer in provider.verifier().issuers() {
+                if by_issuer
+                    .insert(issuer.clone(), Arc::clone(provider))
+                    .is_some()
+                {
+                    return Err(Error::config(
+                        "providers",
+                        format!("two providers are configured for the issuer {issuer}"),
+                    ));
+                }
+            }
+        }
+        Ok(ProviderRegistry {
+            by_issuer: Arc::new(by_issuer),
+            providers: Arc::new(self.providers),
+        })
+    }
+}
+
+impl ProviderRegistry {
+    /// Starts a registry.
+    pub fn builder() -> ProviderRegistryBuilder {
+        ProviderRegistryBuilder::default()
+    }
+
+    /// The provider for a token, chosen by its unverified `iss`.
+    pub fn route(&self, jws: &Jws) -> Result<&Arc<dyn Provider>, Error> {
+        let claims = jws.claims()?;
+        let iss = match claims.get("iss") {
+            Some(serde_json::Value::String(iss)) => iss,
+            Some(_) => return Err(Error::invalid_claim("iss", "not a single string")),
+            None => return Err(Error::MissingClaim { claim: "iss" }),
+        };
+        self.by_issuer.get(iss.as_str()).ok_or(Error::UnknownIssuer)
+    }
+
+    /// Parses, routes, verifies and maps a token.
+    pub async fn authenticate(&self, token: &str) -> Result<TamboUser, Error> {
+        let jws = match Jws::parse_with_limit(token, MAX_TOKEN_BYTES) {
+            Ok(jws) => jws,
+            // With a single provider, its explanation of a non-JWT input is the useful one.
+            Err(e @ (Error::Opaque | Error::Encrypted)) => {
+                return Err(match self.providers.as_slice() {
+                    [only] => only.explain_non_jwt(e),
+                    _ => e,
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        let provider = self.route(&jws)?;
+        provider.authenticate_jws(&jws).await
+    }
+
+    /// Every provider, in the order added.
+    pub fn providers(&self) -> impl Iterator<Item = &Arc<dyn Provider>> {
+        self.providers.iter()
+    }
+
+    /// Readiness per issuer.
+    pub fn status(&self) -> Vec<KeySetStatus> {
+        self.providers.iter().map(|p| p.verifier().status()).collect()
+    }
+
+    /// Loads every remote key set now, concurrently; returns the failures.
+    pub async fn warm_up(&self) -> Vec<Error> {
+        let results = futures_util::future::join_all(
+            self.providers.iter().map(|p| async move { p.verifier().warm_up().await }),
+        )
+        .await;
+        results.into_iter().filter_map(Result::err).collect()
+    }
+}

@@ -1,0 +1,357 @@
+//! The authenticated user and its context key: the namespace every thread and message is
+//! scoped by.
+//!
+//! The context key is compatible with Tambo's `generateContextKey`:
+//! `oauth:user:<issuer host>[:<tenant>]:<sub>`, the tenant being Google's `hd` (for
+//! `accounts.google.com`), Entra's `tid` (for Microsoft hosts) or `org_id` (any host), in that
+//! precedence. Two improvements keep the common form unchanged:
+//!
+//! - an issuer with a path keeps it (`<host>/<path>`), so two realms on one host (Keycloak,
+//!   Supabase projects behind one proxy) no longer share users;
+//! - `%` and `:` inside a component are percent-encoded, so a `sub` holding `:` can never
+//!   read as the tenant form.
+//!
+//! ```
+//! use tambo_auth::ContextKey;
+//!
+//! let key = ContextKey::derive("https://example.us.auth0.com/", None, "auth0|123");
+//! assert_eq!(key.as_str(), "oauth:user:example.us.auth0.com:auth0|123");
+//!
+//! let key = ContextKey::derive("https://accounts.google.com", Some("acme.com"), "1234");
+//! assert_eq!(key.as_str(), "oauth:user:accounts.google.com:acme.com:1234");
+//!
+//! let key = ContextKey::derive("https://ref.supabase.co/auth/v1", None, "9b0e-uuid");
+//! assert_eq!(key.as_str(), "oauth:user:ref.supabase.co/auth/v1:9b0e-uuid");
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::jwt::Claims;
+
+/// A user namespace key, `oauth:user:…`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct ContextKey(String);
+
+impl ContextKey {
+    /// Derives the key from the subject token's issuer, tenant and subject.
+    pub fn derive(issuer: &str, tenant: Option<&str>, sub: &str) -> ContextKey {
+        let namespace = issuer_namespace(issuer);
+        let mut key = String::with_capacity(16 + namespace.len() + sub.len());
+        key.push_str("oauth:user:");
+        key.push_str(&namespace);
+        key.push(':');
+        if let Some(tenant) = tenant.filter(|t| !t.is_empty()) {
+            key.push_str(&escape(tenant));
+            key.push(':');
+        }
+        key.push_str(&escape(sub));
+        ContextKey(key)
+    }
+
+    /// Derives the key the way Tambo does from verified claims: the tenant is `hd` for
+    /// Google, `tid` for Microsoft, else `org_id`.
+    pub fn from_claims(issuer: &str, claims: &Claims, sub: &str) -> ContextKey {
+        ContextKey::derive(issuer, tenant_of(issuer, claims).as_deref(), sub)
+    }
+
+    /// Wraps a stored key.
+    pub fn from_stored(key: impl Into<String>) -> ContextKey {
+        ContextKey(key.into())
+    }
+
+    /// The key.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ContextKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Tambo's tenant rule: `hd` on Google's host, `tid` on Microsoft hosts, else `org_id`.
+pub(crate) fn tenant_of(issuer: &str, claims: &Claims) -> Option<String> {
+    let host = issuer_host(issuer);
+    let non_empty = |name: &str| {
+        claims
+            .get_str(name)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    if host == "accounts.google.com" {
+        if let Some(hd) = non_empty("hd") {
+            return Some(hd);
+        }
+    }
+    if host == "login.microsoftonline.com"
+        || host.ends_with(".microsoftonline.com")
+        || host == "sts.windows.net"
+    {
+        if let Some(tid) = non_empty("tid") {
+            return Some(tid);
+        }
+    }
+    non_empty("org_id")
+}
+
+/// The host of a URL issuer (lowercase, no port: as Tambo's `new URL().hostname`), or the
+/// issuer itself with characters outside `[A-Za-z0-9.-]` replaced by `_` when it is not a URL.
+fn issuer_host(issuer: &str) -> String {
+    match url::Url::parse(issuer) {
+        Ok(url) if url.host_str().is_some() => url.host_str().unwrap_or_default().to_owned(),
+        _ => issuer
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The host, plus the path when there is one beyond `/` (trailing `/` trimmed).
+fn issuer_namespace(issuer: &str) -> String {
+    let host = escape(&issuer_host(issuer));
+    match url::Url::parse(issuer) {
+        Ok(url) if url.host_str().is_some() => {
+            let path = url.path().trim_end_matches('/');
+            if path.is_empty() {
+                host
+            } else {
+                format!("{host}{}", escape(path))
+            }
+        }
+        _ => host,
+    }
+}
+
+/// Percent-encodes `%` and `:` only, leaving every common subject form untouched.
+fn escape(component: &str) -> String {
+    if !component.contains([':', '%']) {
+        return component.to_owned();
+    }
+    component.replace('%', "%25").replace(':', "%3A")
+}
+
+/// The user a verified token speaks for.
+///
+/// `Debug` shows the subject, issuer and context key, never the raw claims (they may hold
+/// personal data).
+#[derive(Clone, Serialize)]
+pub struct TamboUser {
+    sub: String,
+    issuer: String,
+    provider: String,
+    tenant: Option<String>,
+    email: Option<String>,
+    email_verified: Option<bool>,
+    context_key: ContextKey,
+    #[serde(skip)]
+    claims: Claims,
+}
+
+impl fmt::Debug for TamboUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TamboUser")
+            .field("sub", &self.sub)
+            .field("issuer", &self.issuer)
+            .field("provider", &self.provider)
+            .field("tenant", &self.tenant)
+            .field("context_key", &self.context_key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TamboUser {
+    /// Builds a user with the default mapping: `sub`, Tambo's tenant rule, `email` and
+    /// `email_verified` when present.
+    pub fn from_claims(provider: impl Into<String>, issuer: &str, claims: Claims) -> Option<TamboUser> {
+        let sub = claims.sub()?.to_owned();
+        let tenant = tenant_of(issuer, &claims);
+        Some(TamboUser {
+            context_key: ContextKey::derive(issuer, tenant.as_deref(), &sub),
+            email: claims.get_str("email").map(str::to_owned),
+            email_verified: claims.get("email_verified").and_then(Value::as_bool),
+            sub,
+            issuer: issuer.to_owned(),
+            provider: provider.into(),
+            tenant,
+            claims,
+        })
+    }
+
+    /// Overrides the tenant (adapters with their own organization claim), re-deriving the
+    /// context key.
+    #[must_use]
+    pub fn with_tenant(mut self, tenant: Option<String>) -> Self {
+        self.context_key = ContextKey::derive(&self.issuer, tenant.as_deref(), &self.sub);
+        self.tenant = tenant;
+        self
+    }
+
+    /// Overrides the issuer used for the namespace (adapters that normalize several issuer
+    /// spellings to one), re-deriving the context key.
+    #[must_use]
+    pub fn with_namespace_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = issuer.into();
+        self.context_key = ContextKey::derive(&self.issuer, self.tenant.as_deref(), &self.sub);
+        self
+    }
+
+    /// The provider's subject (`sub`).
+    pub fn sub(&self) -> &str {
+        &self.sub
+    }
+
+    /// The subject token's issuer.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The name of the provider that verified the token.
+    pub fn provider(&self) -> &str {
+        &self.provider
+    }
+
+    /// The tenant (`hd`, `tid`, `org_id` or an adapter's own).
+    pub fn tenant(&self) -> Option<&str> {
+        self.tenant.as_deref()
+    }
+
+    /// The `email` claim, when present.
+    pub fn email(&self) -> Option<&str> {
+        self.email.as_deref()
+    }
+
+    /// The `email_verified` claim, when present.
+    pub fn email_verified(&self) -> Option<bool> {
+        self.email_verified
+    }
+
+    /// The user namespace for threads and messages.
+    pub fn context_key(&self) -> &ContextKey {
+        &self.context_key
+    }
+
+    /// The verified claims.
+    pub fn claims(&self) -> &Claims {
+        &self.claims
+    }
+
+    /// A shared handle, as the layer stores it in request extensions.
+    pub fn into_shared(self) -> Arc<TamboUser> {
+        Arc::new(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn claims(v: Value) -> Claims {
+        Claims::from_map(v.as_object().cloned().unwrap_or_default())
+    }
+
+    #[test]
+    fn tambo_compatible_forms_are_unchanged() {
+        let cases = [
+            ("https://t.auth0.com/", json!({}), "auth0|1", "oauth:user:t.auth0.com:auth0|1"),
+            (
+                "https://accounts.google.com",
+                json!({"hd": "acme.com"}),
+                "42",
+                "oauth:user:accounts.google.com:acme.com:42",
+            ),
+            (
+                "accounts.google.com",
+                json!({"hd": "acme.com"}),
+                "42",
+                "oauth:user:accounts.google.com:acme.com:42",
+            ),
+            (
+                "https://login.microsoftonline.com/tid-1/v2.0",
+                json!({"tid": "tid-1"}),
+                "u",
+                "oauth:user:login.microsoftonline.com/tid-1/v2.0:tid-1:u",
+            ),
+            (
+                "https://api.workos.com",
+                json!({"org_id": "org_9"}),
+                "user_1",
+                "oauth:user:api.workos.com:org_9:user_1",
+            ),
+            ("https://clerk.acme.dev", json!({"hd": "ignored-off-google"}), "user_2", "oauth:user:clerk.acme.dev:user_2"),
+            ("https://IDP.Example:8443", json!({}), "s", "oauth:user:idp.example:s"),
+        ];
+        for (iss, c, sub, want) in cases {
+            assert_eq!(ContextKey::from_claims(iss, &claims(c), sub).as_str(), want, "{iss}");
+        }
+    }
+
+    #[test]
+    fn hd_wins_over_org_id_on_google_and_empty_tenants_are_ignored() {
+        let c = claims(json!({"hd": "acme.com", "org_id": "org"}));
+        assert_eq!(
+            ContextKey::from_claims("https://accounts.google.com", &c, "1").as_str(),
+            "oauth:user:accounts.google.com:acme.com:1"
+        );
+        let c = claims(json!({"org_id": ""}));
+        assert_eq!(
+            ContextKey::from_claims("https://x.example", &c, "1").as_str(),
+            "oauth:user:x.example:1"
+        );
+    }
+
+    #[test]
+    fn a_colon_in_sub_cannot_forge_the_tenant_form() {
+        let with_tenant = ContextKey::derive("https://x.example", Some("org"), "alice");
+        let forged = ContextKey::derive("https://x.example", None, "org:alice");
+        assert_ne!(with_tenant, forged);
+        assert_eq!(forged.as_str(), "oauth:user:x.example:org%3Aalice");
+        let percent = ContextKey::derive("https://x.example", None, "org%3Aalice");
+        assert_ne!(percent, forged);
+    }
+
+    #[test]
+    fn issuers_with_paths_get_their_own_namespace() {
+        let a = ContextKey::derive("https://kc.example/realms/a", None, "u");
+        let b = ContextKey::derive("https://kc.example/realms/b", None, "u");
+        assert_ne!(a, b);
+        assert_eq!(a.as_str(), "oauth:user:kc.example/realms/a:u");
+        assert_eq!(
+            ContextKey::derive("https://kc.example/realms/a/", None, "u"),
+            a
+        );
+    }
+
+    #[test]
+    fn same_sub_from_two_issuers_is_two_users() {
+        assert_ne!(
+            ContextKey::derive("https://idp-a.example", None, "123"),
+            ContextKey::derive("https://idp-b.example", None, "123")
+        );
+    }
+
+    #[test]
+    fn user_debug_hides_claims() {
+        let user = TamboUser::from_claims(
+            "oidc",
+            "https://x.example",
+            claims(json!({"sub": "u", "email": "private@example.com"})),
+        )
+        .unwrap();
+        assert!(!format!("{user:?}").contains("private@example.com"));
+        assert_eq!(user.email(), Some("private@example.com"));
+    }
+}

@@ -1,0 +1,592 @@
+//! The four verification strategies of Tambo's project settings, plus `jwks`, and the
+//! [`Verifier`] that applies one to a token.
+//!
+//! | strategy | keys from | for |
+//! | --- | --- | --- |
+//! | OIDC discovery (default) | `<issuer>/.well-known/openid-configuration` → `jwks_uri` | Auth0, Clerk, Supabase, Google |
+//! | JWKS | a configured JWKS URL | WorkOS, Better Auth, Neon Auth |
+//! | asymmetric | a configured PEM SPKI key, X.509 certificate or JWK | networkless setups |
+//! | symmetric | a shared HMAC secret (HS256/384/512) | tests, Supabase's legacy secret |
+//! | none | nothing: signatures are not checked | development only, refused elsewhere |
+//!
+//! ```no_run
+//! # async fn demo(token: &str) -> Result<(), tambo_auth::Error> {
+//! use tambo_auth::Verifier;
+//!
+//! let verifier = Verifier::builder("https://example.us.auth0.com/")
+//!     .audience("https://api.example.com")
+//!     .build()?;
+//! let verified = verifier.verify(token).await?;
+//! println!("user {}", verified.claims().sub().unwrap_or_default());
+//! # Ok(()) }
+//! ```
+
+mod secret;
+
+pub use secret::Secret;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::Error;
+use crate::clock::{SharedClock, SystemClock};
+use crate::jwt::{
+    AlgorithmSet, Claims, ClaimsPolicy, DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, Header, Jws,
+    MAX_TOKEN_BYTES,
+};
+use crate::keys::{
+    JwkPolicy, KeySet, KeySetState, KeySetStatus, RemoteKeySet, RemoteKeySetConfig,
+    VerificationKey,
+};
+
+/// Which strategy a verifier uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StrategyKind {
+    /// OpenID Connect Discovery from the configured issuer.
+    OidcDiscovery,
+    /// A configured JWKS URL.
+    Jwks,
+    /// A configured public key.
+    Asymmetric,
+    /// A shared HMAC secret.
+    Symmetric,
+    /// No signature check (development only).
+    None,
+}
+
+impl StrategyKind {
+    /// The configuration name (`oidc-discovery`, `jwks`, `asymmetric`, `symmetric`, `none`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StrategyKind::OidcDiscovery => "oidc-discovery",
+            StrategyKind::Jwks => "jwks",
+            StrategyKind::Asymmetric => "asymmetric",
+            StrategyKind::Symmetric => "symmetric",
+            StrategyKind::None => "none",
+        }
+    }
+}
+
+/// The deployment profile. The `none` strategy runs only under `Development`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Profile {
+    /// Everything strict (the default).
+    #[default]
+    Production,
+    /// Local development: permits the `none` strategy, loudly.
+    Development,
+}
+
+/// A token whose signature and claims passed.
+#[derive(Debug, Clone)]
+pub struct VerifiedToken {
+    header: Header,
+    claims: Claims,
+    signature_checked: bool,
+}
+
+impl VerifiedToken {
+    /// The protected header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The validated claims.
+    pub fn claims(&self) -> &Claims {
+        &self.claims
+    }
+
+    /// `false` only under the development `none` strategy.
+    pub fn signature_checked(&self) -> bool {
+        self.signature_checked
+    }
+}
+
+#[derive(Debug)]
+enum Keys {
+    Static(KeySet),
+    Remote(RemoteKeySet),
+    Unverified,
+}
+
+/// Verifies tokens of one issuer with one strategy. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    issuer: String,
+    strategy: StrategyKind,
+    policy: ClaimsPolicy,
+    algorithms: AlgorithmSet,
+    keys: Keys,
+    clock: SharedClock,
+    required_typ: Option<String>,
+    max_token_bytes: usize,
+}
+
+impl Verifier {
+    /// Starts configuring a verifier for tokens whose `iss` is exactly `issuer`.
+    pub fn builder(issuer: impl Into<String>) -> VerifierBuilder {
+        VerifierBuilder::new(issuer.into())
+    }
+
+    /// Verifies a compact token: structure, header policy, algorithm, key, signature, claims.
+    pub async fn verify(&self, token: &str) -> Result<VerifiedToken, Error> {
+        let jws = Jws::parse_with_limit(token, self.inner.max_token_bytes)?;
+        self.verify_jws(&jws).await
+    }
+
+    /// Verifies an already parsed token (the registry parses once to route by issuer).
+    pub async fn verify_jws(&self, jws: &Jws) -> Result<VerifiedToken, Error> {
+        let inner = &self.inner;
+        let claims = jws.claims()?;
+        // Issuer first: a token for another issuer never costs a key lookup or a fetch.
+        match claims.get("iss") {
+            Some(Value::String(iss)) if inner.policy.issuers().iter().any(|i| i == iss) => {}
+            Some(Value::String(_)) => return Err(Error::IssuerMismatch),
+            Some(_) => return Err(Error::invalid_claim("iss", "not a single string")),
+            None => return Err(Error::MissingClaim { claim: "iss" }),
+        }
+        let signature_checked = match &inner.keys {
+            Keys::Unverified => false,
+            keys => {
+                let alg = jws.header().alg()?;
+                if !inner.algorithms.contains(alg) {
+                    return Err(Error::AlgorithmNotAllowed {
+                        reason: "not on this issuer's allowlist",
+                    });
+                }
+                match keys {
+                    Keys::Static(set) => set.verify(jws, alg)?,
+                    Keys::Remote(remote) => remote.verify(jws, alg).await?,
+                    Keys::Unverified => {}
+                }
+                true
+            }
+        };
+        if let Some(typ) = &inner.required_typ {
+            if !jws.header().typ_is(typ) {
+                return Err(Error::TypeMismatch {
+                    expected: if typ == "at+jwt" { "at+jwt" } else { "a specific typ" },
+                });
+            }
+        }
+        inner.policy.validate(&claims, inner.clock.unix_seconds())?;
+        Ok(VerifiedToken {
+            header: jws.header().clone(),
+            claims,
+            signature_checked,
+        })
+    }
+
+    /// The configured issuer.
+    pub fn issuer(&self) -> &str {
+        &self.inner.issuer
+    }
+
+    /// Every accepted `iss` value (the issuer plus any additional ones).
+    pub fn issuers(&self) -> &[String] {
+        self.inner.policy.issuers()
+    }
+
+    /// The strategy.
+    pub fn strategy(&self) -> StrategyKind {
+        self.inner.strategy
+    }
+
+    /// The claims rules in force.
+    pub fn policy(&self) -> &ClaimsPolicy {
+        &self.inner.policy
+    }
+
+    /// The algorithm allowlist.
+    pub fn algorithms(&self) -> AlgorithmSet {
+        self.inner.algorithms
+    }
+
+    /// Loads remote keys now; a no-op for static strategies.
+    pub async fn warm_up(&self) -> Result<(), Error> {
+        match &self.inner.keys {
+            Keys::Remote(remote) => remote.warm_up().await,
+            _ => Ok(()),
+        }
+    }
+
+    /// The readiness view; static strategies are always ready.
+    pub fn status(&self) -> KeySetStatus {
+        match &self.inner.keys {
+            Keys::Remote(remote) => remote.status(),
+            Keys::Static(set) => static_status(&self.inner.issuer, set.len()),
+            Keys::Unverified => static_status(&self.inner.issuer, 0),
+        }
+    }
+}
+
+fn static_status(issuer: &str, keys: usize) -> KeySetStatus {
+    KeySetStatus {
+        issuer: issuer.to_owned(),
+        state: KeySetState::Fresh,
+        ready: true,
+        keys,
+        last_success: None,
+        last_error: None,
+    }
+}
+
+#[derive(Debug)]
+enum StrategyConfig {
+    Discovery,
+    Jwks(String),
+    PublicKeys(Vec<PendingKey>),
+    Secret(Secret),
+    None,
+}
+
+#[derive(Debug)]
+enum PendingKey {
+    Ready(VerificationKey),
+    Pem(String),
+    Jwk(String),
+}
+
+/// Configures a [`Verifier`]. Every setting is checked by [`build`](Self::build), which
+/// names the offending field.
+#[derive(Debug)]
+#[must_use]
+pub struct VerifierBuilder {
+    issuer: String,
+    extra_issuers: Vec<String>,
+    strategy: StrategyConfig,
+    audiences: Vec<String>,
+    algorithms: Option<AlgorithmSet>,
+    leeway: Duration,
+    require_exp: bool,
+    max_lifetime: Option<Duration>,
+    max_age: Option<Duration>,
+    required_typ: Option<String>,
+    clock: SharedClock,
+    remote: RemoteKeySetConfig,
+    profile: Profile,
+    max_token_bytes: usize,
+}
+
+impl VerifierBuilder {
+    fn new(issuer: String) -> Self {
+        Self {
+            issuer,
+            extra_issuers: Vec::new(),
+            strategy: StrategyConfig::Discovery,
+            audiences: Vec::new(),
+            algorithms: None,
+            leeway: DEFAULT_LEEWAY,
+            require_exp: true,
+            max_lifetime: Some(DEFAULT_MAX_LIFETIME),
+            max_age: None,
+            required_typ: None,
+            clock: Arc::new(SystemClock),
+            remote: RemoteKeySetConfig::default(),
+            profile: Profile::Production,
+            max_token_bytes: MAX_TOKEN_BYTES,
+        }
+    }
+
+    /// OpenID Connect Discovery from the issuer (the default).
+    pub fn oidc_discovery(mut self) -> Self {
+        self.strategy = StrategyConfig::Discovery;
+        self
+    }
+
+    /// Keys from a JWKS URL, for providers without discovery.
+    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
+        self.strategy = StrategyConfig::Jwks(url.into());
+        self
+    }
+
+    /// A configured public key (asymmetric strategy); may be called more than once.
+    pub fn public_key(mut self, key: VerificationKey) -> Self {
+        self.push_key(PendingKey::Ready(key));
+        self
+    }
+
+    /// A configured public key in PEM (SPKI, PKCS#1 RSA or an X.509 certificate).
+    pub fn public_key_pem(mut self, pem: impl Into<String>) -> Self {
+        self.push_key(PendingKey::Pem(pem.into()));
+        self
+    }
+
+    /// A configured public key as a JWK, or several as a JWK Set.
+    pub fn public_key_jwk(mut self, jwk: impl Into<String>) -> Self {
+        self.push_key(PendingKey::Jwk(jwk.into()));
+        self
+    }
+
+    fn push_key(&mut self, key: PendingKey) {
+        match &mut self.strategy {
+            StrategyConfig::PublicKeys(keys) => keys.push(key),
+            _ => self.strategy = StrategyConfig::PublicKeys(vec![key]),
+        }
+    }
+
+    /// A shared HMAC secret (symmetric strategy).
+    pub fn shared_secret(mut self, secret: Secret) -> Self {
+        self.strategy = StrategyConfig::Secret(secret);
+        self
+    }
+
+    /// No signature check at all. [`build`](Self::build) refuses it unless the profile is
+    /// [`Profile::Development`]; structural and claim checks still apply.
+    pub fn insecure_no_verification(mut self) -> Self {
+        self.strategy = StrategyConfig::None;
+        self
+    }
+
+    /// The deployment profile (default production).
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    /// Also accepts this `iss` (Google's `accounts.google.com` beside the URL form).
+    pub fn additional_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.extra_issuers.push(issuer.into());
+        self
+    }
+
+    /// Requires `aud` to contain this value; may be called more than once (any one matches).
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audiences.push(audience.into());
+        self
+    }
+
+    /// The algorithm allowlist (default: every asymmetric algorithm, or HS256/384/512 for
+    /// the symmetric strategy).
+    pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = crate::Algorithm>) -> Self {
+        self.algorithms = Some(algorithms.into_iter().collect());
+        self
+    }
+
+    /// The leeway for `exp`, `nbf` and `iat` (default 60 s, at most 300 s).
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Whether `exp` is required (default `true`).
+    pub fn require_exp(mut self, required: bool) -> Self {
+        self.require_exp = required;
+        self
+    }
+
+    /// The longest accepted token lifetime (default 24 h; `None` removes the check).
+    pub fn max_lifetime(mut self, max: Option<Duration>) -> Self {
+        self.max_lifetime = max;
+        self
+    }
+
+    /// The oldest accepted `iat` (default none).
+    pub fn max_age(mut self, max: Option<Duration>) -> Self {
+        self.max_age = max;
+        self
+    }
+
+    /// Requires the header `typ` to be this media type (e.g. `at+jwt`).
+    pub fn required_type(mut self, typ: impl Into<String>) -> Self {
+        self.required_typ = Some(typ.into());
+        self
+    }
+
+    /// The clock (default: the system clock).
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Remote key-set timing and HTTP limits.
+    pub fn key_set_config(mut self, config: RemoteKeySetConfig) -> Self {
+        self.remote = config;
+        self
+    }
+
+    /// Permits plain http to loopback literals for discovery and JWKS (tests, development).
+    pub fn allow_loopback_http(mut self, allow: bool) -> Self {
+        self.remote.fetch.allow_loopback_http = allow;
+        self
+    }
+
+    /// The size limit for tokens (default 8 KiB).
+    pub fn max_token_bytes(mut self, limit: usize) -> Self {
+        self.max_token_bytes = limit;
+        self
+    }
+
+    /// Checks every setting and builds the verifier. Does no network I/O.
+    pub fn build(self) -> Result<Verifier, Error> {
+        check_issuer(&self.issuer, "issuer")?;
+        for extra in &self.extra_issuers {
+            check_issuer(extra, "additional_issuers")?;
+        }
+        let policy = ClaimsPolicy::new(std::iter::once(self.issuer.clone()).chain(self.extra_issuers))
+            .audiences(self.audiences)
+            .leeway(self.leeway)
+            .require_exp(self.require_exp)
+            .with_max_lifetime(self.max_lifetime)
+            .with_max_age(self.max_age);
+        policy.validate_config("verification")?;
+
+        let symmetric = matches!(self.strategy, StrategyConfig::Secret(_));
+        let algorithms = match self.algorithms {
+            Some(set) if set.is_empty() => {
+                return Err(Error::config("algorithms", "the list is empty"));
+            }
+            Some(set) if symmetric && set.has_asymmetric() => {
+                return Err(Error::config(
+                    "algorithms",
+                    "a shared secret verifies only HS256, HS384 or HS512",
+                ));
+            }
+            Some(set) if !symmetric && set.has_symmetric() => {
+                return Err(Error::config(
+                    "algorithms",
+                    "HS256/384/512 need the symmetric strategy; public-key strategies verify asymmetric algorithms only",
+                ));
+            }
+            Some(set) => set,
+            None if symmetric => AlgorithmSet::symmetric(),
+            None => AlgorithmSet::asymmetric(),
+        };
+
+        let (strategy, keys) = match self.strategy {
+            StrategyConfig::Discovery => (
+                StrategyKind::OidcDiscovery,
+                Keys::Remote(RemoteKeySet::discovery(
+                    self.issuer.clone(),
+                    self.remote,
+                    Arc::clone(&self.clock),
+                )?),
+            ),
+            StrategyConfig::Jwks(url) => (
+                StrategyKind::Jwks,
+                Keys::Remote(RemoteKeySet::jwks(
+                    self.issuer.clone(),
+                    &url,
+                    self.remote,
+                    Arc::clone(&self.clock),
+                )?),
+            ),
+            StrategyConfig::PublicKeys(pending) => {
+                let mut keys = Vec::new();
+                for key in pending {
+                    load_public(key, &mut keys)?;
+                }
+                for key in &keys {
+                    if !algorithms.iter().any(|a| key.supports(a)) {
+                        return Err(Error::config(
+                            "public_key",
+                            format!(
+                                "the key ({:?}) fits none of the allowed algorithms {algorithms:?}",
+                                key.kind()
+                            ),
+                        ));
+                    }
+                }
+                let set = KeySet::new(keys).map_err(|e| Error::config("public_key", e.to_string()))?;
+                (StrategyKind::Asymmetric, Keys::Static(set))
+            }
+            StrategyConfig::Secret(secret) => {
+                secret.check()?;
+                let key = VerificationKey::from_secret(secret.expose())
+                    .map_err(|e| Error::config("secret", e.to_string()))?;
+                if !algorithms.iter().any(|a| key.supports(a)) {
+                    return Err(Error::config(
+                        "secret",
+                        "the secret is too short for every allowed algorithm (HS384 needs 48 bytes, HS512 64)",
+                    ));
+                }
+                let set = KeySet::new(vec![key]).map_err(|e| Error::config("secret", e.to_string()))?;
+                (StrategyKind::Symmetric, Keys::Static(set))
+            }
+            StrategyConfig::None => {
+                if self.profile != Profile::Development {
+                    return Err(Error::config(
+                        "strategy",
+                        "`none` disables signature checks and runs only with profile = \"development\"",
+                    ));
+                }
+                tracing::warn!(
+                    issuer = %self.issuer,
+                    "signature verification is DISABLED for this issuer (strategy `none`, development only): anyone can mint accepted tokens"
+                );
+                (StrategyKind::None, Keys::Unverified)
+            }
+        };
+        if policy.audience_list().is_empty() {
+            tracing::warn!(
+                issuer = %self.issuer,
+                "no audience is checked for this issuer: tokens it issued for other applications are accepted too"
+            );
+        }
+        Ok(Verifier {
+            inner: Arc::new(Inner {
+                issuer: self.issuer,
+                strategy,
+                policy,
+                algorithms,
+                keys,
+                clock: self.clock,
+                required_typ: self.required_typ,
+                max_token_bytes: self.max_token_bytes,
+            }),
+        })
+    }
+}
+
+fn load_public(key: PendingKey, out: &mut Vec<VerificationKey>) -> Result<(), Error> {
+    let refuse = |e: Error| Error::config("public_key", e.to_string());
+    match key {
+        PendingKey::Ready(key) => out.push(key),
+        PendingKey::Pem(pem) => out.push(VerificationKey::from_pem(&pem).map_err(refuse)?),
+        PendingKey::Jwk(text) => {
+            let value = crate::jwt::parse_strict(text.as_bytes())
+                .map_err(|_| Error::config("public_key", "not a duplicate-free JSON JWK"))?;
+            if value.get("keys").is_some() {
+                let (set, skipped) = KeySet::from_jwks(text.as_bytes(), JwkPolicy::PublicOnly, 100)
+                    .map_err(refuse)?;
+                if let Some(reason) = skipped.first() {
+                    return Err(Error::config("public_key", reason.clone()));
+                }
+                out.extend(set.keys().cloned());
+            } else {
+                if value.get("d").is_some() || value.get("k").is_some() {
+                    return Err(Error::config(
+                        "public_key",
+                        "the JWK holds private or symmetric key material; configure the public key",
+                    ));
+                }
+                out.push(VerificationKey::from_jwk(&value, JwkPolicy::PublicOnly).map_err(refuse)?);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An issuer is a StringOrURI (RFC 7519 §4.1.1): a URL when it contains `:`, otherwise a
+/// plain name such as Google's `accounts.google.com`.
+fn check_issuer(issuer: &str, field: &str) -> Result<(), Error> {
+    if issuer.is_empty() || issuer.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::config(field, "empty or contains whitespace"));
+    }
+    if issuer.contains(':') {
+        let url = url::Url::parse(issuer).map_err(|_| Error::config(field, "not a valid URL"))?;
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(Error::config(field, "an issuer URL has no query or fragment"));
+        }
+    }
+    Ok(())
+}
