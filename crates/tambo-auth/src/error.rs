@@ -491,7 +491,10 @@ mod tests {
             );
             match kind {
                 ErrorKind::KeysUnavailable => {
-                    assert_eq!((x, code, m, grpc), (503, "temporarily_unavailable", 503, 14))
+                    assert_eq!(
+                        (x, code, m, grpc),
+                        (503, "temporarily_unavailable", 503, 14)
+                    )
                 }
                 ErrorKind::InvalidKey | ErrorKind::Configuration => {
                     assert_eq!((x, code, m, grpc), (500, "server_error", 500, 13))

@@ -175,7 +175,11 @@ impl fmt::Debug for TamboUser {
 impl TamboUser {
     /// Builds a user with the default mapping: `sub`, Tambo's tenant rule, `email` and
     /// `email_verified` when present.
-    pub fn from_claims(provider: impl Into<String>, issuer: &str, claims: Claims) -> Option<TamboUser> {
+    pub fn from_claims(
+        provider: impl Into<String>,
+        issuer: &str,
+        claims: Claims,
+    ) -> Option<TamboUser> {
         let sub = claims.sub()?.to_owned();
         let tenant = tenant_of(issuer, &claims);
         Some(TamboUser {
@@ -266,7 +270,12 @@ mod tests {
     #[test]
     fn tambo_compatible_forms_are_unchanged() {
         let cases = [
-            ("https://t.auth0.com/", json!({}), "auth0|1", "oauth:user:t.auth0.com:auth0|1"),
+            (
+                "https://t.auth0.com/",
+                json!({}),
+                "auth0|1",
+                "oauth:user:t.auth0.com:auth0|1",
+            ),
             (
                 "https://accounts.google.com",
                 json!({"hd": "acme.com"}),
@@ -291,11 +300,25 @@ mod tests {
                 "user_1",
                 "oauth:user:api.workos.com:org_9:user_1",
             ),
-            ("https://clerk.acme.dev", json!({"hd": "ignored-off-google"}), "user_2", "oauth:user:clerk.acme.dev:user_2"),
-            ("https://IDP.Example:8443", json!({}), "s", "oauth:user:idp.example:s"),
+            (
+                "https://clerk.acme.dev",
+                json!({"hd": "ignored-off-google"}),
+                "user_2",
+                "oauth:user:clerk.acme.dev:user_2",
+            ),
+            (
+                "https://IDP.Example:8443",
+                json!({}),
+                "s",
+                "oauth:user:idp.example:s",
+            ),
         ];
         for (iss, c, sub, want) in cases {
-            assert_eq!(ContextKey::from_claims(iss, &claims(c), sub).as_str(), want, "{iss}");
+            assert_eq!(
+                ContextKey::from_claims(iss, &claims(c), sub).as_str(),
+                want,
+                "{iss}"
+            );
         }
     }
 

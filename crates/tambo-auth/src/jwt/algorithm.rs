@@ -238,7 +238,9 @@ impl AlgorithmSet {
 
     /// The algorithms, in a stable order.
     pub fn iter(self) -> impl Iterator<Item = Algorithm> {
-        Algorithm::ALL.into_iter().filter(move |a| self.contains(*a))
+        Algorithm::ALL
+            .into_iter()
+            .filter(move |a| self.contains(*a))
     }
 
     /// Whether any member is symmetric.
@@ -258,7 +260,8 @@ impl AlgorithmSet {
 
 impl FromIterator<Algorithm> for AlgorithmSet {
     fn from_iter<I: IntoIterator<Item = Algorithm>>(iter: I) -> Self {
-        iter.into_iter().fold(AlgorithmSet::EMPTY, AlgorithmSet::with)
+        iter.into_iter()
+            .fold(AlgorithmSet::EMPTY, AlgorithmSet::with)
     }
 }
 
@@ -284,7 +287,15 @@ mod tests {
 
     #[test]
     fn names_are_case_sensitive_and_exact() {
-        for name in ["hs256", "RS256 ", " RS256", "", "ES512", "PBES2-HS256+A128KW", "ES521"] {
+        for name in [
+            "hs256",
+            "RS256 ",
+            " RS256",
+            "",
+            "ES512",
+            "PBES2-HS256+A128KW",
+            "ES521",
+        ] {
             assert!(matches!(
                 Algorithm::from_header(name),
                 Err(Error::AlgorithmNotAllowed { .. })

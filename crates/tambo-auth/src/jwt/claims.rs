@@ -396,13 +396,27 @@ mod tests {
             policy().validate(&with("exp", json!(NOW - 61.0)), NOW),
             Err(Error::Expired { .. })
         ));
-        assert!(policy().validate(&with("exp", json!(NOW - 59.0)), NOW).is_ok());
-        assert!(policy().validate(&with("exp", json!(NOW + 300.5)), NOW).is_ok());
+        assert!(
+            policy()
+                .validate(&with("exp", json!(NOW - 59.0)), NOW)
+                .is_ok()
+        );
+        assert!(
+            policy()
+                .validate(&with("exp", json!(NOW + 300.5)), NOW)
+                .is_ok()
+        );
     }
 
     #[test]
     fn exp_of_the_wrong_type_is_invalid_not_absent() {
-        for v in [json!("1900000000"), json!(true), json!(-1), json!(1e300), json!(null)] {
+        for v in [
+            json!("1900000000"),
+            json!(true),
+            json!(-1),
+            json!(1e300),
+            json!(null),
+        ] {
             assert!(
                 matches!(
                     policy().validate(&with("exp", v.clone()), NOW),
@@ -415,7 +429,12 @@ mod tests {
             policy().validate(&without("exp"), NOW),
             Err(Error::MissingClaim { claim: "exp" })
         ));
-        assert!(policy().require_exp(false).validate(&without("exp"), NOW).is_ok());
+        assert!(
+            policy()
+                .require_exp(false)
+                .validate(&without("exp"), NOW)
+                .is_ok()
+        );
     }
 
     #[test]
@@ -424,7 +443,11 @@ mod tests {
             policy().validate(&with("nbf", json!(NOW + 3600.0)), NOW),
             Err(Error::NotYetValid { .. })
         ));
-        assert!(policy().validate(&with("nbf", json!(NOW + 30.0)), NOW).is_ok());
+        assert!(
+            policy()
+                .validate(&with("nbf", json!(NOW + 30.0)), NOW)
+                .is_ok()
+        );
         assert!(matches!(
             policy().validate(&with("nbf", json!("0")), NOW),
             Err(Error::InvalidClaim { claim: "nbf", .. })
@@ -478,7 +501,10 @@ mod tests {
     #[test]
     fn audience_may_be_a_string_or_an_array_containing_ours() {
         let p = policy().audiences(["https://exchange.example"]);
-        assert!(p.validate(&with("aud", json!("https://exchange.example")), NOW).is_ok());
+        assert!(
+            p.validate(&with("aud", json!("https://exchange.example")), NOW)
+                .is_ok()
+        );
         assert!(
             p.validate(
                 &with("aud", json!(["https://x", "https://exchange.example"])),
@@ -532,8 +558,16 @@ mod tests {
 
     #[test]
     fn payloads_that_are_not_objects_are_malformed() {
-        for p in [&b"[1,2]"[..], b"\"str\"", b"foo", br#"{"sub":"a","sub":"b"}"#] {
-            assert!(matches!(Claims::from_bytes(p), Err(Error::Malformed { .. })));
+        for p in [
+            &b"[1,2]"[..],
+            b"\"str\"",
+            b"foo",
+            br#"{"sub":"a","sub":"b"}"#,
+        ] {
+            assert!(matches!(
+                Claims::from_bytes(p),
+                Err(Error::Malformed { .. })
+            ));
         }
         assert_eq!(claims(json!({"sub": "a"})).sub(), Some("a"));
     }

@@ -22,7 +22,9 @@ mod claims;
 mod json;
 
 pub use algorithm::{Algorithm, AlgorithmSet, Curve, Family};
-pub use claims::{Audience, Claims, ClaimsPolicy, DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, MAX_LEEWAY};
+pub use claims::{
+    Audience, Claims, ClaimsPolicy, DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, MAX_LEEWAY,
+};
 pub(crate) use json::{parse_object, parse_strict};
 
 use base64::Engine as _;
@@ -329,7 +331,9 @@ impl Header {
     /// Whether `typ` equals `expected` as a media type (RFC 9068 §4: case-insensitive, the
     /// `application/` prefix implied).
     pub fn typ_is(&self, expected: &str) -> bool {
-        self.typ.as_deref().is_some_and(|t| media_type_eq(t, expected))
+        self.typ
+            .as_deref()
+            .is_some_and(|t| media_type_eq(t, expected))
     }
 }
 
@@ -375,10 +379,16 @@ mod tests {
     fn shapes_are_classified_with_their_own_errors() {
         assert!(matches!(err("abc"), Error::Opaque));
         assert!(matches!(err("a.b.c.d.e"), Error::Encrypted));
-        assert!(matches!(err("{\"payload\":\"x\"}"), Error::Malformed { .. }));
+        assert!(matches!(
+            err("{\"payload\":\"x\"}"),
+            Error::Malformed { .. }
+        ));
         assert!(matches!(err(""), Error::Malformed { .. }));
         assert!(matches!(err("ya29.a0AfH6SMBx"), Error::Opaque));
-        assert!(matches!(err("eyJhbGciOiJIUzI1NiJ9.Zm9v"), Error::Malformed { .. }));
+        assert!(matches!(
+            err("eyJhbGciOiJIUzI1NiJ9.Zm9v"),
+            Error::Malformed { .. }
+        ));
         assert!(matches!(err("eyJh.b.c.d"), Error::Malformed { .. }));
         assert!(matches!(err("eyJh.b.c.d.e.f"), Error::Malformed { .. }));
     }
@@ -399,7 +409,11 @@ mod tests {
             assert_ne!(Jws::parse(&bad).ok().map(|_| ()), Some(()), "{bad:?}");
         }
         // Non-zero unused bits: "AB" decodes only with trailing bits set.
-        let unused = format!("{}.AB.{}", b64_encode(r#"{"alg":"RS256"}"#), b64_encode("s"));
+        let unused = format!(
+            "{}.AB.{}",
+            b64_encode(r#"{"alg":"RS256"}"#),
+            b64_encode("s")
+        );
         assert!(matches!(err(&unused), Error::Malformed { .. }));
     }
 
@@ -430,7 +444,9 @@ mod tests {
             (r#"{"alg":"none","alg":"RS256"}"#, |e| {
                 matches!(e, Error::Malformed { .. })
             }),
-            (r#"{"alg":["RS256"]}"#, |e| matches!(e, Error::Malformed { .. })),
+            (r#"{"alg":["RS256"]}"#, |e| {
+                matches!(e, Error::Malformed { .. })
+            }),
         ];
         for (header, expected) in cases {
             let e = err(&token(header, "{}", b"s"));
@@ -443,25 +459,41 @@ mod tests {
         let jws = Jws::parse(&token(r#"{"alg":"nOnE"}"#, "{}", b"s")).unwrap();
         assert!(jws.header().is_unsigned());
         assert!(matches!(jws.header().alg(), Err(Error::AlgorithmNone)));
-        let jws = Jws::parse(&token(r#"{"alg":"PBES2-HS256+A128KW","p2c":2147483647}"#, "{}", b"s"))
-            .unwrap();
+        let jws = Jws::parse(&token(
+            r#"{"alg":"PBES2-HS256+A128KW","p2c":2147483647}"#,
+            "{}",
+            b"s",
+        ))
+        .unwrap();
         assert!(matches!(
             jws.header().alg(),
             Err(Error::AlgorithmNotAllowed { .. })
         ));
         for header in [r#"{}"#, r#"{"alg":""}"#, r#"{"alg":null}"#] {
-            assert!(matches!(err(&token(header, "{}", b"s")), Error::Malformed { .. }));
+            assert!(matches!(
+                err(&token(header, "{}", b"s")),
+                Error::Malformed { .. }
+            ));
         }
     }
 
     #[test]
     fn kid_is_bounded_and_printable() {
         let long = format!(r#"{{"alg":"RS256","kid":"{}"}}"#, "k".repeat(300));
-        assert!(matches!(err(&token(&long, "{}", b"s")), Error::Malformed { .. }));
+        assert!(matches!(
+            err(&token(&long, "{}", b"s")),
+            Error::Malformed { .. }
+        ));
         let crlf = r#"{"alg":"RS256","kid":"a\r\nb"}"#;
-        assert!(matches!(err(&token(crlf, "{}", b"s")), Error::Malformed { .. }));
+        assert!(matches!(
+            err(&token(crlf, "{}", b"s")),
+            Error::Malformed { .. }
+        ));
         let number = r#"{"alg":"RS256","kid":7}"#;
-        assert!(matches!(err(&token(number, "{}", b"s")), Error::Malformed { .. }));
+        assert!(matches!(
+            err(&token(number, "{}", b"s")),
+            Error::Malformed { .. }
+        ));
     }
 
     #[test]
@@ -469,14 +501,23 @@ mod tests {
         let mut header = br#"{"alg":"HS256","x":""#.to_vec();
         header.extend_from_slice(&[0xC3, 0x28]);
         header.extend_from_slice(br#""}"#);
-        let t = format!("{}.{}.{}", b64_encode(&header), b64_encode("{}"), b64_encode("s"));
+        let t = format!(
+            "{}.{}.{}",
+            b64_encode(&header),
+            b64_encode("{}"),
+            b64_encode("s")
+        );
         assert!(matches!(err(&t), Error::Malformed { .. }));
     }
 
     #[test]
     fn typ_compares_as_a_media_type() {
-        let jws = Jws::parse(&token(r#"{"alg":"ES256","typ":"application/AT+JWT"}"#, "{}", b"s"))
-            .unwrap();
+        let jws = Jws::parse(&token(
+            r#"{"alg":"ES256","typ":"application/AT+JWT"}"#,
+            "{}",
+            b"s",
+        ))
+        .unwrap();
         assert!(jws.header().typ_is("at+jwt"));
         assert!(!jws.header().typ_is("jwt"));
     }

@@ -44,8 +44,8 @@ pub(crate) async fn discover(fetcher: &Fetcher, issuer: &str) -> Result<Url, Str
             doc.issuer, issuer
         ));
     }
-    let jwks = Url::parse(&doc.jwks_uri)
-        .map_err(|_| "discovery: jwks_uri is not a URL".to_string())?;
+    let jwks =
+        Url::parse(&doc.jwks_uri).map_err(|_| "discovery: jwks_uri is not a URL".to_string())?;
     fetcher
         .check_url(&jwks)
         .map_err(|e| format!("discovery: jwks_uri refused: {e}"))?;

@@ -89,7 +89,10 @@ impl Fetcher {
             return Err(format!("answered {status}"));
         }
         let max = self.policy.max_body;
-        if response.content_length().is_some_and(|len| len > max as u64) {
+        if response
+            .content_length()
+            .is_some_and(|len| len > max as u64)
+        {
             return Err(format!("the body is larger than {max} bytes"));
         }
         let max_age = response
@@ -133,7 +136,11 @@ fn parse_max_age(value: &str) -> Option<Duration> {
             return Some(Duration::ZERO);
         }
         if let Some(secs) = directive.strip_prefix("max-age=") {
-            result = secs.trim_matches('"').parse::<u64>().ok().map(Duration::from_secs);
+            result = secs
+                .trim_matches('"')
+                .parse::<u64>()
+                .ok()
+                .map(Duration::from_secs);
         }
     }
     result
@@ -157,9 +164,7 @@ pub(crate) fn check_url(url: &Url, allow_loopback: bool) -> Result<(), String> {
         "https" => {}
         "http" if allow_loopback && is_loopback_http_url(url) => return Ok(()),
         "http" => {
-            return Err(
-                "plain http is refused (only loopback, with allow_loopback_http)".into(),
-            );
+            return Err("plain http is refused (only loopback, with allow_loopback_http)".into());
         }
         other => return Err(format!("the scheme {other} is refused")),
     }
@@ -250,7 +255,10 @@ mod tests {
 
     #[test]
     fn max_age_is_read_from_cache_control() {
-        assert_eq!(parse_max_age("public, max-age=3600"), Some(Duration::from_secs(3600)));
+        assert_eq!(
+            parse_max_age("public, max-age=3600"),
+            Some(Duration::from_secs(3600))
+        );
         assert_eq!(parse_max_age("no-store"), Some(Duration::ZERO));
         assert_eq!(parse_max_age("private"), None);
         assert_eq!(parse_max_age("max-age=abc"), None);

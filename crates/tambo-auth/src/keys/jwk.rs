@@ -23,7 +23,10 @@ pub(super) fn parse(jwk: &Value, policy: JwkPolicy) -> Result<VerificationKey, S
     let obj = jwk.as_object().ok_or("a JWK must be a JSON object")?;
     let kty = str_member(obj, "kty")?.ok_or("the JWK has no `kty`")?;
     let kid = str_member(obj, "kid")?.map(str::to_owned);
-    if kid.as_ref().is_some_and(|k| k.len() > crate::jwt::MAX_KID_BYTES) {
+    if kid
+        .as_ref()
+        .is_some_and(|k| k.len() > crate::jwt::MAX_KID_BYTES)
+    {
         return Err("the JWK `kid` is too long".into());
     }
 
@@ -88,7 +91,11 @@ pub(super) fn parse(jwk: &Value, policy: JwkPolicy) -> Result<VerificationKey, S
                 let x = bytes_member(obj, "x")?.ok_or("the OKP key has no `x`")?;
                 VerificationKey::ed25519(&x, kid, alg)?
             }
-            Some(other) => return Err(format!("the OKP curve {other} is not for signatures we verify")),
+            Some(other) => {
+                return Err(format!(
+                    "the OKP curve {other} is not for signatures we verify"
+                ));
+            }
             None => return Err("the OKP key has no `crv`".into()),
         },
         (other, _) => return Err(format!("`kty: {other}` is not supported")),
@@ -96,7 +103,9 @@ pub(super) fn parse(jwk: &Value, policy: JwkPolicy) -> Result<VerificationKey, S
 
     if let Some(alg) = alg {
         if !key.family_fits(alg) {
-            return Err(format!("`alg: {alg}` does not fit this key's type or curve"));
+            return Err(format!(
+                "`alg: {alg}` does not fit this key's type or curve"
+            ));
         }
     }
     // An HMAC key pinned by `alg` still needs the length for that hash; checked above.
@@ -139,7 +148,11 @@ mod tests {
 
     #[test]
     fn a_valid_ec_key_loads_and_pins_its_curve() {
-        let key = parse(&ec(json!({"alg": "ES256", "use": "sig"})), JwkPolicy::PublicOnly).unwrap();
+        let key = parse(
+            &ec(json!({"alg": "ES256", "use": "sig"})),
+            JwkPolicy::PublicOnly,
+        )
+        .unwrap();
         assert!(key.supports(Algorithm::ES256));
         assert!(!key.supports(Algorithm::ES384));
         assert!(!key.supports(Algorithm::HS256));
@@ -159,7 +172,10 @@ mod tests {
             json!({"kty": "RSA"}),
             json!({"crv": "secp256k1"}),
         ] {
-            assert!(parse(&ec(extra.clone()), JwkPolicy::PublicOnly).is_err(), "{extra}");
+            assert!(
+                parse(&ec(extra.clone()), JwkPolicy::PublicOnly).is_err(),
+                "{extra}"
+            );
         }
     }
 

@@ -149,7 +149,12 @@ impl VerificationKey {
         }
     }
 
-    pub(crate) fn rsa(n: &[u8], e: &[u8], kid: Option<String>, alg: Option<Algorithm>) -> Result<Self, String> {
+    pub(crate) fn rsa(
+        n: &[u8],
+        e: &[u8],
+        kid: Option<String>,
+        alg: Option<Algorithm>,
+    ) -> Result<Self, String> {
         let n = strip_leading_zeros(n);
         let e = strip_leading_zeros(e);
         rsa_checks::check(n, e)?;
@@ -167,13 +172,21 @@ impl VerificationKey {
         })
     }
 
-    pub(crate) fn ec(curve: Curve, x: &[u8], y: &[u8], kid: Option<String>, alg: Option<Algorithm>) -> Result<Self, String> {
+    pub(crate) fn ec(
+        curve: Curve,
+        x: &[u8],
+        y: &[u8],
+        kid: Option<String>,
+        alg: Option<Algorithm>,
+    ) -> Result<Self, String> {
         let size = match curve {
             Curve::P256 => 32,
             Curve::P384 => 48,
         };
         if x.len() != size || y.len() != size {
-            return Err(format!("EC coordinates must be {size} bytes for this curve"));
+            return Err(format!(
+                "EC coordinates must be {size} bytes for this curve"
+            ));
         }
         let mut point = Vec::with_capacity(1 + 2 * size);
         point.push(0x04);
@@ -195,8 +208,9 @@ impl VerificationKey {
             crate::jwt::b64_encode(x),
             crate::jwt::b64_encode(y)
         ));
-        let key = DecodingKey::from_ec_components(&crate::jwt::b64_encode(x), &crate::jwt::b64_encode(y))
-            .map_err(|_| "the EC point could not be loaded".to_string())?;
+        let key =
+            DecodingKey::from_ec_components(&crate::jwt::b64_encode(x), &crate::jwt::b64_encode(y))
+                .map_err(|_| "the EC point could not be loaded".to_string())?;
         Ok(VerificationKey {
             kid,
             alg,
@@ -206,7 +220,11 @@ impl VerificationKey {
         })
     }
 
-    pub(crate) fn ed25519(x: &[u8], kid: Option<String>, alg: Option<Algorithm>) -> Result<Self, String> {
+    pub(crate) fn ed25519(
+        x: &[u8],
+        kid: Option<String>,
+        alg: Option<Algorithm>,
+    ) -> Result<Self, String> {
         if x.len() != 32 {
             return Err("an Ed25519 public key is 32 bytes".into());
         }
@@ -313,7 +331,10 @@ pub struct KeySet {
 impl KeySet {
     /// A set of keys. Symmetric and asymmetric keys may not be mixed (Wycheproof JWK tcId 1).
     pub fn new(keys: Vec<VerificationKey>) -> Result<KeySet, Error> {
-        let symmetric = keys.iter().filter(|k| matches!(k.kind, KeyKind::Hmac { .. })).count();
+        let symmetric = keys
+            .iter()
+            .filter(|k| matches!(k.kind, KeyKind::Hmac { .. }))
+            .count();
         if symmetric != 0 && symmetric != keys.len() {
             return Err(Error::InvalidKey {
                 reason: "a key set may not mix HMAC secrets with public keys".into(),
@@ -445,7 +466,10 @@ mod tests {
             r#"{{"kty":"RSA","n":"{n}","e":"AQAB","alg":"RS256","kid":"2011-04-29"}}"#
         ))
         .unwrap();
-        assert_eq!(key.thumbprint(), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+        assert_eq!(
+            key.thumbprint(),
+            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+        );
     }
 
     #[test]
@@ -460,7 +484,9 @@ mod tests {
 
     #[test]
     fn mixed_sets_are_refused_and_duplicate_kids_are_ambiguous() {
-        let hmac = VerificationKey::from_secret(&[1; 32]).unwrap().with_kid("a");
+        let hmac = VerificationKey::from_secret(&[1; 32])
+            .unwrap()
+            .with_kid("a");
         let ed = VerificationKey::ed25519(&[9; 32], Some("a".into()), None);
         // Not every 32-byte string is a valid point for every backend, but loading only
         // checks the length; the set logic is what is under test.

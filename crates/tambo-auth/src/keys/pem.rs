@@ -90,7 +90,9 @@ fn from_spki_der(der: &[u8]) -> Result<VerificationKey, Error> {
                     let (x, y) = rest.split_at(size);
                     VerificationKey::ec(curve, x, y, None, None).map_err(invalid)
                 }
-                _ => Err(invalid("the EC point must be uncompressed and of the curve's size")),
+                _ => Err(invalid(
+                    "the EC point must be uncompressed and of the curve's size",
+                )),
             }
         }
         ED25519 => VerificationKey::ed25519(key_bytes, None, None).map_err(invalid),

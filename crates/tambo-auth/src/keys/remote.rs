@@ -204,8 +204,8 @@ impl RemoteKeySet {
         config: RemoteKeySetConfig,
         clock: SharedClock,
     ) -> Result<RemoteKeySet, Error> {
-        let url = Url::parse(jwks_url)
-            .map_err(|_| Error::config("jwks_url", "not an absolute URL"))?;
+        let url =
+            Url::parse(jwks_url).map_err(|_| Error::config("jwks_url", "not an absolute URL"))?;
         super::fetch::check_url(&url, config.fetch.allow_loopback_http)
             .map_err(|e| Error::config("jwks_url", e))?;
         Self::build(issuer.into(), Source::Jwks(url), config, clock)
@@ -218,8 +218,7 @@ impl RemoteKeySet {
         clock: SharedClock,
     ) -> Result<RemoteKeySet, Error> {
         let issuer = issuer.into();
-        let url = discovery::discovery_url(&issuer)
-            .map_err(|e| Error::config("issuer", e))?;
+        let url = discovery::discovery_url(&issuer).map_err(|e| Error::config("issuer", e))?;
         let base = Url::parse(&issuer).map_err(|_| Error::config("issuer", "not a URL"))?;
         if base.query().is_some() || base.fragment().is_some() {
             return Err(Error::config(
@@ -238,7 +237,8 @@ impl RemoteKeySet {
         config: RemoteKeySetConfig,
         clock: SharedClock,
     ) -> Result<RemoteKeySet, Error> {
-        if !(0.0..=1.0).contains(&config.refresh_ahead) || config.min_freshness > config.max_freshness
+        if !(0.0..=1.0).contains(&config.refresh_ahead)
+            || config.min_freshness > config.max_freshness
         {
             return Err(Error::config(
                 "key_set",
@@ -365,9 +365,9 @@ impl Inner {
             Want::Needed | Want::Background => !backing_off,
             Want::UnknownKid => {
                 !backing_off
-                    && control.last_fetch_started.is_none_or(|last| {
-                        elapsed(last, now) >= self.config.unknown_kid_cooldown
-                    })
+                    && control
+                        .last_fetch_started
+                        .is_none_or(|last| elapsed(last, now) >= self.config.unknown_kid_cooldown)
             }
         };
         if !allowed {
@@ -433,9 +433,11 @@ impl Inner {
             Source::Jwks(url) => url.clone(),
             Source::Discovery => {
                 let now = self.clock.now();
-                let cached = self.control().jwks_uri.clone().filter(|(_, at)| {
-                    elapsed(*at, now) < self.config.discovery_freshness
-                });
+                let cached = self
+                    .control()
+                    .jwks_uri
+                    .clone()
+                    .filter(|(_, at)| elapsed(*at, now) < self.config.discovery_freshness);
                 match cached {
                     Some((url, _)) => url,
                     None => {

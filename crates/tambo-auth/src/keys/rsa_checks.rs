@@ -15,10 +15,14 @@ const ROCA_PRIMES: [u32; 38] = [
 pub(super) fn check(n: &[u8], e: &[u8]) -> Result<(), String> {
     let bits = super::bit_len(n);
     if bits < MIN_RSA_BITS {
-        return Err(format!("the RSA key has {bits} bits; at least {MIN_RSA_BITS} are required"));
+        return Err(format!(
+            "the RSA key has {bits} bits; at least {MIN_RSA_BITS} are required"
+        ));
     }
     if bits > MAX_RSA_BITS {
-        return Err(format!("the RSA key has {bits} bits; at most {MAX_RSA_BITS} are accepted"));
+        return Err(format!(
+            "the RSA key has {bits} bits; at most {MAX_RSA_BITS} are accepted"
+        ));
     }
     if n.last().is_some_and(|b| b & 1 == 0) {
         return Err("the RSA modulus is even".into());
@@ -70,7 +74,12 @@ mod tests {
     #[test]
     fn subgroup_masks_match_the_published_roca_markers() {
         // The first markers of the published detector: 6, 30, 126, 1026 for 3, 5, 7, 11.
-        let mask = |p: u32| (0..p).filter(|r| in_subgroup_of_65537(*r, p)).map(|r| 1u64 << r).sum::<u64>();
+        let mask = |p: u32| {
+            (0..p)
+                .filter(|r| in_subgroup_of_65537(*r, p))
+                .map(|r| 1u64 << r)
+                .sum::<u64>()
+        };
         assert_eq!([mask(3), mask(5), mask(7), mask(11)], [6, 30, 126, 1026]);
     }
 

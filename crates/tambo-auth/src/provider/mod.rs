@@ -43,8 +43,12 @@ pub trait Provider: Send + Sync + Debug + 'static {
 
     /// Turns verified claims into a user, or refuses them by policy.
     fn map_claims(&self, token: &VerifiedToken) -> Result<TamboUser, Error> {
-        TamboUser::from_claims(self.name(), self.verifier().issuer(), token.claims().clone())
-            .ok_or(Error::MissingClaim { claim: "sub" })
+        TamboUser::from_claims(
+            self.name(),
+            self.verifier().issuer(),
+            token.claims().clone(),
+        )
+        .ok_or(Error::MissingClaim { claim: "sub" })
     }
 
     /// Explains an input that is not a JWT the way this provider's integrators need
@@ -192,13 +196,18 @@ impl ProviderRegistry {
 
     /// Readiness per issuer.
     pub fn status(&self) -> Vec<KeySetStatus> {
-        self.providers.iter().map(|p| p.verifier().status()).collect()
+        self.providers
+            .iter()
+            .map(|p| p.verifier().status())
+            .collect()
     }
 
     /// Loads every remote key set now, concurrently; returns the failures.
     pub async fn warm_up(&self) -> Vec<Error> {
         let results = futures_util::future::join_all(
-            self.providers.iter().map(|p| async move { p.verifier().warm_up().await }),
+            self.providers
+                .iter()
+                .map(|p| async move { p.verifier().warm_up().await }),
         )
         .await;
         results.into_iter().filter_map(Result::err).collect()

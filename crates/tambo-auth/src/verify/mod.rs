@@ -37,8 +37,7 @@ use crate::jwt::{
     MAX_TOKEN_BYTES,
 };
 use crate::keys::{
-    JwkPolicy, KeySet, KeySetState, KeySetStatus, RemoteKeySet, RemoteKeySetConfig,
-    VerificationKey,
+    JwkPolicy, KeySet, KeySetState, KeySetStatus, RemoteKeySet, RemoteKeySetConfig, VerificationKey,
 };
 
 /// Which strategy a verifier uses.
@@ -174,7 +173,11 @@ impl Verifier {
         if let Some(typ) = &inner.required_typ {
             if !jws.header().typ_is(typ) {
                 return Err(Error::TypeMismatch {
-                    expected: if typ == "at+jwt" { "at+jwt" } else { "a specific typ" },
+                    expected: if typ == "at+jwt" {
+                        "at+jwt"
+                    } else {
+                        "a specific typ"
+                    },
                 });
             }
         }
@@ -432,12 +435,13 @@ impl VerifierBuilder {
         for extra in &self.extra_issuers {
             check_issuer(extra, "additional_issuers")?;
         }
-        let policy = ClaimsPolicy::new(std::iter::once(self.issuer.clone()).chain(self.extra_issuers))
-            .audiences(self.audiences)
-            .leeway(self.leeway)
-            .require_exp(self.require_exp)
-            .with_max_lifetime(self.max_lifetime)
-            .with_max_age(self.max_age);
+        let policy =
+            ClaimsPolicy::new(std::iter::once(self.issuer.clone()).chain(self.extra_issuers))
+                .audiences(self.audiences)
+                .leeway(self.leeway)
+                .require_exp(self.require_exp)
+                .with_max_lifetime(self.max_lifetime)
+                .with_max_age(self.max_age);
         policy.validate_config("verification")?;
 
         let symmetric = matches!(self.strategy, StrategyConfig::Secret(_));
@@ -496,7 +500,8 @@ impl VerifierBuilder {
                         ));
                     }
                 }
-                let set = KeySet::new(keys).map_err(|e| Error::config("public_key", e.to_string()))?;
+                let set =
+                    KeySet::new(keys).map_err(|e| Error::config("public_key", e.to_string()))?;
                 (StrategyKind::Asymmetric, Keys::Static(set))
             }
             StrategyConfig::Secret(secret) => {
@@ -509,7 +514,8 @@ impl VerifierBuilder {
                         "the secret is too short for every allowed algorithm (HS384 needs 48 bytes, HS512 64)",
                     ));
                 }
-                let set = KeySet::new(vec![key]).map_err(|e| Error::config("secret", e.to_string()))?;
+                let set =
+                    KeySet::new(vec![key]).map_err(|e| Error::config("secret", e.to_string()))?;
                 (StrategyKind::Symmetric, Keys::Static(set))
             }
             StrategyConfig::None => {
@@ -585,7 +591,10 @@ fn check_issuer(issuer: &str, field: &str) -> Result<(), Error> {
     if issuer.contains(':') {
         let url = url::Url::parse(issuer).map_err(|_| Error::config(field, "not a valid URL"))?;
         if url.query().is_some() || url.fragment().is_some() {
-            return Err(Error::config(field, "an issuer URL has no query or fragment"));
+            return Err(Error::config(
+                field,
+                "an issuer URL has no query or fragment",
+            ));
         }
     }
     Ok(())

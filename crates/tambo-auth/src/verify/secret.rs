@@ -115,7 +115,11 @@ mod tests {
         ] {
             assert!(Secret::from_utf8(weak).check().is_err(), "{weak}");
         }
-        assert!(Secret::from_bytes((0u8..32).collect::<Vec<_>>()).check().is_ok());
+        assert!(
+            Secret::from_bytes((0u8..32).collect::<Vec<_>>())
+                .check()
+                .is_ok()
+        );
     }
 
     #[test]
