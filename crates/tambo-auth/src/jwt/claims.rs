@@ -256,25 +256,22 @@ impl ClaimsPolicy {
         self.max_age
     }
 
-    /// Checks that the settings are sane; `prefix` names the configuration section.
-    pub(crate) fn validate_config(&self, prefix: &str) -> Result<(), Error> {
+    /// Checks that the settings are sane.
+    pub(crate) fn validate_config(&self) -> Result<(), Error> {
         if self.issuers.is_empty() || self.issuers.iter().any(String::is_empty) {
             return Err(Error::config(
-                format!("{prefix}.issuer"),
+                "issuer",
                 "an issuer is required and may not be empty",
             ));
         }
         if self.leeway > MAX_LEEWAY {
             return Err(Error::config(
-                format!("{prefix}.leeway"),
+                "leeway",
                 "leeway may be at most 300 s (RFC 7519 §4.1.4: a few minutes)",
             ));
         }
         if self.audiences.iter().any(String::is_empty) {
-            return Err(Error::config(
-                format!("{prefix}.audiences"),
-                "an audience may not be empty",
-            ));
+            return Err(Error::config("audiences", "an audience may not be empty"));
         }
         Ok(())
     }

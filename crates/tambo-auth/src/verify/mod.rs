@@ -442,7 +442,7 @@ impl VerifierBuilder {
                 .require_exp(self.require_exp)
                 .with_max_lifetime(self.max_lifetime)
                 .with_max_age(self.max_age);
-        policy.validate_config("verification")?;
+        policy.validate_config()?;
 
         let symmetric = matches!(self.strategy, StrategyConfig::Secret(_));
         let algorithms = match self.algorithms {

@@ -1,0 +1,483 @@
+//! The `tambo-auth` configuration file (TOML), and how a project's `[projects.verification]`
+//! becomes a [`Verifier`].
+//!
+//! Unknown keys are refused, so a typo (`audience` for `audiences`) stops startup with the
+//! key's name instead of silently weakening verification.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use tambo_auth::verify::Secret;
+use tambo_auth::{Algorithm, Profile, Verifier};
+
+/// A configuration problem, naming the setting.
+#[derive(Debug, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct ConfigError {
+    /// The setting, e.g. `projects[0].verification.secret`.
+    pub field: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl ConfigError {
+    fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `[server]`.
+    #[serde(default)]
+    pub server: ServerConfig,
+    /// `[token]`: the Tambo tokens the server issues.
+    #[serde(default)]
+    pub token: TokenConfig,
+    /// `[[projects]]`.
+    #[serde(default)]
+    pub projects: Vec<ProjectConfig>,
+}
+
+/// `[server]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// The listen address.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Our issuer URL.
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// `sqlite://…` or `postgres://…`.
+    #[serde(default)]
+    pub database_url: Option<String>,
+    /// `production` (default) or `development`.
+    #[serde(default)]
+    pub profile: ProfileName,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: default_listen(),
+            public_url: None,
+            database_url: None,
+            profile: ProfileName::Production,
+        }
+    }
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:8260".into()
+}
+
+/// `[token]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    /// The `aud` of issued tokens (default `tambo`).
+    pub audience: Option<String>,
+    /// Lifetime of issued tokens (default `15m`).
+    pub ttl: Option<String>,
+    /// Signing algorithm (default `EdDSA`).
+    pub algorithm: Option<String>,
+    /// Where the signing key ring lives.
+    pub keys_dir: Option<PathBuf>,
+}
+
+/// The deployment profile.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ProfileName {
+    /// Strict.
+    #[default]
+    Production,
+    /// Permits the `none` strategy.
+    Development,
+}
+
+/// `[[projects]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectConfig {
+    /// The project id (`p_…`).
+    pub id: String,
+    /// Plaintext keys or `sha256:<hex>` digests.
+    #[serde(default)]
+    pub api_keys: Vec<String>,
+    /// How subject tokens are verified.
+    pub verification: VerificationConfig,
+}
+
+/// The strategies, with Tambo's own names accepted as aliases.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum StrategyName {
+    /// OpenID Connect Discovery (Tambo: `asymmetric_auto`).
+    #[default]
+    #[serde(alias = "asymmetric_auto")]
+    OidcDiscovery,
+    /// A JWKS URL.
+    Jwks,
+    /// A configured public key (Tambo: `asymmetric_manual`).
+    #[serde(alias = "asymmetric_manual")]
+    Asymmetric,
+    /// A shared secret.
+    Symmetric,
+    /// No signature check (development only).
+    None,
+}
+
+/// How the configured secret's text becomes bytes: stated, never guessed.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SecretEncoding {
+    /// The UTF-8 bytes of the text (Tambo, Supabase's legacy JWT secret).
+    #[default]
+    Utf8,
+    /// Base64 (standard or URL-safe alphabet).
+    Base64,
+}
+
+/// `[projects.verification]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerificationConfig {
+    /// The strategy (default `oidc-discovery`).
+    #[serde(default)]
+    pub strategy: StrategyName,
+    /// The issuer, compared exactly with `iss`.
+    pub issuer: Option<String>,
+    /// More accepted `iss` values (Google's `accounts.google.com`).
+    #[serde(default)]
+    pub additional_issuers: Vec<String>,
+    /// Required audiences (any one).
+    #[serde(default)]
+    pub audiences: Vec<String>,
+    /// The algorithm allowlist.
+    pub algorithms: Option<Vec<String>>,
+    /// For `jwks`.
+    pub jwks_url: Option<String>,
+    /// For `asymmetric`: PEM, X.509 PEM certificate or JWK.
+    pub public_key: Option<String>,
+    /// For `asymmetric`: a file holding the key.
+    pub public_key_file: Option<PathBuf>,
+    /// For `symmetric`.
+    pub secret: Option<String>,
+    /// For `symmetric`: the environment variable holding the secret.
+    pub secret_env: Option<String>,
+    /// For `symmetric`: `utf8` (default) or `base64`.
+    #[serde(default)]
+    pub secret_encoding: SecretEncoding,
+    /// Clock leeway (default `60s`, at most `300s`).
+    pub leeway: Option<String>,
+    /// Longest accepted subject-token lifetime (default `24h`).
+    pub max_lifetime: Option<String>,
+    /// Oldest accepted `iat` (default: none).
+    pub max_age: Option<String>,
+    /// Permits http to loopback literals (tests, dev, sidecars).
+    #[serde(default)]
+    pub allow_loopback_http: bool,
+}
+
+impl Config {
+    /// Reads and parses `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError::new(path.display().to_string(), format!("cannot read: {e}"))
+        })?;
+        Self::parse(&text)
+    }
+
+    /// Parses TOML text.
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e| {
+            let reason = e.message().to_owned();
+            ConfigError::new("config", reason)
+        })
+    }
+
+    /// The profile.
+    pub fn profile(&self) -> Profile {
+        match self.server.profile {
+            ProfileName::Production => Profile::Production,
+            ProfileName::Development => Profile::Development,
+        }
+    }
+
+    /// The project with `id`, or the only one when `id` is `None`.
+    pub fn project(&self, id: Option<&str>) -> Result<(usize, &ProjectConfig), ConfigError> {
+        match id {
+            Some(id) => self
+                .projects
+                .iter()
+                .enumerate()
+                .find(|(_, p)| p.id == id)
+                .ok_or_else(|| ConfigError::new("--project", format!("no project with id {id:?}"))),
+            None => match self.projects.as_slice() {
+                [only] => Ok((0, only)),
+                [] => Err(ConfigError::new(
+                    "projects",
+                    "the configuration has no [[projects]]",
+                )),
+                _ => Err(ConfigError::new(
+                    "--project",
+                    "the configuration has several projects; name one with --project",
+                )),
+            },
+        }
+    }
+}
+
+fn duration(value: &Option<String>, field: String) -> Result<Option<Duration>, ConfigError> {
+    value
+        .as_deref()
+        .map(|v| {
+            humantime::parse_duration(v).map_err(|_| {
+                ConfigError::new(
+                    field,
+                    format!("{v:?} is not a duration like \"60s\" or \"15m\""),
+                )
+            })
+        })
+        .transpose()
+}
+
+/// Builds the verifier of project number `index` (for field names in errors).
+pub fn build_verifier(
+    project: &ProjectConfig,
+    index: usize,
+    profile: Profile,
+) -> Result<Verifier, ConfigError> {
+    let prefix = format!("projects[{index}].verification");
+    let field = |name: &str| format!("{prefix}.{name}");
+    let v = &project.verification;
+    let issuer = v.issuer.clone().ok_or_else(|| {
+        ConfigError::new(
+            field("issuer"),
+            "required: the exact `iss` of the provider's tokens",
+        )
+    })?;
+    let mut builder = Verifier::builder(issuer)
+        .profile(profile)
+        .allow_loopback_http(v.allow_loopback_http);
+    for extra in &v.additional_issuers {
+        builder = builder.additional_issuer(extra.clone());
+    }
+    for audience in &v.audiences {
+        builder = builder.audience(audience.clone());
+    }
+    if let Some(names) = &v.algorithms {
+        let mut algorithms = Vec::new();
+        for name in names {
+            algorithms.push(name.parse::<Algorithm>().map_err(|_| {
+                ConfigError::new(
+                    field("algorithms"),
+                    format!("{name:?} is not an accepted algorithm (RS256…RS512, PS256…PS512, ES256, ES384, EdDSA, HS256…HS512; never none)"),
+                )
+            })?);
+        }
+        builder = builder.algorithms(algorithms);
+    }
+    if let Some(leeway) = duration(&v.leeway, field("leeway"))? {
+        builder = builder.leeway(leeway);
+    }
+    if let Some(max) = duration(&v.max_lifetime, field("max_lifetime"))? {
+        builder = builder.max_lifetime(Some(max));
+    }
+    if let Some(max) = duration(&v.max_age, field("max_age"))? {
+        builder = builder.max_age(Some(max));
+    }
+    let only_for = |name: &str, present: bool, strategy: &str| -> Result<(), ConfigError> {
+        if present {
+            Err(ConfigError::new(
+                field(name),
+                format!("only used by strategy = \"{strategy}\""),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    if v.strategy != StrategyName::Jwks {
+        only_for("jwks_url", v.jwks_url.is_some(), "jwks")?;
+    }
+    if v.strategy != StrategyName::Asymmetric {
+        only_for(
+            "public_key",
+            v.public_key.is_some() || v.public_key_file.is_some(),
+            "asymmetric",
+        )?;
+    }
+    if v.strategy != StrategyName::Symmetric {
+        only_for(
+            "secret",
+            v.secret.is_some() || v.secret_env.is_some(),
+            "symmetric",
+        )?;
+    }
+    builder = match v.strategy {
+        StrategyName::OidcDiscovery => builder.oidc_discovery(),
+        StrategyName::Jwks => builder.jwks_url(v.jwks_url.clone().ok_or_else(|| {
+            ConfigError::new(field("jwks_url"), "required by strategy = \"jwks\"")
+        })?),
+        StrategyName::Asymmetric => {
+            let text = match (&v.public_key, &v.public_key_file) {
+                (Some(key), None) => key.clone(),
+                (None, Some(path)) => std::fs::read_to_string(path).map_err(|e| {
+                    ConfigError::new(
+                        field("public_key_file"),
+                        format!("cannot read {}: {e}", path.display()),
+                    )
+                })?,
+                (Some(_), Some(_)) => {
+                    return Err(ConfigError::new(
+                        field("public_key"),
+                        "set public_key or public_key_file, not both",
+                    ));
+                }
+                (None, None) => {
+                    return Err(ConfigError::new(
+                        field("public_key"),
+                        "required by strategy = \"asymmetric\"",
+                    ));
+                }
+            };
+            if text.trim_start().starts_with('{') {
+                builder.public_key_jwk(text)
+            } else {
+                builder.public_key_pem(text)
+            }
+        }
+        StrategyName::Symmetric => {
+            let text = match (&v.secret, &v.secret_env) {
+                (Some(secret), None) => secret.clone(),
+                (None, Some(name)) => std::env::var(name).map_err(|_| {
+                    ConfigError::new(
+                        field("secret_env"),
+                        format!("the environment variable {name} is not set"),
+                    )
+                })?,
+                (Some(_), Some(_)) => {
+                    return Err(ConfigError::new(
+                        field("secret"),
+                        "set secret or secret_env, not both",
+                    ));
+                }
+                (None, None) => {
+                    return Err(ConfigError::new(
+                        field("secret"),
+                        "required by strategy = \"symmetric\"",
+                    ));
+                }
+            };
+            let secret = match v.secret_encoding {
+                SecretEncoding::Utf8 => Secret::from_utf8(text),
+                SecretEncoding::Base64 => Secret::from_base64(&text).map_err(|_| {
+                    ConfigError::new(
+                        field("secret"),
+                        "not valid base64 (secret_encoding = \"base64\")",
+                    )
+                })?,
+            };
+            builder.shared_secret(secret)
+        }
+        StrategyName::None => builder.insecure_no_verification(),
+    };
+    builder.build().map_err(|e| match e {
+        tambo_auth::Error::Configuration {
+            field: name,
+            reason,
+        } => ConfigError::new(field(&name), reason),
+        other => ConfigError::new(prefix.clone(), other.to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(verification: &str) -> Result<Verifier, ConfigError> {
+        let config = Config::parse(&format!(
+            "[[projects]]\nid = \"p\"\n[projects.verification]\n{verification}"
+        ))?;
+        let (i, p) = config.project(None)?;
+        build_verifier(p, i, config.profile())
+    }
+
+    #[test]
+    fn every_error_names_its_field() {
+        let cases = [
+            ("issuer = \"https://x.example\"\naudience = \"a\"", "config"),
+            (
+                "strategy = \"symmetric\"\nissuer = \"x\"\nsecret = \"secret\"",
+                "projects[0].verification.secret",
+            ),
+            (
+                "strategy = \"none\"\nissuer = \"x\"",
+                "projects[0].verification.strategy",
+            ),
+            (
+                "issuer = \"https://x.example\"\nalgorithms = [\"none\"]",
+                "projects[0].verification.algorithms",
+            ),
+            (
+                "issuer = \"https://x.example\"\nalgorithms = [\"HS256\"]",
+                "projects[0].verification.algorithms",
+            ),
+            (
+                "issuer = \"https://x.example?x=1\"",
+                "projects[0].verification.issuer",
+            ),
+            (
+                "issuer = \"https://x.example\"\nleeway = \"1h\"",
+                "projects[0].verification.leeway",
+            ),
+            (
+                "strategy = \"jwks\"\nissuer = \"https://x.example\"",
+                "projects[0].verification.jwks_url",
+            ),
+            (
+                "issuer = \"https://x.example\"\nsecret = \"abc\"",
+                "projects[0].verification.secret",
+            ),
+            (
+                "strategy = \"asymmetric\"\nissuer = \"x\"\npublic_key = \"junk\"",
+                "projects[0].verification.public_key",
+            ),
+            ("audiences = [\"a\"]", "projects[0].verification.issuer"),
+        ];
+        for (toml, field) in cases {
+            let err = project(toml).expect_err(toml);
+            assert_eq!(err.field, field, "{toml}: {err}");
+        }
+    }
+
+    #[test]
+    fn tambo_strategy_names_are_accepted() {
+        let config = Config::parse(
+            "[[projects]]\nid = \"p\"\n[projects.verification]\nstrategy = \"asymmetric_auto\"\nissuer = \"https://x.example\"",
+        )
+        .unwrap();
+        assert_eq!(
+            config.projects[0].verification.strategy,
+            StrategyName::OidcDiscovery
+        );
+    }
+
+    #[test]
+    fn none_runs_only_in_development() {
+        let config = Config::parse(
+            "[server]\nprofile = \"development\"\n[[projects]]\nid = \"p\"\n[projects.verification]\nstrategy = \"none\"\nissuer = \"dev\"",
+        )
+        .unwrap();
+        let (i, p) = config.project(Some("p")).unwrap();
+        assert!(build_verifier(p, i, config.profile()).is_ok());
+    }
+}

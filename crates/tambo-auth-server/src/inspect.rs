@@ -1,0 +1,289 @@
+//! `tambo-auth token inspect`: decodes a token without trusting it and explains what it is,
+//! which provider it looks like, and what verification would refuse. Never prints the token.
+
+use std::fmt::Write as _;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::Value;
+use tambo_auth::jwt::{Claims, ClaimsPolicy, Jws, MAX_TOKEN_BYTES, TokenForm, classify};
+
+/// The explanation, as lines of text.
+pub fn explain(token: &str, now: SystemTime) -> String {
+    let mut out = String::new();
+    let now_secs = now
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    let _ = writeln!(out, "length: {} bytes", token.len());
+    if token.len() > MAX_TOKEN_BYTES {
+        let _ = writeln!(
+            out,
+            "form: too large (over {MAX_TOKEN_BYTES} bytes); every verifier refuses it before decoding"
+        );
+        return out;
+    }
+    match classify(token) {
+        TokenForm::Jws => explain_jws(token, now_secs, &mut out),
+        TokenForm::Jwe => explain_jwe(token, &mut out),
+        TokenForm::Opaque => explain_opaque(token, &mut out),
+        TokenForm::JsonSerialization => {
+            let _ = writeln!(
+                out,
+                "form: JWS/JWE in JSON serialization; only compact tokens (three dot-separated segments) are accepted"
+            );
+        }
+        TokenForm::Malformed => {
+            let _ = writeln!(
+                out,
+                "form: malformed; a signed JWT is three base64url segments (A-Z a-z 0-9 - _) separated by dots, with no spaces, padding or quotes"
+            );
+        }
+    }
+    out
+}
+
+fn explain_jws(token: &str, now: f64, out: &mut String) {
+    let _ = writeln!(out, "form: JWS (signed JWT, compact serialization)");
+    let jws = match Jws::parse(token) {
+        Ok(jws) => jws,
+        Err(e) => {
+            let _ = writeln!(out, "would fail: {} ({e})", e.kind().code());
+            return;
+        }
+    };
+    let header = jws.header();
+    let _ = writeln!(out, "header:");
+    for (name, value) in header.members() {
+        let _ = writeln!(out, "  {name}: {}", short(value));
+    }
+    let mut problems = Vec::new();
+    match header.alg() {
+        Err(e) => problems.push(format!("{}: {e}", e.kind().code())),
+        Ok(alg) if alg.is_symmetric() => problems.push(format!(
+            "{alg} is an HMAC algorithm: only a project with strategy = \"symmetric\" and the same secret accepts it"
+        )),
+        Ok(_) => {}
+    }
+    for member in ["jku", "x5u", "jwk", "x5c"] {
+        if header.get(member).is_some() {
+            let _ = writeln!(
+                out,
+                "note: the header's `{member}` is never used to find a key"
+            );
+        }
+    }
+    let claims = match jws.claims() {
+        Ok(claims) => claims,
+        Err(e) => {
+            problems.push(format!("{}: {e}", e.kind().code()));
+            report(out, &problems);
+            return;
+        }
+    };
+    let _ = writeln!(out, "claims:");
+    for (name, value) in claims.as_map() {
+        let when = match (name.as_str(), value.as_f64()) {
+            ("exp" | "iat" | "nbf" | "auth_time", Some(t)) => {
+                format!(" ({})", describe_time(t, now))
+            }
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "  {name}: {}{when}", short(value));
+    }
+    if let Some(provider) = guess_provider(&claims) {
+        let _ = writeln!(out, "looks like: {provider}");
+    }
+    if claims.get("nonce").is_some() {
+        let _ = writeln!(
+            out,
+            "note: a `nonce` claim marks an OpenID Connect ID token"
+        );
+    }
+    // The claim rules every strategy applies, with the token's own issuer (issuer and
+    // audience are checked against configuration by `token verify`).
+    if let Some(iss) = claims.iss() {
+        if let Err(e) = ClaimsPolicy::new([iss]).validate(&claims, now) {
+            problems.push(format!("{}: {e}", e.kind().code()));
+        }
+    } else {
+        problems.push("missing_claim: the `iss` claim is missing or not a string".into());
+    }
+    let _ = writeln!(
+        out,
+        "signature: not checked (inspect trusts nothing; use `tambo-auth token verify`)"
+    );
+    report(out, &problems);
+}
+
+fn report(out: &mut String, problems: &[String]) {
+    if problems.is_empty() {
+        let _ = writeln!(
+            out,
+            "would fail: nothing found without the configuration; `token verify` checks issuer, audience and signature"
+        );
+    } else {
+        for p in problems {
+            let _ = writeln!(out, "would fail: {p}");
+        }
+    }
+}
+
+fn explain_jwe(token: &str, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "form: JWE (encrypted token, five segments); never accepted: its claims cannot be read or verified here"
+    );
+    let header = token
+        .split('.')
+        .next()
+        .and_then(|h| URL_SAFE_NO_PAD.decode(h).ok())
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
+    if let Some(header) = header {
+        let _ = writeln!(
+            out,
+            "header: alg {} enc {}",
+            short(&header["alg"]),
+            short(&header["enc"])
+        );
+        if header["alg"] == "dir" && header["enc"] == "A256CBC-HS512" {
+            let _ = writeln!(
+                out,
+                "looks like: an Auth.js (NextAuth) session cookie; send the provider's ID token instead"
+            );
+        } else if header["alg"] == "dir" {
+            let _ = writeln!(
+                out,
+                "looks like: an Auth0 access token requested without an `audience`; request one with your API identifier as audience to get a signed JWT"
+            );
+        }
+    }
+}
+
+fn explain_opaque(token: &str, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "form: opaque (not a JWT); no claims to read, never accepted"
+    );
+    let hint = if token.starts_with("ya29.") {
+        Some(
+            "a Google OAuth access token; send the Google ID token (Auth.js: account.id_token) instead",
+        )
+    } else if token.starts_with("sb_publishable_") || token.starts_with("sb_secret_") {
+        Some("a Supabase API key, not a user token; send session.access_token")
+    } else if token.starts_with("tambo_") {
+        Some("a Tambo API key; send it as x-api-key, and the user's token as subject_token")
+    } else if token.len() == 32 && token.chars().all(|c| c.is_ascii_alphanumeric()) {
+        Some(
+            "a session id, such as Better Auth's session token; send the JWT from its /api/auth/token endpoint",
+        )
+    } else {
+        None
+    };
+    if let Some(hint) = hint {
+        let _ = writeln!(out, "looks like: {hint}");
+    }
+}
+
+fn guess_provider(claims: &Claims) -> Option<&'static str> {
+    let iss = claims.iss()?;
+    let host = url::Url::parse(iss)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| iss.to_owned());
+    Some(if host.ends_with(".auth0.com") {
+        "Auth0"
+    } else if host.starts_with("clerk.") || host.ends_with(".clerk.accounts.dev") {
+        "Clerk"
+    } else if host.ends_with(".supabase.co") {
+        "Supabase"
+    } else if host == "api.workos.com" || host.ends_with(".authkit.app") {
+        "WorkOS"
+    } else if host == "accounts.google.com" {
+        "Google (ID token)"
+    } else if host.contains("stack-auth")
+        || host.contains("neonauth")
+        || host.ends_with(".neon.tech")
+    {
+        "Neon Auth / Stack Auth"
+    } else if host.ends_with(".microsoftonline.com") || host == "sts.windows.net" {
+        "Microsoft Entra ID"
+    } else {
+        return None;
+    })
+}
+
+fn describe_time(t: f64, now: f64) -> String {
+    let when = UNIX_EPOCH + Duration::from_secs_f64(t.max(0.0));
+    let stamp = humantime::format_rfc3339_seconds(when);
+    let delta = t - now;
+    let rel = humantime::format_duration(Duration::from_secs(delta.abs() as u64));
+    if delta >= 0.0 {
+        format!("{stamp}, in {rel}")
+    } else {
+        format!("{stamp}, {rel} ago")
+    }
+}
+
+fn short(value: &Value) -> String {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let cleaned: String = text
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if cleaned.chars().count() > 120 {
+        format!("{}…", cleaned.chars().take(120).collect::<String>())
+    } else {
+        cleaned
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(s: &str) -> String {
+        URL_SAFE_NO_PAD.encode(s)
+    }
+
+    #[test]
+    fn explains_an_expired_auth0_token_without_echoing_it() {
+        let token = format!(
+            "{}.{}.{}",
+            b64(r#"{"alg":"RS256","kid":"k","typ":"JWT"}"#),
+            b64(r#"{"iss":"https://t.auth0.com/","sub":"auth0|1","exp":1000,"iat":900}"#),
+            b64("signature-bytes")
+        );
+        let text = explain(&token, UNIX_EPOCH + Duration::from_secs(2000));
+        assert!(text.contains("looks like: Auth0"), "{text}");
+        assert!(text.contains("would fail: expired"), "{text}");
+        assert!(!text.contains(&token[..30]));
+    }
+
+    #[test]
+    fn explains_opaque_and_encrypted_inputs() {
+        let text = explain("ya29.a0AfH6SMBx", SystemTime::now());
+        assert!(text.contains("Google ID token"), "{text}");
+        let jwe = format!("{}.a.b.c.d", b64(r#"{"alg":"dir","enc":"A256GCM"}"#));
+        let text = explain(&jwe, SystemTime::now());
+        assert!(text.contains("JWE") && text.contains("audience"), "{text}");
+    }
+
+    #[test]
+    fn alg_none_is_named() {
+        let token = format!(
+            "{}.{}.",
+            b64(r#"{"alg":"none"}"#),
+            b64(r#"{"iss":"x","sub":"a","exp":9999999999}"#)
+        );
+        let text = explain(&token, SystemTime::now());
+        assert!(
+            text.contains("would fail: malformed") || text.contains("alg_none"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,22 @@
+//! The library behind the `tambo-auth` binary: its configuration file and token tools.
+//!
+//! ```
+//! use tambo_auth_server::config::{Config, build_verifier};
+//!
+//! let config = Config::parse(r#"
+//!     [[projects]]
+//!     id = "p_demo"
+//!     [projects.verification]
+//!     issuer = "https://example.us.auth0.com/"
+//!     audiences = ["https://api.example.com"]
+//! "#).unwrap();
+//! let (index, project) = config.project(None).unwrap();
+//! let verifier = build_verifier(project, index, config.profile()).unwrap();
+//! assert_eq!(verifier.strategy().as_str(), "oidc-discovery");
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod inspect;

@@ -1,0 +1,180 @@
+//! The `tambo-auth` binary: token tools for now (`token verify`, `token inspect`).
+//!
+//! Exit codes: 0 success, 1 the token was refused, 2 usage or configuration error.
+
+#![forbid(unsafe_code)]
+
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tambo_auth::{OidcProvider, Provider as _};
+
+use tambo_auth_server::config::{Config, ConfigError, build_verifier};
+use tambo_auth_server::inspect;
+
+/// Tambo-style user authentication: verify identity-provider tokens.
+#[derive(Debug, Parser)]
+#[command(name = "tambo-auth", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Work with subject tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Verify a subject token exactly as the exchange would; print the user as JSON.
+    Verify {
+        /// The configuration file.
+        #[arg(long)]
+        config: PathBuf,
+        /// The project whose verification settings apply (default: the only project).
+        #[arg(long)]
+        project: Option<String>,
+        /// The token, or `-` to read it from standard input (keeps it out of shell history).
+        token: String,
+    },
+    /// Decode a token without trusting it and explain what it is and why it would fail.
+    Inspect {
+        /// The token, or `-` to read it from standard input.
+        token: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TAMBO_AUTH_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    match cli.command {
+        Command::Token(TokenCommand::Verify {
+            config,
+            project,
+            token,
+        }) => verify(&config, project.as_deref(), &token),
+        Command::Token(TokenCommand::Inspect { token }) => match read_token(&token) {
+            Ok(token) => {
+                print!("{}", inspect::explain(&token, std::time::SystemTime::now()));
+                ExitCode::SUCCESS
+            }
+            Err(e) => usage_error(&e),
+        },
+    }
+}
+
+fn read_token(arg: &str) -> Result<String, ConfigError> {
+    if arg != "-" {
+        return Ok(arg.trim().to_owned());
+    }
+    let mut text = String::new();
+    std::io::stdin()
+        .take(1024 * 1024)
+        .read_to_string(&mut text)
+        .map_err(|e| ConfigError {
+            field: "TOKEN".into(),
+            reason: format!("cannot read standard input: {e}"),
+        })?;
+    Ok(text.trim().to_owned())
+}
+
+fn usage_error(e: &ConfigError) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(2)
+}
+
+fn verify(config_path: &std::path::Path, project: Option<&str>, token: &str) -> ExitCode {
+    let token = match read_token(token) {
+        Ok(t) => t,
+        Err(e) => return usage_error(&e),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // The verifier's key set spawns its fetches, so it is built inside the runtime.
+    runtime.block_on(async {
+        let setup = Config::load(config_path).and_then(|config| {
+            let (index, project) = config.project(project)?;
+            let verifier = build_verifier(project, index, config.profile())?;
+            Ok((project.id.clone(), verifier))
+        });
+        let (project_id, verifier) = match setup {
+            Ok(v) => v,
+            Err(e) => return usage_error(&e),
+        };
+        let strategy = verifier.strategy().as_str();
+        let provider = OidcProvider::new("oidc", verifier);
+        match provider.authenticate(&token).await {
+            Ok(user) => {
+                let mut out = serde_json::to_value(&user).unwrap_or_default();
+                if let Some(map) = out.as_object_mut() {
+                    map.insert("project".into(), project_id.into());
+                    map.insert("strategy".into(), strategy.into());
+                }
+                println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {}", e.kind().code());
+                eprintln!("{e}");
+                if let Some(hint) = hint(&e) {
+                    eprintln!("hint: {hint}");
+                }
+                ExitCode::from(1)
+            }
+        }
+    })
+}
+
+/// A next step for the common refusals.
+fn hint(e: &tambo_auth::Error) -> Option<&'static str> {
+    use tambo_auth::ErrorKind as K;
+    Some(match e.kind() {
+        K::IssuerMismatch => {
+            "the token's `iss` must equal the configured issuer byte for byte (trailing slash included); run `tambo-auth token inspect` to see it"
+        }
+        K::AudienceMismatch => "the token's `aud` must contain one of the configured audiences",
+        K::Expired => "get a fresh token from the provider; subject tokens are short-lived",
+        K::UnknownKey | K::InvalidSignature => {
+            "the token was not signed by a key of the configured issuer, or the key was rotated away"
+        }
+        K::AlgorithmNotAllowed => {
+            "the token's alg is not allowed for this strategy (HS* needs strategy = \"symmetric\")"
+        }
+        K::KeysUnavailable => {
+            "the identity provider's discovery or JWKS endpoint could not be read; check the issuer URL and network"
+        }
+        K::Opaque | K::Encrypted => {
+            "send the provider's signed JWT (access or ID token), not an opaque or encrypted token"
+        }
+        _ => return None,
+    })
+}

@@ -1,0 +1,447 @@
+//! Claim-set templates: a generic short-lived token and the shapes real identity providers
+//! issue (Auth0, Clerk, Supabase, WorkOS, Better Auth, Neon Auth, Google).
+//!
+//! Every template takes the issuer, the subject and "now" (seconds since the Unix epoch, so a
+//! test can pin its clock) and returns a `serde_json::Value` to adjust before signing.
+//! Provider templates mirror the shapes recorded in the project's provider notes: the same
+//! claim names, types, lifetimes and `nbf`/`aud` habits. Identifiers (`jti`, session ids) are
+//! random in the provider's format; names, emails and organisation ids are fixed, made-up
+//! values. The matching `*_header` functions give each provider's header shape for a
+//! [`TestKey`].
+//!
+//! ```
+//! use serde_json::json;
+//! use tambo_auth_testkit::claims;
+//! use tambo_auth_testkit::jws::JwsBuilder;
+//! use tambo_auth_testkit::keys::fixtures;
+//!
+//! let now = claims::now();
+//! let mut payload = claims::clerk_session_token("https://clerk.acme.example", "user_2abc", now);
+//! assert_eq!(payload["exp"], now + 60);
+//! assert_eq!(payload["nbf"], now - 5);
+//! payload["azp"] = json!("https://evil.example"); // adjust, then sign
+//!
+//! let key = &fixtures().rsa;
+//! let token = JwsBuilder::new()
+//!     .header(claims::clerk_header(key))
+//!     .payload(payload)
+//!     .sign(key, key.default_alg());
+//! assert_eq!(token.split('.').count(), 3);
+//! ```
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Value, json};
+
+use crate::jws::b64url;
+use crate::keys::{TestKey, random_bytes};
+
+/// The current time in whole seconds since the Unix epoch.
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        // Only a clock set before 1970 fails here; that is a broken test machine.
+        .expect("the system clock is after 1970")
+        .as_secs()
+}
+
+/// A generic access token: `{iss, sub, iat: now, nbf: now, exp: now + 300, jti}` with a random
+/// 32-hex-digit `jti`. No `aud`: add one for the verifier under test.
+pub fn claims(issuer: &str, sub: &str, now: u64) -> Value {
+    json!({
+        "iss": issuer,
+        "sub": sub,
+        "iat": now,
+        "nbf": now,
+        "exp": now + 300,
+        "jti": hex(&random_bytes(16)),
+    })
+}
+
+/// The API identifier [`auth0_access_token`] puts first in `aud`.
+pub const AUTH0_API_AUDIENCE: &str = "https://api.acme.example";
+/// The client id [`auth0_access_token`] puts in `azp`.
+pub const AUTH0_CLIENT_ID: &str = "Zq3B7xY1wPq9LmN4aK2sT6vR8uD0cE5f";
+/// The origin [`clerk_session_token`] puts in `azp`.
+pub const CLERK_AZP: &str = "https://app.acme.example";
+/// The OAuth client id [`google_id_token`] puts in `aud` and `azp`.
+pub const GOOGLE_CLIENT_ID: &str = "1234567890-abc123def456ghi789.apps.googleusercontent.com";
+/// The Supabase project ref used by [`supabase_legacy_anon_key`].
+pub const SUPABASE_PROJECT_REF: &str = "abcdefghijklmnopqrst";
+
+/// An Auth0 access token for an API, "Auth0" token profile, requested with `openid`:
+///
+/// - `aud` is an **array** `[AUTH0_API_AUDIENCE, "<issuer>userinfo"]` (Auth0 issuers end in
+///   `/`; a missing one is added before `userinfo`);
+/// - `azp` (client id), `scope`, `permissions`, `org_id`;
+/// - 24 h lifetime (`exp = iat + 86400`), no `nbf`, no `jti`, no email.
+///
+/// Auth0 subjects look like `google-oauth2|108234567890123456789` or `auth0|64f1...`.
+pub fn auth0_access_token(issuer: &str, sub: &str, now: u64) -> Value {
+    let userinfo = format!("{}/userinfo", issuer.trim_end_matches('/'));
+    json!({
+        "iss": issuer,
+        "sub": sub,
+        "aud": [AUTH0_API_AUDIENCE, userinfo],
+        "iat": now,
+        "exp": now + 86_400,
+        "azp": AUTH0_CLIENT_ID,
+        "scope": "openid profile email read:threads",
+        "permissions": ["read:threads"],
+        "org_id": "org_9sQwErTyUiOpAsDf",
+    })
+}
+
+/// Auth0's header: `{"alg", "typ": "JWT", "kid"}` (RS256 in production).
+pub fn auth0_header(key: &TestKey) -> Value {
+    json!({"alg": key.default_alg(), "typ": "JWT", "kid": key.kid()})
+}
+
+/// A Clerk session token, claims version 2, with an active organisation:
+///
+/// - no `aud`; `azp` is the requesting origin ([`CLERK_AZP`]);
+/// - 60 s lifetime and `nbf = iat - 5` (Clerk's clock-skew allowance);
+/// - `sid` (`sess_...`), `jti`, `fva`, `v: 2`, `pla`, `fea`;
+/// - `o = {id, slg, rol, per, fpm}` (v2 organisation claims; `rol` has no `org:` prefix).
+///
+/// No `sts`: see [`clerk_pending_session_token`]. Clerk subjects look like `user_2NNEq...`.
+pub fn clerk_session_token(issuer: &str, sub: &str, now: u64) -> Value {
+    json!({
+        "azp": CLERK_AZP,
+        "exp": now + 60,
+        "iat": now,
+        "nbf": now.saturating_sub(5),
+        "iss": issuer,
+        "jti": hex(&random_bytes(10)),
+        "sid": format!("sess_{}", base62(27)),
+        "sub": sub,
+        "fva": [3, -1],
+        "o": {
+            "id": "org_2ZkR1sT2uV3wX4yZ5aB6cD7eF8g",
+            "slg": "acme",
+            "rol": "admin",
+            "per": "read,manage",
+            "fpm": "3",
+        },
+        "pla": "u:free,o:pro",
+        "fea": "o:dashboard",
+        "v": 2,
+    })
+}
+
+/// A Clerk session token of a user who must still pick an organisation: `sts: "pending"` and
+/// no `o` claim.
+pub fn clerk_pending_session_token(issuer: &str, sub: &str, now: u64) -> Value {
+    let mut claims = clerk_session_token(issuer, sub, now);
+    if let Value::Object(map) = &mut claims {
+        map.remove("o");
+        map.insert("sts".into(), json!("pending"));
+    }
+    claims
+}
+
+/// Clerk's header, with its non-standard `cat` parameter:
+/// `{"alg", "cat": "cl_B7d4PD111AAA", "kid", "typ": "JWT"}` (RS256 in production).
+pub fn clerk_header(key: &TestKey) -> Value {
+    json!({"alg": key.default_alg(), "cat": "cl_B7d4PD111AAA", "kid": key.kid(), "typ": "JWT"})
+}
+
+/// A Supabase Auth user access token (asymmetric signing keys era):
+///
+/// - `aud: "authenticated"` as a **string**, `role: "authenticated"`;
+/// - 1 h lifetime (the Auth server's default `JWT_EXP`), no `nbf`;
+/// - `email`, `phone: ""`, `app_metadata`, `user_metadata`, `aal: "aal1"`,
+///   `amr: [{method: "password", timestamp}]`, `session_id` (UUID), `is_anonymous: false`.
+///
+/// Supabase subjects are UUIDs; issuers look like `https://<ref>.supabase.co/auth/v1`.
+pub fn supabase_access_token(issuer: &str, sub: &str, now: u64) -> Value {
+    json!({
+        "iss": issuer,
+        "sub": sub,
+        "aud": "authenticated",
+        "exp": now + 3600,
+        "iat": now,
+        "email": "ada@example.com",
+        "phone": "",
+        "app_metadata": {"provider": "email", "providers": ["email"]},
+        "user_metadata": {"email_verified": true},
+        "role": "authenticated",
+        "aal": "aal1",
+        "amr": [{"method": "password", "timestamp": now.saturating_sub(10)}],
+        "session_id": uuid(),
+        "is_anonymous": false,
+    })
+}
+
+/// A Supabase anonymous sign-in: a real user (`role`/`aud` `authenticated`) with
+/// `is_anonymous: true`, `amr` method `anonymous`, and empty email and phone.
+pub fn supabase_anonymous_token(issuer: &str, sub: &str, now: u64) -> Value {
+    let mut claims = supabase_access_token(issuer, sub, now);
+    claims["is_anonymous"] = json!(true);
+    claims["email"] = json!("");
+    claims["app_metadata"] = json!({});
+    claims["user_metadata"] = json!({});
+    claims["amr"] = json!([{"method": "anonymous", "timestamp": now.saturating_sub(10)}]);
+    claims
+}
+
+/// A legacy Supabase `anon` API key's claims (negative fixture): `iss: "supabase"`,
+/// `role: "anon"`, `ref`, **no `sub`**, expiring about ten years out. Real ones are HS256 with
+/// header `{"alg":"HS256","typ":"JWT"}` and must never map to a user.
+pub fn supabase_legacy_anon_key(now: u64) -> Value {
+    json!({
+        "iss": "supabase",
+        "ref": SUPABASE_PROJECT_REF,
+        "role": "anon",
+        "iat": now,
+        "exp": now + 315_360_000,
+    })
+}
+
+/// Supabase's header: `{"alg", "kid", "typ": "JWT"}` (ES256 or RS256, `kid` a UUID in
+/// production).
+pub fn supabase_header(key: &TestKey) -> Value {
+    json!({"alg": key.default_alg(), "kid": key.kid(), "typ": "JWT"})
+}
+
+/// A WorkOS AuthKit session access token:
+///
+/// - **no `aud`**; 5 min lifetime, no `nbf`;
+/// - `sid` (`session_...`), `jti` (ULID), `org_id`, `role`, `roles`, `permissions`,
+///   `entitlements`; no email.
+///
+/// WorkOS subjects look like `user_01K2MA1B2C3D4E5F6G7H8J9K0M`; current issuers are
+/// `https://api.workos.com/user_management/<client_id>`.
+pub fn workos_access_token(issuer: &str, sub: &str, now: u64) -> Value {
+    json!({
+        "iss": issuer,
+        "sub": sub,
+        "sid": format!("session_{}", ulid()),
+        "jti": ulid(),
+        "org_id": "org_01K2M7N8P9Q0R1S2T3V4W5X6Y7",
+        "role": "member",
+        "roles": ["member"],
+        "permissions": ["threads:read", "threads:write"],
+        "entitlements": ["audit-logs"],
+        "iat": now,
+        "exp": now + 300,
+    })
+}
+
+/// WorkOS's header: `{"alg", "kid"}`, **no `typ`** (RS256 in production).
+pub fn workos_header(key: &TestKey) -> Value {
+    json!({"alg": key.default_alg(), "kid": key.kid()})
+}
+
+/// A Better Auth JWT-plugin token with the default payload, the whole user row:
+///
+/// - `aud` equals `iss` (the app's base URL origin); 15 min lifetime, no `nbf`, no `jti`;
+/// - `id` (= `sub`), `name`, `email`, `emailVerified`, `image: null`, `createdAt`,
+///   `updatedAt` (ISO 8601 strings).
+pub fn better_auth_jwt(issuer: &str, sub: &str, now: u64) -> Value {
+    json!({
+        "iat": now,
+        "name": "Ada Lovelace",
+        "email": "ada@example.com",
+        "emailVerified": true,
+        "image": null,
+        "createdAt": "2025-12-20T11:04:41.437Z",
+        "updatedAt": "2025-12-20T11:04:41.437Z",
+        "id": sub,
+        "sub": sub,
+        "exp": now + 900,
+        "iss": issuer,
+        "aud": issuer,
+    })
+}
+
+/// Better Auth's header: `{"alg", "kid"}`, **no `typ`** (EdDSA/Ed25519 by default).
+pub fn better_auth_header(key: &TestKey) -> Value {
+    json!({"alg": key.default_alg(), "kid": key.kid()})
+}
+
+/// A Neon Auth token (managed Better Auth): the Better Auth user row plus
+/// `role: "authenticated"`, `banned: false`, `banReason: null`, `banExpires: null`;
+/// `emailVerified: false`; `aud` equals `iss` (the Neon Auth URL's origin); 15 min lifetime.
+///
+/// Neon Auth subjects are UUIDs. Its header is Better Auth's ([`better_auth_header`], EdDSA).
+pub fn neon_auth_jwt(issuer: &str, sub: &str, now: u64) -> Value {
+    let mut claims = better_auth_jwt(issuer, sub, now);
+    claims["emailVerified"] = json!(false);
+    claims["role"] = json!("authenticated");
+    claims["banned"] = json!(false);
+    claims["banReason"] = Value::Null;
+    claims["banExpires"] = Value::Null;
+    claims
+}
+
+/// A Google ID token as Auth.js receives it:
+///
+/// - `aud` and `azp` are the OAuth client id ([`GOOGLE_CLIENT_ID`]);
+/// - `email`, `email_verified: true`, `hd` (Workspace domain), `at_hash`, `name`,
+///   `given_name`, `family_name`, `picture`;
+/// - 1 h lifetime, no `nbf`, no `jti`.
+///
+/// Google's issuer is `https://accounts.google.com` or, legacy, `accounts.google.com`; subjects
+/// are numeric strings such as `108234567890123456789`.
+pub fn google_id_token(issuer: &str, sub: &str, now: u64) -> Value {
+    json!({
+        "iss": issuer,
+        "azp": GOOGLE_CLIENT_ID,
+        "aud": GOOGLE_CLIENT_ID,
+        "sub": sub,
+        "hd": "acme.example",
+        "email": "ada@acme.example",
+        "email_verified": true,
+        "at_hash": b64url(random_bytes(16)),
+        "name": "Ada Lovelace",
+        "given_name": "Ada",
+        "family_name": "Lovelace",
+        "picture": "https://lh3.googleusercontent.com/a/ACg8ocExample=s96-c",
+        "iat": now,
+        "exp": now + 3600,
+    })
+}
+
+/// Google's header: `{"alg", "kid", "typ": "JWT"}` (RS256, 40-hex-digit `kid` in production).
+pub fn google_header(key: &TestKey) -> Value {
+    json!({"alg": key.default_alg(), "kid": key.kid(), "typ": "JWT"})
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A random version-4 UUID in its canonical text form (RFC 9562 §5.4).
+fn uuid() -> String {
+    let mut b = random_bytes(16);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex(&b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// A ULID-shaped id: 26 characters of Crockford base32, time-ordered prefix included.
+fn ulid() -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    let time = (0..10)
+        .rev()
+        .map(|i| char::from(ALPHABET[((millis >> (5 * i)) & 31) as usize]));
+    let random = random_bytes(16)
+        .into_iter()
+        .map(|b| char::from(ALPHABET[usize::from(b & 31)]));
+    time.chain(random).collect()
+}
+
+fn base62(len: usize) -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    random_bytes(len)
+        .into_iter()
+        .map(|b| char::from(ALPHABET[usize::from(b) % ALPHABET.len()]))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::fixtures;
+
+    const NOW: u64 = 1_767_225_600;
+
+    #[test]
+    fn generic_claims_live_five_minutes_with_a_fresh_jti() {
+        let a = claims("https://idp.example", "user-1", NOW);
+        let b = claims("https://idp.example", "user-1", NOW);
+        assert_eq!(a["iss"], "https://idp.example");
+        assert_eq!(a["sub"], "user-1");
+        assert_eq!((&a["iat"], &a["nbf"]), (&json!(NOW), &json!(NOW)));
+        assert_eq!(a["exp"], NOW + 300);
+        assert_eq!(a["jti"].as_str().map(str::len), Some(32));
+        assert_ne!(a["jti"], b["jti"]);
+        assert!(a.get("aud").is_none());
+    }
+
+    #[test]
+    fn auth0_audience_is_an_array_with_userinfo() {
+        let c = auth0_access_token("https://acme.us.auth0.com/", "auth0|1", NOW);
+        assert_eq!(
+            c["aud"],
+            json!([AUTH0_API_AUDIENCE, "https://acme.us.auth0.com/userinfo"])
+        );
+        assert_eq!(c["exp"], NOW + 86_400);
+        assert!(c.get("email").is_none());
+    }
+
+    #[test]
+    fn clerk_tokens_live_sixty_seconds_without_audience() {
+        let c = clerk_session_token("https://clerk.acme.example", "user_1", NOW);
+        assert_eq!((&c["exp"], &c["nbf"]), (&json!(NOW + 60), &json!(NOW - 5)));
+        assert!(c.get("aud").is_none());
+        assert_eq!(c["v"], 2);
+        assert!(c["sid"].as_str().is_some_and(|s| s.starts_with("sess_")));
+        let pending = clerk_pending_session_token("https://clerk.acme.example", "user_1", NOW);
+        assert_eq!(pending["sts"], "pending");
+        assert!(pending.get("o").is_none());
+        assert_eq!(clerk_header(&fixtures().rsa)["cat"], "cl_B7d4PD111AAA");
+    }
+
+    #[test]
+    fn supabase_audience_is_the_string_authenticated() {
+        let c = supabase_access_token("https://x.supabase.co/auth/v1", "u", NOW);
+        assert_eq!(c["aud"], "authenticated");
+        assert_eq!(c["is_anonymous"], false);
+        let session = c["session_id"].as_str().expect("session_id");
+        assert_eq!(session.len(), 36);
+        assert_eq!(&session[14..15], "4");
+        let anon = supabase_anonymous_token("https://x.supabase.co/auth/v1", "u", NOW);
+        assert_eq!(anon["is_anonymous"], true);
+        assert_eq!(anon["amr"][0]["method"], "anonymous");
+        let key = supabase_legacy_anon_key(NOW);
+        assert!(key.get("sub").is_none());
+        assert_eq!(key["role"], "anon");
+    }
+
+    #[test]
+    fn workos_better_auth_and_neon_shapes() {
+        let w = workos_access_token("https://api.workos.com/user_management/client_1", "u", NOW);
+        assert!(w.get("aud").is_none());
+        assert_eq!(w["exp"], NOW + 300);
+        assert_eq!(w["jti"].as_str().map(str::len), Some(26));
+        assert!(workos_header(&fixtures().rsa).get("typ").is_none());
+
+        let b = better_auth_jwt("https://app.acme.example", "abc", NOW);
+        assert_eq!((&b["aud"], &b["id"]), (&b["iss"], &b["sub"]));
+        assert_eq!(b["exp"], NOW + 900);
+        assert_eq!(better_auth_header(&fixtures().ed)["alg"], "EdDSA");
+
+        let n = neon_auth_jwt("https://ep-x.neonauth.example", "abc", NOW);
+        assert_eq!(n["role"], "authenticated");
+        assert_eq!(n["banned"], false);
+    }
+
+    #[test]
+    fn google_audience_is_the_client_id() {
+        let g = google_id_token("https://accounts.google.com", "1082", NOW);
+        assert_eq!(
+            (&g["aud"], &g["azp"]),
+            (&json!(GOOGLE_CLIENT_ID), &json!(GOOGLE_CLIENT_ID))
+        );
+        assert_eq!(g["email_verified"], true);
+        assert_eq!(g["exp"], NOW + 3600);
+    }
+
+    #[test]
+    fn now_is_after_2025() {
+        assert!(now() > NOW - 31_536_000);
+    }
+}
