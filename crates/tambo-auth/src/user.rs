@@ -6,8 +6,9 @@
 //! `accounts.google.com`), Entra's `tid` (for Microsoft hosts) or `org_id` (any host), in that
 //! precedence. Two improvements keep the common form unchanged:
 //!
-//! - an issuer with a path keeps it (`<host>/<path>`), so two realms on one host (Keycloak,
-//!   Supabase projects behind one proxy) no longer share users;
+//! - an issuer with a path keeps it (`<host>/<path>`), and a non-default port too
+//!   (`<host>%3A<port>`), so two realms on one host (Keycloak, Supabase projects behind one
+//!   proxy) no longer share users;
 //! - `%` and `:` inside a component are percent-encoded, so a `sub` holding `:` can never
 //!   read as the tenant form.
 //!
@@ -119,20 +120,19 @@ fn issuer_host(issuer: &str) -> String {
     }
 }
 
-/// The host, plus the path when there is one beyond `/` (trailing `/` trimmed).
+/// The host, plus a non-default port and the path when there is one beyond `/` (trailing
+/// `/` trimmed). The default port and an empty path give Tambo's form exactly.
 fn issuer_namespace(issuer: &str) -> String {
-    let host = escape(&issuer_host(issuer));
-    match url::Url::parse(issuer) {
-        Ok(url) if url.host_str().is_some() => {
-            let path = url.path().trim_end_matches('/');
-            if path.is_empty() {
-                host
-            } else {
-                format!("{host}{}", escape(path))
+    let mut namespace = escape(&issuer_host(issuer));
+    if let Ok(url) = url::Url::parse(issuer) {
+        if url.host_str().is_some() {
+            if let Some(port) = url.port() {
+                namespace.push_str(&escape(&format!(":{port}")));
             }
+            namespace.push_str(&escape(url.path().trim_end_matches('/')));
         }
-        _ => host,
     }
+    namespace
 }
 
 /// Percent-encodes `%` and `:` only, leaving every common subject form untouched.
@@ -355,6 +355,16 @@ mod tests {
         assert_eq!(
             ContextKey::derive("https://kc.example/realms/a/", None, "u"),
             a
+        );
+    }
+
+    #[test]
+    fn issuers_on_other_ports_get_their_own_namespace() {
+        let key = ContextKey::derive("http://127.0.0.1:8443/t", None, "u");
+        assert_eq!(key.as_str(), "oauth:user:127.0.0.1%3A8443/t:u");
+        assert_ne!(
+            key,
+            ContextKey::derive("http://127.0.0.1:9443/t", None, "u")
         );
     }
 
