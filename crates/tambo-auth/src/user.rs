@@ -307,7 +307,7 @@ mod tests {
                 "oauth:user:clerk.acme.dev:user_2",
             ),
             (
-                "https://IDP.Example:8443",
+                "https://IDP.Example:443/",
                 json!({}),
                 "s",
                 "oauth:user:idp.example:s",
