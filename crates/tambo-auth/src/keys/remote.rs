@@ -416,8 +416,15 @@ impl Inner {
                 Ok(())
             }
             Err(reason) => {
-                tracing::warn!(issuer = %self.issuer, %reason, "fetching the JWK Set failed; keeping the last-known-good keys");
                 let delay = self.backoff(control.failures);
+                let keeping = self.snapshot.load().as_deref().map_or(0, |s| s.keys.len());
+                tracing::warn!(
+                    issuer = %self.issuer,
+                    %reason,
+                    last_known_good_keys = keeping,
+                    retry_in = ?delay,
+                    "fetching the JWK Set failed"
+                );
                 control.failures = control.failures.saturating_add(1);
                 control.next_attempt_at = Some(now + delay);
                 control.last_error = Some(reason.clone());

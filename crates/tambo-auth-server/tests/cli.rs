@@ -1,0 +1,326 @@
+//! `tambo-auth token verify` and `token inspect`, run as processes: exit 0 with the user as
+//! JSON, 1 with the error code for a refused token, 2 for usage and configuration errors; the
+//! token is never printed back.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{Value, json};
+use tambo_auth_testkit::claims::now;
+use tambo_auth_testkit::{JwsBuilder, TestIdp, fixtures};
+
+const ISS: &str = "https://idp.example";
+
+fn tambo_auth(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tambo-auth"))
+        .args(args)
+        .env_remove("TAMBO_AUTH_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("the binary exits")
+}
+
+fn write_config(dir: &Path, text: &str) -> String {
+    let path = dir.join("tambo-auth.toml");
+    std::fs::write(&path, text).expect("config written");
+    path.display().to_string()
+}
+
+fn claims(iss: &str) -> Value {
+    let now = now();
+    json!({"iss": iss, "sub": "user_42", "aud": "https://api.example", "iat": now, "exp": now + 300})
+}
+
+fn rsa_token(iss: &str) -> String {
+    JwsBuilder::new()
+        .header(json!({"alg": "RS256", "kid": "idp-rsa-1", "typ": "JWT"}))
+        .payload(claims(iss))
+        .sign(&fixtures().rsa, "RS256")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Exit code and "the token never appears in any output".
+fn assert_exit(out: &Output, code: i32, token: &str) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {}",
+        stdout(out),
+        stderr(out)
+    );
+    for part in token.split('.').filter(|p| p.len() >= 8) {
+        assert!(!stdout(out).contains(part), "the token was printed");
+        assert!(!stderr(out).contains(part), "the token was printed");
+    }
+}
+
+fn assert_error_line(out: &Output, code: &str) {
+    let text = stderr(out);
+    assert!(
+        text.lines().any(|l| l == format!("error: {code}")),
+        "expected `error: {code}` in: {text}"
+    );
+}
+
+fn asymmetric_config(dir: &Path) -> String {
+    let key_path = dir.join("idp.pem");
+    std::fs::write(&key_path, fixtures().rsa.public_pem()).expect("key written");
+    write_config(
+        dir,
+        &format!(
+            r#"
+[[projects]]
+id = "p_demo"
+api_keys = ["tambo_pk_test"]
+[projects.verification]
+strategy = "asymmetric"
+issuer = "{ISS}"
+audiences = ["https://api.example"]
+public_key_file = "{}"
+"#,
+            key_path.display()
+        ),
+    )
+}
+
+#[test]
+fn a_valid_token_prints_the_user_and_exits_0() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = asymmetric_config(dir.path());
+    let token = rsa_token(ISS);
+    let out = tambo_auth(&["token", "verify", "--config", &config, &token], None);
+    assert_exit(&out, 0, &token);
+    let user: Value = serde_json::from_str(&stdout(&out)).expect("JSON on stdout");
+    assert_eq!(user["sub"], "user_42");
+    assert_eq!(user["context_key"], "oauth:user:idp.example:user_42");
+    assert_eq!(user["project"], "p_demo");
+    assert_eq!(user["strategy"], "asymmetric");
+}
+
+#[test]
+fn the_token_may_come_from_standard_input() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = asymmetric_config(dir.path());
+    let token = rsa_token(ISS);
+    let out = tambo_auth(
+        &["token", "verify", "--config", &config, "-"],
+        Some(&format!("{token}\n")),
+    );
+    assert_exit(&out, 0, &token);
+}
+
+#[test]
+fn a_refused_token_prints_its_error_code_and_exits_1() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = asymmetric_config(dir.path());
+    for (token, code) in [
+        (rsa_token("https://other.example"), "issuer_mismatch"),
+        (
+            JwsBuilder::new()
+                .header(json!({"alg": "none"}))
+                .payload(claims(ISS))
+                .unsigned(),
+            "alg_none",
+        ),
+        ("ya29.a0AfH6SMBx3".to_owned(), "opaque_token"),
+    ] {
+        let out = tambo_auth(&["token", "verify", "--config", &config, &token], None);
+        assert_exit(&out, 1, &token);
+        assert_error_line(&out, code);
+        assert!(stdout(&out).is_empty());
+    }
+}
+
+#[test]
+fn configuration_errors_exit_2_naming_the_setting() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let token = rsa_token(ISS);
+    let cases = [
+        (
+            "[[projects]]\nid = \"p\"\n[projects.verification]\nstrategy = \"none\"\nissuer = \"dev\"\n",
+            "projects[0].verification.strategy",
+        ),
+        (
+            "[[projects]]\nid = \"p\"\n[projects.verification]\nstrategy = \"symmetric\"\nissuer = \"x\"\nsecret = \"your-256-bit-secret\"\n",
+            "projects[0].verification.secret",
+        ),
+        (
+            "[[projects]]\nid = \"p\"\n[projects.verification]\nissuer = \"https://x.example\"\naudience = \"typo\"\n",
+            "audience",
+        ),
+        (
+            "[[projects]]\nid = \"a\"\n[projects.verification]\nissuer = \"https://a.example\"\n[[projects]]\nid = \"b\"\n[projects.verification]\nissuer = \"https://b.example\"\n",
+            "--project",
+        ),
+    ];
+    for (text, field) in cases {
+        let config = write_config(dir.path(), text);
+        let out = tambo_auth(&["token", "verify", "--config", &config, &token], None);
+        assert_exit(&out, 2, &token);
+        assert!(stderr(&out).contains(field), "{field}: {}", stderr(&out));
+    }
+    let out = tambo_auth(
+        &[
+            "token",
+            "verify",
+            "--config",
+            "/nonexistent/tambo.toml",
+            &token,
+        ],
+        None,
+    );
+    assert_exit(&out, 2, &token);
+    let out = tambo_auth(&["token", "verify"], None);
+    assert_exit(&out, 2, "");
+    let out = tambo_auth(&["frobnicate"], None);
+    assert_exit(&out, 2, "");
+}
+
+#[test]
+fn the_symmetric_strategy_reads_its_secret_from_the_environment() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let secret = fixtures().hmac.secret().expect("hmac secret");
+    let secret_text = tambo_auth_testkit::jws::b64url(secret);
+    let config = write_config(
+        dir.path(),
+        &format!(
+            "[[projects]]\nid = \"p\"\n[projects.verification]\nstrategy = \"symmetric\"\nissuer = \"{ISS}\"\nsecret_env = \"TEST_TAMBO_SECRET\"\nsecret_encoding = \"base64\"\n"
+        ),
+    );
+    let token = JwsBuilder::new()
+        .header(json!({"alg": "HS256", "typ": "JWT"}))
+        .payload(claims(ISS))
+        .sign_hmac(secret, "HS256");
+    let out = Command::new(env!("CARGO_BIN_EXE_tambo-auth"))
+        .args(["token", "verify", "--config", &config, &token])
+        .env("TEST_TAMBO_SECRET", &secret_text)
+        .output()
+        .expect("runs");
+    assert_exit(&out, 0, &token);
+    assert!(!stdout(&out).contains(&secret_text));
+    let out = Command::new(env!("CARGO_BIN_EXE_tambo-auth"))
+        .args(["token", "verify", "--config", &config, &token])
+        .env_remove("TEST_TAMBO_SECRET")
+        .output()
+        .expect("runs");
+    assert_exit(&out, 2, &token);
+    assert!(stderr(&out).contains("secret_env"));
+}
+
+#[test]
+fn the_none_strategy_verifies_in_development_only() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = write_config(
+        dir.path(),
+        &format!(
+            "[server]\nprofile = \"development\"\n[[projects]]\nid = \"p\"\n[projects.verification]\nstrategy = \"none\"\nissuer = \"{ISS}\"\n"
+        ),
+    );
+    let token = JwsBuilder::new()
+        .header(json!({"alg": "none"}))
+        .payload(claims(ISS))
+        .unsigned();
+    let out = tambo_auth(&["token", "verify", "--config", &config, &token], None);
+    assert_exit(&out, 0, &token);
+    assert!(
+        stderr(&out).contains("DISABLED"),
+        "a loud warning: {}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discovery_and_jwks_strategies_verify_against_a_live_identity_provider() {
+    let idp = TestIdp::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let discovery = write_config(
+        dir.path(),
+        &format!(
+            "[[projects]]\nid = \"p\"\n[projects.verification]\nissuer = \"{}\"\nallow_loopback_http = true\n",
+            idp.issuer()
+        ),
+    );
+    let token = idp.token(&claims(&idp.issuer()));
+    let out = tokio::task::spawn_blocking({
+        let token = token.clone();
+        move || tambo_auth(&["token", "verify", "--config", &discovery, &token], None)
+    })
+    .await
+    .expect("joined");
+    assert_exit(&out, 0, &token);
+    assert_eq!(idp.discovery_requests(), 1);
+    assert_eq!(idp.jwks_requests(), 1);
+
+    let jwks_path = dir.path().join("jwks.toml");
+    std::fs::write(
+        &jwks_path,
+        format!(
+            "[[projects]]\nid = \"p\"\n[projects.verification]\nstrategy = \"jwks\"\nissuer = \"{}\"\njwks_url = \"{}\"\nallow_loopback_http = true\n",
+            idp.issuer(),
+            idp.jwks_url()
+        ),
+    )
+    .expect("written");
+    let jwks = jwks_path.display().to_string();
+    let out = tokio::task::spawn_blocking({
+        let token = token.clone();
+        move || tambo_auth(&["token", "verify", "--config", &jwks, &token], None)
+    })
+    .await
+    .expect("joined");
+    assert_exit(&out, 0, &token);
+
+    // The identity provider down: exit 1 with keys_unavailable, not a crash or a hang.
+    let mut idp = idp;
+    idp.stop();
+    let down = dir.path().join("tambo-auth.toml").display().to_string();
+    let out = tokio::task::spawn_blocking({
+        let token = token.clone();
+        move || tambo_auth(&["token", "verify", "--config", &down, &token], None)
+    })
+    .await
+    .expect("joined");
+    assert_exit(&out, 1, &token);
+    assert_error_line(&out, "keys_unavailable");
+}
+
+#[test]
+fn inspect_explains_without_trusting_or_echoing() {
+    let token = rsa_token("https://acme.us.auth0.com/");
+    let out = tambo_auth(&["token", "inspect", &token], None);
+    assert_exit(&out, 0, &token);
+    let text = stdout(&out);
+    assert!(text.contains("form: JWS"), "{text}");
+    assert!(text.contains("alg: RS256"), "{text}");
+    assert!(text.contains("looks like: Auth0"), "{text}");
+    assert!(text.contains("signature: not checked"), "{text}");
+
+    let jwe = tambo_auth_testkit::jws::jwe_like(&json!({"alg": "dir", "enc": "A256GCM"}));
+    let out = tambo_auth(&["token", "inspect", &jwe], None);
+    assert_exit(&out, 0, &jwe);
+    assert!(stdout(&out).contains("form: JWE"));
+
+    let out = tambo_auth(&["token", "inspect", "-"], Some("ya29.a0AfH6SMBx3\n"));
+    assert_exit(&out, 0, "");
+    assert!(stdout(&out).contains("Google ID token"));
+}
