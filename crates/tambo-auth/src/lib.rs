@@ -46,6 +46,11 @@ pub mod user;
 pub mod verify;
 
 pub use error::{Error, ErrorKind};
+
+/// The README's examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
 pub use jwt::{Algorithm, AlgorithmSet};
 pub use provider::{OidcProvider, Provider, ProviderRegistry};
 pub use user::{ContextKey, TamboUser};

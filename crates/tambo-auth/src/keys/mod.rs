@@ -472,6 +472,26 @@ mod tests {
         );
     }
 
+    /// RFC 8037 §A.4: checks the compiled crypto backend end to end (CI runs this under
+    /// both `aws-lc-rs` and `rust-crypto`).
+    #[test]
+    fn the_rfc8037_ed25519_example_verifies_and_a_flipped_bit_does_not() {
+        let key = VerificationKey::from_jwk_str(
+            r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#,
+        )
+        .unwrap();
+        let set = KeySet::new(vec![key]).unwrap();
+        let token = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc.hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
+        let jws = Jws::parse(token).unwrap();
+        assert!(set.verify(&jws, Algorithm::EdDSA).is_ok());
+        let tampered = token.replace(".hgy", ".hgz");
+        let jws = Jws::parse(&tampered).unwrap();
+        assert!(matches!(
+            set.verify(&jws, Algorithm::EdDSA),
+            Err(Error::InvalidSignature)
+        ));
+    }
+
     #[test]
     fn hmac_secrets_need_the_hash_size() {
         assert!(VerificationKey::from_secret(&[7; 31]).is_err());
