@@ -86,18 +86,17 @@ pub(crate) fn tenant_of(issuer: &str, claims: &Claims) -> Option<String> {
             .filter(|v| !v.is_empty())
             .map(str::to_owned)
     };
-    if host == "accounts.google.com" {
-        if let Some(hd) = non_empty("hd") {
-            return Some(hd);
-        }
-    }
-    if host == "login.microsoftonline.com"
-        || host.ends_with(".microsoftonline.com")
-        || host == "sts.windows.net"
+    if host == "accounts.google.com"
+        && let Some(hd) = non_empty("hd")
     {
-        if let Some(tid) = non_empty("tid") {
-            return Some(tid);
-        }
+        return Some(hd);
+    }
+    if (host == "login.microsoftonline.com"
+        || host.ends_with(".microsoftonline.com")
+        || host == "sts.windows.net")
+        && let Some(tid) = non_empty("tid")
+    {
+        return Some(tid);
     }
     non_empty("org_id")
 }
@@ -124,13 +123,13 @@ fn issuer_host(issuer: &str) -> String {
 /// `/` trimmed). The default port and an empty path give Tambo's form exactly.
 fn issuer_namespace(issuer: &str) -> String {
     let mut namespace = escape(&issuer_host(issuer));
-    if let Ok(url) = url::Url::parse(issuer) {
-        if url.host_str().is_some() {
-            if let Some(port) = url.port() {
-                namespace.push_str(&escape(&format!(":{port}")));
-            }
-            namespace.push_str(&escape(url.path().trim_end_matches('/')));
+    if let Ok(url) = url::Url::parse(issuer)
+        && url.host_str().is_some()
+    {
+        if let Some(port) = url.port() {
+            namespace.push_str(&escape(&format!(":{port}")));
         }
+        namespace.push_str(&escape(url.path().trim_end_matches('/')));
     }
     namespace
 }

@@ -126,7 +126,7 @@ pub struct Audience<'a>(Vec<&'a str>);
 impl Audience<'_> {
     /// Whether `aud` names `value` exactly.
     pub fn contains(&self, value: &str) -> bool {
-        self.0.iter().any(|a| *a == value)
+        self.0.contains(&value)
     }
 
     /// The values.
@@ -292,19 +292,19 @@ impl ClaimsPolicy {
             None if self.require_exp => return Err(Error::MissingClaim { claim: "exp" }),
             _ => {}
         }
-        if let Some(nbf) = nbf {
-            if nbf > now + leeway {
-                return Err(Error::NotYetValid {
-                    not_before: nbf as i64,
-                });
-            }
+        if let Some(nbf) = nbf
+            && nbf > now + leeway
+        {
+            return Err(Error::NotYetValid {
+                not_before: nbf as i64,
+            });
         }
-        if let Some(iat) = iat {
-            if iat > now + leeway {
-                return Err(Error::IssuedInFuture {
-                    issued_at: iat as i64,
-                });
-            }
+        if let Some(iat) = iat
+            && iat > now + leeway
+        {
+            return Err(Error::IssuedInFuture {
+                issued_at: iat as i64,
+            });
         }
         if let Some(max_age) = self.max_age {
             let iat = iat.ok_or(Error::MissingClaim { claim: "iat" })?;

@@ -30,10 +30,10 @@ pub(super) fn parse(jwk: &Value, policy: JwkPolicy) -> Result<VerificationKey, S
         return Err("the JWK `kid` is too long".into());
     }
 
-    if let Some(usage) = str_member(obj, "use")? {
-        if usage != "sig" {
-            return Err(format!("the key is for `use: {usage}`, not signatures"));
-        }
+    if let Some(usage) = str_member(obj, "use")?
+        && usage != "sig"
+    {
+        return Err(format!("the key is for `use: {usage}`, not signatures"));
     }
     if let Some(ops) = obj.get("key_ops") {
         let ops = ops.as_array().ok_or("`key_ops` is not an array")?;
@@ -101,12 +101,12 @@ pub(super) fn parse(jwk: &Value, policy: JwkPolicy) -> Result<VerificationKey, S
         (other, _) => return Err(format!("`kty: {other}` is not supported")),
     };
 
-    if let Some(alg) = alg {
-        if !key.family_fits(alg) {
-            return Err(format!(
-                "`alg: {alg}` does not fit this key's type or curve"
-            ));
-        }
+    if let Some(alg) = alg
+        && !key.family_fits(alg)
+    {
+        return Err(format!(
+            "`alg: {alg}` does not fit this key's type or curve"
+        ));
     }
     // An HMAC key pinned by `alg` still needs the length for that hash; checked above.
     debug_assert!(alg.is_none_or(|a| a.family() != Family::Hmac || key.supports(a)));

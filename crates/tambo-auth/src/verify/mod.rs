@@ -170,16 +170,16 @@ impl Verifier {
                 true
             }
         };
-        if let Some(typ) = &inner.required_typ {
-            if !jws.header().typ_is(typ) {
-                return Err(Error::TypeMismatch {
-                    expected: if typ == "at+jwt" {
-                        "at+jwt"
-                    } else {
-                        "a specific typ"
-                    },
-                });
-            }
+        if let Some(typ) = &inner.required_typ
+            && !jws.header().typ_is(typ)
+        {
+            return Err(Error::TypeMismatch {
+                expected: if typ == "at+jwt" {
+                    "at+jwt"
+                } else {
+                    "a specific typ"
+                },
+            });
         }
         inner.policy.validate(&claims, inner.clock.unix_seconds())?;
         Ok(VerifiedToken {
