@@ -999,3 +999,47 @@ fn der_signature(r: &[u8], s: &[u8]) -> Vec<u8> {
     out.extend(body);
     out
 }
+
+#[tokio::test]
+async fn a27_weak_rsa_keys_in_a_key_set_are_dropped() {
+    let idp = TestIdp::start().await;
+    let mut short = keys().rsa.public_jwk();
+    short["kid"] = json!("weak-1024");
+    short["n"] = json!(b64url([0xC7u8; 128]));
+    let mut exponent_one = keys().rsa.public_jwk();
+    exponent_one["kid"] = json!("e-one");
+    exponent_one["e"] = json!("AQ");
+    let mut published = vec![short, exponent_one, keys().rsa2.public_jwk()];
+    // The ROCA key of Wycheproof's JWK vectors, when they are beside the checkout.
+    let vectors = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/vectors/wycheproof/json_web_key_test.json"
+    );
+    if let Ok(text) = std::fs::read_to_string(vectors) {
+        let doc: Value = serde_json::from_str(&text).expect("JSON");
+        let roca = doc["testGroups"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|g| g["comment"] == "jws_rsa_roca_key")
+            .expect("ROCA group");
+        published.push(roca["public"]["keys"][0].clone());
+    }
+    idp.set_jwks_body(json!({"keys": published}));
+    let v = jwks_verifier(&idp).await;
+    for kid in ["weak-1024", "e-one", "kid-rsa-roca-sign"] {
+        let token = JwsBuilder::new()
+            .header(json!({"alg": "RS256", "kid": kid}))
+            .payload(idp_claims(&idp))
+            .sign(&keys().rsa, "RS256");
+        refused(&v, &token, ErrorKind::UnknownKey).await;
+    }
+    let good = JwsBuilder::new()
+        .header(json!({"alg": "RS256", "kid": "idp-rsa-2"}))
+        .payload(idp_claims(&idp))
+        .sign(&keys().rsa2, "RS256");
+    assert!(
+        v.verify(&good).await.is_ok(),
+        "the strong key in the same set still works"
+    );
+}

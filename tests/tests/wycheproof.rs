@@ -197,3 +197,33 @@ fn overrides_are_really_in_the_file() {
         }
     }
 }
+
+#[test]
+fn weak_rsa_keys_are_refused_for_the_right_reason() {
+    let Some(doc) = load("json_web_key_test.json") else {
+        return;
+    };
+    let groups = doc["testGroups"].as_array().expect("groups");
+    for (comment, reason) in [
+        ("jws_rsa_roca_key", "ROCA"),
+        ("keysize_too_small", "1024 bits"),
+        ("exponentOne", "exponent"),
+        ("invalid_point", "not on the curve"),
+        ("jws_duplicate_kid", ""),
+    ] {
+        let group = groups
+            .iter()
+            .find(|g| g["comment"] == comment)
+            .expect("group exists");
+        match key_set(group) {
+            Err(e) => assert!(e.contains(reason), "{comment}: {e}"),
+            // Duplicate kids load, and the kid is then ambiguous.
+            Ok(set) => {
+                assert_eq!(comment, "jws_duplicate_kid");
+                let token = group["tests"][0]["jws"].as_str().expect("jws");
+                let err = verify(&set, token).expect_err("ambiguous");
+                assert!(err.contains("does not say which"), "{err}");
+            }
+        }
+    }
+}
