@@ -152,6 +152,49 @@ pub enum Error {
         /// When a retry may succeed.
         retry_after: Duration,
     },
+    /// The token was revoked (by `jti`, or all of its user's tokens before a time).
+    #[error("the token was revoked")]
+    Revoked,
+    /// No bearer credentials were sent (or another scheme, such as `Basic`).
+    #[error("no bearer token was sent")]
+    MissingCredentials,
+    /// The request itself is malformed: a bad `Authorization` header, a missing or repeated
+    /// parameter, an unsupported token type.
+    #[error("invalid request: {reason}")]
+    InvalidRequest {
+        /// What is wrong, in words safe to send back.
+        reason: &'static str,
+    },
+    /// The token is valid but lacks the scope the resource needs.
+    #[error("the token lacks the scope `{scope}`")]
+    InsufficientScope {
+        /// The scope required.
+        scope: String,
+    },
+    /// The client (project) could not be authenticated: missing or unknown API key.
+    #[error("client authentication failed: {reason}")]
+    InvalidClient {
+        /// Why, safe to send back.
+        reason: &'static str,
+    },
+    /// `grant_type` is not token exchange.
+    #[error("only the token-exchange grant type is supported")]
+    UnsupportedGrantType,
+    /// The requested `audience` or `resource` is not allowed for this client.
+    #[error("the requested audience or resource is not allowed")]
+    InvalidTarget,
+    /// The requested `scope` is not grantable.
+    #[error("the requested scope is not allowed")]
+    InvalidScope,
+    /// The request body is larger than allowed.
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in force.
+        limit: usize,
+    },
+    /// The endpoint does not answer this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
     /// A key could not be used (bad encoding, too weak, wrong curve...).
     #[error("unusable key: {reason}")]
     InvalidKey {
@@ -196,6 +239,16 @@ impl Error {
             Error::TypeMismatch { .. } => ErrorKind::TypeMismatch,
             Error::ClaimRejected { .. } => ErrorKind::ClaimRejected,
             Error::KeysUnavailable { .. } => ErrorKind::KeysUnavailable,
+            Error::Revoked => ErrorKind::Revoked,
+            Error::MissingCredentials => ErrorKind::MissingCredentials,
+            Error::InvalidRequest { .. } => ErrorKind::InvalidRequest,
+            Error::InsufficientScope { .. } => ErrorKind::InsufficientScope,
+            Error::InvalidClient { .. } => ErrorKind::InvalidClient,
+            Error::UnsupportedGrantType => ErrorKind::UnsupportedGrantType,
+            Error::InvalidTarget => ErrorKind::InvalidTarget,
+            Error::InvalidScope => ErrorKind::InvalidScope,
+            Error::PayloadTooLarge { .. } => ErrorKind::PayloadTooLarge,
+            Error::MethodNotAllowed => ErrorKind::MethodNotAllowed,
             Error::InvalidKey { .. } => ErrorKind::InvalidKey,
             Error::Configuration { .. } => ErrorKind::Configuration,
         }
@@ -227,11 +280,19 @@ impl Error {
 
 /// The kind of an [`Error`]: a stable code plus the one table that maps it to every surface.
 ///
-/// | kind | `code()` | exchange | OAuth `error` | bearer | gRPC |
-/// | --- | --- | --- | --- | --- | --- |
-/// | token problems (all but those below) | see each variant | 400 | `invalid_request` | 401 `invalid_token` | 16 `UNAUTHENTICATED` |
-/// | `KeysUnavailable` | `keys_unavailable` | 503 + `Retry-After` | `temporarily_unavailable` | 503 | 14 `UNAVAILABLE` |
-/// | `InvalidKey`, `Configuration` | `invalid_key`, `configuration` | 500 | `server_error` | 500 | 13 `INTERNAL` |
+/// | kind | exchange | OAuth `error` | bearer (RFC 6750) | gRPC |
+/// | --- | --- | --- | --- | --- |
+/// | token problems (every kind not below, `Revoked` included) | 400 | `invalid_request` | 401 `invalid_token` | 16 |
+/// | `MissingCredentials` | 401 | `invalid_client` | 401, bare challenge | 16 |
+/// | `InvalidRequest` | 400 | `invalid_request` | 400 `invalid_request` | 16 |
+/// | `InsufficientScope` | 403 | `invalid_scope` | 403 `insufficient_scope` | 7 |
+/// | `InvalidClient` | 401 | `invalid_client` | 401, no `error` | 16 |
+/// | `UnsupportedGrantType` | 400 | `unsupported_grant_type` | 400 | 3 |
+/// | `InvalidTarget`, `InvalidScope` | 400 | `invalid_target`, `invalid_scope` | 400 | 3 |
+/// | `PayloadTooLarge` | 413 | `invalid_request` | 413 | 3 |
+/// | `MethodNotAllowed` | 405 | `invalid_request` | 405 | 3 |
+/// | `KeysUnavailable` | 503 + `Retry-After` | `temporarily_unavailable` | 503 | 14 |
+/// | `InvalidKey`, `Configuration` | 500 | `server_error` | 500 | 13 |
 ///
 /// Token problems at the exchange are `invalid_request` as RFC 8693 §2.2.2 requires ("invalid
 /// for any reason"), never `invalid_grant`.
@@ -286,19 +347,66 @@ pub enum ErrorKind {
     ClaimRejected,
     /// See [`Error::KeysUnavailable`].
     KeysUnavailable,
+    /// See [`Error::Revoked`].
+    Revoked,
+    /// See [`Error::MissingCredentials`].
+    MissingCredentials,
+    /// See [`Error::InvalidRequest`].
+    InvalidRequest,
+    /// See [`Error::InsufficientScope`].
+    InsufficientScope,
+    /// See [`Error::InvalidClient`].
+    InvalidClient,
+    /// See [`Error::UnsupportedGrantType`].
+    UnsupportedGrantType,
+    /// See [`Error::InvalidTarget`].
+    InvalidTarget,
+    /// See [`Error::InvalidScope`].
+    InvalidScope,
+    /// See [`Error::PayloadTooLarge`].
+    PayloadTooLarge,
+    /// See [`Error::MethodNotAllowed`].
+    MethodNotAllowed,
     /// See [`Error::InvalidKey`].
     InvalidKey,
     /// See [`Error::Configuration`].
     Configuration,
 }
 
-/// Where a kind sits in the table: the three rows of [`ErrorKind`]'s documentation.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Row {
-    BadToken,
-    Unavailable,
-    Internal,
+/// One row of the table: every surface's answer for a kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Row {
+    exchange_status: u16,
+    oauth_error: &'static str,
+    bearer_status: u16,
+    bearer_error: Option<&'static str>,
+    grpc_code: i32,
 }
+
+const fn row(
+    exchange_status: u16,
+    oauth_error: &'static str,
+    bearer_status: u16,
+    bearer_error: Option<&'static str>,
+    grpc_code: i32,
+) -> Row {
+    Row {
+        exchange_status,
+        oauth_error,
+        bearer_status,
+        bearer_error,
+        grpc_code,
+    }
+}
+
+/// gRPC codes used here.
+const UNAUTHENTICATED: i32 = 16;
+const PERMISSION_DENIED: i32 = 7;
+const UNAVAILABLE: i32 = 14;
+const INTERNAL: i32 = 13;
+const INVALID_ARGUMENT: i32 = 3;
+
+const BAD_TOKEN: Row = row(400, "invalid_request", 401, Some("invalid_token"), UNAUTHENTICATED);
 
 impl ErrorKind {
     /// Every kind, in declaration order (for table tests and documentation).
@@ -327,6 +435,16 @@ impl ErrorKind {
         ErrorKind::TypeMismatch,
         ErrorKind::ClaimRejected,
         ErrorKind::KeysUnavailable,
+        ErrorKind::Revoked,
+        ErrorKind::MissingCredentials,
+        ErrorKind::InvalidRequest,
+        ErrorKind::InsufficientScope,
+        ErrorKind::InvalidClient,
+        ErrorKind::UnsupportedGrantType,
+        ErrorKind::InvalidTarget,
+        ErrorKind::InvalidScope,
+        ErrorKind::PayloadTooLarge,
+        ErrorKind::MethodNotAllowed,
         ErrorKind::InvalidKey,
         ErrorKind::Configuration,
     ];
@@ -358,6 +476,16 @@ impl ErrorKind {
             ErrorKind::TypeMismatch => "type_mismatch",
             ErrorKind::ClaimRejected => "claim_rejected",
             ErrorKind::KeysUnavailable => "keys_unavailable",
+            ErrorKind::Revoked => "revoked",
+            ErrorKind::MissingCredentials => "missing_credentials",
+            ErrorKind::InvalidRequest => "invalid_request",
+            ErrorKind::InsufficientScope => "insufficient_scope",
+            ErrorKind::InvalidClient => "invalid_client",
+            ErrorKind::UnsupportedGrantType => "unsupported_grant_type",
+            ErrorKind::InvalidTarget => "invalid_target",
+            ErrorKind::InvalidScope => "invalid_scope",
+            ErrorKind::PayloadTooLarge => "payload_too_large",
+            ErrorKind::MethodNotAllowed => "method_not_allowed",
             ErrorKind::InvalidKey => "invalid_key",
             ErrorKind::Configuration => "configuration",
         }
@@ -397,61 +525,111 @@ impl ErrorKind {
             ErrorKind::TypeMismatch => "the token type is not accepted",
             ErrorKind::ClaimRejected => "the token was refused by policy",
             ErrorKind::KeysUnavailable => "the identity provider keys are unavailable",
+            ErrorKind::Revoked => "the token was revoked",
+            ErrorKind::MissingCredentials => "a bearer token is required",
+            ErrorKind::InvalidRequest => "the request is malformed",
+            ErrorKind::InsufficientScope => "the token lacks the required scope",
+            ErrorKind::InvalidClient => "client authentication failed",
+            ErrorKind::UnsupportedGrantType => "only the token-exchange grant type is supported",
+            ErrorKind::InvalidTarget => "the requested audience or resource is not allowed",
+            ErrorKind::InvalidScope => "the requested scope is not allowed",
+            ErrorKind::PayloadTooLarge => "the request body is too large",
+            ErrorKind::MethodNotAllowed => "method not allowed",
             ErrorKind::InvalidKey | ErrorKind::Configuration => "internal configuration error",
         }
     }
 
+    /// The table. Every surface reads it; nothing else decides a status.
     fn row(self) -> Row {
         match self {
-            ErrorKind::KeysUnavailable => Row::Unavailable,
-            ErrorKind::InvalidKey | ErrorKind::Configuration => Row::Internal,
-            _ => Row::BadToken,
+            ErrorKind::KeysUnavailable => {
+                row(503, "temporarily_unavailable", 503, None, UNAVAILABLE)
+            }
+            ErrorKind::MissingCredentials => {
+                row(401, "invalid_client", 401, None, UNAUTHENTICATED)
+            }
+            ErrorKind::InvalidRequest => row(
+                400,
+                "invalid_request",
+                400,
+                Some("invalid_request"),
+                UNAUTHENTICATED,
+            ),
+            ErrorKind::InsufficientScope => row(
+                403,
+                "invalid_scope",
+                403,
+                Some("insufficient_scope"),
+                PERMISSION_DENIED,
+            ),
+            ErrorKind::InvalidClient => row(401, "invalid_client", 401, None, UNAUTHENTICATED),
+            ErrorKind::UnsupportedGrantType => row(
+                400,
+                "unsupported_grant_type",
+                400,
+                Some("invalid_request"),
+                INVALID_ARGUMENT,
+            ),
+            ErrorKind::InvalidTarget => row(
+                400,
+                "invalid_target",
+                400,
+                Some("invalid_request"),
+                INVALID_ARGUMENT,
+            ),
+            ErrorKind::InvalidScope => row(
+                400,
+                "invalid_scope",
+                400,
+                Some("invalid_request"),
+                INVALID_ARGUMENT,
+            ),
+            ErrorKind::PayloadTooLarge => row(
+                413,
+                "invalid_request",
+                413,
+                Some("invalid_request"),
+                INVALID_ARGUMENT,
+            ),
+            ErrorKind::MethodNotAllowed => row(
+                405,
+                "invalid_request",
+                405,
+                Some("invalid_request"),
+                INVALID_ARGUMENT,
+            ),
+            ErrorKind::InvalidKey | ErrorKind::Configuration => {
+                row(500, "server_error", 500, None, INTERNAL)
+            }
+            _ => BAD_TOKEN,
         }
     }
 
     /// HTTP status at the token-exchange endpoint (RFC 8693 §2.2.2, RFC 6749 §5.2).
     pub fn exchange_status(self) -> u16 {
-        match self.row() {
-            Row::BadToken => 400,
-            Row::Unavailable => 503,
-            Row::Internal => 500,
-        }
+        self.row().exchange_status
     }
 
     /// The RFC 6749 §5.2 `error` code at the token-exchange endpoint.
     pub fn oauth_error(self) -> &'static str {
-        match self.row() {
-            Row::BadToken => "invalid_request",
-            Row::Unavailable => "temporarily_unavailable",
-            Row::Internal => "server_error",
-        }
+        self.row().oauth_error
     }
 
     /// HTTP status for a bearer token presented to an API (RFC 6750 §3.1).
     pub fn bearer_status(self) -> u16 {
-        match self.row() {
-            Row::BadToken => 401,
-            Row::Unavailable => 503,
-            Row::Internal => 500,
-        }
+        self.row().bearer_status
     }
 
-    /// The RFC 6750 `error` attribute of the `WWW-Authenticate` challenge, when the status
-    /// is 401.
+    /// The RFC 6750 `error` attribute of the `WWW-Authenticate` challenge; `None` for a bare
+    /// challenge (no credentials sent) or when no challenge applies (503, 500).
     pub fn bearer_error(self) -> Option<&'static str> {
-        match self.row() {
-            Row::BadToken => Some("invalid_token"),
-            Row::Unavailable | Row::Internal => None,
-        }
+        self.row().bearer_error
     }
 
-    /// The gRPC status code (16 `UNAUTHENTICATED`, 14 `UNAVAILABLE`, 13 `INTERNAL`).
+    /// The gRPC status code (16 `UNAUTHENTICATED`, 7 `PERMISSION_DENIED`, 14
+    /// `UNAVAILABLE`, 3 `INVALID_ARGUMENT`, 13 `INTERNAL`).
     pub fn grpc_code(self) -> i32 {
-        match self.row() {
-            Row::BadToken => 16,
-            Row::Unavailable => 14,
-            Row::Internal => 13,
-        }
+        self.row().grpc_code
     }
 }
 
@@ -482,28 +660,30 @@ mod tests {
 
     #[test]
     fn the_table_sends_token_problems_to_400_and_401_and_outages_to_503() {
+        use ErrorKind as K;
         for kind in ErrorKind::ALL {
-            let (x, code, m, grpc) = (
+            let got = (
                 kind.exchange_status(),
                 kind.oauth_error(),
                 kind.bearer_status(),
+                kind.bearer_error(),
                 kind.grpc_code(),
             );
-            match kind {
-                ErrorKind::KeysUnavailable => {
-                    assert_eq!(
-                        (x, code, m, grpc),
-                        (503, "temporarily_unavailable", 503, 14)
-                    )
-                }
-                ErrorKind::InvalidKey | ErrorKind::Configuration => {
-                    assert_eq!((x, code, m, grpc), (500, "server_error", 500, 13))
-                }
-                _ => {
-                    assert_eq!((x, code, m, grpc), (400, "invalid_request", 401, 16));
-                    assert_eq!(kind.bearer_error(), Some("invalid_token"));
-                }
-            }
+            let want = match kind {
+                K::KeysUnavailable => (503, "temporarily_unavailable", 503, None, 14),
+                K::InvalidKey | K::Configuration => (500, "server_error", 500, None, 13),
+                K::MissingCredentials => (401, "invalid_client", 401, None, 16),
+                K::InvalidRequest => (400, "invalid_request", 400, Some("invalid_request"), 16),
+                K::InsufficientScope => (403, "invalid_scope", 403, Some("insufficient_scope"), 7),
+                K::InvalidClient => (401, "invalid_client", 401, None, 16),
+                K::UnsupportedGrantType => (400, "unsupported_grant_type", 400, Some("invalid_request"), 3),
+                K::InvalidTarget => (400, "invalid_target", 400, Some("invalid_request"), 3),
+                K::InvalidScope => (400, "invalid_scope", 400, Some("invalid_request"), 3),
+                K::PayloadTooLarge => (413, "invalid_request", 413, Some("invalid_request"), 3),
+                K::MethodNotAllowed => (405, "invalid_request", 405, Some("invalid_request"), 3),
+                _ => (400, "invalid_request", 401, Some("invalid_token"), 16),
+            };
+            assert_eq!(got, want, "{kind}");
         }
     }
 

@@ -42,6 +42,7 @@ pub mod error;
 pub mod jwt;
 pub mod keys;
 pub mod provider;
+pub mod token;
 pub mod user;
 pub mod verify;
 

@@ -155,6 +155,14 @@ pub struct TamboUser {
     email: Option<String>,
     email_verified: Option<bool>,
     context_key: ContextKey,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    project: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
+    #[serde(skip)]
+    token_id: Option<String>,
+    #[serde(skip)]
+    expires_at: Option<i64>,
     #[serde(skip)]
     claims: Claims,
 }
@@ -167,6 +175,7 @@ impl fmt::Debug for TamboUser {
             .field("provider", &self.provider)
             .field("tenant", &self.tenant)
             .field("context_key", &self.context_key)
+            .field("project", &self.project)
             .finish_non_exhaustive()
     }
 }
@@ -189,6 +198,38 @@ impl TamboUser {
             issuer: issuer.to_owned(),
             provider: provider.into(),
             tenant,
+            project: None,
+            scope: None,
+            token_id: None,
+            expires_at: claims.exp().ok().flatten().map(|e| e as i64),
+            claims,
+        })
+    }
+
+    /// The user a verified Tambo token speaks for (see [`crate::token`]).
+    #[allow(clippy::too_many_arguments)] // one private constructor, called from one place
+    pub(crate) fn from_tambo_token(
+        issuer: String,
+        tenant: Option<String>,
+        context_key: ContextKey,
+        project: String,
+        scope: Option<String>,
+        token_id: String,
+        expires_at: i64,
+        claims: Claims,
+    ) -> Option<TamboUser> {
+        Some(TamboUser {
+            sub: claims.sub()?.to_owned(),
+            email: None,
+            email_verified: None,
+            issuer,
+            provider: "tambo".into(),
+            tenant,
+            context_key,
+            project: Some(project),
+            scope,
+            token_id: Some(token_id),
+            expires_at: Some(expires_at),
             claims,
         })
     }
@@ -244,6 +285,33 @@ impl TamboUser {
     /// The user namespace for threads and messages.
     pub fn context_key(&self) -> &ContextKey {
         &self.context_key
+    }
+
+    /// The project (Tambo `client_id`) the token was issued to; `None` for provider tokens.
+    pub fn project(&self) -> Option<&str> {
+        self.project.as_deref()
+    }
+
+    /// The granted scope, space-delimited, when the token carries one.
+    pub fn scope(&self) -> Option<&str> {
+        self.scope.as_deref()
+    }
+
+    /// Whether the granted scope includes `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scope
+            .as_deref()
+            .is_some_and(|s| s.split(' ').any(|granted| granted == scope))
+    }
+
+    /// The Tambo token's `jti`; `None` for provider tokens.
+    pub fn token_id(&self) -> Option<&str> {
+        self.token_id.as_deref()
+    }
+
+    /// The token's `exp`, seconds since the epoch.
+    pub fn expires_at(&self) -> Option<i64> {
+        self.expires_at
     }
 
     /// The verified claims.

@@ -48,7 +48,7 @@ compile_error!(
 /// We never use jsonwebtoken's process-wide default, which panics at runtime when both or
 /// neither of its backends are enabled somewhere in the dependency graph: naming the
 /// provider here makes every feature combination either compile and work, or not compile.
-fn crypto() -> &'static CryptoProvider {
+pub(crate) fn crypto() -> &'static CryptoProvider {
     #[cfg(feature = "aws-lc-rs")]
     {
         &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER
@@ -298,7 +298,7 @@ impl VerificationKey {
     }
 
     /// Verifies `signature` over `message` with `alg`. The caller has checked `supports`.
-    fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> Result<(), Error> {
+    pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> Result<(), Error> {
         let expected_len = match alg {
             Algorithm::ES256 => Some(64),
             Algorithm::ES384 => Some(96),

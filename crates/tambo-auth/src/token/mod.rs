@@ -1,0 +1,453 @@
+//! The Tambo token: what the exchange issues and every later request presents.
+//!
+//! An RFC 9068 JWT access token, header `typ: at+jwt`, signed with EdDSA by default (ES256 and
+//! HS256 selectable), `kid` = RFC 7638 thumbprint. Claims: `iss` (our issuer URL), `aud`
+//! (default `tambo`), `sub` (the provider's subject), `client_id` (the project), `iat`, `exp`,
+//! `jti` (128 random bits), `ctx` (the user's context key), `scope` when granted, and Tambo's
+//! `original_iss`, `original_hd`, `original_tid`, `original_org_id` when present. Lifetime:
+//! `min(ttl, subject exp)`, `ttl` 15 min by default and at most 1 h.
+//!
+//! ```
+//! use tambo_auth::token::{IssueRequest, SigningKey, TamboTokens};
+//! use tambo_auth::{Algorithm, TamboUser};
+//! use tambo_auth::jwt::Claims;
+//!
+//! let tokens = TamboTokens::builder("https://auth.example.com")
+//!     .signing_key(SigningKey::generate(Algorithm::EdDSA).unwrap())
+//!     .build()
+//!     .unwrap();
+//! let claims = serde_json::json!({"iss": "https://idp.example", "sub": "alice"});
+//! let user = TamboUser::from_claims("idp", "https://idp.example", Claims::from_map(
+//!     claims.as_object().unwrap().clone())).unwrap();
+//! let issued = tokens.issue(IssueRequest::new(&user, "p_demo")).unwrap();
+//! let again = tokens.verify(&issued.access_token).unwrap();
+//! assert_eq!(again.sub(), "alice");
+//! assert_eq!(again.project(), Some("p_demo"));
+//! assert_eq!(again.context_key(), user.context_key());
+//! ```
+
+mod keys;
+mod revocation;
+
+pub use keys::{KeyRing, SigningKey};
+pub use revocation::{MemoryRevocations, NoRevocations, Revocations, TokenRef};
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use crate::clock::{SharedClock, SystemClock};
+use crate::jwt::{Algorithm, ClaimsPolicy, Jws, b64_encode};
+use crate::{ContextKey, Error, TamboUser};
+
+/// The suffix of our issuer on tokens issued for subjects verified by the development
+/// `none` strategy: no production verifier accepts them (security bar D-04).
+pub const INSECURE_ISSUER_SUFFIX: &str = "#insecure-dev";
+
+/// The RFC 9068 media type of our tokens.
+pub const TOKEN_TYPE: &str = "at+jwt";
+
+/// The hard cap on a Tambo token's lifetime (RFC 6750 §5.3: one hour or less).
+pub const MAX_TTL: Duration = Duration::from_secs(3600);
+
+/// What to issue a token for.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct IssueRequest<'a> {
+    /// The verified user.
+    pub user: &'a TamboUser,
+    /// The project (`client_id`).
+    pub project: &'a str,
+    /// The subject token's `exp`, which caps the lifetime unless the clamp is lifted.
+    pub subject_expires_at: Option<f64>,
+    /// The granted scope, space-delimited.
+    pub scope: Option<String>,
+    /// An audience other than the default (from the `audience` or `resource` parameter).
+    pub audience: Option<String>,
+    /// The subject was not signature-checked (development `none` strategy).
+    pub insecure: bool,
+}
+
+impl<'a> IssueRequest<'a> {
+    /// A request for `user` in `project`, nothing else set.
+    pub fn new(user: &'a TamboUser, project: &'a str) -> Self {
+        Self {
+            user,
+            project,
+            subject_expires_at: None,
+            scope: None,
+            audience: None,
+            insecure: false,
+        }
+    }
+}
+
+/// An issued token.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct IssuedToken {
+    /// The compact JWT.
+    pub access_token: String,
+    /// Seconds until it expires.
+    pub expires_in: u64,
+    /// Its `exp`.
+    pub expires_at: i64,
+    /// Its `jti`.
+    pub jti: String,
+}
+
+impl std::fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedToken")
+            .field("expires_in", &self.expires_in)
+            .field("jti", &self.jti)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Issues and verifies Tambo tokens. Cheap to clone; verification is synchronous and local.
+#[derive(Debug, Clone)]
+pub struct TamboTokens {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    issuer: String,
+    audience: String,
+    ttl: Duration,
+    clamp_to_subject: bool,
+    min_lifetime: Duration,
+    leeway: Duration,
+    accept_insecure: bool,
+    ring: Arc<KeyRing>,
+    clock: SharedClock,
+    revocations: Arc<dyn Revocations>,
+    policy: ClaimsPolicy,
+}
+
+/// Configures [`TamboTokens`].
+#[derive(Debug)]
+#[must_use]
+pub struct TamboTokensBuilder {
+    issuer: String,
+    audience: String,
+    ttl: Duration,
+    clamp_to_subject: bool,
+    min_lifetime: Duration,
+    leeway: Duration,
+    accept_insecure: bool,
+    ring: Option<Arc<KeyRing>>,
+    clock: SharedClock,
+    revocations: Arc<dyn Revocations>,
+}
+
+impl TamboTokensBuilder {
+    /// The `aud` of issued tokens and the one verification requires (default `tambo`).
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = audience.into();
+        self
+    }
+
+    /// The lifetime of issued tokens (default 15 min, at most 1 h).
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+
+    /// Lets a token outlive a short subject token. By default a token never outlives its
+    /// subject (`min(ttl, subject exp)`); Clerk's 60 s session tokens then yield 60 s Tambo
+    /// tokens and frequent re-exchanges. With `Some(min)`, a token lives at least `min`
+    /// (capped by `ttl`) even when the subject expires sooner. Revocation still applies.
+    pub fn lift_subject_clamp(mut self, min_lifetime: Option<Duration>) -> Self {
+        match min_lifetime {
+            Some(min) => {
+                self.clamp_to_subject = false;
+                self.min_lifetime = min;
+            }
+            None => {
+                self.clamp_to_subject = true;
+                self.min_lifetime = Duration::ZERO;
+            }
+        }
+        self
+    }
+
+    /// The leeway for `exp`, `nbf` and `iat` when verifying (default 60 s).
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Signs with a single key (a ring of one).
+    pub fn signing_key(mut self, key: SigningKey) -> Self {
+        self.ring = Some(Arc::new(KeyRing::new(key)));
+        self
+    }
+
+    /// Signs and verifies with a shared key ring.
+    pub fn key_ring(mut self, ring: Arc<KeyRing>) -> Self {
+        self.ring = Some(ring);
+        self
+    }
+
+    /// The clock (default: the system clock).
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The revocation source (default: none).
+    pub fn revocations(mut self, revocations: Arc<dyn Revocations>) -> Self {
+        self.revocations = revocations;
+        self
+    }
+
+    /// Also accepts tokens issued for development-only subjects (`iss` with the
+    /// [`INSECURE_ISSUER_SUFFIX`]). Only the development server sets this.
+    pub fn accept_insecure_development_tokens(mut self, accept: bool) -> Self {
+        self.accept_insecure = accept;
+        self
+    }
+
+    /// Checks the settings and builds.
+    pub fn build(self) -> Result<TamboTokens, Error> {
+        let url = url::Url::parse(&self.issuer)
+            .map_err(|_| Error::config("public_url", "our issuer must be an absolute URL"))?;
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(Error::config("public_url", "our issuer has no query or fragment"));
+        }
+        if self.ttl.is_zero() || self.ttl > MAX_TTL {
+            return Err(Error::config("token.ttl", "between 1 s and 1 h (RFC 6750 §5.3)"));
+        }
+        if self.audience.is_empty() {
+            return Err(Error::config("token.audience", "may not be empty"));
+        }
+        let ring = self
+            .ring
+            .ok_or_else(|| Error::config("token.keys", "a signing key is required"))?;
+        let mut issuers = vec![self.issuer.clone()];
+        if self.accept_insecure {
+            issuers.push(format!("{}{INSECURE_ISSUER_SUFFIX}", self.issuer));
+        }
+        let policy = ClaimsPolicy::new(issuers)
+            .audiences([self.audience.clone()])
+            .leeway(self.leeway)
+            .with_max_lifetime(Some(MAX_TTL));
+        policy.validate_config()?;
+        Ok(TamboTokens {
+            inner: Arc::new(Inner {
+                issuer: self.issuer,
+                audience: self.audience,
+                ttl: self.ttl,
+                clamp_to_subject: self.clamp_to_subject,
+                min_lifetime: self.min_lifetime,
+                leeway: self.leeway,
+                accept_insecure: self.accept_insecure,
+                ring,
+                clock: self.clock,
+                revocations: self.revocations,
+                policy,
+            }),
+        })
+    }
+}
+
+impl TamboTokens {
+    /// Starts configuring tokens issued by `issuer` (our public URL).
+    pub fn builder(issuer: impl Into<String>) -> TamboTokensBuilder {
+        TamboTokensBuilder {
+            issuer: issuer.into(),
+            audience: "tambo".into(),
+            ttl: Duration::from_secs(15 * 60),
+            clamp_to_subject: true,
+            min_lifetime: Duration::ZERO,
+            leeway: crate::jwt::DEFAULT_LEEWAY,
+            accept_insecure: false,
+            ring: None,
+            clock: Arc::new(SystemClock),
+            revocations: Arc::new(NoRevocations),
+        }
+    }
+
+    /// Our issuer.
+    pub fn issuer(&self) -> &str {
+        &self.inner.issuer
+    }
+
+    /// The default audience.
+    pub fn audience(&self) -> &str {
+        &self.inner.audience
+    }
+
+    /// The key ring.
+    pub fn key_ring(&self) -> &Arc<KeyRing> {
+        &self.inner.ring
+    }
+
+    /// The JWKS document to publish at `/.well-known/jwks.json`.
+    pub fn jwks(&self) -> Value {
+        self.inner.ring.jwks(self.inner.clock.now())
+    }
+
+    /// Issues a token.
+    pub fn issue(&self, request: IssueRequest<'_>) -> Result<IssuedToken, Error> {
+        let inner = &self.inner;
+        let now = inner.clock.unix_seconds().floor() as i64;
+        let mut lifetime = inner.ttl.as_secs() as i64;
+        if let Some(subject_exp) = request.subject_expires_at {
+            let remaining = (subject_exp.floor() as i64 - now).max(0);
+            if inner.clamp_to_subject {
+                lifetime = lifetime.min(remaining);
+            } else {
+                lifetime = lifetime.min(remaining.max(inner.min_lifetime.as_secs() as i64));
+            }
+        }
+        if lifetime <= 0 {
+            return Err(Error::Expired {
+                expired_at: request.subject_expires_at.unwrap_or_default() as i64,
+            });
+        }
+        let jti = b64_encode(keys::random_bytes::<16>()?);
+        let user = request.user;
+        let issuer = if request.insecure {
+            format!("{}{INSECURE_ISSUER_SUFFIX}", inner.issuer)
+        } else {
+            inner.issuer.clone()
+        };
+        let mut claims = Map::new();
+        claims.insert("iss".into(), json!(issuer));
+        claims.insert(
+            "aud".into(),
+            json!(request.audience.as_deref().unwrap_or(&inner.audience)),
+        );
+        claims.insert("sub".into(), json!(user.sub()));
+        claims.insert("client_id".into(), json!(request.project));
+        claims.insert("iat".into(), json!(now));
+        claims.insert("exp".into(), json!(now + lifetime));
+        claims.insert("jti".into(), json!(jti));
+        claims.insert("ctx".into(), json!(user.context_key().as_str()));
+        if let Some(scope) = request.scope.as_deref().filter(|s| !s.is_empty()) {
+            claims.insert("scope".into(), json!(scope));
+        }
+        claims.insert("original_iss".into(), json!(user.issuer()));
+        for (ours, theirs) in [
+            ("original_hd", "hd"),
+            ("original_tid", "tid"),
+            ("original_org_id", "org_id"),
+        ] {
+            if let Some(v) = user.claims().get_str(theirs).filter(|v| !v.is_empty()) {
+                claims.insert(ours.into(), json!(v));
+            }
+        }
+        let key = inner.ring.active();
+        let header = json!({"alg": key.algorithm().as_str(), "typ": TOKEN_TYPE, "kid": key.kid()});
+        let signing_input = format!(
+            "{}.{}",
+            b64_encode(header.to_string()),
+            b64_encode(Value::Object(claims).to_string())
+        );
+        let signature = key.sign(signing_input.as_bytes())?;
+        Ok(IssuedToken {
+            access_token: format!("{signing_input}.{signature}"),
+            expires_in: lifetime as u64,
+            expires_at: now + lifetime,
+            jti,
+        })
+    }
+
+    /// Verifies a Tambo token (RFC 9068 §4): `typ`, issuer, audience, key by `kid`,
+    /// signature, time, the seven required claims, and revocation. Synchronous: keys are
+    /// local.
+    pub fn verify(&self, token: &str) -> Result<TamboUser, Error> {
+        let jws = Jws::parse(token)?;
+        self.verify_jws(&jws)
+    }
+
+    /// Verifies a parsed Tambo token.
+    pub fn verify_jws(&self, jws: &Jws) -> Result<TamboUser, Error> {
+        let inner = &self.inner;
+        let header = jws.header();
+        if !header.typ_is(TOKEN_TYPE) {
+            return Err(Error::TypeMismatch { expected: TOKEN_TYPE });
+        }
+        let alg = header.alg()?;
+        if !matches!(alg, Algorithm::EdDSA | Algorithm::ES256 | Algorithm::HS256) {
+            return Err(Error::AlgorithmNotAllowed {
+                reason: "Tambo tokens are EdDSA, ES256 or HS256",
+            });
+        }
+        let claims = jws.claims()?;
+        let kid = header.kid().ok_or(Error::UnknownKey)?;
+        let now = inner.clock.now();
+        let key = inner
+            .ring
+            .verification_key(kid, now)
+            .ok_or(Error::UnknownKey)?;
+        if !key.supports(alg) {
+            return Err(Error::AlgorithmNotAllowed {
+                reason: "the algorithm does not fit the key the token names",
+            });
+        }
+        key.verify(alg, jws.signing_input(), jws.signature())?;
+        inner.policy.validate(&claims, inner.clock.unix_seconds())?;
+        let required = |name: &'static str| -> Result<&str, Error> {
+            match claims.get(name) {
+                Some(Value::String(s)) if !s.is_empty() => Ok(s),
+                Some(_) => Err(Error::invalid_claim(name, "not a non-empty string")),
+                None => Err(Error::MissingClaim { claim: name }),
+            }
+        };
+        let project = required("client_id")?.to_owned();
+        let jti = required("jti")?.to_owned();
+        let context_key = ContextKey::from_stored(required("ctx")?);
+        let issued_at = claims.iat()?.ok_or(Error::MissingClaim { claim: "iat" })? as i64;
+        if inner
+            .revocations
+            .is_revoked(TokenRef::new(&jti, &project, &context_key, issued_at))
+        {
+            return Err(Error::Revoked);
+        }
+        let original_iss = claims
+            .get_str("original_iss")
+            .unwrap_or(&inner.issuer)
+            .to_owned();
+        let tenant = ["original_hd", "original_tid", "original_org_id"]
+            .iter()
+            .find_map(|n| claims.get_str(n))
+            .map(str::to_owned);
+        let scope = claims.get_str("scope").map(str::to_owned);
+        let expires_at = claims.exp()?.unwrap_or_default() as i64;
+        TamboUser::from_tambo_token(
+            original_iss,
+            tenant,
+            context_key,
+            project,
+            scope,
+            jti,
+            expires_at,
+            claims,
+        )
+        .ok_or(Error::MissingClaim { claim: "sub" })
+    }
+
+    /// Whether tokens of development-only subjects are accepted.
+    pub fn accepts_insecure_development_tokens(&self) -> bool {
+        self.inner.accept_insecure
+    }
+
+    /// The leeway in force.
+    pub fn leeway(&self) -> Duration {
+        self.inner.leeway
+    }
+
+    /// Publishes `next`, starts signing with it now, and keeps the previous key verifying
+    /// until every token it signed has expired (`ttl` + leeway).
+    pub fn rotate(&self, next: SigningKey) -> Result<(), Error> {
+        let kid = next.kid().to_owned();
+        self.inner.ring.publish(next)?;
+        let retire = self.inner.clock.now() + self.inner.ttl.max(self.inner.min_lifetime) + self.inner.leeway;
+        self.inner.ring.activate(&kid, retire)
+    }
+}

@@ -1,0 +1,122 @@
+//! Revocation of Tambo tokens: one token by `jti`, or every token of a user issued before a
+//! time.
+//!
+//! The check runs on every request, so it is synchronous and must not do I/O: a server backs
+//! it with an in-memory view it refreshes from its database (as the reference server does),
+//! and the layer's cache re-checks it on every hit, so a revocation takes effect on the next
+//! request.
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::sync::RwLock;
+
+use crate::ContextKey;
+
+/// What a revocation check sees of a token.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct TokenRef<'a> {
+    /// The token's `jti`.
+    pub jti: &'a str,
+    /// The project (`client_id`).
+    pub project: &'a str,
+    /// The user.
+    pub context_key: &'a ContextKey,
+    /// `iat`, seconds since the epoch.
+    pub issued_at: i64,
+}
+
+impl<'a> TokenRef<'a> {
+    /// A token reference.
+    pub fn new(jti: &'a str, project: &'a str, context_key: &'a ContextKey, issued_at: i64) -> Self {
+        Self {
+            jti,
+            project,
+            context_key,
+            issued_at,
+        }
+    }
+}
+
+/// Decides whether a token was revoked.
+pub trait Revocations: Send + Sync + Debug + 'static {
+    /// Whether `token` is revoked.
+    fn is_revoked(&self, token: TokenRef<'_>) -> bool;
+}
+
+/// No revocation at all.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoRevocations;
+
+impl Revocations for NoRevocations {
+    fn is_revoked(&self, _: TokenRef<'_>) -> bool {
+        false
+    }
+}
+
+/// Revocations held in memory.
+///
+/// ```
+/// use tambo_auth::ContextKey;
+/// use tambo_auth::token::{MemoryRevocations, Revocations, TokenRef};
+///
+/// let revocations = MemoryRevocations::default();
+/// let alice = ContextKey::derive("https://idp.example", None, "alice");
+/// revocations.revoke_user("p_demo", &alice, 1_700_000_000);
+/// assert!(revocations.is_revoked(TokenRef::new("j1", "p_demo", &alice, 1_699_999_999)));
+/// assert!(!revocations.is_revoked(TokenRef::new("j2", "p_demo", &alice, 1_700_000_000)));
+/// revocations.revoke_token("j2", 1_700_000_900);
+/// assert!(revocations.is_revoked(TokenRef::new("j2", "p_demo", &alice, 1_700_000_000)));
+/// ```
+#[derive(Debug, Default)]
+pub struct MemoryRevocations {
+    tokens: RwLock<HashMap<String, i64>>,
+    users: RwLock<HashMap<(String, ContextKey), i64>>,
+}
+
+impl MemoryRevocations {
+    /// Revokes the token `jti`; `expires_at` lets [`prune`](Self::prune) forget it later.
+    pub fn revoke_token(&self, jti: impl Into<String>, expires_at: i64) {
+        self.tokens
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(jti.into(), expires_at);
+    }
+
+    /// Revokes every token of `user` in `project` issued before `before` (seconds).
+    pub fn revoke_user(&self, project: &str, user: &ContextKey, before: i64) {
+        let mut users = self.users.write().unwrap_or_else(|e| e.into_inner());
+        let entry = users
+            .entry((project.to_owned(), user.clone()))
+            .or_insert(before);
+        *entry = (*entry).max(before);
+    }
+
+    /// Forgets token revocations whose tokens expired before `now` (seconds).
+    pub fn prune(&self, now: i64) {
+        self.tokens
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, exp| *exp >= now);
+    }
+}
+
+impl Revocations for MemoryRevocations {
+    fn is_revoked(&self, token: TokenRef<'_>) -> bool {
+        if self
+            .tokens
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(token.jti)
+        {
+            return true;
+        }
+        let users = self.users.read().unwrap_or_else(|e| e.into_inner());
+        if users.is_empty() {
+            return false;
+        }
+        users
+            .get(&(token.project.to_owned(), token.context_key.clone()))
+            .is_some_and(|before| token.issued_at < *before)
+    }
+}
