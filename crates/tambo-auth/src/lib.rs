@@ -37,12 +37,17 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "axum")]
+pub mod axum;
 pub mod clock;
 pub mod error;
 pub mod jwt;
 pub mod keys;
+pub mod layer;
 pub mod provider;
 pub mod token;
+#[cfg(feature = "tonic")]
+pub mod tonic;
 pub mod user;
 pub mod verify;
 

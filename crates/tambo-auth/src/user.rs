@@ -144,10 +144,14 @@ fn escape(component: &str) -> String {
 
 /// The user a verified token speaks for.
 ///
-/// `Debug` shows the subject, issuer and context key, never the raw claims (they may hold
-/// personal data).
+/// Cheap to clone (one `Arc`): the layer puts it in request extensions and handlers take it by
+/// value. `Debug` shows the subject, issuer and context key, never the raw claims (they may
+/// hold personal data).
+#[derive(Clone)]
+pub struct TamboUser(Arc<UserData>);
+
 #[derive(Clone, Serialize)]
-pub struct TamboUser {
+struct UserData {
     sub: String,
     issuer: String,
     provider: String,
@@ -162,20 +166,29 @@ pub struct TamboUser {
     #[serde(skip)]
     token_id: Option<String>,
     #[serde(skip)]
+    key_id: Option<String>,
+    #[serde(skip)]
     expires_at: Option<i64>,
     #[serde(skip)]
     claims: Claims,
 }
 
+impl Serialize for TamboUser {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
 impl fmt::Debug for TamboUser {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let u = &self.0;
         f.debug_struct("TamboUser")
-            .field("sub", &self.sub)
-            .field("issuer", &self.issuer)
-            .field("provider", &self.provider)
-            .field("tenant", &self.tenant)
-            .field("context_key", &self.context_key)
-            .field("project", &self.project)
+            .field("sub", &u.sub)
+            .field("issuer", &u.issuer)
+            .field("provider", &u.provider)
+            .field("tenant", &u.tenant)
+            .field("context_key", &u.context_key)
+            .field("project", &u.project)
             .finish_non_exhaustive()
     }
 }
@@ -190,7 +203,7 @@ impl TamboUser {
     ) -> Option<TamboUser> {
         let sub = claims.sub()?.to_owned();
         let tenant = tenant_of(issuer, &claims);
-        Some(TamboUser {
+        Some(TamboUser(Arc::new(UserData {
             context_key: ContextKey::derive(issuer, tenant.as_deref(), &sub),
             email: claims.get_str("email").map(str::to_owned),
             email_verified: claims.get("email_verified").and_then(Value::as_bool),
@@ -201,9 +214,10 @@ impl TamboUser {
             project: None,
             scope: None,
             token_id: None,
+            key_id: None,
             expires_at: claims.exp().ok().flatten().map(|e| e as i64),
             claims,
-        })
+        })))
     }
 
     /// The user a verified Tambo token speaks for (see [`crate::token`]).
@@ -215,10 +229,11 @@ impl TamboUser {
         project: String,
         scope: Option<String>,
         token_id: String,
+        key_id: String,
         expires_at: i64,
         claims: Claims,
     ) -> Option<TamboUser> {
-        Some(TamboUser {
+        Some(TamboUser(Arc::new(UserData {
             sub: claims.sub()?.to_owned(),
             email: None,
             email_verified: None,
@@ -229,17 +244,19 @@ impl TamboUser {
             project: Some(project),
             scope,
             token_id: Some(token_id),
+            key_id: Some(key_id),
             expires_at: Some(expires_at),
             claims,
-        })
+        })))
     }
 
     /// Overrides the tenant (adapters with their own organization claim), re-deriving the
     /// context key.
     #[must_use]
     pub fn with_tenant(mut self, tenant: Option<String>) -> Self {
-        self.context_key = ContextKey::derive(&self.issuer, tenant.as_deref(), &self.sub);
-        self.tenant = tenant;
+        let u = Arc::make_mut(&mut self.0);
+        u.context_key = ContextKey::derive(&u.issuer, tenant.as_deref(), &u.sub);
+        u.tenant = tenant;
         self
     }
 
@@ -247,81 +264,83 @@ impl TamboUser {
     /// spellings to one), re-deriving the context key.
     #[must_use]
     pub fn with_namespace_issuer(mut self, issuer: impl Into<String>) -> Self {
-        self.issuer = issuer.into();
-        self.context_key = ContextKey::derive(&self.issuer, self.tenant.as_deref(), &self.sub);
+        let u = Arc::make_mut(&mut self.0);
+        u.issuer = issuer.into();
+        u.context_key = ContextKey::derive(&u.issuer, u.tenant.as_deref(), &u.sub);
         self
     }
 
     /// The provider's subject (`sub`).
     pub fn sub(&self) -> &str {
-        &self.sub
+        &self.0.sub
     }
 
     /// The subject token's issuer.
     pub fn issuer(&self) -> &str {
-        &self.issuer
+        &self.0.issuer
     }
 
     /// The name of the provider that verified the token.
     pub fn provider(&self) -> &str {
-        &self.provider
+        &self.0.provider
     }
 
     /// The tenant (`hd`, `tid`, `org_id` or an adapter's own).
     pub fn tenant(&self) -> Option<&str> {
-        self.tenant.as_deref()
+        self.0.tenant.as_deref()
     }
 
     /// The `email` claim, when present.
     pub fn email(&self) -> Option<&str> {
-        self.email.as_deref()
+        self.0.email.as_deref()
     }
 
     /// The `email_verified` claim, when present.
     pub fn email_verified(&self) -> Option<bool> {
-        self.email_verified
+        self.0.email_verified
     }
 
     /// The user namespace for threads and messages.
     pub fn context_key(&self) -> &ContextKey {
-        &self.context_key
+        &self.0.context_key
     }
 
     /// The project (Tambo `client_id`) the token was issued to; `None` for provider tokens.
     pub fn project(&self) -> Option<&str> {
-        self.project.as_deref()
+        self.0.project.as_deref()
     }
 
     /// The granted scope, space-delimited, when the token carries one.
     pub fn scope(&self) -> Option<&str> {
-        self.scope.as_deref()
+        self.0.scope.as_deref()
     }
 
     /// Whether the granted scope includes `scope`.
     pub fn has_scope(&self, scope: &str) -> bool {
-        self.scope
+        self.0
+            .scope
             .as_deref()
             .is_some_and(|s| s.split(' ').any(|granted| granted == scope))
     }
 
     /// The Tambo token's `jti`; `None` for provider tokens.
     pub fn token_id(&self) -> Option<&str> {
-        self.token_id.as_deref()
+        self.0.token_id.as_deref()
     }
 
     /// The token's `exp`, seconds since the epoch.
     pub fn expires_at(&self) -> Option<i64> {
-        self.expires_at
+        self.0.expires_at
     }
 
     /// The verified claims.
     pub fn claims(&self) -> &Claims {
-        &self.claims
+        &self.0.claims
     }
 
-    /// A shared handle, as the layer stores it in request extensions.
-    pub fn into_shared(self) -> Arc<TamboUser> {
-        Arc::new(self)
+    /// The `kid` of the Tambo token's signing key, for re-checks of cached users.
+    pub(crate) fn key_id(&self) -> Option<&str> {
+        self.0.key_id.as_deref()
     }
 }
 

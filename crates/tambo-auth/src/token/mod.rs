@@ -426,10 +426,37 @@ impl TamboTokens {
             project,
             scope,
             jti,
+            kid.to_owned(),
             expires_at,
             claims,
         )
         .ok_or(Error::MissingClaim { claim: "sub" })
+    }
+
+    /// Re-checks a user verified earlier (the layer's cache): the signing key is still
+    /// trusted and the token was not revoked since.
+    pub fn recheck_cached(&self, user: &TamboUser) -> Result<(), Error> {
+        let inner = &self.inner;
+        let kid = user.key_id().ok_or(Error::UnknownKey)?;
+        if inner.ring.verification_key(kid, inner.clock.now()).is_none() {
+            return Err(Error::UnknownKey);
+        }
+        let (Some(jti), Some(project)) = (user.token_id(), user.project()) else {
+            return Err(Error::MissingClaim { claim: "jti" });
+        };
+        let issued_at = user.claims().iat().ok().flatten().unwrap_or_default() as i64;
+        if inner
+            .revocations
+            .is_revoked(TokenRef::new(jti, project, user.context_key(), issued_at))
+        {
+            return Err(Error::Revoked);
+        }
+        Ok(())
+    }
+
+    /// The current time on this issuer's clock.
+    pub fn clock_now(&self) -> std::time::SystemTime {
+        self.inner.clock.now()
     }
 
     /// Whether tokens of development-only subjects are accepted.

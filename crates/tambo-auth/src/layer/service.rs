@@ -1,0 +1,242 @@
+//! The service [`TamboAuthLayer`](super::TamboAuthLayer) produces, and its response future.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll, ready};
+use std::time::UNIX_EPOCH;
+
+use futures_util::future::BoxFuture;
+use http::{Request, Response};
+use pin_project_lite::pin_project;
+use tower_service::Service;
+
+use super::cache::{TokenDigest, digest};
+use super::credentials::{Credentials, extract};
+use super::response::{is_grpc, refusal};
+use super::verifier::Verification;
+use super::{LayerMarker, Mode, Shared};
+use crate::{Error, TamboUser};
+
+/// Authenticates each request, then calls the inner service with the [`TamboUser`] in the
+/// request extensions (or refuses with a challenge or a gRPC status).
+#[derive(Debug, Clone)]
+pub struct TamboAuth<S> {
+    pub(super) inner: S,
+    pub(super) shared: Arc<Shared>,
+}
+
+impl<S> TamboAuth<S> {
+    /// The wrapped service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+}
+
+/// What to do with a request once its credentials are read.
+enum Decision {
+    /// Call the inner service, with this user if any.
+    Pass(Option<TamboUser>),
+    /// Refuse.
+    Refuse(Error),
+    /// Wait for a verification.
+    Wait(BoxFuture<'static, Result<TamboUser, Error>>, TokenDigest),
+}
+
+impl Shared {
+    fn now_secs(&self) -> i64 {
+        self.verifier
+            .now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)
+    }
+
+    fn decide(&self, headers: &http::HeaderMap, query: Option<&str>) -> Decision {
+        let token = match extract(headers, query, self.cookie.as_deref()) {
+            Ok(Credentials::Bearer(token)) => token,
+            Ok(Credentials::None) => {
+                return match self.mode {
+                    Mode::Required => Decision::Refuse(Error::MissingCredentials),
+                    Mode::AllowMissing | Mode::AllowMissingOrFailed => Decision::Pass(None),
+                };
+            }
+            Err(e) => return self.failed(e),
+        };
+        let key = digest(token);
+        if let Some(user) = self.cache.get(&key, self.now_secs()) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return match self.verifier.recheck(&user) {
+                Ok(()) => Decision::Pass(Some(user)),
+                Err(e) => {
+                    self.cache.remove(&key);
+                    self.failed(e)
+                }
+            };
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        match self.verifier.verify(token) {
+            Verification::Done(Ok(user)) => {
+                self.remember(key, &user);
+                Decision::Pass(Some(user))
+            }
+            Verification::Done(Err(e)) => self.failed(e),
+            Verification::Pending(fut) => Decision::Wait(fut, key),
+        }
+    }
+
+    fn remember(&self, key: TokenDigest, user: &TamboUser) {
+        if let Some(exp) = user.expires_at() {
+            self.cache.insert(key, user.clone(), exp, self.now_secs());
+        }
+    }
+
+    fn failed(&self, error: Error) -> Decision {
+        tracing::debug!(code = error.kind().code(), "bearer authentication failed");
+        match self.mode {
+            Mode::AllowMissingOrFailed => Decision::Pass(None),
+            Mode::Required | Mode::AllowMissing => Decision::Refuse(error),
+        }
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for TamboAuth<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
+    ResBody: Default,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S, ReqBody>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        // Call the service that was polled ready, leave a fresh clone in its place.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let shared = Arc::clone(&self.shared);
+        let grpc = is_grpc(request.headers());
+        request.extensions_mut().insert(LayerMarker);
+        let decision = shared.decide(request.headers(), request.uri().query());
+        let state = match decision {
+            Decision::Pass(user) => {
+                if let Some(user) = user {
+                    request.extensions_mut().insert(user);
+                }
+                State::Calling {
+                    fut: inner.call(request),
+                }
+            }
+            Decision::Refuse(error) => State::Refused {
+                response: Some(refusal(&shared.realm, &error, grpc)),
+            },
+            Decision::Wait(fut, key) => State::Verifying {
+                fut,
+                key,
+                request: Some(request),
+                inner: Some(inner),
+                shared,
+                grpc,
+            },
+        };
+        ResponseFuture { state }
+    }
+}
+
+pin_project! {
+    /// The response future of [`TamboAuth`].
+    pub struct ResponseFuture<S, ReqBody>
+    where
+        S: Service<Request<ReqBody>>,
+    {
+        #[pin]
+        state: State<S, ReqBody>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<S, ReqBody>
+    where
+        S: Service<Request<ReqBody>>,
+    {
+        Verifying {
+            fut: BoxFuture<'static, Result<TamboUser, Error>>,
+            key: TokenDigest,
+            request: Option<Request<ReqBody>>,
+            inner: Option<S>,
+            shared: Arc<Shared>,
+            grpc: bool,
+        },
+        Calling {
+            #[pin]
+            fut: S::Future,
+        },
+        Refused {
+            response: Option<S::Response>,
+        },
+    }
+}
+
+impl<S, ReqBody, ResBody> Future for ResponseFuture<S, ReqBody>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Default,
+{
+    type Output = Result<Response<ResBody>, S::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            match this.state.as_mut().project() {
+                StateProj::Verifying {
+                    fut,
+                    key,
+                    request,
+                    inner,
+                    shared,
+                    grpc,
+                } => {
+                    let outcome = ready!(fut.as_mut().poll(cx));
+                    let (Some(mut request), Some(mut inner)) = (request.take(), inner.take())
+                    else {
+                        // Polled again after completion: the state moved on below.
+                        unreachable!("the verifying state is left as soon as it completes");
+                    };
+                    let user = match outcome {
+                        Ok(user) => {
+                            shared.remember(*key, &user);
+                            Some(user)
+                        }
+                        Err(error) => match shared.failed(error) {
+                            Decision::Refuse(error) => {
+                                let response = refusal(&shared.realm, &error, *grpc);
+                                this.state.set(State::Refused {
+                                    response: Some(response),
+                                });
+                                continue;
+                            }
+                            _ => None,
+                        },
+                    };
+                    if let Some(user) = user {
+                        request.extensions_mut().insert(user);
+                    }
+                    let fut = inner.call(request);
+                    this.state.set(State::Calling { fut });
+                }
+                StateProj::Calling { fut } => return fut.poll(cx),
+                StateProj::Refused { response } => {
+                    let response = response
+                        .take()
+                        .expect("a refused future is not polled after completion");
+                    return Poll::Ready(Ok(response));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! What the layer asks of a bearer token: verify it (now, or later for remote keys), and
+//! re-check a cached result.
+
+use std::fmt::Debug;
+use std::time::SystemTime;
+
+use futures_util::future::BoxFuture;
+
+use crate::jwt::Jws;
+use crate::token::{TOKEN_TYPE, TamboTokens};
+use crate::{Error, ProviderRegistry, TamboUser};
+
+/// The outcome of [`BearerVerifier::verify`]: decided at once (local keys, the fast path), or
+/// a future (keys that may need a fetch).
+pub enum Verification {
+    /// Decided synchronously.
+    Done(Result<TamboUser, Error>),
+    /// Decided when the future completes.
+    Pending(BoxFuture<'static, Result<TamboUser, Error>>),
+}
+
+impl Debug for Verification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Verification::Done(r) => f.debug_tuple("Done").field(r).finish(),
+            Verification::Pending(_) => f.write_str("Pending"),
+        }
+    }
+}
+
+/// Verifies bearer tokens for [`TamboAuthLayer`](super::TamboAuthLayer).
+///
+/// Implemented for [`TamboTokens`] (the default: Tambo tokens, verified locally and
+/// synchronously), for [`ProviderRegistry`] (direct mode: provider tokens, no exchange), and
+/// for [`TamboOrProvider`] (both).
+pub trait BearerVerifier: Send + Sync + Debug + 'static {
+    /// Verifies `token`.
+    fn verify(&self, token: &str) -> Verification;
+
+    /// Re-checks a user taken from the verified-token cache: revocation, and the signing key
+    /// still being trusted. The default accepts.
+    fn recheck(&self, user: &TamboUser) -> Result<(), Error> {
+        let _ = user;
+        Ok(())
+    }
+
+    /// The time the cache measures expiry against.
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+impl BearerVerifier for TamboTokens {
+    fn verify(&self, token: &str) -> Verification {
+        Verification::Done(TamboTokens::verify(self, token))
+    }
+
+    fn recheck(&self, user: &TamboUser) -> Result<(), Error> {
+        self.recheck_cached(user)
+    }
+
+    fn now(&self) -> SystemTime {
+        self.clock_now()
+    }
+}
+
+impl BearerVerifier for ProviderRegistry {
+    fn verify(&self, token: &str) -> Verification {
+        let registry = self.clone();
+        let token = token.to_owned();
+        Verification::Pending(Box::pin(async move { registry.authenticate(&token).await }))
+    }
+}
+
+/// Accepts Tambo tokens and, for apps that skip the exchange, provider tokens: a token typed
+/// `at+jwt` or issued by us goes to [`TamboTokens`], any other to the provider registry.
+#[derive(Debug, Clone)]
+pub struct TamboOrProvider {
+    tokens: TamboTokens,
+    providers: ProviderRegistry,
+}
+
+impl TamboOrProvider {
+    /// Both verifiers.
+    pub fn new(tokens: TamboTokens, providers: ProviderRegistry) -> Self {
+        Self { tokens, providers }
+    }
+
+    fn is_ours(&self, jws: &Jws) -> bool {
+        jws.header().typ_is(TOKEN_TYPE)
+            || jws
+                .claims()
+                .ok()
+                .and_then(|c| c.iss().map(|iss| iss.starts_with(self.tokens.issuer())))
+                .unwrap_or(false)
+    }
+}
+
+impl BearerVerifier for TamboOrProvider {
+    fn verify(&self, token: &str) -> Verification {
+        match Jws::parse(token) {
+            Err(e) => Verification::Done(Err(e)),
+            Ok(jws) if self.is_ours(&jws) => Verification::Done(self.tokens.verify_jws(&jws)),
+            Ok(_) => BearerVerifier::verify(&self.providers, token),
+        }
+    }
+
+    fn recheck(&self, user: &TamboUser) -> Result<(), Error> {
+        if user.token_id().is_some() {
+            self.tokens.recheck_cached(user)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn now(&self) -> SystemTime {
+        self.tokens.clock_now()
+    }
+}
