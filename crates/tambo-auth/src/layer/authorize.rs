@@ -146,7 +146,11 @@ where
                 fut: self.inner.call(request),
             },
             Err(error) => AuthorizeFuture::Refused {
-                response: Some(refusal(&self.layer.realm, &error, is_grpc(request.headers()))),
+                response: Some(refusal(
+                    &self.layer.realm,
+                    &error,
+                    is_grpc(request.headers()),
+                )),
             },
         }
     }

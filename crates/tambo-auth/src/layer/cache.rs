@@ -115,8 +115,12 @@ mod tests {
 
     fn user(sub: &str) -> TamboUser {
         let claims = serde_json::json!({"sub": sub});
-        TamboUser::from_claims("t", "https://i.example", Claims::from_map(claims.as_object().cloned().unwrap_or_default()))
-            .expect("user")
+        TamboUser::from_claims(
+            "t",
+            "https://i.example",
+            Claims::from_map(claims.as_object().cloned().unwrap_or_default()),
+        )
+        .expect("user")
     }
 
     #[test]
@@ -131,7 +135,10 @@ mod tests {
         let cache = TokenCache::new(32);
         let key = digest("fresh");
         cache.insert(key, user("alice"), 50, 0);
-        assert_eq!(cache.get(&key, 49).map(|u| u.sub().to_owned()), Some("alice".into()));
+        assert_eq!(
+            cache.get(&key, 49).map(|u| u.sub().to_owned()),
+            Some("alice".into())
+        );
         assert!(cache.get(&key, 50).is_none());
         assert!(cache.get(&key, 49).is_none(), "an expired entry is gone");
     }

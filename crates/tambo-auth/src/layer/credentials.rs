@@ -116,25 +116,52 @@ mod tests {
 
     #[test]
     fn bearer_tokens_are_found_case_insensitively() {
-        for v in ["Bearer abc.def.ghi", "bearer abc.def.ghi", "BEARER  abc.def.ghi"] {
-            assert_eq!(kind(extract(&headers(&[v]), None, None)), Ok(Some("abc.def.ghi".into())));
+        for v in [
+            "Bearer abc.def.ghi",
+            "bearer abc.def.ghi",
+            "BEARER  abc.def.ghi",
+        ] {
+            assert_eq!(
+                kind(extract(&headers(&[v]), None, None)),
+                Ok(Some("abc.def.ghi".into()))
+            );
         }
     }
 
     #[test]
     fn other_schemes_and_no_header_are_no_credentials() {
-        assert_eq!(kind(extract(&headers(&["Basic dXNlcjpwdw=="]), None, None)), Ok(None));
-        assert_eq!(kind(extract(&headers(&[]), Some("access_token=x"), None)), Ok(None));
+        assert_eq!(
+            kind(extract(&headers(&["Basic dXNlcjpwdw=="]), None, None)),
+            Ok(None)
+        );
+        assert_eq!(
+            kind(extract(&headers(&[]), Some("access_token=x"), None)),
+            Ok(None)
+        );
     }
 
     #[test]
     fn malformed_bearer_credentials_are_invalid_requests() {
         use crate::ErrorKind::InvalidRequest;
-        for v in [vec!["Bearer"], vec!["Bearer "], vec!["Bearer a b"], vec!["Bearer a\"b"], vec!["Bearer a", "Bearer b"]] {
-            assert_eq!(kind(extract(&headers(&v), None, None)), Err(InvalidRequest), "{v:?}");
+        for v in [
+            vec!["Bearer"],
+            vec!["Bearer "],
+            vec!["Bearer a b"],
+            vec!["Bearer a\"b"],
+            vec!["Bearer a", "Bearer b"],
+        ] {
+            assert_eq!(
+                kind(extract(&headers(&v), None, None)),
+                Err(InvalidRequest),
+                "{v:?}"
+            );
         }
         assert_eq!(
-            kind(extract(&headers(&["Bearer a"]), Some("x=1&access_token=a"), None)),
+            kind(extract(
+                &headers(&["Bearer a"]),
+                Some("x=1&access_token=a"),
+                None
+            )),
             Err(InvalidRequest)
         );
     }
@@ -142,8 +169,14 @@ mod tests {
     #[test]
     fn a_configured_cookie_is_read_when_there_is_no_header() {
         let mut h = HeaderMap::new();
-        h.insert(COOKIE, HeaderValue::from_static("theme=dark; tambo_token=abc.def.ghi"));
-        assert_eq!(kind(extract(&h, None, Some("tambo_token"))), Ok(Some("abc.def.ghi".into())));
+        h.insert(
+            COOKIE,
+            HeaderValue::from_static("theme=dark; tambo_token=abc.def.ghi"),
+        );
+        assert_eq!(
+            kind(extract(&h, None, Some("tambo_token"))),
+            Ok(Some("abc.def.ghi".into()))
+        );
         assert_eq!(kind(extract(&h, None, None)), Ok(None));
     }
 }

@@ -88,6 +88,7 @@ pub(crate) struct Shared {
     mode: Mode,
     realm: String,
     cookie: Option<String>,
+    project: Option<String>,
     cache: TokenCache,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -116,6 +117,7 @@ pub struct TamboAuthLayer {
     mode: Mode,
     realm: String,
     cookie: Option<String>,
+    project: Option<String>,
     cache_capacity: usize,
     shared: Arc<OnceLock<Arc<Shared>>>,
 }
@@ -143,6 +145,7 @@ impl TamboAuthLayer {
             mode: Mode::Required,
             realm: "tambo".into(),
             cookie: None,
+            project: None,
             cache_capacity: DEFAULT_CACHE_CAPACITY,
             shared: Arc::default(),
         }
@@ -177,6 +180,14 @@ impl TamboAuthLayer {
         self
     }
 
+    /// Accepts only tokens issued to this project (`client_id`): an app serving one Tambo
+    /// project refuses tokens exchanged for another.
+    pub fn require_project(mut self, project: impl Into<String>) -> Self {
+        self.shared = Arc::default();
+        self.project = Some(project.into());
+        self
+    }
+
     /// The verified-token cache capacity (default 10 000; 0 disables the cache).
     pub fn cache_capacity(mut self, capacity: usize) -> Self {
         self.shared = Arc::default();
@@ -188,11 +199,13 @@ impl TamboAuthLayer {
 impl TamboAuthLayer {
     /// The cache counters of the services this layer (and its clones) built.
     pub fn cache_stats(&self) -> CacheStats {
-        self.shared.get().map_or_else(CacheStats::default, |s| CacheStats {
-            hits: s.hits.load(Ordering::Relaxed),
-            misses: s.misses.load(Ordering::Relaxed),
-            entries: s.cache.len(),
-        })
+        self.shared
+            .get()
+            .map_or_else(CacheStats::default, |s| CacheStats {
+                hits: s.hits.load(Ordering::Relaxed),
+                misses: s.misses.load(Ordering::Relaxed),
+                entries: s.cache.len(),
+            })
     }
 }
 
@@ -206,6 +219,7 @@ impl<S> Layer<S> for TamboAuthLayer {
                 mode: self.mode,
                 realm: self.realm.clone(),
                 cookie: self.cookie.clone(),
+                project: self.project.clone(),
                 cache: TokenCache::new(self.cache_capacity),
                 hits: AtomicU64::new(0),
                 misses: AtomicU64::new(0),

@@ -56,8 +56,12 @@ pub(crate) fn refusal<B: Default>(realm: &str, error: &Error, grpc: bool) -> Res
         response.headers_mut().insert(WWW_AUTHENTICATE, value);
     }
     if kind == ErrorKind::KeysUnavailable {
-        let secs = error.retry_after().map_or(5, |d| d.as_secs_f64().ceil().max(1.0) as u64);
-        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
+        let secs = error
+            .retry_after()
+            .map_or(5, |d| d.as_secs_f64().ceil().max(1.0) as u64);
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(secs));
     }
     response
 }

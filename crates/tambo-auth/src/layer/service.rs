@@ -77,12 +77,26 @@ impl Shared {
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
         match self.verifier.verify(token) {
-            Verification::Done(Ok(user)) => {
-                self.remember(key, &user);
-                Decision::Pass(Some(user))
-            }
+            Verification::Done(Ok(user)) => match self.admit(&user) {
+                Ok(()) => {
+                    self.remember(key, &user);
+                    Decision::Pass(Some(user))
+                }
+                Err(e) => self.failed(e),
+            },
             Verification::Done(Err(e)) => self.failed(e),
             Verification::Pending(fut) => Decision::Wait(fut, key),
+        }
+    }
+
+    /// The checks of this layer on top of the verifier's.
+    fn admit(&self, user: &TamboUser) -> Result<(), Error> {
+        match &self.project {
+            Some(project) if user.project() != Some(project.as_str()) => Err(Error::InvalidClaim {
+                claim: "client_id",
+                reason: "the token was issued to another project",
+            }),
+            _ => Ok(()),
         }
     }
 
@@ -207,6 +221,7 @@ where
                         // Polled again after completion: the state moved on below.
                         unreachable!("the verifying state is left as soon as it completes");
                     };
+                    let outcome = outcome.and_then(|user| shared.admit(&user).map(|()| user));
                     let user = match outcome {
                         Ok(user) => {
                             shared.remember(*key, &user);

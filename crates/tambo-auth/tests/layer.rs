@@ -1,0 +1,698 @@
+//! `TamboAuthLayer` through `tower::ServiceExt::oneshot` on an axum router: every outcome of
+//! every mode, the RFC 6750 challenge table, gRPC refusals, the verified-token cache,
+//! revocation, rotation and authorization.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::routing::get;
+use http::{HeaderMap, Request, StatusCode};
+use serde_json::json;
+use tambo_auth::clock::ManualClock;
+use tambo_auth::jwt::Claims;
+use tambo_auth::layer::{AuthorizeLayer, Mode, TamboAuthLayer};
+use tambo_auth::token::{IssueRequest, MemoryRevocations, SigningKey, TamboTokens};
+use tambo_auth::verify::Secret;
+use tambo_auth::{Algorithm, OidcProvider, ProviderRegistry, TamboUser, Verifier};
+use tambo_auth_testkit::{JwsBuilder, TestIdp, fixtures};
+use tower::ServiceExt as _;
+
+const ISSUER: &str = "https://auth.example.com";
+const NOW: u64 = 1_800_000_000;
+
+struct Fixture {
+    clock: ManualClock,
+    tokens: TamboTokens,
+    revocations: Arc<MemoryRevocations>,
+}
+
+fn fixture_with(key: SigningKey) -> Fixture {
+    let clock = ManualClock::at_unix(NOW);
+    let revocations = Arc::new(MemoryRevocations::default());
+    let tokens = TamboTokens::builder(ISSUER)
+        .signing_key(key)
+        .clock(Arc::new(clock.clone()))
+        .revocations(revocations.clone())
+        .build()
+        .expect("tokens");
+    Fixture {
+        clock,
+        tokens,
+        revocations,
+    }
+}
+
+fn fixture() -> Fixture {
+    fixture_with(SigningKey::generate(Algorithm::EdDSA).expect("key"))
+}
+
+fn user(sub: &str) -> TamboUser {
+    let claims = json!({"iss": "https://idp.example", "sub": sub, "exp": NOW + 3600});
+    TamboUser::from_claims(
+        "idp",
+        "https://idp.example",
+        Claims::from_map(claims.as_object().cloned().unwrap_or_default()),
+    )
+    .expect("user")
+}
+
+impl Fixture {
+    fn token_for(&self, sub: &str, project: &str) -> String {
+        let u = user(sub);
+        self.tokens
+            .issue(IssueRequest::new(&u, project))
+            .expect("issued")
+            .access_token
+    }
+
+    fn token(&self) -> String {
+        self.token_for("alice", "p_demo")
+    }
+}
+
+async fn whoami(user: TamboUser) -> String {
+    format!(
+        "{}|{}|{}",
+        user.sub(),
+        user.context_key(),
+        user.project().unwrap_or("-")
+    )
+}
+
+async fn maybe(user: Option<TamboUser>) -> String {
+    user.map_or_else(|| "anonymous".to_owned(), |u| u.sub().to_owned())
+}
+
+fn app(layer: TamboAuthLayer) -> Router {
+    Router::new()
+        .route("/whoami", get(whoami))
+        .route("/maybe", get(maybe))
+        .layer(layer)
+}
+
+async fn call(
+    router: &Router,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, HeaderMap, String) {
+    let mut request = Request::get(path);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = router
+        .clone()
+        .oneshot(request.body(Body::empty()).expect("request"))
+        .await
+        .expect("infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+/// Parses a challenge (RFC 6750 §3): each attribute at most once, no CR/LF, no `"` inside
+/// values. Returns the attributes.
+fn challenge(headers: &HeaderMap) -> Vec<(String, String)> {
+    let values: Vec<_> = headers.get_all("www-authenticate").iter().collect();
+    assert_eq!(values.len(), 1, "exactly one challenge");
+    let text = values[0].to_str().expect("ascii");
+    assert!(!text.contains('\r') && !text.contains('\n'));
+    let rest = text.strip_prefix("Bearer ").expect("Bearer scheme");
+    let mut attrs = Vec::new();
+    for part in rest.split(", ") {
+        let (name, value) = part.split_once('=').expect("name=value");
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .expect("quoted");
+        assert!(!value.contains('"') && !value.contains('\\'));
+        assert!(
+            !attrs.iter().any(|(n, _): &(String, String)| n == name),
+            "{name} twice"
+        );
+        attrs.push((name.to_owned(), value.to_owned()));
+    }
+    attrs
+}
+
+fn attr<'a>(attrs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    attrs
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn assert_invalid_token(status: StatusCode, headers: &HeaderMap) {
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let attrs = challenge(headers);
+    assert_eq!(attr(&attrs, "realm"), Some("tambo"));
+    assert_eq!(attr(&attrs, "error"), Some("invalid_token"));
+    assert!(attr(&attrs, "error_description").is_some());
+}
+
+#[tokio::test]
+async fn a_valid_token_reaches_the_handler_as_a_user() {
+    let f = fixture();
+    let router = app(TamboAuthLayer::new(f.tokens.clone()));
+    let (status, _, body) = call(
+        &router,
+        "/whoami",
+        &[("authorization", &bearer(&f.token()))],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, "alice|oauth:user:idp.example:alice|p_demo");
+    let (status, _, _) = call(
+        &router,
+        "/whoami",
+        &[("authorization", &format!("bearer {}", f.token()))],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "the scheme is case-insensitive");
+}
+
+#[tokio::test]
+async fn no_credentials_get_a_bare_challenge() {
+    let f = fixture();
+    let router = app(TamboAuthLayer::new(f.tokens.clone()));
+    for headers in [vec![], vec![("authorization", "Basic dXNlcjpwdw==")]] {
+        let (status, h, _) = call(&router, "/whoami", &headers).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            challenge(&h),
+            vec![("realm".to_owned(), "tambo".to_owned())]
+        );
+    }
+    // A token in the query is never read.
+    let (status, h, _) = call(&router, &format!("/whoami?access_token={}", f.token()), &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(attr(&challenge(&h), "error"), None);
+}
+
+#[tokio::test]
+async fn malformed_credentials_are_400_invalid_request() {
+    let f = fixture();
+    let router = app(TamboAuthLayer::new(f.tokens.clone()));
+    let token = f.token();
+    let two_tokens = format!("Bearer {token} {token}");
+    for headers in [
+        vec![("authorization", "Bearer")],
+        vec![("authorization", "Bearer ")],
+        vec![("authorization", two_tokens.as_str())],
+        vec![("authorization", "Bearer a\"b")],
+    ] {
+        let (status, h, _) = call(&router, "/whoami", &headers).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{headers:?}");
+        assert_eq!(attr(&challenge(&h), "error"), Some("invalid_request"));
+    }
+    let request = Request::get("/whoami")
+        .header("authorization", bearer(&token))
+        .header("authorization", bearer(&token))
+        .body(Body::empty())
+        .expect("request");
+    let response = router.clone().oneshot(request).await.expect("infallible");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let (status, _, _) = call(
+        &router,
+        &format!("/whoami?access_token={token}"),
+        &[("authorization", &bearer(&token))],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "header and query together");
+}
+
+#[tokio::test]
+async fn invalid_tokens_are_401_invalid_token() {
+    let f = fixture();
+    let router = app(TamboAuthLayer::new(f.tokens.clone()));
+
+    // Expired (past exp + leeway).
+    let expired = f.token();
+    f.clock.advance(Duration::from_secs(15 * 60 + 61));
+    let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&expired))]).await;
+    assert_invalid_token(s, &h);
+
+    // Another audience.
+    let u = user("alice");
+    let mut other_aud = IssueRequest::new(&u, "p_demo");
+    other_aud.audience = Some("https://api-b.example".into());
+    let token = f.tokens.issue(other_aud).expect("issued").access_token;
+    let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&token))]).await;
+    assert_invalid_token(s, &h);
+
+    // Another issuer.
+    let foreign = TamboTokens::builder("https://other-auth.example")
+        .signing_key(SigningKey::generate(Algorithm::EdDSA).expect("key"))
+        .clock(Arc::new(f.clock.clone()))
+        .build()
+        .expect("tokens");
+    let token = foreign
+        .issue(IssueRequest::new(&u, "p_demo"))
+        .expect("issued")
+        .access_token;
+    let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&token))]).await;
+    assert_invalid_token(s, &h);
+
+    // A provider token (no typ at+jwt) signed by someone else entirely.
+    let provider = JwsBuilder::new()
+        .header(json!({"alg": "RS256", "kid": "idp-rsa-1", "typ": "JWT"}))
+        .payload(json!({"iss": ISSUER, "sub": "alice", "aud": "tambo", "exp": NOW + 600}))
+        .sign(&fixtures().rsa, "RS256");
+    let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&provider))]).await;
+    assert_invalid_token(s, &h);
+
+    // 1 MiB of header: refused as too large, not parsed.
+    let huge = "a".repeat(1 << 20);
+    let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&huge))]).await;
+    assert_invalid_token(s, &h);
+}
+
+#[tokio::test]
+async fn rfc9068_type_and_required_claims_are_enforced() {
+    let secret = Secret::from_bytes((0u8..48).collect::<Vec<_>>());
+    let f = fixture_with(SigningKey::hmac(&secret).expect("hmac key"));
+    let router = app(TamboAuthLayer::new(f.tokens.clone()));
+    let kid = f.tokens.key_ring().active().kid().to_owned();
+    let claims = json!({"iss": ISSUER, "aud": "tambo", "sub": "alice", "client_id": "p",
+        "iat": NOW, "exp": NOW + 300, "jti": "j1", "ctx": "oauth:user:idp.example:alice"});
+    let sign = |header: serde_json::Value, claims: serde_json::Value| {
+        JwsBuilder::new()
+            .header(header)
+            .payload(claims)
+            .sign_hmac(secret.expose(), "HS256")
+    };
+    let good = sign(
+        json!({"alg": "HS256", "typ": "at+jwt", "kid": kid}),
+        claims.clone(),
+    );
+    let (s, _, _) = call(&router, "/whoami", &[("authorization", &bearer(&good))]).await;
+    assert_eq!(s, StatusCode::OK);
+    let media = sign(
+        json!({"alg": "HS256", "typ": "application/AT+JWT", "kid": kid}),
+        claims.clone(),
+    );
+    let (s, _, _) = call(&router, "/whoami", &[("authorization", &bearer(&media))]).await;
+    assert_eq!(s, StatusCode::OK, "typ compares as a media type");
+    for typ in [json!("JWT"), json!(null)] {
+        let mut header = json!({"alg": "HS256", "kid": kid});
+        if !typ.is_null() {
+            header["typ"] = typ;
+        }
+        let (s, h, _) = call(
+            &router,
+            "/whoami",
+            &[("authorization", &bearer(&sign(header, claims.clone())))],
+        )
+        .await;
+        assert_invalid_token(s, &h);
+    }
+    for missing in ["iss", "exp", "aud", "sub", "client_id", "iat", "jti"] {
+        let mut c = claims.clone();
+        c.as_object_mut().expect("object").remove(missing);
+        let token = sign(json!({"alg": "HS256", "typ": "at+jwt", "kid": kid}), c);
+        let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&token))]).await;
+        assert_invalid_token(s, &h);
+    }
+    let mut trailing = claims.clone();
+    trailing["iss"] = json!(format!("{ISSUER}/"));
+    let token = sign(
+        json!({"alg": "HS256", "typ": "at+jwt", "kid": kid}),
+        trailing,
+    );
+    let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&token))]).await;
+    assert_invalid_token(s, &h);
+}
+
+#[tokio::test]
+async fn tokens_of_another_project_are_refused_when_the_layer_requires_one() {
+    let f = fixture();
+    let router = app(TamboAuthLayer::new(f.tokens.clone()).require_project("p_demo"));
+    let (s, _, _) = call(
+        &router,
+        "/whoami",
+        &[("authorization", &bearer(&f.token()))],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let other = f.token_for("alice", "p_other");
+    let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&other))]).await;
+    assert_invalid_token(s, &h);
+}
+
+#[tokio::test]
+async fn modes_decide_what_passes_without_a_valid_token() {
+    let f = fixture();
+    let garbage = [("authorization", "Bearer not.a.token")];
+    let malformed = [("authorization", "Bearer")];
+
+    let router = app(TamboAuthLayer::new(f.tokens.clone()).mode(Mode::AllowMissing));
+    assert_eq!(call(&router, "/maybe", &[]).await.2, "anonymous");
+    assert_eq!(
+        call(&router, "/maybe", &garbage).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        call(&router, "/maybe", &malformed).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    // A handler that requires a user still gets a 401 with a bare challenge.
+    let (s, h, _) = call(&router, "/whoami", &[]).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(challenge(&h).len(), 1);
+
+    let router = app(TamboAuthLayer::new(f.tokens.clone()).mode(Mode::AllowMissingOrFailed));
+    assert_eq!(call(&router, "/maybe", &[]).await.2, "anonymous");
+    assert_eq!(call(&router, "/maybe", &garbage).await.2, "anonymous");
+    assert_eq!(call(&router, "/maybe", &malformed).await.2, "anonymous");
+    let token = f.token();
+    assert_eq!(
+        call(&router, "/maybe", &[("authorization", &bearer(&token))])
+            .await
+            .2,
+        "alice"
+    );
+
+    let router = app(TamboAuthLayer::new(f.tokens.clone()));
+    assert_eq!(
+        call(&router, "/maybe", &[]).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_token_is_a_cache_hit_and_revocation_evicts_it() {
+    let f = fixture();
+    let layer = TamboAuthLayer::new(f.tokens.clone());
+    let router = app(layer.clone());
+    let token = f.token();
+    for _ in 0..3 {
+        assert_eq!(
+            call(&router, "/whoami", &[("authorization", &bearer(&token))])
+                .await
+                .0,
+            StatusCode::OK
+        );
+    }
+    let stats = layer.cache_stats();
+    assert_eq!((stats.misses, stats.hits, stats.entries), (1, 2, 1));
+
+    let jti = f
+        .tokens
+        .verify(&token)
+        .expect("valid")
+        .token_id()
+        .expect("jti")
+        .to_owned();
+    f.revocations.revoke_token(jti, (NOW + 900) as i64);
+    let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&token))]).await;
+    assert_invalid_token(s, &h);
+    assert_eq!(
+        layer.cache_stats().entries,
+        0,
+        "the revoked entry was evicted"
+    );
+
+    // All of a user's tokens issued before T.
+    let second = f.token_for("bob", "p_demo");
+    assert_eq!(
+        call(&router, "/whoami", &[("authorization", &bearer(&second))])
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let bob = user("bob");
+    f.revocations
+        .revoke_user("p_demo", bob.context_key(), (NOW + 1) as i64);
+    assert_eq!(
+        call(&router, "/whoami", &[("authorization", &bearer(&second))])
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+    f.clock.advance(Duration::from_secs(2));
+    let fresh = f.token_for("bob", "p_demo");
+    assert_eq!(
+        call(&router, "/whoami", &[("authorization", &bearer(&fresh))])
+            .await
+            .0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn rotation_keeps_old_tokens_valid_during_the_overlap_only() {
+    let f = fixture();
+    let router = app(TamboAuthLayer::new(f.tokens.clone()).cache_capacity(0));
+    let old = f.token();
+    f.tokens
+        .rotate(SigningKey::generate(Algorithm::EdDSA).expect("key"))
+        .expect("rotated");
+    let new = f.token();
+    assert_ne!(
+        old.split('.').next(),
+        new.split('.').next(),
+        "a new kid signs"
+    );
+    assert_eq!(f.tokens.jwks()["keys"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        call(&router, "/whoami", &[("authorization", &bearer(&old))])
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // Past the old token's life plus leeway, the old key is retired.
+    f.clock.advance(Duration::from_secs(15 * 60 + 61));
+    let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&old))]).await;
+    assert_invalid_token(s, &h);
+    assert_eq!(f.tokens.jwks()["keys"].as_array().map(Vec::len), Some(1));
+    let newer = f.token();
+    assert_eq!(
+        call(&router, "/whoami", &[("authorization", &bearer(&newer))])
+            .await
+            .0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn an_emergency_key_removal_refuses_its_tokens_even_from_the_cache() {
+    let f = fixture();
+    let layer = TamboAuthLayer::new(f.tokens.clone());
+    let router = app(layer.clone());
+    let old = f.token();
+    assert_eq!(
+        call(&router, "/whoami", &[("authorization", &bearer(&old))])
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let old_kid = f.tokens.key_ring().active().kid().to_owned();
+    f.tokens
+        .rotate(SigningKey::generate(Algorithm::EdDSA).expect("key"))
+        .expect("rotated");
+    f.tokens.key_ring().remove(&old_kid).expect("removed");
+    let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&old))]).await;
+    assert_invalid_token(s, &h);
+}
+
+#[tokio::test]
+async fn grpc_requests_get_a_grpc_status_not_an_http_401() {
+    let f = fixture();
+    let router = app(TamboAuthLayer::new(f.tokens.clone()));
+    for (headers, code) in [
+        (vec![("content-type", "application/grpc")], "16"),
+        (
+            vec![
+                ("content-type", "application/grpc+proto"),
+                ("authorization", "Bearer nope"),
+            ],
+            "16",
+        ),
+    ] {
+        let (status, h, _) = call(&router, "/whoami", &headers).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(h["grpc-status"], code);
+        assert_eq!(h["content-type"], "application/grpc");
+        assert!(h.get("grpc-message").is_some());
+        assert!(h.get("www-authenticate").is_none());
+    }
+}
+
+#[tokio::test]
+async fn authorization_refuses_missing_scopes_with_403() {
+    let f = fixture();
+    let router = Router::new()
+        .route("/write", get(whoami))
+        .layer(AuthorizeLayer::scope("write"))
+        .layer(TamboAuthLayer::new(f.tokens.clone()));
+    let u = user("alice");
+    let reader = f.token();
+    let (s, h, _) = call(&router, "/write", &[("authorization", &bearer(&reader))]).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let attrs = challenge(&h);
+    assert_eq!(attr(&attrs, "error"), Some("insufficient_scope"));
+    assert_eq!(attr(&attrs, "scope"), Some("write"));
+    let mut writer = IssueRequest::new(&u, "p_demo");
+    writer.scope = Some("read write".into());
+    let writer = f.tokens.issue(writer).expect("issued").access_token;
+    assert_eq!(
+        call(&router, "/write", &[("authorization", &bearer(&writer))])
+            .await
+            .0,
+        StatusCode::OK
+    );
+
+    let predicate = Router::new()
+        .route("/alice-only", get(whoami))
+        .layer(AuthorizeLayer::predicate(|u: &TamboUser| {
+            u.sub() == "alice"
+        }))
+        .layer(TamboAuthLayer::new(f.tokens.clone()));
+    assert_eq!(
+        call(
+            &predicate,
+            "/alice-only",
+            &[("authorization", &bearer(&reader))]
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    let bob = f.token_for("bob", "p_demo");
+    let (s, h, _) = call(
+        &predicate,
+        "/alice-only",
+        &[("authorization", &bearer(&bob))],
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(attr(&challenge(&h), "scope"), None);
+    let (s, h, _) = call(
+        &predicate,
+        "/alice-only",
+        &[
+            ("content-type", "application/grpc"),
+            ("authorization", &bearer(&bob)),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (s, h["grpc-status"].to_str().ok()),
+        (StatusCode::OK, Some("7"))
+    );
+}
+
+#[tokio::test]
+async fn the_extractor_says_when_the_layer_is_missing() {
+    let router = Router::new()
+        .route("/whoami", get(whoami))
+        .route("/maybe", get(maybe));
+    for path in ["/whoami", "/maybe"] {
+        let (s, _, body) = call(&router, path, &[]).await;
+        assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(body.contains("TamboAuthLayer"), "{body}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn direct_mode_accepts_provider_tokens_and_answers_503_while_keys_are_unavailable() {
+    let mut idp = TestIdp::start().await;
+    let registry = ProviderRegistry::builder()
+        .provider(OidcProvider::new(
+            "idp",
+            Verifier::builder(idp.issuer())
+                .allow_loopback_http(true)
+                .build()
+                .expect("verifier"),
+        ))
+        .build()
+        .expect("registry");
+    let token = idp.token(&idp.claims("alice", tambo_auth_testkit::claims::now()));
+    let router = app(TamboAuthLayer::direct(registry.clone()));
+    let (s, _, body) = call(&router, "/whoami", &[("authorization", &bearer(&token))]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.starts_with("alice|oauth:user:127.0.0.1%3A"), "{body}");
+
+    idp.stop();
+    let cold = app(TamboAuthLayer::direct(
+        ProviderRegistry::builder()
+            .provider(OidcProvider::new(
+                "idp",
+                Verifier::builder(idp.issuer())
+                    .allow_loopback_http(true)
+                    .build()
+                    .expect("verifier"),
+            ))
+            .build()
+            .expect("registry"),
+    ));
+    let (s, h, _) = call(&cold, "/whoami", &[("authorization", &bearer(&token))]).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
+    let retry: u64 = h["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!(retry >= 1);
+}
+
+#[tokio::test]
+async fn tambo_or_provider_accepts_both_kinds() {
+    let f = fixture();
+    let registry = ProviderRegistry::builder()
+        .provider(OidcProvider::new(
+            "static",
+            Verifier::builder("https://idp.example")
+                .public_key_pem(fixtures().rsa.public_pem())
+                .clock(Arc::new(f.clock.clone()))
+                .build()
+                .expect("verifier"),
+        ))
+        .build()
+        .expect("registry");
+    let router = app(TamboAuthLayer::tambo_or_provider(
+        f.tokens.clone(),
+        registry,
+    ));
+    let provider = JwsBuilder::new()
+        .header(json!({"alg": "RS256", "typ": "JWT"}))
+        .payload(
+            json!({"iss": "https://idp.example", "sub": "carol", "iat": NOW, "exp": NOW + 600}),
+        )
+        .sign(&fixtures().rsa, "RS256");
+    assert_eq!(
+        call(&router, "/whoami", &[("authorization", &bearer(&provider))])
+            .await
+            .2,
+        "carol|oauth:user:idp.example:carol|-"
+    );
+    assert_eq!(
+        call(
+            &router,
+            "/whoami",
+            &[("authorization", &bearer(&f.token()))]
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_cookie_can_carry_the_token() {
+    let f = fixture();
+    let router = app(TamboAuthLayer::new(f.tokens.clone()).cookie("tambo_token"));
+    let cookie = format!("theme=dark; tambo_token={}", f.token());
+    assert_eq!(
+        call(&router, "/whoami", &[("cookie", &cookie)]).await.0,
+        StatusCode::OK
+    );
+}
