@@ -28,8 +28,8 @@
 
 use ::axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use ::axum::response::{IntoResponse, Response};
-use http::request::Parts;
 use http::StatusCode;
+use http::request::Parts;
 
 use crate::layer::LayerMarker;
 use crate::{Error, TamboUser};
@@ -60,7 +60,9 @@ impl IntoResponse for TamboUserRejection {
             TamboUserRejection::Unauthenticated => {
                 let mut response = StatusCode::UNAUTHORIZED.into_response();
                 if let Some(value) = crate::layer::challenge_for(&Error::MissingCredentials) {
-                    response.headers_mut().insert(http::header::WWW_AUTHENTICATE, value);
+                    response
+                        .headers_mut()
+                        .insert(http::header::WWW_AUTHENTICATE, value);
                 }
                 response
             }

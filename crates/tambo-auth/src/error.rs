@@ -406,7 +406,13 @@ const UNAVAILABLE: i32 = 14;
 const INTERNAL: i32 = 13;
 const INVALID_ARGUMENT: i32 = 3;
 
-const BAD_TOKEN: Row = row(400, "invalid_request", 401, Some("invalid_token"), UNAUTHENTICATED);
+const BAD_TOKEN: Row = row(
+    400,
+    "invalid_request",
+    401,
+    Some("invalid_token"),
+    UNAUTHENTICATED,
+);
 
 impl ErrorKind {
     /// Every kind, in declaration order (for table tests and documentation).
@@ -545,9 +551,7 @@ impl ErrorKind {
             ErrorKind::KeysUnavailable => {
                 row(503, "temporarily_unavailable", 503, None, UNAVAILABLE)
             }
-            ErrorKind::MissingCredentials => {
-                row(401, "invalid_client", 401, None, UNAUTHENTICATED)
-            }
+            ErrorKind::MissingCredentials => row(401, "invalid_client", 401, None, UNAUTHENTICATED),
             ErrorKind::InvalidRequest => row(
                 400,
                 "invalid_request",
@@ -676,7 +680,13 @@ mod tests {
                 K::InvalidRequest => (400, "invalid_request", 400, Some("invalid_request"), 16),
                 K::InsufficientScope => (403, "invalid_scope", 403, Some("insufficient_scope"), 7),
                 K::InvalidClient => (401, "invalid_client", 401, None, 16),
-                K::UnsupportedGrantType => (400, "unsupported_grant_type", 400, Some("invalid_request"), 3),
+                K::UnsupportedGrantType => (
+                    400,
+                    "unsupported_grant_type",
+                    400,
+                    Some("invalid_request"),
+                    3,
+                ),
                 K::InvalidTarget => (400, "invalid_target", 400, Some("invalid_request"), 3),
                 K::InvalidScope => (400, "invalid_scope", 400, Some("invalid_request"), 3),
                 K::PayloadTooLarge => (413, "invalid_request", 413, Some("invalid_request"), 3),

@@ -298,7 +298,12 @@ impl VerificationKey {
     }
 
     /// Verifies `signature` over `message` with `alg`. The caller has checked `supports`.
-    pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> Result<(), Error> {
+    pub(crate) fn verify(
+        &self,
+        alg: Algorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
         let expected_len = match alg {
             Algorithm::ES256 => Some(64),
             Algorithm::ES384 => Some(96),

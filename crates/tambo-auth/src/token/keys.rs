@@ -15,8 +15,7 @@ use crate::verify::Secret;
 
 /// RFC 8410 PKCS#8 v1 prefix of an Ed25519 private key; the 32-byte seed follows.
 const ED25519_PKCS8_PREFIX: [u8; 16] = [
-    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
-    0x20,
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
 ];
 
 /// A key that signs Tambo tokens: Ed25519 (default), P-256 or an HMAC secret. `Debug` never
@@ -40,7 +39,8 @@ impl std::fmt::Debug for SigningKey {
 
 pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
     let mut buf = [0u8; N];
-    getrandom::fill(&mut buf).map_err(|e| Error::config("random", format!("the OS random source failed: {e}")))?;
+    getrandom::fill(&mut buf)
+        .map_err(|e| Error::config("random", format!("the OS random source failed: {e}")))?;
     Ok(buf)
 }
 
@@ -75,7 +75,10 @@ impl SigningKey {
         let (label, der) = der::pem::decode_vec(pem.trim().as_bytes())
             .map_err(|_| Error::config("signing_key", "not a PEM document"))?;
         if label != "PRIVATE KEY" {
-            return Err(Error::config("signing_key", "expected a PKCS#8 PRIVATE KEY"));
+            return Err(Error::config(
+                "signing_key",
+                "expected a PKCS#8 PRIVATE KEY",
+            ));
         }
         Self::from_pkcs8_der(alg, &der)
     }
@@ -93,16 +96,16 @@ impl SigningKey {
                 (key, jwk)
             }
             Algorithm::ES256 => {
-                let (curve, x, y) = (utils.ec_pub_components_from_private_key)(
-                    der,
-                    jsonwebtoken::Algorithm::ES256,
-                )
-                .map_err(|_| bad())?;
+                let (curve, x, y) =
+                    (utils.ec_pub_components_from_private_key)(der, jsonwebtoken::Algorithm::ES256)
+                        .map_err(|_| bad())?;
                 if curve != EllipticCurve::P256 {
                     return Err(bad());
                 }
-                let key = VerificationKey::ec(Curve::P256, &x, &y, None, Some(alg)).map_err(|_| bad())?;
-                let jwk = json!({"kty": "EC", "crv": "P-256", "x": b64_encode(&x), "y": b64_encode(&y)});
+                let key =
+                    VerificationKey::ec(Curve::P256, &x, &y, None, Some(alg)).map_err(|_| bad())?;
+                let jwk =
+                    json!({"kty": "EC", "crv": "P-256", "x": b64_encode(&x), "y": b64_encode(&y)});
                 (key, jwk)
             }
             other => return Err(unsupported(other)),
@@ -138,7 +141,11 @@ impl SigningKey {
         Ok(SigningKey {
             alg: Algorithm::HS256,
             encoding: EncodingKey::from_secret(bytes),
-            verification: Arc::new(verification.with_kid(kid).with_algorithm(Algorithm::HS256)?),
+            verification: Arc::new(
+                verification
+                    .with_kid(kid)
+                    .with_algorithm(Algorithm::HS256)?,
+            ),
             public_jwk: None,
             private: bytes.to_vec(),
         })
@@ -228,7 +235,10 @@ impl KeyRing {
         }
     }
 
-    fn update(&self, change: impl FnOnce(&mut RingState) -> Result<(), Error>) -> Result<(), Error> {
+    fn update(
+        &self,
+        change: impl FnOnce(&mut RingState) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let _guard = self.write.lock().unwrap_or_else(|e| e.into_inner());
         let mut next = RingState::clone(&self.state.load());
         change(&mut next)?;

@@ -216,10 +216,16 @@ impl TamboTokensBuilder {
         let url = url::Url::parse(&self.issuer)
             .map_err(|_| Error::config("public_url", "our issuer must be an absolute URL"))?;
         if url.query().is_some() || url.fragment().is_some() {
-            return Err(Error::config("public_url", "our issuer has no query or fragment"));
+            return Err(Error::config(
+                "public_url",
+                "our issuer has no query or fragment",
+            ));
         }
         if self.ttl.is_zero() || self.ttl > MAX_TTL {
-            return Err(Error::config("token.ttl", "between 1 s and 1 h (RFC 6750 §5.3)"));
+            return Err(Error::config(
+                "token.ttl",
+                "between 1 s and 1 h (RFC 6750 §5.3)",
+            ));
         }
         if self.audience.is_empty() {
             return Err(Error::config("token.audience", "may not be empty"));
@@ -370,7 +376,9 @@ impl TamboTokens {
         let inner = &self.inner;
         let header = jws.header();
         if !header.typ_is(TOKEN_TYPE) {
-            return Err(Error::TypeMismatch { expected: TOKEN_TYPE });
+            return Err(Error::TypeMismatch {
+                expected: TOKEN_TYPE,
+            });
         }
         let alg = header.alg()?;
         if !matches!(alg, Algorithm::EdDSA | Algorithm::ES256 | Algorithm::HS256) {
@@ -438,7 +446,11 @@ impl TamboTokens {
     pub fn recheck_cached(&self, user: &TamboUser) -> Result<(), Error> {
         let inner = &self.inner;
         let kid = user.key_id().ok_or(Error::UnknownKey)?;
-        if inner.ring.verification_key(kid, inner.clock.now()).is_none() {
+        if inner
+            .ring
+            .verification_key(kid, inner.clock.now())
+            .is_none()
+        {
             return Err(Error::UnknownKey);
         }
         let (Some(jti), Some(project)) = (user.token_id(), user.project()) else {
@@ -474,7 +486,9 @@ impl TamboTokens {
     pub fn rotate(&self, next: SigningKey) -> Result<(), Error> {
         let kid = next.kid().to_owned();
         self.inner.ring.publish(next)?;
-        let retire = self.inner.clock.now() + self.inner.ttl.max(self.inner.min_lifetime) + self.inner.leeway;
+        let retire = self.inner.clock.now()
+            + self.inner.ttl.max(self.inner.min_lifetime)
+            + self.inner.leeway;
         self.inner.ring.activate(&kid, retire)
     }
 }

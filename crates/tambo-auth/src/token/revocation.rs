@@ -28,7 +28,12 @@ pub struct TokenRef<'a> {
 
 impl<'a> TokenRef<'a> {
     /// A token reference.
-    pub fn new(jti: &'a str, project: &'a str, context_key: &'a ContextKey, issued_at: i64) -> Self {
+    pub fn new(
+        jti: &'a str,
+        project: &'a str,
+        context_key: &'a ContextKey,
+        issued_at: i64,
+    ) -> Self {
         Self {
             jti,
             project,
