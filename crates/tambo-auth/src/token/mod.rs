@@ -492,3 +492,179 @@ impl TamboTokens {
         self.inner.ring.activate(&kid, retire)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::jwt::Claims;
+
+    const NOW: u64 = 1_800_000_000;
+
+    fn user(exp: u64) -> TamboUser {
+        let claims = json!({"iss": "https://accounts.google.com", "sub": "42", "hd": "acme.com",
+            "exp": exp});
+        TamboUser::from_claims(
+            "google",
+            "https://accounts.google.com",
+            Claims::from_map(claims.as_object().cloned().unwrap_or_default()),
+        )
+        .expect("user")
+    }
+
+    fn tokens(alg: Algorithm, clock: &ManualClock) -> TamboTokensBuilder {
+        TamboTokens::builder("https://auth.example.com")
+            .signing_key(SigningKey::generate(alg).expect("key"))
+            .clock(Arc::new(clock.clone()))
+    }
+
+    fn decode(token: &str) -> (Value, Value) {
+        let jws = Jws::parse(token).expect("parses");
+        let header = Value::Object(jws.header().members().clone());
+        let claims = Value::Object(jws.claims().expect("claims").as_map().clone());
+        (header, claims)
+    }
+
+    #[test]
+    fn issued_tokens_carry_the_rfc9068_header_and_claims() {
+        let clock = ManualClock::at_unix(NOW);
+        let t = tokens(Algorithm::EdDSA, &clock).build().expect("tokens");
+        let u = user(NOW + 3600);
+        let issued = t.issue(IssueRequest::new(&u, "p_demo")).expect("issued");
+        let (header, claims) = decode(&issued.access_token);
+        assert_eq!(header["typ"], "at+jwt");
+        assert_eq!(header["alg"], "EdDSA");
+        assert_eq!(header["kid"], t.key_ring().active().kid());
+        for (name, want) in [
+            ("iss", json!("https://auth.example.com")),
+            ("aud", json!("tambo")),
+            ("sub", json!("42")),
+            ("client_id", json!("p_demo")),
+            ("iat", json!(NOW)),
+            ("exp", json!(NOW + 900)),
+            ("ctx", json!("oauth:user:accounts.google.com:acme.com:42")),
+            ("original_iss", json!("https://accounts.google.com")),
+            ("original_hd", json!("acme.com")),
+        ] {
+            assert_eq!(claims[name], want, "{name}");
+        }
+        assert_eq!(issued.expires_in, 900);
+        let jti = claims["jti"].as_str().expect("jti");
+        assert_eq!(
+            crate::jwt::b64_decode(jti).map(|b| b.len()),
+            Some(16),
+            "128 random bits"
+        );
+    }
+
+    #[test]
+    fn lifetime_is_clamped_to_the_subject_unless_lifted() {
+        let clock = ManualClock::at_unix(NOW);
+        let u = user(NOW + 60);
+        let clamped = tokens(Algorithm::EdDSA, &clock).build().expect("tokens");
+        let issued = clamped.issue(IssueRequest {
+            subject_expires_at: Some((NOW + 60) as f64),
+            ..IssueRequest::new(&u, "p")
+        });
+        assert_eq!(issued.expect("issued").expires_in, 60);
+        let lifted = tokens(Algorithm::EdDSA, &clock)
+            .lift_subject_clamp(Some(Duration::from_secs(600)))
+            .build()
+            .expect("tokens");
+        let issued = lifted.issue(IssueRequest {
+            subject_expires_at: Some((NOW + 60) as f64),
+            ..IssueRequest::new(&u, "p")
+        });
+        assert_eq!(issued.expect("issued").expires_in, 600);
+        let expired = clamped.issue(IssueRequest {
+            subject_expires_at: Some((NOW - 1) as f64),
+            ..IssueRequest::new(&u, "p")
+        });
+        assert!(matches!(expired, Err(Error::Expired { .. })));
+    }
+
+    #[test]
+    fn ttl_is_capped_at_one_hour() {
+        let clock = ManualClock::at_unix(NOW);
+        let err = tokens(Algorithm::EdDSA, &clock)
+            .ttl(Duration::from_secs(3601))
+            .build()
+            .expect_err("refused");
+        assert!(matches!(err, Error::Configuration { ref field, .. } if field == "token.ttl"));
+    }
+
+    #[test]
+    fn development_tokens_are_refused_by_production_verifiers() {
+        let clock = ManualClock::at_unix(NOW);
+        let key = SigningKey::generate(Algorithm::ES256).expect("key");
+        let pem = key.to_pkcs8_pem().expect("pem");
+        let dev = TamboTokens::builder("https://auth.example.com")
+            .signing_key(key)
+            .clock(Arc::new(clock.clone()))
+            .accept_insecure_development_tokens(true)
+            .build()
+            .expect("tokens");
+        let u = user(NOW + 3600);
+        let issued = dev
+            .issue(IssueRequest {
+                insecure: true,
+                ..IssueRequest::new(&u, "p")
+            })
+            .expect("issued");
+        assert_eq!(
+            decode(&issued.access_token).1["iss"],
+            "https://auth.example.com#insecure-dev"
+        );
+        assert!(dev.verify(&issued.access_token).is_ok());
+        // Same key, production settings: refused.
+        let prod = TamboTokens::builder("https://auth.example.com")
+            .signing_key(SigningKey::from_pkcs8_pem(Algorithm::ES256, &pem).expect("reloaded"))
+            .clock(Arc::new(clock))
+            .build()
+            .expect("tokens");
+        assert!(matches!(
+            prod.verify(&issued.access_token),
+            Err(Error::IssuerMismatch)
+        ));
+    }
+
+    #[test]
+    fn keys_round_trip_through_pkcs8_with_a_stable_thumbprint_kid() {
+        for alg in [Algorithm::EdDSA, Algorithm::ES256] {
+            let key = SigningKey::generate(alg).expect("key");
+            let pem = key.to_pkcs8_pem().expect("pem");
+            let again = SigningKey::from_pkcs8_pem(alg, &pem).expect("reloaded");
+            assert_eq!(key.kid(), again.kid());
+            assert!(!format!("{key:?}").contains("PRIVATE"));
+        }
+        assert!(SigningKey::generate(Algorithm::RS256).is_err());
+    }
+
+    #[test]
+    fn the_jwks_document_holds_public_members_only() {
+        let clock = ManualClock::at_unix(NOW);
+        let t = tokens(Algorithm::ES256, &clock).build().expect("tokens");
+        t.key_ring()
+            .publish(SigningKey::generate(Algorithm::ES256).expect("key"))
+            .expect("published");
+        let jwks = t.jwks();
+        let keys = jwks["keys"].as_array().expect("keys");
+        assert_eq!(keys.len(), 2);
+        for key in keys {
+            for private in ["d", "p", "q", "dp", "dq", "qi", "k"] {
+                assert!(key.get(private).is_none(), "{private} published");
+            }
+            assert_eq!(key["use"], "sig");
+            assert!(key["kid"].is_string());
+        }
+        let hmac = TamboTokens::builder("https://auth.example.com")
+            .signing_key(
+                SigningKey::hmac(&Secret::from_bytes((0u8..48).collect::<Vec<_>>())).expect("key"),
+            )
+            .build()
+            .expect("tokens");
+        assert_eq!(hmac.jwks()["keys"].as_array().map(Vec::len), Some(0));
+    }
+
+    use crate::verify::Secret;
+}
