@@ -362,7 +362,7 @@ impl TestIdp {
             return;
         };
         // Dropping the server signals its thread, which closes the listener shortly after.
-        drop(server);
+        drop_off_runtime(server);
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
         let deadline = Instant::now() + STOP_TIMEOUT;
         // Binding without listening both waits for the listener to go (a bind fails while a
@@ -422,6 +422,20 @@ impl TestIdp {
     /// [`crate::claims::claims`] with this IdP's issuer: `{iss, sub, iat, nbf, exp: +300, jti}`.
     pub fn claims(&self, sub: &str, now: u64) -> Value {
         crate::claims::claims(&self.routes.issuer, sub, now)
+    }
+}
+
+/// Drops a wiremock server on a plain thread: its `Drop` waits on a lock, which inside a
+/// tokio task whose cooperative budget is spent (after awaiting many futures) never wakes.
+fn drop_off_runtime(server: MockServer) {
+    let _ = std::thread::spawn(move || drop(server)).join();
+}
+
+impl Drop for TestIdp {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            drop_off_runtime(server);
+        }
     }
 }
 

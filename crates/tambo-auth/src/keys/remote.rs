@@ -162,6 +162,9 @@ struct Inner {
 }
 
 struct Snapshot {
+    /// Increases with every successful fetch, so a caller can tell that the keys it looked
+    /// at were replaced while it waited for the lock.
+    generation: u64,
     keys: KeySet,
     fetched_at: SystemTime,
     refresh_at: SystemTime,
@@ -267,7 +270,7 @@ impl RemoteKeySet {
     /// Loads the keys now (sharing any fetch in flight) and reports whether it worked.
     pub async fn warm_up(&self) -> Result<(), Error> {
         let now = self.inner.clock.now();
-        if let Some(fetch) = self.inner.join_or_start(now, Want::Forced) {
+        if let Some(fetch) = self.inner.join_or_start(now, Want::Forced, u64::MAX) {
             fetch.await.map_err(|_| self.inner.unavailable(now))?;
         }
         Ok(())
@@ -305,14 +308,15 @@ impl RemoteKeySet {
         loop {
             let now = inner.clock.now();
             let snapshot = inner.snapshot.load_full();
+            let seen = snapshot.as_deref().map_or(0, |s| s.generation);
             if let Some(s) = snapshot.as_deref().filter(|s| now < s.usable_until) {
                 if now >= s.refresh_at {
                     // Started on its own task; nobody waits for it.
-                    drop(inner.join_or_start(now, Want::Background));
+                    drop(inner.join_or_start(now, Want::Background, seen));
                 }
                 match s.keys.select(header, alg) {
                     Err(Error::UnknownKey) if !fetched => {
-                        match inner.join_or_start(now, Want::UnknownKid) {
+                        match inner.join_or_start(now, Want::UnknownKid, seen) {
                             Some(fetch) => {
                                 let _ = fetch.await;
                                 fetched = true;
@@ -327,7 +331,7 @@ impl RemoteKeySet {
             if fetched {
                 return Err(inner.unavailable(now));
             }
-            match inner.join_or_start(now, Want::Needed) {
+            match inner.join_or_start(now, Want::Needed, seen) {
                 Some(fetch) => {
                     if fetch.await.is_err() {
                         return Err(inner.unavailable(inner.clock.now()));
@@ -353,11 +357,23 @@ impl Inner {
         self.control.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Joins the fetch in flight, or starts one if `want` passes its gate.
-    fn join_or_start(self: &Arc<Self>, now: SystemTime, want: Want) -> Option<SharedFetch> {
+    /// Joins the fetch in flight, or starts one if `want` passes its gate. `seen` is the
+    /// generation of the keys the caller looked at: when a fetch completed since, the caller
+    /// is told to look again (an already finished fetch) instead of fetching twice.
+    fn join_or_start(
+        self: &Arc<Self>,
+        now: SystemTime,
+        want: Want,
+        seen: u64,
+    ) -> Option<SharedFetch> {
         let mut control = self.control();
         if let Some(fetch) = &control.inflight {
             return (want != Want::Background).then(|| fetch.clone());
+        }
+        let current = self.snapshot.load().as_deref().map_or(0, |s| s.generation);
+        if want != Want::Forced && current != seen {
+            return (want != Want::Background)
+                .then(|| futures_util::future::ready(Ok(())).boxed().shared());
         }
         let backing_off = control.next_attempt_at.is_some_and(|at| now < at);
         let allowed = match want {
@@ -401,7 +417,9 @@ impl Inner {
                     .unwrap_or(self.config.freshness)
                     .clamp(self.config.min_freshness, self.config.max_freshness);
                 let fresh_until = now + freshness;
+                let generation = self.snapshot.load().as_deref().map_or(0, |s| s.generation) + 1;
                 self.snapshot.store(Some(Arc::new(Snapshot {
+                    generation,
                     keys,
                     fetched_at: now,
                     refresh_at: now + freshness.mul_f64(self.config.refresh_ahead),

@@ -48,11 +48,12 @@ pub(crate) fn extract<'a>(
         for value in headers.get_all(COOKIE) {
             let Ok(value) = value.to_str() else { continue };
             for pair in value.split(';') {
-                if let Some((k, v)) = pair.trim().split_once('=') {
-                    if k == name && !v.is_empty() {
-                        check_token68(v)?;
-                        return Ok(Credentials::Bearer(v));
-                    }
+                if let Some((k, v)) = pair.trim().split_once('=')
+                    && k == name
+                    && !v.is_empty()
+                {
+                    check_token68(v)?;
+                    return Ok(Credentials::Bearer(v));
                 }
             }
         }

@@ -28,10 +28,11 @@ pub(crate) fn challenge(realm: &str, error: &Error) -> Option<String> {
             kind.public_description()
         ));
     }
-    if let Error::InsufficientScope { scope } = error {
-        if !scope.is_empty() && valid_realm(scope) {
-            value.push_str(&format!(", scope=\"{scope}\""));
-        }
+    if let Error::InsufficientScope { scope } = error
+        && !scope.is_empty()
+        && valid_realm(scope)
+    {
+        value.push_str(&format!(", scope=\"{scope}\""));
     }
     Some(value)
 }
