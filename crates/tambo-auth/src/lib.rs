@@ -41,6 +41,7 @@
 pub mod axum;
 pub mod clock;
 pub mod error;
+pub mod exchange;
 pub mod jwt;
 pub mod keys;
 pub mod layer;

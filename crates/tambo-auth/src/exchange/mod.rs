@@ -1,0 +1,518 @@
+//! The token exchange endpoint (`POST /oauth/token`, OAuth 2.0 Token Exchange, RFC 8693):
+//! an identity provider's JWT in, a short-lived Tambo token out.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use tambo_auth::exchange::{Project, StaticProjects, TokenExchange};
+//! use tambo_auth::token::{SigningKey, TamboTokens};
+//! use tambo_auth::{Algorithm, OidcProvider, ProviderRegistry, Verifier};
+//!
+//! # fn main() -> Result<(), tambo_auth::Error> {
+//! let tokens = TamboTokens::builder("https://auth.example.com")
+//!     .signing_key(SigningKey::generate(Algorithm::EdDSA)?)
+//!     .build()?;
+//! let registry = ProviderRegistry::builder()
+//!     .provider(OidcProvider::new(
+//!         "auth0",
+//!         Verifier::builder("https://example.us.auth0.com/")
+//!             .audience("https://api.example.com")
+//!             .build()?, // no network I/O until the first exchange
+//!     ))
+//!     .build()?;
+//! let project = Arc::new(Project::new("p_demo", registry).scopes(["threads:read"]));
+//! let projects = StaticProjects::new([("tambo_pk_demo", project)])?;
+//! let exchange = TokenExchange::new(tokens, Arc::new(projects));
+//!
+//! // POST /oauth/token, GET /.well-known/jwks.json, GET /.well-known/oauth-authorization-server
+//! let app: axum::Router = exchange.router();
+//! # let _ = app; Ok(()) }
+//! ```
+//!
+//! A request (`application/x-www-form-urlencoded`, or a JSON object of strings):
+//!
+//! ```text
+//! POST /oauth/token
+//! x-api-key: tambo_pk_demo
+//! Content-Type: application/x-www-form-urlencoded
+//!
+//! grant_type=urn:ietf:params:oauth:grant-type:token-exchange
+//! &subject_token=eyJ...&subject_token_type=urn:ietf:params:oauth:token-type:access_token
+//! ```
+//!
+//! answered `200 {"access_token", "issued_token_type":
+//! "urn:ietf:params:oauth:token-type:access_token", "token_type": "Bearer", "expires_in"}`.
+//!
+//! # How a request is judged, in order
+//!
+//! 1. Method `POST`, else 405 with `Allow: POST`; body at most [`TokenExchange::max_body`]
+//!    (16 KiB; `Content-Length` checked first, then reading stops at the limit), else 413.
+//! 2. The client: the `x-api-key` header (Tambo compatible) goes to the application's
+//!    [`ProjectResolver`]. Missing or unknown → 401 `invalid_client`, before anything else of
+//!    the request is looked at. No `WWW-Authenticate` is sent: RFC 6749 §5.2 asks for one when
+//!    the client authenticated through the `Authorization` header, which this endpoint does
+//!    not use. Two `x-api-key` headers → 400 `invalid_request`.
+//! 3. The body: `Content-Type` `application/x-www-form-urlencoded` or `application/json`
+//!    (UTF-8), else 400 `invalid_request`. A repeated parameter (JSON: a duplicate member) →
+//!    400 `invalid_request` (RFC 6749 §3.2); `audience` and `resource` may repeat. Unknown
+//!    parameters are ignored and empty values count as omitted (RFC 6749 §3.2).
+//! 4. The parameters (RFC 8693 §2.1), each failure 400 `invalid_request` unless noted:
+//!    `grant_type` required, any value but [`GRANT_TYPE_TOKEN_EXCHANGE`] → 400
+//!    `unsupported_grant_type`; `subject_token` required and at most
+//!    [`TokenExchange::max_subject_token`] (8 KiB) before any decoding; `subject_token_type`
+//!    required, one of [`TOKEN_TYPE_ACCESS_TOKEN`], [`TOKEN_TYPE_ID_TOKEN`], [`TOKEN_TYPE_JWT`]
+//!    (Tambo's SDK sends the access-token type for ID tokens too; the type never changes how
+//!    the token is verified); `requested_token_type` absent, access token or JWT.
+//!    **Delegation is not supported**: `actor_token` with `actor_token_type` → 400
+//!    `invalid_request` ("delegation (actor tokens) is not supported"), and one without the
+//!    other → 400 `invalid_request` (RFC 8693 §2.1).
+//! 5. The project's policy: at most one target over all `audience` and `resource` values
+//!    (`resource` an absolute URI without fragment, RFC 8707 §2), which must be the default
+//!    audience ([`TamboTokens::audience`]) or one of [`Project::allowed_audiences`], else 400
+//!    `invalid_target`; the issued `aud` is that target (RFC 9068 §3). Every `scope` token must
+//!    be in [`Project::grantable_scopes`], else 400 `invalid_scope`.
+//! 6. The subject token, through the project's [`ProviderRegistry`]: any failure → its row
+//!    of the error table ([`ErrorKind`](crate::ErrorKind)): 400 `invalid_request` for a bad,
+//!    expired, forged or foreign token (RFC 8693 §2.2.2), 503 `temporarily_unavailable` with
+//!    `Retry-After` when the issuer's keys are unavailable. A Tambo token (header `typ:
+//!    at+jwt`, or our issuer in `iss`) is refused: no self-exchange.
+//! 7. The Tambo token is issued by [`TamboTokens::issue`], its lifetime `min(ttl, subject
+//!    exp)`; for a provider under the development `none` strategy it is marked insecure.
+//!
+//! Every answer, errors included, is JSON with `Cache-Control: no-store` and `Pragma:
+//! no-cache` (RFC 6749 §5.1). Error bodies are `{"error", "error_description"}` (RFC 6749
+//! §5.2), the description fixed text that never echoes input ([`error_response`]). Each
+//! exchange logs one `tracing` event (target `tambo_auth::exchange`) with its outcome code,
+//! project id and the configured issuer of the subject's provider — never a token or an API
+//! key.
+//!
+//! # CORS
+//!
+//! Browsers call this endpoint (client-side retrieval), so a browser app on another origin
+//! needs CORS. The crate does not depend on `tower-http`; wrap the router (or the service)
+//! with its `CorsLayer` in your application. Allow `POST`, the `content-type` and
+//! `x-api-key` headers, and only your app's origins:
+//!
+//! ```ignore
+//! use http::{HeaderName, Method, header::CONTENT_TYPE};
+//! use tower_http::cors::{AllowOrigin, CorsLayer};
+//!
+//! let cors = CorsLayer::new()
+//!     .allow_origin(AllowOrigin::list(["https://app.example.com".parse()?]))
+//!     .allow_methods([Method::POST])
+//!     .allow_headers([CONTENT_TYPE, HeaderName::from_static("x-api-key")]);
+//! let app = exchange.router().layer(cors);
+//! ```
+//!
+//! The CORS layer answers preflight `OPTIONS` requests itself; without it they reach the
+//! endpoint and are answered 405.
+
+mod project;
+mod request;
+mod response;
+mod service;
+
+pub use project::{Project, ProjectResolver, StaticProjects};
+pub use response::{TokenResponse, error_response};
+pub use service::{ExchangeService, ResponseFuture};
+
+use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderMap, Response};
+use http_body_util::Full;
+
+use crate::jwt::{Jws, MAX_TOKEN_BYTES};
+use crate::token::{INSECURE_ISSUER_SUFFIX, IssueRequest, TOKEN_TYPE, TamboTokens};
+use crate::verify::StrategyKind;
+use crate::{Error, ProviderRegistry, TamboUser};
+use request::Params;
+
+/// The RFC 8693 §2.1 `grant_type`.
+pub const GRANT_TYPE_TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+
+/// The access-token type (RFC 8693 §3): what Tambo's SDK sends for every subject token, and
+/// the `issued_token_type` of every answer.
+pub const TOKEN_TYPE_ACCESS_TOKEN: &str = "urn:ietf:params:oauth:token-type:access_token";
+
+/// The OpenID Connect ID-token type (RFC 8693 §3).
+pub const TOKEN_TYPE_ID_TOKEN: &str = "urn:ietf:params:oauth:token-type:id_token";
+
+/// The generic JWT type (RFC 8693 §3).
+pub const TOKEN_TYPE_JWT: &str = "urn:ietf:params:oauth:token-type:jwt";
+
+/// Where the exchange is mounted.
+pub const TOKEN_PATH: &str = "/oauth/token";
+
+/// Where our signing keys are published.
+pub const JWKS_PATH: &str = "/.well-known/jwks.json";
+
+/// Where the RFC 8414 authorization server metadata is published.
+pub const METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
+
+/// The default body limit (security bar H-13).
+pub const DEFAULT_MAX_BODY: usize = 16 * 1024;
+
+/// The header that identifies the project (Tambo compatible).
+const API_KEY_HEADER: &str = "x-api-key";
+
+/// The token exchange: parameters, client authentication, policy, subject verification and
+/// issuance. Cheap to clone.
+///
+/// [`exchange`](TokenExchange::exchange) is the logic on a parsed request;
+/// [`service`](TokenExchange::service) is the HTTP endpoint; [`router`](TokenExchange::router)
+/// mounts it with the key set and metadata documents for axum.
+#[derive(Clone)]
+pub struct TokenExchange {
+    tokens: TamboTokens,
+    projects: Arc<dyn ProjectResolver>,
+    max_body: usize,
+    max_subject_token: usize,
+}
+
+impl fmt::Debug for TokenExchange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenExchange")
+            .field("issuer", &self.tokens.issuer())
+            .field("max_body", &self.max_body)
+            .field("max_subject_token", &self.max_subject_token)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one exchange learned, for its log event.
+#[derive(Default)]
+struct Trace {
+    project: Option<String>,
+    subject_issuer: Option<String>,
+}
+
+impl TokenExchange {
+    /// An exchange issuing with `tokens` for the projects `projects` resolves.
+    pub fn new(tokens: TamboTokens, projects: Arc<dyn ProjectResolver>) -> Self {
+        Self {
+            tokens,
+            projects,
+            max_body: DEFAULT_MAX_BODY,
+            max_subject_token: MAX_TOKEN_BYTES,
+        }
+    }
+
+    /// The largest request body accepted (default 16 KiB); larger ones are answered 413.
+    #[must_use]
+    pub fn max_body(mut self, limit: usize) -> Self {
+        self.max_body = limit;
+        self
+    }
+
+    /// The largest `subject_token` accepted (default 8 KiB), checked before any decoding;
+    /// larger ones are answered 400 `invalid_request`.
+    #[must_use]
+    pub fn max_subject_token(mut self, limit: usize) -> Self {
+        self.max_subject_token = limit;
+        self
+    }
+
+    /// The body limit in force.
+    pub fn body_limit(&self) -> usize {
+        self.max_body
+    }
+
+    /// The subject-token limit in force.
+    pub fn subject_token_limit(&self) -> usize {
+        self.max_subject_token
+    }
+
+    /// The issuer of the tokens handed out.
+    pub fn tokens(&self) -> &TamboTokens {
+        &self.tokens
+    }
+
+    /// Runs one exchange on a request's headers and body (already read; the method and body
+    /// size are the caller's to check, as [`service`](TokenExchange::service) does). Turn an
+    /// error into the endpoint's answer with [`error_response`], a success with
+    /// [`TokenResponse::to_response`]. Logs one event.
+    pub async fn exchange(&self, headers: &HeaderMap, body: &[u8]) -> Result<TokenResponse, Error> {
+        let mut trace = Trace::default();
+        let result = self.run(headers, body, &mut trace).await;
+        match &result {
+            Ok((answer, jti)) => log_outcome(
+                Ok((jti, answer.expires_in)),
+                trace.project.as_deref(),
+                trace.subject_issuer.as_deref(),
+            ),
+            Err(error) => log_outcome(
+                Err(error),
+                trace.project.as_deref(),
+                trace.subject_issuer.as_deref(),
+            ),
+        }
+        result.map(|(answer, _)| answer)
+    }
+
+    /// The exchange; the issued token's `jti` rides along for the log.
+    async fn run(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        trace: &mut Trace,
+    ) -> Result<(TokenResponse, String), Error> {
+        let api_key = api_key(headers)?;
+        let project = self.projects.resolve(api_key).await?;
+        trace.project = Some(project.id().to_owned());
+
+        let params = Params::parse(headers, body)?;
+        let subject = self.check_parameters(&params)?;
+        let audience = self.target(&params, &project)?;
+        let scope = granted_scope(&params, &project)?;
+
+        let (user, insecure) = self
+            .verify_subject(subject, project.registry(), trace)
+            .await?;
+        let mut request = IssueRequest::new(&user, project.id());
+        request.subject_expires_at = user.expires_at().map(|exp| exp as f64);
+        request.scope = scope.clone();
+        request.audience = audience;
+        request.insecure = insecure;
+        let issued = self.tokens.issue(request)?;
+        Ok((
+            TokenResponse::new(issued.access_token, issued.expires_in, scope),
+            issued.jti,
+        ))
+    }
+
+    /// The RFC 8693 §2.1 rules that need only the request; returns the subject token.
+    fn check_parameters<'p>(&self, params: &'p Params) -> Result<&'p str, Error> {
+        match params.grant_type.as_deref() {
+            None => return Err(invalid("grant_type is missing")),
+            Some(GRANT_TYPE_TOKEN_EXCHANGE) => {}
+            Some(_) => return Err(Error::UnsupportedGrantType),
+        }
+        let subject = params
+            .subject_token
+            .as_deref()
+            .ok_or(invalid("subject_token is missing"))?;
+        if subject.len() > self.max_subject_token {
+            return Err(Error::TokenTooLarge {
+                len: subject.len(),
+                limit: self.max_subject_token,
+            });
+        }
+        match params.subject_token_type.as_deref() {
+            None => return Err(invalid("subject_token_type is missing")),
+            Some(t) if request::subject_type_supported(t) => {}
+            Some(_) => {
+                return Err(invalid(
+                    "subject_token_type must be the access_token, id_token or jwt token type",
+                ));
+            }
+        }
+        match (&params.actor_token, &params.actor_token_type) {
+            (None, None) => {}
+            (Some(_), Some(_)) => {
+                return Err(invalid("delegation (actor tokens) is not supported"));
+            }
+            _ => {
+                return Err(invalid(
+                    "actor_token and actor_token_type must be sent together",
+                ));
+            }
+        }
+        if let Some(t) = params.requested_token_type.as_deref()
+            && !request::requested_type_supported(t)
+        {
+            return Err(invalid(
+                "requested_token_type must be the access_token or jwt token type",
+            ));
+        }
+        Ok(subject)
+    }
+
+    /// The one target of the request (RFC 8707 §2, RFC 8693 §2.1): `None` for the default
+    /// audience.
+    fn target(&self, params: &Params, project: &Project) -> Result<Option<String>, Error> {
+        if !params.resource.iter().all(|r| request::valid_resource(r)) {
+            return Err(Error::InvalidTarget);
+        }
+        let mut targets: Vec<&str> = Vec::new();
+        for target in params.audience.iter().chain(&params.resource) {
+            if !targets.contains(&target.as_str()) {
+                targets.push(target);
+            }
+        }
+        match targets.as_slice() {
+            [] => Ok(None),
+            [one] if *one == self.tokens.audience() => Ok(None),
+            [one] if project.allows_audience(one) => Ok(Some((*one).to_owned())),
+            _ => Err(Error::InvalidTarget),
+        }
+    }
+
+    /// Verifies the subject token with the project's providers; returns the user and whether
+    /// its signature went unchecked (development `none` strategy).
+    async fn verify_subject(
+        &self,
+        token: &str,
+        registry: &ProviderRegistry,
+        trace: &mut Trace,
+    ) -> Result<(TamboUser, bool), Error> {
+        let jws = match Jws::parse_with_limit(token, self.max_subject_token) {
+            Ok(jws) => jws,
+            // With a single provider, its explanation of a non-JWT input is the useful one.
+            Err(e @ (Error::Opaque | Error::Encrypted)) => {
+                let mut providers = registry.providers();
+                return Err(match (providers.next(), providers.next()) {
+                    (Some(only), None) => only.explain_non_jwt(e),
+                    _ => e,
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        let ours = self.tokens.issuer();
+        let is_ours = |iss: &str| {
+            iss == ours
+                || iss
+                    .strip_prefix(ours)
+                    .is_some_and(|rest| rest == INSECURE_ISSUER_SUFFIX)
+        };
+        if jws.header().typ_is(TOKEN_TYPE) || jws.claims()?.iss().is_some_and(is_ours) {
+            return Err(invalid(
+                "a Tambo token cannot be exchanged; send the identity provider token",
+            ));
+        }
+        let provider = registry.route(&jws)?;
+        trace.subject_issuer = Some(provider.verifier().issuer().to_owned());
+        let insecure = provider.verifier().strategy() == StrategyKind::None;
+        let user = provider.authenticate_jws(&jws).await?;
+        Ok((user, insecure))
+    }
+
+    /// The endpoint as a Tower service (see [`ExchangeService`]).
+    pub fn service(&self) -> ExchangeService {
+        ExchangeService::new(self.clone())
+    }
+
+    /// `GET /.well-known/jwks.json`: the public keys of our key ring (public members only),
+    /// `Cache-Control: public, max-age=300` (security bar H-09).
+    pub fn jwks_response(&self) -> Response<Full<Bytes>> {
+        response::public_document(&self.tokens.jwks())
+    }
+
+    /// `GET /.well-known/oauth-authorization-server`: RFC 8414 metadata naming our issuer,
+    /// token endpoint, key set and the token-exchange grant.
+    ///
+    /// `token_endpoint_auth_methods_supported` is `["none"]`: the project's API key travels in
+    /// the `x-api-key` header (Tambo compatible), which no registered method describes; it is
+    /// a public client identifier (browsers hold it), not a client secret. No authorization
+    /// endpoint exists, so `response_types_supported` is empty.
+    pub fn metadata_response(&self) -> Response<Full<Bytes>> {
+        let issuer = self.tokens.issuer();
+        let base = issuer.strip_suffix('/').unwrap_or(issuer);
+        response::public_document(&serde_json::json!({
+            "issuer": issuer,
+            "token_endpoint": format!("{base}{TOKEN_PATH}"),
+            "jwks_uri": format!("{base}{JWKS_PATH}"),
+            "grant_types_supported": [GRANT_TYPE_TOKEN_EXCHANGE],
+            "token_endpoint_auth_methods_supported": ["none"],
+            "response_types_supported": [],
+        }))
+    }
+
+    /// An axum router: `POST /oauth/token` (every other method answered 405 with `Allow:
+    /// POST` by the service), `GET /.well-known/jwks.json` and `GET
+    /// /.well-known/oauth-authorization-server`. Merge it into your app, and add CORS (see
+    /// the module docs) for browsers.
+    #[cfg(feature = "axum")]
+    pub fn router(&self) -> ::axum::Router {
+        use ::axum::routing::get;
+
+        let jwks = self.clone();
+        let metadata = self.clone();
+        ::axum::Router::new()
+            .route_service(TOKEN_PATH, self.service())
+            .route(
+                JWKS_PATH,
+                get(move || std::future::ready(jwks.jwks_response())),
+            )
+            .route(
+                METADATA_PATH,
+                get(move || std::future::ready(metadata.metadata_response())),
+            )
+    }
+}
+
+const fn invalid(reason: &'static str) -> Error {
+    Error::InvalidRequest { reason }
+}
+
+/// The `x-api-key` value: missing → 401 `invalid_client`, repeated → 400 `invalid_request`.
+fn api_key(headers: &HeaderMap) -> Result<&str, Error> {
+    let mut values = headers.get_all(API_KEY_HEADER).iter();
+    let (first, second) = (values.next(), values.next());
+    if second.is_some() {
+        return Err(invalid("the x-api-key header is repeated"));
+    }
+    let value = first.ok_or(Error::InvalidClient {
+        reason: "the x-api-key header is missing",
+    })?;
+    match value.to_str() {
+        Ok(key) if !key.is_empty() => Ok(key),
+        Ok(_) => Err(Error::InvalidClient {
+            reason: "the x-api-key header is missing",
+        }),
+        Err(_) => Err(Error::InvalidClient {
+            reason: "the API key is not known",
+        }),
+    }
+}
+
+/// The granted scope: every requested scope token, if the project may have them all
+/// (no silent narrowing: a refused scope is an error, RFC 6749 §5.2 `invalid_scope`).
+fn granted_scope(params: &Params, project: &Project) -> Result<Option<String>, Error> {
+    let Some(scope) = params.scope.as_deref() else {
+        return Ok(None);
+    };
+    let tokens = request::scope_tokens(scope).ok_or(Error::InvalidScope)?;
+    if tokens.is_empty() {
+        return Ok(None);
+    }
+    if !tokens.iter().all(|t| project.grants_scope(t)) {
+        return Err(Error::InvalidScope);
+    }
+    Ok(Some(tokens.join(" ")))
+}
+
+/// The one log event of an exchange. Fields hold codes, ids and configured issuers only:
+/// never a token, an API key or request text.
+pub(crate) fn log_outcome(
+    outcome: Result<(&str, u64), &Error>,
+    project: Option<&str>,
+    subject_issuer: Option<&str>,
+) {
+    let project = project.unwrap_or("-");
+    let subject_issuer = subject_issuer.unwrap_or("-");
+    match outcome {
+        Ok((jti, expires_in)) => tracing::info!(
+            outcome = "issued",
+            status = 200u16,
+            project,
+            subject_issuer,
+            jti,
+            expires_in,
+            "token exchange"
+        ),
+        Err(error) => {
+            let kind = error.kind();
+            let status = kind.exchange_status();
+            let outcome = kind.code();
+            if status >= 500 {
+                tracing::warn!(outcome, status, project, subject_issuer, detail = %error, "token exchange failed");
+            } else {
+                tracing::info!(outcome, status, project, subject_issuer, detail = %error, "token exchange refused");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
