@@ -1101,3 +1101,74 @@ async fn neither_logs_nor_error_descriptions_hold_a_token_or_an_api_key() {
         }
     }
 }
+
+mod cors {
+    use super::*;
+
+    async fn preflight(router: &axum::Router, origin: &str) -> http::Response<axum::body::Body> {
+        let request = http::Request::builder()
+            .method(http::Method::OPTIONS)
+            .uri("/oauth/token")
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type,x-api-key")
+            .body(axum::body::Body::empty())
+            .expect("request");
+        router.clone().oneshot(request).await.expect("infallible")
+    }
+
+    #[tokio::test]
+    async fn configured_origins_get_cors_headers_and_others_do_not() {
+        let setup = fixture();
+        let router = setup
+            .exchange
+            .clone()
+            .cors(["https://app.example.com"])
+            .expect("valid origins")
+            .router();
+        let allowed = preflight(&router, "https://app.example.com").await;
+        assert_eq!(allowed.status(), http::StatusCode::OK);
+        assert_eq!(
+            allowed.headers()["access-control-allow-origin"],
+            "https://app.example.com"
+        );
+        let methods = allowed.headers()["access-control-allow-methods"]
+            .to_str()
+            .expect("ascii");
+        assert!(methods.contains("POST"), "{methods}");
+        let refused = preflight(&router, "https://evil.example").await;
+        assert!(
+            refused
+                .headers()
+                .get("access-control-allow-origin")
+                .is_none()
+        );
+    }
+
+    #[tokio::test]
+    async fn without_cors_a_preflight_is_method_not_allowed() {
+        let setup = fixture();
+        let response = preflight(&setup.exchange.router(), "https://app.example.com").await;
+        assert_eq!(response.status(), http::StatusCode::METHOD_NOT_ALLOWED);
+        assert!(
+            response
+                .headers()
+                .get("access-control-allow-origin")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn wildcards_and_paths_are_not_origins() {
+        let setup = fixture();
+        for bad in [
+            "*",
+            "https://app.example.com/",
+            "https://app.example.com/path",
+            "app.example.com",
+        ] {
+            let err = setup.exchange.clone().cors([bad]).expect_err(bad);
+            assert_eq!(err.kind(), tambo_auth::ErrorKind::Configuration);
+        }
+    }
+}

@@ -88,23 +88,23 @@
 //! # CORS
 //!
 //! Browsers call this endpoint (client-side retrieval), so a browser app on another origin
-//! needs CORS. The crate does not depend on `tower-http`; wrap the router (or the service)
-//! with its `CorsLayer` in your application. Allow `POST`, the `content-type` and
-//! `x-api-key` headers, and only your app's origins:
+//! needs CORS. [`TokenExchange::cors`] names the origins allowed; the axum router then answers
+//! preflight requests and adds the CORS headers for those origins only (POST, with the
+//! `content-type` and `x-api-key` headers). Without it, no CORS header is sent and a preflight
+//! `OPTIONS` is answered 405.
 //!
-//! ```ignore
-//! use http::{HeaderName, Method, header::CONTENT_TYPE};
-//! use tower_http::cors::{AllowOrigin, CorsLayer};
-//!
-//! let cors = CorsLayer::new()
-//!     .allow_origin(AllowOrigin::list(["https://app.example.com".parse()?]))
-//!     .allow_methods([Method::POST])
-//!     .allow_headers([CONTENT_TYPE, HeaderName::from_static("x-api-key")]);
-//! let app = exchange.router().layer(cors);
 //! ```
-//!
-//! The CORS layer answers preflight `OPTIONS` requests itself; without it they reach the
-//! endpoint and are answered 405.
+//! # use std::sync::Arc;
+//! # use tambo_auth::exchange::{StaticProjects, TokenExchange};
+//! # use tambo_auth::token::{SigningKey, TamboTokens};
+//! # let tokens = TamboTokens::builder("https://auth.example.com")
+//! #     .signing_key(SigningKey::generate(tambo_auth::Algorithm::EdDSA).unwrap()).build().unwrap();
+//! # let projects = Arc::new(StaticProjects::new(Vec::<(String, _)>::new()).unwrap());
+//! let exchange = TokenExchange::new(tokens, projects)
+//!     .cors(["https://app.example.com"])
+//!     .unwrap();
+//! let app: axum::Router = exchange.router();
+//! ```
 
 mod project;
 mod request;
@@ -168,6 +168,7 @@ pub struct TokenExchange {
     projects: Arc<dyn ProjectResolver>,
     max_body: usize,
     max_subject_token: usize,
+    cors_origins: Vec<http::HeaderValue>,
 }
 
 impl fmt::Debug for TokenExchange {
@@ -195,6 +196,7 @@ impl TokenExchange {
             projects,
             max_body: DEFAULT_MAX_BODY,
             max_subject_token: MAX_TOKEN_BYTES,
+            cors_origins: Vec::new(),
         }
     }
 
@@ -211,6 +213,39 @@ impl TokenExchange {
     pub fn max_subject_token(mut self, limit: usize) -> Self {
         self.max_subject_token = limit;
         self
+    }
+
+    /// Allows browsers on these origins (`https://app.example.com`: scheme, host and port,
+    /// no path) to call the endpoint: the axum router answers their preflight requests and
+    /// adds the CORS headers. `*` is refused: the endpoint takes credentials.
+    pub fn cors<I, S>(mut self, origins: I) -> Result<Self, Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut allowed = Vec::new();
+        for origin in origins {
+            let origin = origin.as_ref();
+            let valid = url::Url::parse(origin).is_ok_and(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host_str().is_some()
+                    && u.path() == "/"
+                    && !origin.ends_with('/')
+                    && u.query().is_none()
+            });
+            let value = http::HeaderValue::from_str(origin)
+                .ok()
+                .filter(|_| valid)
+                .ok_or_else(|| {
+                    Error::config(
+                        "cors_origins",
+                        format!("{origin:?} is not an origin like https://app.example.com"),
+                    )
+                })?;
+            allowed.push(value);
+        }
+        self.cors_origins = allowed;
+        Ok(self)
     }
 
     /// The body limit in force.
@@ -428,7 +463,7 @@ impl TokenExchange {
 
         let jwks = self.clone();
         let metadata = self.clone();
-        ::axum::Router::new()
+        let router = ::axum::Router::new()
             .route_service(TOKEN_PATH, self.service())
             .route(
                 JWKS_PATH,
@@ -437,7 +472,22 @@ impl TokenExchange {
             .route(
                 METADATA_PATH,
                 get(move || std::future::ready(metadata.metadata_response())),
-            )
+            );
+        if self.cors_origins.is_empty() {
+            return router;
+        }
+        router.layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(tower_http::cors::AllowOrigin::list(
+                    self.cors_origins.clone(),
+                ))
+                .allow_methods([http::Method::POST, http::Method::GET])
+                .allow_headers([
+                    http::header::CONTENT_TYPE,
+                    http::HeaderName::from_static(API_KEY_HEADER),
+                ])
+                .max_age(std::time::Duration::from_secs(600)),
+        )
     }
 }
 
