@@ -41,12 +41,22 @@ pub enum Error {
     },
     /// The input is an encrypted token (JWE, five segments), which is never accepted.
     #[error(
-        "this is an encrypted token (JWE, five segments), not a signed JWT; send the provider's signed access or ID token"
+        "this is an encrypted token (JWE, five segments), not a signed JWT; {}",
+        hint.unwrap_or("send the provider's signed access or ID token")
     )]
-    Encrypted,
+    Encrypted {
+        /// A provider adapter's explanation of which token to send instead.
+        hint: Option<&'static str>,
+    },
     /// The input has no JWT structure at all (an opaque access token or session id).
-    #[error("this is an opaque token, not a JWT; send the provider's signed JWT")]
-    Opaque,
+    #[error(
+        "this is an opaque token, not a JWT; {}",
+        hint.unwrap_or("send the provider's signed JWT")
+    )]
+    Opaque {
+        /// A provider adapter's explanation of which token to send instead.
+        hint: Option<&'static str>,
+    },
     /// The header announces a nested JWT (`cty: JWT`), which is not supported.
     #[error("nested JWTs (cty: JWT) are not supported")]
     NestedToken,
@@ -217,8 +227,8 @@ impl Error {
         match self {
             Error::TokenTooLarge { .. } => ErrorKind::TokenTooLarge,
             Error::Malformed { .. } => ErrorKind::Malformed,
-            Error::Encrypted => ErrorKind::Encrypted,
-            Error::Opaque => ErrorKind::Opaque,
+            Error::Encrypted { .. } => ErrorKind::Encrypted,
+            Error::Opaque { .. } => ErrorKind::Opaque,
             Error::NestedToken => ErrorKind::NestedToken,
             Error::UnsupportedHeader { .. } => ErrorKind::UnsupportedHeader,
             Error::AlgorithmNone => ErrorKind::AlgorithmNone,

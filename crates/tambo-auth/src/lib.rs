@@ -59,6 +59,6 @@ pub use error::{Error, ErrorKind};
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
 pub use jwt::{Algorithm, AlgorithmSet};
-pub use provider::{OidcProvider, Provider, ProviderRegistry};
+pub use provider::{OidcProvider, PresetOptions, Provider, ProviderRegistry};
 pub use user::{ContextKey, TamboUser};
 pub use verify::{Profile, StrategyKind, VerifiedToken, Verifier};

@@ -394,7 +394,7 @@ impl TokenExchange {
         let jws = match Jws::parse_with_limit(token, self.max_subject_token) {
             Ok(jws) => jws,
             // With a single provider, its explanation of a non-JWT input is the useful one.
-            Err(e @ (Error::Opaque | Error::Encrypted)) => {
+            Err(e @ (Error::Opaque { .. } | Error::Encrypted { .. })) => {
                 let mut providers = registry.providers();
                 return Err(match (providers.next(), providers.next()) {
                     (Some(only), None) => only.explain_non_jwt(e),

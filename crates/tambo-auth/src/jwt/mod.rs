@@ -128,8 +128,8 @@ impl Jws {
         }
         match classify(token) {
             TokenForm::Jws => {}
-            TokenForm::Jwe => return Err(Error::Encrypted),
-            TokenForm::Opaque => return Err(Error::Opaque),
+            TokenForm::Jwe => return Err(Error::Encrypted { hint: None }),
+            TokenForm::Opaque => return Err(Error::Opaque { hint: None }),
             TokenForm::JsonSerialization => {
                 return Err(Error::malformed(
                     "JSON serialization is not accepted, only compact tokens",
@@ -240,7 +240,7 @@ impl Header {
             None => return Err(Error::malformed("the header has no alg")),
         };
         if members.contains_key("enc") {
-            return Err(Error::Encrypted);
+            return Err(Error::Encrypted { hint: None });
         }
         for member in ["crit", "b64", "zip"] {
             if members.contains_key(member) {
@@ -377,14 +377,17 @@ mod tests {
 
     #[test]
     fn shapes_are_classified_with_their_own_errors() {
-        assert!(matches!(err("abc"), Error::Opaque));
-        assert!(matches!(err("a.b.c.d.e"), Error::Encrypted));
+        assert!(matches!(err("abc"), Error::Opaque { hint: None }));
+        assert!(matches!(err("a.b.c.d.e"), Error::Encrypted { hint: None }));
         assert!(matches!(
             err("{\"payload\":\"x\"}"),
             Error::Malformed { .. }
         ));
         assert!(matches!(err(""), Error::Malformed { .. }));
-        assert!(matches!(err("ya29.a0AfH6SMBx"), Error::Opaque));
+        assert!(matches!(
+            err("ya29.a0AfH6SMBx"),
+            Error::Opaque { hint: None }
+        ));
         assert!(matches!(
             err("eyJhbGciOiJIUzI1NiJ9.Zm9v"),
             Error::Malformed { .. }

@@ -66,10 +66,64 @@ pub trait Provider: Send + Sync + Debug + 'static {
     /// Verifies a compact token and maps it.
     async fn authenticate(&self, token: &str) -> Result<TamboUser, Error> {
         let jws = Jws::parse(token).map_err(|e| match e {
-            Error::Opaque | Error::Encrypted => self.explain_non_jwt(e),
+            Error::Opaque { .. } | Error::Encrypted { .. } => self.explain_non_jwt(e),
             other => other,
         })?;
         self.authenticate_jws(&jws).await
+    }
+}
+
+/// What a provider preset from configuration (`[projects.provider]`) needs besides its own
+/// settings. Adapter crates take it in their `Settings::build`.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct PresetOptions {
+    /// The deployment profile (development permits insecure options, loudly).
+    pub profile: crate::Profile,
+    /// Permits plain http to loopback identity providers (tests, development).
+    pub allow_loopback_http: bool,
+    /// The clock verifiers use.
+    pub clock: crate::clock::SharedClock,
+}
+
+impl Default for PresetOptions {
+    fn default() -> Self {
+        Self {
+            profile: crate::Profile::Production,
+            allow_loopback_http: false,
+            clock: std::sync::Arc::new(crate::clock::SystemClock),
+        }
+    }
+}
+
+impl PresetOptions {
+    /// Sets the profile.
+    #[must_use]
+    pub fn profile(mut self, profile: crate::Profile) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    /// Permits plain http to loopback identity providers.
+    #[must_use]
+    pub fn allow_loopback_http(mut self, allow: bool) -> Self {
+        self.allow_loopback_http = allow;
+        self
+    }
+
+    /// Sets the clock.
+    #[must_use]
+    pub fn clock(mut self, clock: crate::clock::SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Applies these options to a verifier builder.
+    pub fn apply(&self, builder: crate::verify::VerifierBuilder) -> crate::verify::VerifierBuilder {
+        builder
+            .profile(self.profile)
+            .allow_loopback_http(self.allow_loopback_http)
+            .clock(std::sync::Arc::clone(&self.clock))
     }
 }
 
@@ -177,7 +231,7 @@ impl ProviderRegistry {
         let jws = match Jws::parse_with_limit(token, MAX_TOKEN_BYTES) {
             Ok(jws) => jws,
             // With a single provider, its explanation of a non-JWT input is the useful one.
-            Err(e @ (Error::Opaque | Error::Encrypted)) => {
+            Err(e @ (Error::Opaque { .. } | Error::Encrypted { .. })) => {
                 return Err(match self.providers.as_slice() {
                     [only] => only.explain_non_jwt(e),
                     _ => e,

@@ -1,0 +1,1 @@
+//! The auth0 adapter for tambo-auth.

@@ -1,0 +1,1 @@
+//! The better-auth adapter for tambo-auth.

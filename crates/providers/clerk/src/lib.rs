@@ -1,0 +1,1 @@
+//! The clerk adapter for tambo-auth.

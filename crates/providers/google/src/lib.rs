@@ -1,0 +1,1 @@
+//! The google adapter for tambo-auth.

@@ -1,0 +1,1 @@
+//! The neon adapter for tambo-auth.

@@ -1,0 +1,1 @@
+//! The supabase adapter for tambo-auth.

@@ -1,0 +1,1 @@
+//! The workos adapter for tambo-auth.

@@ -1,0 +1,3 @@
+//! The auth0 example.
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! The better-auth example.
+
+fn main() {}

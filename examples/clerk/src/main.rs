@@ -1,0 +1,3 @@
+//! The clerk example.
+
+fn main() {}

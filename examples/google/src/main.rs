@@ -1,0 +1,3 @@
+//! The google example.
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! The neon example.
+
+fn main() {}

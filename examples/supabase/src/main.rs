@@ -1,0 +1,3 @@
+//! The supabase example.
+
+fn main() {}

@@ -1,0 +1,194 @@
+//! What every provider example shares, so each example shows only its provider's setup: the
+//! token exchange, `TamboAuthLayer`, and a small user-scoped API (`GET /me`, `GET/POST
+//! /notes`) where each user sees only their own notes.
+//!
+//! ```no_run
+//! # async fn demo(provider: tambo_auth::OidcProvider) -> Result<(), Box<dyn std::error::Error>> {
+//! let app = example_support::App::new(provider, "tambo_pk_example")?;
+//! example_support::serve(app.router(), "127.0.0.1:8260").await?;
+//! # Ok(()) }
+//! ```
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use tambo_auth::exchange::{Project, StaticProjects, TokenExchange};
+use tambo_auth::layer::TamboAuthLayer;
+use tambo_auth::token::{SigningKey, TamboTokens};
+use tambo_auth::{Algorithm, ContextKey, Provider, ProviderRegistry, TamboUser};
+
+/// The project id every example uses.
+pub const PROJECT: &str = "p_example";
+
+/// Our issuer in the examples (the address `serve` listens on by default).
+pub const ISSUER: &str = "http://127.0.0.1:8260";
+
+/// An example app around one provider.
+#[derive(Debug, Clone)]
+pub struct App {
+    exchange: TokenExchange,
+    tokens: TamboTokens,
+    notes: Notes,
+}
+
+type Notes = Arc<Mutex<HashMap<ContextKey, Vec<String>>>>;
+
+/// What `GET /me` answers.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Me {
+    /// The provider subject.
+    pub sub: String,
+    /// The user namespace.
+    pub context_key: String,
+    /// The tenant, when the provider has one.
+    pub tenant: Option<String>,
+    /// The email, when the token carries one.
+    pub email: Option<String>,
+}
+
+/// `POST /notes` body.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct NewNote {
+    /// The note.
+    pub text: String,
+}
+
+impl App {
+    /// The app for `provider`, with `api_key` as the project's API key.
+    pub fn new(provider: impl Provider, api_key: &str) -> Result<App, tambo_auth::Error> {
+        let registry = ProviderRegistry::builder().provider(provider).build()?;
+        let tokens = TamboTokens::builder(ISSUER)
+            .signing_key(SigningKey::generate(Algorithm::EdDSA)?)
+            .build()?;
+        let project = Arc::new(Project::new(PROJECT, registry));
+        let projects = StaticProjects::new([(api_key, project)])?;
+        let exchange = TokenExchange::new(tokens.clone(), Arc::new(projects))
+            .cors(["http://localhost:3000"])?;
+        Ok(App {
+            exchange,
+            tokens,
+            notes: Notes::default(),
+        })
+    }
+
+    /// `POST /oauth/token`, the `.well-known` documents, and the user-scoped API behind the
+    /// layer.
+    pub fn router(&self) -> Router {
+        let api = Router::new()
+            .route("/me", get(me))
+            .route("/notes", get(list_notes).post(add_note))
+            .with_state(self.notes.clone())
+            .layer(TamboAuthLayer::new(self.tokens.clone()).require_project(PROJECT));
+        self.exchange.router().merge(api)
+    }
+}
+
+async fn me(user: TamboUser) -> Json<Me> {
+    Json(Me {
+        sub: user.sub().to_owned(),
+        context_key: user.context_key().to_string(),
+        tenant: user.tenant().map(str::to_owned),
+        email: user.email().map(str::to_owned),
+    })
+}
+
+async fn list_notes(user: TamboUser, State(notes): State<Notes>) -> Json<Vec<String>> {
+    let notes = notes.lock().unwrap_or_else(|e| e.into_inner());
+    Json(notes.get(user.context_key()).cloned().unwrap_or_default())
+}
+
+async fn add_note(
+    user: TamboUser,
+    State(notes): State<Notes>,
+    Json(note): Json<NewNote>,
+) -> http::StatusCode {
+    notes
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(user.context_key().clone())
+        .or_default()
+        .push(note.text);
+    http::StatusCode::CREATED
+}
+
+/// Serves `router` on `addr` until Ctrl-C, logging to stderr.
+pub async fn serve(router: Router, addr: &str) -> std::io::Result<()> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .try_init();
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    eprintln!("listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}
+
+/// For example tests: drives `router` in process.
+pub mod client {
+    use axum::Router;
+    use axum::body::Body;
+    use http::{Request, StatusCode};
+    use tower::ServiceExt as _;
+
+    use super::Me;
+
+    /// `POST /oauth/token` with `subject_token`; the status and the JSON answer.
+    pub async fn exchange(
+        router: &Router,
+        api_key: &str,
+        subject_token: &str,
+    ) -> (StatusCode, serde_json::Value) {
+        let body = format!(
+            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token&subject_token={subject_token}"
+        );
+        let request = Request::post("/oauth/token")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-api-key", api_key)
+            .body(Body::from(body))
+            .expect("request");
+        send(router, request).await
+    }
+
+    /// `GET /me` with a Tambo token.
+    pub async fn me(router: &Router, token: &str) -> (StatusCode, Option<Me>) {
+        let request = Request::get("/me")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .expect("request");
+        let (status, json) = send(router, request).await;
+        (status, serde_json::from_value(json).ok())
+    }
+
+    /// `POST /notes` then `GET /notes` with a Tambo token: the user's notes after adding one.
+    pub async fn add_and_list(router: &Router, token: &str, text: &str) -> Vec<String> {
+        let request = Request::post("/notes")
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .body(Body::from(serde_json::json!({"text": text}).to_string()))
+            .expect("request");
+        let (status, _) = send(router, request).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let request = Request::get("/notes")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .expect("request");
+        serde_json::from_value(send(router, request).await.1).unwrap_or_default()
+    }
+
+    async fn send(router: &Router, request: Request<Body>) -> (StatusCode, serde_json::Value) {
+        let response = router.clone().oneshot(request).await.expect("infallible");
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap_or_default();
+        (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    }
+}

@@ -1,0 +1,3 @@
+//! The workos example.
+
+fn main() {}
