@@ -206,7 +206,11 @@ impl TamboUser {
         Some(TamboUser(Arc::new(UserData {
             context_key: ContextKey::derive(issuer, tenant.as_deref(), &sub),
             email: claims.get_str("email").map(str::to_owned),
-            email_verified: claims.get("email_verified").and_then(Value::as_bool),
+            // OIDC's `email_verified`, or `emailVerified` as Better Auth and Neon Auth spell it.
+            email_verified: claims
+                .get("email_verified")
+                .or_else(|| claims.get("emailVerified"))
+                .and_then(Value::as_bool),
             sub,
             issuer: issuer.to_owned(),
             provider: provider.into(),
@@ -257,6 +261,13 @@ impl TamboUser {
         let u = Arc::make_mut(&mut self.0);
         u.context_key = ContextKey::derive(&u.issuer, tenant.as_deref(), &u.sub);
         u.tenant = tenant;
+        self
+    }
+
+    /// Renames the provider (an adapter that reuses another's mapping).
+    #[must_use]
+    pub fn with_provider(mut self, provider: impl Into<String>) -> Self {
+        Arc::make_mut(&mut self.0).provider = provider.into();
         self
     }
 
