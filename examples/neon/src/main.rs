@@ -1,3 +1,32 @@
-//! The neon example.
+//! The Neon example: exchanges Neon tokens for Tambo tokens and serves a user-scoped API on
+//! 127.0.0.1:8260. `NEON_MODE` picks the setup; see the README for each one's variables.
 
-fn main() {}
+use std::env;
+
+use tambo_auth_neon::NeonProvider;
+
+fn var(name: &str) -> Result<String, String> {
+    env::var(name).map_err(|_| format!("set {name} (see examples/neon/README.md)"))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mode = env::var("NEON_MODE").unwrap_or_else(|_| "neon-auth".into());
+    let provider = match mode.as_str() {
+        "neon-auth" => {
+            NeonProvider::neon_auth(var("NEON_AUTH_ISSUER")?, var("NEON_AUTH_JWKS_URL")?)
+        }
+        "stack-auth" => NeonProvider::stack_auth(var("STACK_PROJECT_ID")?),
+        "authjs-google" => NeonProvider::authjs_google(var("GOOGLE_CLIENT_ID")?),
+        other => {
+            return Err(
+                format!("NEON_MODE={other:?}: use neon-auth, stack-auth or authjs-google").into(),
+            );
+        }
+    }
+    .build()?;
+    let api_key = env::var("TAMBO_API_KEY").unwrap_or_else(|_| "tambo_pk_example".into());
+    let app = example_support::App::new(provider, &api_key)?;
+    example_support::serve(app.router(), "127.0.0.1:8260").await?;
+    Ok(())
+}

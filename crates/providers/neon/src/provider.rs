@@ -1,0 +1,306 @@
+//! [`NeonProvider`]: one provider, three setups (Neon Auth, legacy Stack Auth, Auth.js with
+//! Google), each with its issuer form, key source, algorithm and refusals.
+
+use async_trait::async_trait;
+use serde_json::Value;
+use tambo_auth::clock::SharedClock;
+use tambo_auth::{Algorithm, Error, PresetOptions, Provider, TamboUser, VerifiedToken, Verifier};
+use tambo_auth_google::GoogleProvider;
+use url::Url;
+
+/// Stack Auth's API, home of the legacy Neon Auth issuers and key sets.
+pub const STACK_AUTH_API: &str = "https://api.stack-auth.com";
+
+const NAME: &str = "neon";
+
+/// Which of Neon's setups a [`NeonProvider`] verifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NeonMode {
+    /// Neon Auth (managed Better Auth): EdDSA JWTs from `authClient.token()`.
+    NeonAuth,
+    /// Legacy Neon Auth (Stack Auth): ES256 access tokens from `user.getAuthJson()`.
+    StackAuth,
+    /// Tambo's Neon guide: Auth.js keeps its sessions in Neon PostgreSQL and signs in with
+    /// Google, so the token is Google's ID token.
+    AuthJsGoogle,
+}
+
+/// Verifies Neon tokens and maps them to users. Start from [`NeonProvider::neon_auth`],
+/// [`NeonProvider::stack_auth`] or [`NeonProvider::authjs_google`].
+#[derive(Debug, Clone)]
+pub struct NeonProvider {
+    mode: NeonMode,
+    inner: Inner,
+}
+
+#[derive(Debug, Clone)]
+enum Inner {
+    Jwt(Verifier),
+    Google(GoogleProvider),
+}
+
+impl NeonProvider {
+    /// Neon Auth, the current product. `issuer` is the **origin** of your Neon Auth URL
+    /// (`https://ep-….neonauth.<region>.aws.neon.tech`, no path) and `jwks_url` is the URL
+    /// itself plus `/.well-known/jwks.json` (`…/neondb/auth/.well-known/jwks.json`, injected
+    /// into Neon Functions as `NEON_AUTH_JWKS_URL`). `aud` must equal the issuer; EdDSA only.
+    pub fn neon_auth(
+        issuer: impl Into<String>,
+        jwks_url: impl Into<String>,
+    ) -> NeonProviderBuilder {
+        NeonProviderBuilder::new(Setup::NeonAuth {
+            issuer: issuer.into(),
+            jwks_url: jwks_url.into(),
+        })
+    }
+
+    /// Legacy Neon Auth (Stack Auth) for the Stack project `project_id`: issuer
+    /// `https://api.stack-auth.com/api/v1/projects/<project_id>`, keys at
+    /// `<issuer>/.well-known/jwks.json`, `aud` = the project id, ES256 only.
+    pub fn stack_auth(project_id: impl Into<String>) -> NeonProviderBuilder {
+        NeonProviderBuilder::new(Setup::StackAuth {
+            project_id: project_id.into(),
+        })
+    }
+
+    /// Tambo's Neon guide: Auth.js with the `@auth/neon-adapter` and the Google provider. The
+    /// token to send is Google's ID token for the OAuth client `client_id`; for Google's other
+    /// options (`hd`, `azp`, several client ids) build a
+    /// [`GoogleProvider`] and use [`NeonProvider::from_google`].
+    pub fn authjs_google(client_id: impl Into<String>) -> NeonProviderBuilder {
+        NeonProviderBuilder::new(Setup::AuthJsGoogle {
+            client_id: client_id.into(),
+        })
+    }
+
+    /// Tambo's Neon guide with a fully configured Google provider.
+    pub fn from_google(google: GoogleProvider) -> NeonProvider {
+        NeonProvider {
+            mode: NeonMode::AuthJsGoogle,
+            inner: Inner::Google(google),
+        }
+    }
+
+    /// The setup this provider verifies.
+    pub fn mode(&self) -> NeonMode {
+        self.mode
+    }
+
+    fn refuse(reason: &str) -> Error {
+        Error::ClaimRejected {
+            provider: NAME,
+            reason: reason.to_owned(),
+        }
+    }
+}
+
+#[async_trait]
+impl Provider for NeonProvider {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn verifier(&self) -> &Verifier {
+        match &self.inner {
+            Inner::Jwt(verifier) => verifier,
+            Inner::Google(google) => google.verifier(),
+        }
+    }
+
+    fn map_claims(&self, token: &VerifiedToken) -> Result<TamboUser, Error> {
+        let claims = token.claims();
+        let user = match &self.inner {
+            Inner::Google(google) => {
+                // Google's checks and mapping (issuer spellings, `hd` tenant), named "neon".
+                let mapped = google.map_claims(token)?;
+                TamboUser::from_claims(NAME, mapped.issuer(), claims.clone())
+                    .map(|user| user.with_tenant(mapped.tenant().map(str::to_owned)))
+            }
+            Inner::Jwt(verifier) => {
+                if claims.get("banned") == Some(&Value::Bool(true)) {
+                    return Err(Self::refuse(
+                        "the user is banned in Neon Auth (`banned: true`); lift the ban in the Neon console, then fetch a new token",
+                    ));
+                }
+                if claims.get("is_anonymous") == Some(&Value::Bool(true)) {
+                    return Err(Self::refuse(
+                        "this is a Stack Auth anonymous user's token; sign the user in first",
+                    ));
+                }
+                TamboUser::from_claims(NAME, verifier.issuer(), claims.clone())
+            }
+        };
+        user.ok_or(Error::MissingClaim { claim: "sub" })
+    }
+
+    fn explain_non_jwt(&self, error: Error) -> Error {
+        let (opaque, encrypted) = match self.mode {
+            NeonMode::NeonAuth => (
+                "this looks like the Neon Auth session token or cookie, which is opaque; send the JWT from `authClient.token()` (or the `set-auth-jwt` header of `getSession()`)",
+                "send the JWT from `authClient.token()` (or the `set-auth-jwt` header of `getSession()`)",
+            ),
+            NeonMode::StackAuth => (
+                "this looks like a Stack Auth refresh token; send the `accessToken` from `user.getAuthJson()`",
+                "send the `accessToken` from `user.getAuthJson()`",
+            ),
+            NeonMode::AuthJsGoogle => (
+                "Tambo's Neon guide sends `account.access_token`, Google's opaque access token (`ya29.…`); send the Google ID token instead: keep `account.id_token` in the Auth.js `jwt` callback and expose it on the session",
+                "this looks like the Auth.js session cookie, which only your Auth.js app can decrypt; send the Google ID token instead: keep `account.id_token` in the Auth.js `jwt` callback and expose it on the session",
+            ),
+        };
+        match error {
+            Error::Opaque { .. } => Error::Opaque { hint: Some(opaque) },
+            Error::Encrypted { .. } => Error::Encrypted {
+                hint: Some(encrypted),
+            },
+            other => other,
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Setup {
+    NeonAuth { issuer: String, jwks_url: String },
+    StackAuth { project_id: String },
+    AuthJsGoogle { client_id: String },
+}
+
+/// Configures a [`NeonProvider`]; [`build`](Self::build) checks every setting.
+#[derive(Debug)]
+#[must_use]
+pub struct NeonProviderBuilder {
+    setup: Setup,
+    base_url: Option<String>,
+    options: PresetOptions,
+}
+
+impl NeonProviderBuilder {
+    fn new(setup: Setup) -> Self {
+        Self {
+            setup,
+            base_url: None,
+            options: PresetOptions::default(),
+        }
+    }
+
+    /// Replaces the fixed host of the Stack Auth setup (default [`STACK_AUTH_API`]) or
+    /// Google's issuer in the Auth.js setup (default `https://accounts.google.com`). For tests;
+    /// Neon Auth takes both of its URLs already, so it refuses this setting.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Profile, loopback-http permission and clock at once (what the server passes).
+    pub fn options(mut self, options: PresetOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Permits plain http to a loopback issuer (tests with a local identity provider).
+    pub fn allow_loopback_http(mut self, allow: bool) -> Self {
+        self.options = self.options.allow_loopback_http(allow);
+        self
+    }
+
+    /// The clock for token dates and key freshness (default: the system clock).
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.options = self.options.clock(clock);
+        self
+    }
+
+    /// Checks the settings and builds the provider. Does no network I/O.
+    pub fn build(self) -> Result<NeonProvider, Error> {
+        match self.setup {
+            Setup::NeonAuth { issuer, jwks_url } => {
+                if self.base_url.is_some() {
+                    return Err(config(
+                        "base_url",
+                        "Neon Auth takes its `issuer` and `jwks_url` directly; remove `base_url`",
+                    ));
+                }
+                check_neon_auth(&issuer, &jwks_url)?;
+                let builder = Verifier::builder(issuer.clone())
+                    .jwks_url(jwks_url)
+                    .audience(issuer)
+                    .algorithms([Algorithm::EdDSA]);
+                let verifier = self.options.apply(builder).build()?;
+                Ok(NeonProvider {
+                    mode: NeonMode::NeonAuth,
+                    inner: Inner::Jwt(verifier),
+                })
+            }
+            Setup::StackAuth { project_id } => {
+                if project_id.is_empty()
+                    || !project_id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-')
+                {
+                    return Err(config(
+                        "project_id",
+                        "the Stack Auth project id is a UUID (`NEXT_PUBLIC_STACK_PROJECT_ID`), not a URL",
+                    ));
+                }
+                let api = self.base_url.as_deref().unwrap_or(STACK_AUTH_API);
+                let issuer = format!("{}/api/v1/projects/{project_id}", api.trim_end_matches('/'));
+                let builder = Verifier::builder(issuer.clone())
+                    .jwks_url(format!("{issuer}/.well-known/jwks.json"))
+                    .audience(project_id)
+                    .algorithms([Algorithm::ES256]);
+                let verifier = self.options.apply(builder).build()?;
+                Ok(NeonProvider {
+                    mode: NeonMode::StackAuth,
+                    inner: Inner::Jwt(verifier),
+                })
+            }
+            Setup::AuthJsGoogle { client_id } => {
+                let mut google = GoogleProvider::builder(client_id).options(self.options);
+                if let Some(issuer) = self.base_url {
+                    google = google.issuer(issuer);
+                }
+                Ok(NeonProvider::from_google(google.build()?))
+            }
+        }
+    }
+}
+
+/// Neon Auth's `iss` is the origin of the Neon Auth URL, while its keys sit under the URL's
+/// path: catch the two usual mix-ups (the full URL as issuer, URLs of two branches) early.
+fn check_neon_auth(issuer: &str, jwks_url: &str) -> Result<(), Error> {
+    let parsed = Url::parse(issuer).map_err(|_| {
+        config(
+            "issuer",
+            "not a URL; use the origin of your Neon Auth URL (`https://ep-….neonauth.<region>.aws.neon.tech`)",
+        )
+    })?;
+    let origin = parsed.origin().ascii_serialization();
+    if issuer != origin {
+        return Err(Error::Configuration {
+            field: "issuer".into(),
+            reason: format!(
+                "Neon Auth's `iss` is the origin of the Neon Auth URL, without path or trailing slash: use `{origin}`"
+            ),
+        });
+    }
+    let jwks = Url::parse(jwks_url).map_err(|_| {
+        config(
+            "jwks_url",
+            "not a URL; use your Neon Auth URL plus `/.well-known/jwks.json` (`NEON_AUTH_JWKS_URL`)",
+        )
+    })?;
+    if jwks.origin().ascii_serialization() != origin {
+        return Err(config(
+            "jwks_url",
+            "the JWKS URL is not on the issuer's host; Neon Auth hosts differ per branch, so take both from the same branch's Neon Auth URL",
+        ));
+    }
+    Ok(())
+}
+
+fn config(field: &str, reason: &str) -> Error {
+    Error::Configuration {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
