@@ -3,7 +3,8 @@
 //! An RFC 9068 JWT access token, header `typ: at+jwt`, signed with EdDSA by default (ES256 and
 //! HS256 selectable), `kid` = RFC 7638 thumbprint. Claims: `iss` (our issuer URL), `aud`
 //! (default `tambo`), `sub` (the provider's subject), `client_id` (the project), `iat`, `exp`,
-//! `jti` (128 random bits), `ctx` (the user's context key), `scope` when granted, and Tambo's
+//! `jti` (128 random bits), `ctx` (the user's context key), `tenant` and `scope` when present,
+//! and Tambo's
 //! `original_iss`, `original_hd`, `original_tid`, `original_org_id` when present. Lifetime:
 //! `min(ttl, subject exp)`, `ttl` 15 min by default and at most 1 h.
 //!
@@ -334,6 +335,10 @@ impl TamboTokens {
         claims.insert("exp".into(), json!(now + lifetime));
         claims.insert("jti".into(), json!(jti));
         claims.insert("ctx".into(), json!(user.context_key().as_str()));
+        // The adapter's tenant (Clerk's `o.id`, Google's `hd`...), whatever claim it came from.
+        if let Some(tenant) = user.tenant() {
+            claims.insert("tenant".into(), json!(tenant));
+        }
         if let Some(scope) = request.scope.as_deref().filter(|s| !s.is_empty()) {
             claims.insert("scope".into(), json!(scope));
         }
@@ -421,7 +426,7 @@ impl TamboTokens {
             .get_str("original_iss")
             .unwrap_or(&inner.issuer)
             .to_owned();
-        let tenant = ["original_hd", "original_tid", "original_org_id"]
+        let tenant = ["tenant", "original_hd", "original_tid", "original_org_id"]
             .iter()
             .find_map(|n| claims.get_str(n))
             .map(str::to_owned);

@@ -1,0 +1,266 @@
+//! [`ClerkProvider`] and its builder.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tambo_auth::clock::SharedClock;
+use tambo_auth::{Algorithm, Error, PresetOptions, Provider, TamboUser, VerifiedToken, Verifier};
+
+use crate::ClerkClaims;
+use crate::origin::origin;
+
+/// Clerk's own SDK tolerates 5 s of clock skew (`clockSkewInMs`); its tokens live 60 s, so a
+/// 60 s leeway would double their life.
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(5);
+
+const OPAQUE_HINT: &str = "Clerk's session token is a JWT: send `await getToken()` (useAuth() in the browser, auth() on the server), not the session id or the __client cookie";
+
+const ENCRYPTED_HINT: &str = "Clerk session tokens are signed, not encrypted: send `await getToken()` (useAuth() in the browser, auth() on the server)";
+
+/// Verifies Clerk session tokens (claims version 2) and maps them to users.
+///
+/// - issuer: the Frontend API URL (`https://clerk.<domain>` or
+///   `https://<slug>.clerk.accounts.dev`, no trailing slash), compared exactly;
+/// - keys: `<Frontend API>/.well-known/jwks.json`, or a configured PEM key (no network);
+/// - RS256 only; no `aud` (session tokens have none);
+/// - `azp`, when present, must be one of the authorized parties;
+/// - pending sessions (`sts: "pending"`) are refused unless allowed;
+/// - tenant: the active organization (`o.id`, version 1 `org_id`), in the context key unless
+///   [`org_in_context_key(false)`](ClerkProviderBuilder::org_in_context_key).
+///
+/// Build it with [`ClerkProvider::builder`].
+#[derive(Debug, Clone)]
+pub struct ClerkProvider {
+    verifier: Verifier,
+    authorized_parties: Vec<String>,
+    require_azp: bool,
+    allow_pending_sessions: bool,
+    org_in_context_key: bool,
+}
+
+impl ClerkProvider {
+    /// Starts configuring a provider for the instance whose Frontend API is `frontend_api`
+    /// (Clerk dashboard → API keys → Frontend API URL): `clerk.acme.com`,
+    /// `https://clerk.acme.com` or `https://acme-42.clerk.accounts.dev`.
+    pub fn builder(frontend_api: impl Into<String>) -> ClerkProviderBuilder {
+        ClerkProviderBuilder {
+            frontend_api: frontend_api.into(),
+            authorized_parties: Vec::new(),
+            require_azp: false,
+            allow_pending_sessions: false,
+            org_in_context_key: true,
+            pem_public_key: None,
+            leeway: DEFAULT_LEEWAY,
+            options: PresetOptions::default(),
+        }
+    }
+
+    /// The issuer, the Frontend API origin.
+    pub fn issuer(&self) -> &str {
+        self.verifier.issuer()
+    }
+
+    /// The accepted `azp` origins.
+    pub fn authorized_parties(&self) -> &[String] {
+        &self.authorized_parties
+    }
+
+    fn check_policy(&self, clerk: &ClerkClaims) -> Result<(), Error> {
+        match clerk.authorized_party.as_deref() {
+            Some(azp) if !self.authorized_parties.iter().any(|p| p == azp) => {
+                return Err(rejected(format!(
+                    "the token was requested from the origin {azp:?}, which is not one of the authorized parties {:?}; add that origin to authorized_parties if it is your frontend",
+                    self.authorized_parties
+                )));
+            }
+            None if self.require_azp => {
+                return Err(rejected(
+                    "the token has no azp (it was not requested by a browser page); send a token obtained with getToken() in your frontend, or set require_azp = false to accept server-minted tokens"
+                        .into(),
+                ));
+            }
+            _ => {}
+        }
+        if clerk.is_pending() && !self.allow_pending_sessions {
+            return Err(rejected(
+                "the session is pending (sts: \"pending\"): the user must still choose or create an organization; finish Clerk's organization task in your frontend before calling Tambo, or set allow_pending_sessions = true"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn rejected(reason: String) -> Error {
+    Error::ClaimRejected {
+        provider: "clerk",
+        reason,
+    }
+}
+
+#[async_trait]
+impl Provider for ClerkProvider {
+    fn name(&self) -> &str {
+        "clerk"
+    }
+
+    fn verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+
+    /// Checks `azp` and `sts`, then maps `sub` with the active organization as tenant.
+    fn map_claims(&self, token: &VerifiedToken) -> Result<TamboUser, Error> {
+        let clerk = ClerkClaims::from_claims(token.claims());
+        self.check_policy(&clerk)?;
+        let user =
+            TamboUser::from_claims(self.name(), self.verifier.issuer(), token.claims().clone())
+                .ok_or(Error::MissingClaim { claim: "sub" })?;
+        let tenant = clerk.org.filter(|_| self.org_in_context_key).map(|o| o.id);
+        Ok(user.with_tenant(tenant))
+    }
+
+    fn explain_non_jwt(&self, error: Error) -> Error {
+        match error {
+            Error::Encrypted { .. } => Error::Encrypted {
+                hint: Some(ENCRYPTED_HINT),
+            },
+            Error::Opaque { .. } => Error::Opaque {
+                hint: Some(OPAQUE_HINT),
+            },
+            other => other,
+        }
+    }
+}
+
+/// Configures a [`ClerkProvider`]; [`build`](Self::build) checks every setting and names the
+/// offending one. No network I/O happens until the first token.
+#[derive(Debug)]
+#[must_use]
+pub struct ClerkProviderBuilder {
+    frontend_api: String,
+    authorized_parties: Vec<String>,
+    require_azp: bool,
+    allow_pending_sessions: bool,
+    org_in_context_key: bool,
+    pem_public_key: Option<String>,
+    leeway: Duration,
+    options: PresetOptions,
+}
+
+impl ClerkProviderBuilder {
+    /// An origin your frontend runs on (`https://app.acme.com`, `http://localhost:3000`);
+    /// may be called more than once. At least one is required: Clerk sets `azp` to the origin
+    /// that requested the token, and accepting any origin is the CSRF risk Clerk warns about.
+    pub fn authorized_party(mut self, origin: impl Into<String>) -> Self {
+        self.authorized_parties.push(origin.into());
+        self
+    }
+
+    /// Several authorized parties at once.
+    pub fn authorized_parties<I, S>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.authorized_parties
+            .extend(origins.into_iter().map(Into::into));
+        self
+    }
+
+    /// Refuses tokens without `azp` (default `false`, as Clerk's SDK: tokens minted by your
+    /// backend through Clerk's Backend API carry none).
+    pub fn require_azp(mut self, required: bool) -> Self {
+        self.require_azp = required;
+        self
+    }
+
+    /// Accepts pending sessions (`sts: "pending"`, a user who has not chosen an organization
+    /// yet). Default `false`.
+    pub fn allow_pending_sessions(mut self, allow: bool) -> Self {
+        self.allow_pending_sessions = allow;
+        self
+    }
+
+    /// Whether the active organization is part of the context key (default `true`): each
+    /// organization is its own thread space, as Tambo does for `org_id`. With `false` a user
+    /// keeps one thread space across organizations (Tambo's behaviour with version 2 tokens,
+    /// whose organization moved from `org_id` to `o.id`), and the tenant is not set.
+    pub fn org_in_context_key(mut self, include: bool) -> Self {
+        self.org_in_context_key = include;
+        self
+    }
+
+    /// Verifies with this PEM public key (Clerk dashboard → API keys → JWKS Public Key)
+    /// instead of fetching the JWKS: no network at all, RS256 only. Clerk's key changes only
+    /// when you rotate it, and then this setting must change too.
+    pub fn pem_public_key(mut self, pem: impl Into<String>) -> Self {
+        self.pem_public_key = Some(pem.into());
+        self
+    }
+
+    /// The leeway for `exp`, `nbf` and `iat` (default [`DEFAULT_LEEWAY`], 5 s). Clerk sets
+    /// `nbf = iat - 5`, so a fresh token is accepted with any leeway.
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Permits plain http to a loopback Frontend API (tests against the testkit IdP).
+    pub fn allow_loopback_http(mut self, allow: bool) -> Self {
+        self.options = self.options.allow_loopback_http(allow);
+        self
+    }
+
+    /// The clock (default: the system clock).
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.options = self.options.clock(clock);
+        self
+    }
+
+    /// Profile, loopback and clock at once (what `Settings::build` passes).
+    pub fn options(mut self, options: PresetOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Checks the settings and builds the provider.
+    pub fn build(self) -> Result<ClerkProvider, Error> {
+        let issuer = origin(
+            &self.frontend_api,
+            "frontend_api",
+            "https://clerk.acme.com",
+            self.options.allow_loopback_http,
+        )?;
+        if self.authorized_parties.is_empty() {
+            return Err(Error::Configuration {
+                field: "authorized_parties".into(),
+                reason: "list the origins your frontend runs on (e.g. https://app.acme.com); Clerk puts the requesting origin in azp and tokens from other origins must be refused".into(),
+            });
+        }
+        let authorized_parties = self
+            .authorized_parties
+            .iter()
+            // A local frontend on http://localhost is a legitimate party in development.
+            .map(|p| origin(p, "authorized_parties", "https://app.acme.com", true))
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let builder = Verifier::builder(issuer.as_str());
+        let builder = match self.pem_public_key {
+            Some(pem) => builder.public_key_pem(pem),
+            None => builder.jwks_url(format!("{issuer}/.well-known/jwks.json")),
+        };
+        let verifier = self
+            .options
+            .apply(builder)
+            .algorithms([Algorithm::RS256])
+            .leeway(self.leeway)
+            .build()?;
+        Ok(ClerkProvider {
+            verifier,
+            authorized_parties,
+            require_azp: self.require_azp,
+            allow_pending_sessions: self.allow_pending_sessions,
+            org_in_context_key: self.org_in_context_key,
+        })
+    }
+}

@@ -1,0 +1,346 @@
+//! The Clerk adapter against the testkit IdP (JWKS on 127.0.0.1) and Clerk-shaped session
+//! tokens (version 2 claims, `cat` header, 60 s lifetime, `nbf = iat - 5`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tambo_auth::clock::ManualClock;
+use tambo_auth::{ErrorKind, PresetOptions, Provider, StrategyKind};
+use tambo_auth_clerk::{ClerkClaims, ClerkProvider, ClerkProviderBuilder, Settings};
+use tambo_auth_testkit::claims::{self, CLERK_AZP, now};
+use tambo_auth_testkit::{JwsBuilder, TestIdp, fixtures};
+
+const SUB: &str = "user_2ZkQ7pQ8rS9tU0vW1xY2zA3bC4d";
+const ORG: &str = "org_2ZkR1sT2uV3wX4yZ5aB6cD7eF8g";
+
+fn builder(idp: &TestIdp) -> ClerkProviderBuilder {
+    ClerkProvider::builder(idp.issuer())
+        .authorized_party(CLERK_AZP)
+        .allow_loopback_http(true)
+}
+
+fn sign(payload: Value) -> String {
+    let key = &fixtures().rsa;
+    JwsBuilder::new()
+        .header(claims::clerk_header(key))
+        .payload(payload)
+        .sign(key, "RS256")
+}
+
+fn host(idp: &TestIdp) -> String {
+    format!("127.0.0.1%3A{}", idp.port())
+}
+
+fn reason(err: tambo_auth::Error) -> String {
+    match err {
+        tambo_auth::Error::ClaimRejected { provider, reason } => {
+            assert_eq!(provider, "clerk");
+            reason
+        }
+        other => panic!("expected ClaimRejected, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_session_token_is_accepted_and_mapped_with_its_active_organization() {
+    let idp = TestIdp::start().await;
+    let clerk = builder(&idp).build().expect("valid");
+    let payload = claims::clerk_session_token(&idp.issuer(), SUB, now());
+    let sid = payload["sid"].as_str().map(str::to_owned);
+
+    let user = clerk.authenticate(&sign(payload)).await.expect("accepted");
+
+    assert_eq!(user.provider(), "clerk");
+    assert_eq!(user.sub(), SUB);
+    assert_eq!(user.tenant(), Some(ORG));
+    assert_eq!(
+        user.context_key().as_str(),
+        format!("oauth:user:{}:{ORG}:{SUB}", host(&idp))
+    );
+    let clerk_claims = ClerkClaims::from_user(&user);
+    assert_eq!(clerk_claims.session_id, sid);
+    assert_eq!(clerk_claims.authorized_party.as_deref(), Some(CLERK_AZP));
+    assert_eq!(clerk_claims.version, Some(2));
+    assert_eq!(clerk_claims.factor_verification_age, Some((3, -1)));
+    let org = clerk_claims.org.expect("active organization");
+    assert_eq!(org.id, ORG);
+    assert_eq!(org.slug.as_deref(), Some("acme"));
+    assert_eq!(org.role.as_deref(), Some("admin"));
+    assert_eq!(org.permissions, ["read", "manage"]);
+    assert_eq!(org.feature_permission_map.as_deref(), Some("3"));
+}
+
+#[tokio::test]
+async fn a_token_requested_from_an_unlisted_origin_is_refused_with_the_origin_named() {
+    let idp = TestIdp::start().await;
+    let clerk = builder(&idp).build().expect("valid");
+    let mut payload = claims::clerk_session_token(&idp.issuer(), SUB, now());
+    payload["azp"] = json!("https://evil.example");
+
+    let err = clerk
+        .authenticate(&sign(payload))
+        .await
+        .expect_err("refused");
+
+    assert_eq!(err.kind(), ErrorKind::ClaimRejected);
+    let reason = reason(err);
+    assert!(reason.contains("https://evil.example"), "{reason}");
+    assert!(reason.contains("authorized_parties"), "{reason}");
+}
+
+#[tokio::test]
+async fn a_token_without_azp_is_accepted_unless_azp_is_required() {
+    let idp = TestIdp::start().await;
+    let mut payload = claims::clerk_session_token(&idp.issuer(), SUB, now());
+    payload.as_object_mut().map(|m| m.remove("azp"));
+    let token = sign(payload);
+
+    let lenient = builder(&idp).build().expect("valid");
+    lenient
+        .authenticate(&token)
+        .await
+        .expect("accepted, as Clerk's SDK");
+
+    let strict = builder(&idp).require_azp(true).build().expect("valid");
+    let err = strict.authenticate(&token).await.expect_err("refused");
+    assert_eq!(err.kind(), ErrorKind::ClaimRejected);
+    assert!(reason(err).contains("no azp"));
+}
+
+#[tokio::test]
+async fn a_pending_session_is_refused_by_default_and_accepted_when_allowed() {
+    let idp = TestIdp::start().await;
+    let token = sign(claims::clerk_pending_session_token(
+        &idp.issuer(),
+        SUB,
+        now(),
+    ));
+
+    let err = builder(&idp)
+        .build()
+        .expect("valid")
+        .authenticate(&token)
+        .await
+        .expect_err("refused");
+    assert_eq!(err.kind(), ErrorKind::ClaimRejected);
+    let reason = reason(err);
+    assert!(reason.contains("pending"), "{reason}");
+    assert!(reason.contains("organization"), "{reason}");
+
+    let user = builder(&idp)
+        .allow_pending_sessions(true)
+        .build()
+        .expect("valid")
+        .authenticate(&token)
+        .await
+        .expect("accepted when allowed");
+    assert_eq!(user.tenant(), None);
+    assert!(ClerkClaims::from_user(&user).is_pending());
+}
+
+#[tokio::test]
+async fn sixty_second_tokens_with_nbf_skew_pass_and_expire_on_time() {
+    let idp = TestIdp::start().await;
+    let iat = now();
+    let clock = ManualClock::at_unix(iat - 4); // this server runs 4 s behind Clerk
+    let clerk = builder(&idp)
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .expect("valid");
+    let token = sign(claims::clerk_session_token(&idp.issuer(), SUB, iat));
+
+    clerk
+        .authenticate(&token)
+        .await
+        .expect("within the 5 s leeway");
+    clock.advance(Duration::from_secs(4 + 60 + 4));
+    clerk
+        .authenticate(&token)
+        .await
+        .expect("exp + 4 s is within leeway");
+    clock.advance(Duration::from_secs(2));
+    let err = clerk.authenticate(&token).await.expect_err("expired");
+    assert_eq!(err.kind(), ErrorKind::Expired);
+}
+
+#[tokio::test]
+async fn the_organization_can_be_left_out_of_the_context_key() {
+    let idp = TestIdp::start().await;
+    let clerk = builder(&idp)
+        .org_in_context_key(false)
+        .build()
+        .expect("valid");
+    let token = sign(claims::clerk_session_token(&idp.issuer(), SUB, now()));
+
+    let user = clerk.authenticate(&token).await.expect("accepted");
+
+    assert_eq!(user.tenant(), None);
+    assert_eq!(
+        user.context_key().as_str(),
+        format!("oauth:user:{}:{SUB}", host(&idp))
+    );
+    assert_eq!(
+        ClerkClaims::from_user(&user).org.map(|o| o.id).as_deref(),
+        Some(ORG)
+    );
+}
+
+#[tokio::test]
+async fn version_1_organization_claims_still_give_the_tenant() {
+    let idp = TestIdp::start().await;
+    let mut payload = claims::clerk_session_token(&idp.issuer(), SUB, now());
+    if let Some(map) = payload.as_object_mut() {
+        map.remove("o");
+        map.remove("v");
+        map.insert("org_id".into(), json!("org_v1"));
+        map.insert("org_role".into(), json!("org:admin"));
+        map.insert(
+            "org_permissions".into(),
+            json!(["org:sys_memberships:read"]),
+        );
+    }
+
+    let user = builder(&idp)
+        .build()
+        .expect("valid")
+        .authenticate(&sign(payload))
+        .await
+        .expect("accepted");
+
+    assert_eq!(user.tenant(), Some("org_v1"));
+    let org = ClerkClaims::from_user(&user).org.expect("v1 organization");
+    assert_eq!(org.role.as_deref(), Some("admin"));
+    assert_eq!(org.permissions, ["org:sys_memberships:read"]);
+}
+
+#[tokio::test]
+async fn a_session_id_or_cookie_is_refused_with_a_hint_to_send_get_token() {
+    let idp = TestIdp::start().await;
+    let err = builder(&idp)
+        .build()
+        .expect("valid")
+        .authenticate("sess_2ZkQ9aB1cD2eF3gH4iJ5kL6mN7o")
+        .await
+        .expect_err("refused");
+    assert_eq!(err.kind(), ErrorKind::Opaque);
+    assert!(err.to_string().contains("getToken()"), "{err}");
+}
+
+#[tokio::test]
+async fn an_issuer_with_a_trailing_slash_is_another_issuer() {
+    let idp = TestIdp::start().await;
+    let payload = claims::clerk_session_token(&format!("{}/", idp.issuer()), SUB, now());
+    let err = builder(&idp)
+        .build()
+        .expect("valid")
+        .authenticate(&sign(payload))
+        .await
+        .expect_err("refused");
+    assert_eq!(err.kind(), ErrorKind::IssuerMismatch);
+}
+
+#[tokio::test]
+async fn the_pem_public_key_verifies_without_network_and_rs256_only() {
+    let issuer = "https://clerk.acme.example";
+    let clerk = ClerkProvider::builder(issuer)
+        .authorized_party(CLERK_AZP)
+        .pem_public_key(fixtures().rsa.public_pem())
+        .build()
+        .expect("valid");
+    assert_eq!(clerk.verifier().strategy(), StrategyKind::Asymmetric);
+
+    let user = clerk
+        .authenticate(&sign(claims::clerk_session_token(issuer, SUB, now())))
+        .await
+        .expect("accepted with no IdP running");
+    assert_eq!(
+        user.context_key().as_str(),
+        format!("oauth:user:clerk.acme.example:{ORG}:{SUB}")
+    );
+
+    let key = &fixtures().rsa;
+    let ps256 = JwsBuilder::new()
+        .header(json!({"alg": "PS256", "kid": key.kid()}))
+        .payload(claims::clerk_session_token(issuer, SUB, now()))
+        .sign(key, "PS256");
+    let err = clerk.authenticate(&ps256).await.expect_err("refused");
+    assert_eq!(err.kind(), ErrorKind::AlgorithmNotAllowed);
+
+    let ec = ClerkProvider::builder(issuer)
+        .authorized_party(CLERK_AZP)
+        .pem_public_key(fixtures().ec.public_pem())
+        .build()
+        .expect_err("an EC key cannot verify RS256");
+    assert_eq!(ec.kind(), ErrorKind::Configuration);
+}
+
+fn config_field(result: Result<ClerkProvider, tambo_auth::Error>) -> (String, String) {
+    match result {
+        Err(tambo_auth::Error::Configuration { field, reason }) => (field, reason),
+        other => panic!("expected a configuration error, got {other:?}"),
+    }
+}
+
+#[test]
+fn misconfigurations_name_the_field_and_the_fix() {
+    let (field, reason) = config_field(ClerkProvider::builder("clerk.acme.com").build());
+    assert_eq!(field, "authorized_parties");
+    assert!(reason.contains("origins"), "{reason}");
+
+    let (field, _) = config_field(
+        ClerkProvider::builder("clerk.acme.com")
+            .authorized_party("https://app.acme.com/dashboard")
+            .build(),
+    );
+    assert_eq!(field, "authorized_parties");
+
+    let (field, _) = config_field(
+        ClerkProvider::builder("https://clerk.acme.com/v1")
+            .authorized_party("https://app.acme.com")
+            .build(),
+    );
+    assert_eq!(field, "frontend_api");
+}
+
+#[test]
+fn origins_are_normalized_to_what_clerk_writes_in_tokens() {
+    let clerk = ClerkProvider::builder("acme-42.clerk.accounts.dev/")
+        .authorized_parties(["https://App.acme.com/", "http://localhost:3000"])
+        .build()
+        .expect("valid");
+    assert_eq!(clerk.issuer(), "https://acme-42.clerk.accounts.dev");
+    assert_eq!(
+        clerk.authorized_parties(),
+        ["https://app.acme.com", "http://localhost:3000"]
+    );
+}
+
+#[test]
+fn settings_deserialize_strictly_with_their_defaults() {
+    let settings: Settings = serde_json::from_value(json!({
+        "frontend_api": "https://clerk.acme.com",
+        "authorized_parties": ["https://app.acme.com"],
+    }))
+    .expect("valid settings");
+    assert!(settings.org_in_context_key);
+    assert!(!settings.require_azp && !settings.allow_pending_sessions);
+    let clerk = settings.build(&PresetOptions::default()).expect("builds");
+    assert_eq!(clerk.verifier().strategy(), StrategyKind::Jwks);
+
+    let with_pem: Settings = serde_json::from_value(json!({
+        "frontend_api": "https://clerk.acme.com",
+        "authorized_parties": ["https://app.acme.com"],
+        "pem_public_key": fixtures().rsa.public_pem(),
+        "org_in_context_key": false,
+    }))
+    .expect("valid settings");
+    let clerk = with_pem.build(&PresetOptions::default()).expect("builds");
+    assert_eq!(clerk.verifier().strategy(), StrategyKind::Asymmetric);
+
+    let typo = serde_json::from_value::<Settings>(json!({
+        "frontend_api": "https://clerk.acme.com",
+        "authorized_party": ["https://app.acme.com"],
+    }));
+    assert!(typo.is_err(), "unknown fields are refused");
+}
