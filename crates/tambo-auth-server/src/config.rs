@@ -8,8 +8,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
+use std::sync::Arc;
+
 use tambo_auth::verify::Secret;
-use tambo_auth::{Algorithm, Profile, Verifier};
+use tambo_auth::{Algorithm, OidcProvider, PresetOptions, Profile, Provider, Verifier};
 
 /// A configuration problem, naming the setting.
 #[derive(Debug, thiserror::Error)]
@@ -112,8 +114,12 @@ pub struct ProjectConfig {
     /// Plaintext keys or `sha256:<hex>` digests.
     #[serde(default)]
     pub api_keys: Vec<String>,
-    /// How subject tokens are verified.
-    pub verification: VerificationConfig,
+    /// How subject tokens are verified (required unless `[projects.provider]` is set).
+    #[serde(default)]
+    pub verification: Option<VerificationConfig>,
+    /// A provider preset from an adapter crate: `kind` plus that adapter's settings.
+    #[serde(default)]
+    pub provider: Option<toml::Table>,
 }
 
 /// The strategies, with Tambo's own names accepted as aliases.
@@ -147,7 +153,7 @@ pub enum SecretEncoding {
 }
 
 /// `[projects.verification]`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerificationConfig {
     /// The strategy (default `oidc-discovery`).
@@ -250,6 +256,103 @@ fn duration(value: &Option<String>, field: String) -> Result<Option<Duration>, C
         .transpose()
 }
 
+/// The provider kinds `[projects.provider]` accepts.
+pub const PROVIDER_KINDS: [&str; 7] = [
+    "auth0",
+    "clerk",
+    "supabase",
+    "workos",
+    "better-auth",
+    "neon",
+    "google",
+];
+
+/// Builds the provider of project number `index`: its `[projects.provider]` preset when set,
+/// else a generic OIDC provider from `[projects.verification]`.
+pub fn build_provider(
+    project: &ProjectConfig,
+    index: usize,
+    profile: Profile,
+) -> Result<Arc<dyn Provider>, ConfigError> {
+    let Some(section) = &project.provider else {
+        let verifier = build_verifier(project, index, profile)?;
+        return Ok(Arc::new(OidcProvider::new("oidc", verifier)));
+    };
+    let prefix = format!("projects[{index}].provider");
+    let mut settings = section.clone();
+    let kind = match settings.remove("kind") {
+        Some(toml::Value::String(kind)) => kind,
+        _ => {
+            return Err(ConfigError::new(
+                format!("{prefix}.kind"),
+                format!("required: one of {}", PROVIDER_KINDS.join(", ")),
+            ));
+        }
+    };
+    let mut options = PresetOptions::default().profile(profile);
+    if let Some(v) = &project.verification {
+        let only_loopback = VerificationConfig {
+            allow_loopback_http: v.allow_loopback_http,
+            ..VerificationConfig::default()
+        };
+        if *v != only_loopback {
+            return Err(ConfigError::new(
+                format!("projects[{index}].verification"),
+                "with a [projects.provider] preset, only allow_loopback_http may be set here; the preset decides the rest",
+            ));
+        }
+        options = options.allow_loopback_http(v.allow_loopback_http);
+    }
+    let table = toml::Value::Table(settings);
+    fn from_settings<S, P>(
+        table: toml::Value,
+        options: &PresetOptions,
+        prefix: &str,
+        build: impl FnOnce(S, &PresetOptions) -> Result<P, tambo_auth::Error>,
+    ) -> Result<Arc<dyn Provider>, ConfigError>
+    where
+        S: serde::de::DeserializeOwned,
+        P: Provider,
+    {
+        let settings: S = table
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::new(prefix, e.message().to_owned()))?;
+        let provider = build(settings, options).map_err(|e| match e {
+            tambo_auth::Error::Configuration { field, reason } => {
+                ConfigError::new(format!("{prefix}.{field}"), reason)
+            }
+            other => ConfigError::new(prefix, other.to_string()),
+        })?;
+        Ok(Arc::new(provider))
+    }
+    match kind.as_str() {
+        "auth0" => from_settings(table, &options, &prefix, tambo_auth_auth0::Settings::build),
+        "clerk" => from_settings(table, &options, &prefix, tambo_auth_clerk::Settings::build),
+        "supabase" => from_settings(
+            table,
+            &options,
+            &prefix,
+            tambo_auth_supabase::Settings::build,
+        ),
+        "workos" => from_settings(table, &options, &prefix, tambo_auth_workos::Settings::build),
+        "better-auth" => from_settings(
+            table,
+            &options,
+            &prefix,
+            tambo_auth_better_auth::Settings::build,
+        ),
+        "neon" => from_settings(table, &options, &prefix, tambo_auth_neon::Settings::build),
+        "google" => from_settings(table, &options, &prefix, tambo_auth_google::Settings::build),
+        other => Err(ConfigError::new(
+            format!("{prefix}.kind"),
+            format!(
+                "{other:?} is not a provider kind; use one of {}",
+                PROVIDER_KINDS.join(", ")
+            ),
+        )),
+    }
+}
+
 /// Builds the verifier of project number `index` (for field names in errors).
 pub fn build_verifier(
     project: &ProjectConfig,
@@ -258,7 +361,12 @@ pub fn build_verifier(
 ) -> Result<Verifier, ConfigError> {
     let prefix = format!("projects[{index}].verification");
     let field = |name: &str| format!("{prefix}.{name}");
-    let v = &project.verification;
+    let v = project.verification.as_ref().ok_or_else(|| {
+        ConfigError::new(
+            prefix.clone(),
+            "each project needs [projects.verification] or a [projects.provider] preset",
+        )
+    })?;
     let issuer = v.issuer.clone().ok_or_else(|| {
         ConfigError::new(
             field("issuer"),
@@ -466,9 +574,52 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            config.projects[0].verification.strategy,
-            StrategyName::OidcDiscovery
+            config.projects[0].verification.as_ref().map(|v| v.strategy),
+            Some(StrategyName::OidcDiscovery)
         );
+    }
+
+    fn preset(text: &str) -> Result<Arc<dyn Provider>, ConfigError> {
+        let config = Config::parse(&format!("[[projects]]\nid = \"p\"\n{text}"))?;
+        let (i, p) = config.project(None)?;
+        build_provider(p, i, config.profile())
+    }
+
+    #[test]
+    fn provider_presets_build_their_adapter_and_name_bad_settings() {
+        let clerk = preset(
+            "[projects.provider]\nkind = \"clerk\"\nfrontend_api = \"https://clerk.acme.dev\"\nauthorized_parties = [\"https://acme.dev\"]",
+        )
+        .expect("clerk preset");
+        assert_eq!(clerk.name(), "clerk");
+        assert_eq!(clerk.verifier().issuer(), "https://clerk.acme.dev");
+        let auth0 = preset(
+            "[projects.provider]\nkind = \"auth0\"\ndomain = \"acme.us.auth0.com\"\naudience = \"https://api.acme.dev\"",
+        )
+        .expect("auth0 preset");
+        assert_eq!(auth0.verifier().issuer(), "https://acme.us.auth0.com/");
+        for (text, field) in [
+            (
+                "[projects.provider]\nfrontend_api = \"x\"",
+                "projects[0].provider.kind",
+            ),
+            (
+                "[projects.provider]\nkind = \"okta\"",
+                "projects[0].provider.kind",
+            ),
+            (
+                "[projects.provider]\nkind = \"clerk\"\nfrontend = \"typo\"",
+                "projects[0].provider",
+            ),
+            (
+                "[projects.provider]\nkind = \"auth0\"\ndomain = \"acme.us.auth0.com\"\naudience = \"https://api.acme.dev\"\n[projects.verification]\nissuer = \"https://other\"",
+                "projects[0].verification",
+            ),
+            ("", "projects[0].verification"),
+        ] {
+            let err = preset(text).expect_err(text);
+            assert_eq!(err.field, field, "{text}: {err}");
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The library behind the `tambo-auth` binary: its configuration file and token tools.
 //!
 //! ```
-//! use tambo_auth_server::config::{Config, build_verifier};
+//! use tambo_auth::Provider as _;
+//! use tambo_auth_server::config::{Config, build_provider};
 //!
 //! let config = Config::parse(r#"
 //!     [[projects]]
@@ -11,8 +12,8 @@
 //!     audiences = ["https://api.example.com"]
 //! "#).unwrap();
 //! let (index, project) = config.project(None).unwrap();
-//! let verifier = build_verifier(project, index, config.profile()).unwrap();
-//! assert_eq!(verifier.strategy().as_str(), "oidc-discovery");
+//! let provider = build_provider(project, index, config.profile()).unwrap();
+//! assert_eq!(provider.verifier().strategy().as_str(), "oidc-discovery");
 //! ```
 
 #![forbid(unsafe_code)]

@@ -9,9 +9,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use tambo_auth::{OidcProvider, Provider as _};
 
-use tambo_auth_server::config::{Config, ConfigError, build_verifier};
+use tambo_auth_server::config::{Config, ConfigError, build_provider};
 use tambo_auth_server::inspect;
 
 /// Tambo-style user authentication: verify identity-provider tokens.
@@ -124,15 +123,14 @@ fn verify(config_path: &std::path::Path, project: Option<&str>, token: &str) -> 
     runtime.block_on(async {
         let setup = Config::load(config_path).and_then(|config| {
             let (index, project) = config.project(project)?;
-            let verifier = build_verifier(project, index, config.profile())?;
-            Ok((project.id.clone(), verifier))
+            let provider = build_provider(project, index, config.profile())?;
+            Ok((project.id.clone(), provider))
         });
-        let (project_id, verifier) = match setup {
+        let (project_id, provider) = match setup {
             Ok(v) => v,
             Err(e) => return usage_error(&e),
         };
-        let strategy = verifier.strategy().as_str();
-        let provider = OidcProvider::new("oidc", verifier);
+        let strategy = provider.verifier().strategy().as_str();
         match provider.authenticate(&token).await {
             Ok(user) => {
                 let mut out = serde_json::to_value(&user).unwrap_or_default();

@@ -304,6 +304,33 @@ async fn discovery_and_jwks_strategies_verify_against_a_live_identity_provider()
     assert_error_line(&out, "keys_unavailable");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_preset_verifies_with_its_adapter() {
+    let idp = TestIdp::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = write_config(
+        dir.path(),
+        &format!(
+            "[[projects]]\nid = \"p\"\n[projects.provider]\nkind = \"clerk\"\nfrontend_api = \"{}\"\nauthorized_parties = [\"{}\"]\n[projects.verification]\nallow_loopback_http = true\n",
+            idp.issuer(),
+            tambo_auth_testkit::claims::CLERK_AZP
+        ),
+    );
+    let session =
+        tambo_auth_testkit::claims::clerk_session_token(&idp.issuer(), "user_2abc", now());
+    let token = idp.token(&session);
+    let out = tokio::task::spawn_blocking({
+        let token = token.clone();
+        move || tambo_auth(&["token", "verify", "--config", &config, &token], None)
+    })
+    .await
+    .expect("joined");
+    assert_exit(&out, 0, &token);
+    let user: Value = serde_json::from_str(&stdout(&out)).expect("JSON on stdout");
+    assert_eq!(user["sub"], "user_2abc");
+    assert_eq!(user["provider"], "clerk");
+}
+
 #[test]
 fn inspect_explains_without_trusting_or_echoing() {
     let token = rsa_token("https://acme.us.auth0.com/");

@@ -1,1 +1,355 @@
-//! The supabase adapter for tambo-auth.
+//! ```no_run
+//! # async fn demo(access_token: &str) -> Result<(), tambo_auth::Error> {
+//! use tambo_auth::Provider as _;
+//! use tambo_auth_supabase::{SupabaseClaims, SupabaseProvider};
+//!
+//! // Asymmetric signing keys: keys from https://<ref>.supabase.co/auth/v1/.well-known/jwks.json
+//! let supabase = SupabaseProvider::builder("https://abcdefghijklmnopqrst.supabase.co").build()?;
+//! let user = supabase.authenticate(access_token).await?; // the user's session.access_token
+//! let claims = SupabaseClaims::from_user(&user)?;
+//! println!("{} ({:?}, anonymous: {})", user.sub(), claims.email, claims.is_anonymous);
+//! # Ok(()) }
+//! ```
+//!
+//! The [Supabase Auth](https://supabase.com/docs/guides/auth/jwts) adapter for tambo-auth.
+//!
+//! - **Default:** the project's asymmetric JWT signing keys (ES256 or RS256) from its JWKS;
+//!   `iss` must be `https://<ref>.supabase.co/auth/v1` and `aud` `authenticated`.
+//! - **Legacy:** [`SupabaseProviderBuilder::legacy_jwt_secret`] verifies HS256 tokens with the
+//!   project's legacy JWT secret, for projects that have not migrated yet.
+//! - **Development only:** [`SupabaseProviderBuilder::insecure_no_verification`], the
+//!   "verification: None" setting Tambo's own guide recommends, refused outside
+//!   [`Profile::Development`](tambo_auth::Profile::Development).
+//!
+//! Whatever the strategy, only users' access tokens map to a user: the project's `anon` and
+//! `service_role` keys (JWTs with no `sub`), any other `role`, and the opaque
+//! `sb_publishable_…`/`sb_secret_…` keys are refused with an error naming the token to send.
+//! Anonymous sign-ins are users (`is_anonymous: true`); refuse them with
+//! [`SupabaseProviderBuilder::allow_anonymous`].
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod claims;
+pub mod settings;
+
+pub use claims::{AuthMethod, SupabaseClaims};
+pub use settings::Settings;
+
+use async_trait::async_trait;
+use tambo_auth::clock::SharedClock;
+use tambo_auth::jwt::Jws;
+use tambo_auth::verify::Secret;
+use tambo_auth::{
+    Algorithm, Error, PresetOptions, Profile, Provider, TamboUser, VerifiedToken, Verifier,
+};
+
+/// The provider name in logs and on [`TamboUser::provider`].
+pub const NAME: &str = "supabase";
+
+/// The audience of every Supabase user access token.
+pub const AUDIENCE: &str = "authenticated";
+
+/// The only `role` that is a signed-in user.
+const USER_ROLE: &str = "authenticated";
+
+const OPAQUE_HINT: &str = "Supabase `sb_publishable_…` and `sb_secret_…` values are project API keys, not users: send the signed-in user's `session.access_token` (a JWT) from `supabase.auth.getSession()`";
+
+const LEGACY_HS256: &str = "HS256 is Supabase's legacy JWT secret, but this provider verifies the project's asymmetric signing keys: finish the migration to JWT signing keys in the dashboard (and have users sign in again), or configure `legacy_jwt_secret`";
+
+/// Verifies Supabase Auth access tokens and maps them to users.
+#[derive(Debug, Clone)]
+pub struct SupabaseProvider {
+    verifier: Verifier,
+    allow_anonymous: bool,
+    namespace: String,
+}
+
+impl SupabaseProvider {
+    /// Configures a provider for a project, given its URL (`SUPABASE_URL`, e.g.
+    /// `https://<ref>.supabase.co`, or `http://127.0.0.1:54321` for the CLI) or its 20-character
+    /// project ref.
+    pub fn builder(project: impl Into<String>) -> SupabaseProviderBuilder {
+        SupabaseProviderBuilder {
+            project: project.into(),
+            issuer: None,
+            jwks_url: None,
+            strategy: Strategy::SigningKeys,
+            allow_anonymous: true,
+            namespace_by_host: false,
+            options: PresetOptions::default(),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Strategy {
+    SigningKeys,
+    LegacySecret(Secret),
+    Unverified,
+}
+
+/// Configures a [`SupabaseProvider`]; [`build`](Self::build) checks every setting.
+#[derive(Debug)]
+#[must_use]
+pub struct SupabaseProviderBuilder {
+    project: String,
+    issuer: Option<String>,
+    jwks_url: Option<String>,
+    strategy: Strategy,
+    allow_anonymous: bool,
+    namespace_by_host: bool,
+    options: PresetOptions,
+}
+
+impl SupabaseProviderBuilder {
+    /// Overrides the issuer (default `<project URL>/auth/v1`), for self-hosted Auth servers
+    /// with their own `GOTRUE_JWT_ISSUER`. A custom domain does **not** change it.
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// Overrides the JWKS URL (default `<issuer>/.well-known/jwks.json`).
+    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
+        self.jwks_url = Some(url.into());
+        self
+    }
+
+    /// Verifies HS256 tokens with the project's legacy JWT secret instead of its signing
+    /// keys. For projects that have not migrated; the secret can mint any user's token, so
+    /// prefer the asymmetric default.
+    pub fn legacy_jwt_secret(mut self, secret: Secret) -> Self {
+        self.strategy = Strategy::LegacySecret(secret);
+        self
+    }
+
+    /// Checks no signature at all: what Tambo's guide calls "verification: None". Only with
+    /// [`Profile::Development`]; anyone can then mint a token for any user.
+    pub fn insecure_no_verification(mut self) -> Self {
+        self.strategy = Strategy::Unverified;
+        self
+    }
+
+    /// Whether anonymous sign-ins (`is_anonymous: true`) are users (default `true`).
+    pub fn allow_anonymous(mut self, allow: bool) -> Self {
+        self.allow_anonymous = allow;
+        self
+    }
+
+    /// Derives context keys from the project's host only, `oauth:user:<ref>.supabase.co:<sub>`:
+    /// the keys Tambo derived under the "None" verification its guide recommended, so threads
+    /// created there stay reachable. Default `false`: the full issuer,
+    /// `oauth:user:<ref>.supabase.co/auth/v1:<sub>`.
+    pub fn namespace_by_host(mut self, by_host: bool) -> Self {
+        self.namespace_by_host = by_host;
+        self
+    }
+
+    /// The deployment profile (default production).
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.options = self.options.profile(profile);
+        self
+    }
+
+    /// Permits plain http to a loopback Auth server (the Supabase CLI, tests).
+    pub fn allow_loopback_http(mut self, allow: bool) -> Self {
+        self.options = self.options.allow_loopback_http(allow);
+        self
+    }
+
+    /// The clock (default: the system clock).
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.options = self.options.clock(clock);
+        self
+    }
+
+    /// Profile, loopback and clock at once (what [`Settings::build`] passes).
+    pub fn options(mut self, options: PresetOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Checks the settings and builds the provider. Does no network I/O.
+    pub fn build(self) -> Result<SupabaseProvider, Error> {
+        let issuer = match self.issuer {
+            Some(issuer) => issuer,
+            None => issuer_for(&self.project)?,
+        };
+        let namespace = if self.namespace_by_host {
+            url::Url::parse(&issuer)
+                .map(|u| u.origin().ascii_serialization())
+                .map_err(|_| config("issuer", "not a URL"))?
+        } else {
+            issuer.clone()
+        };
+        let builder = self
+            .options
+            .apply(Verifier::builder(&issuer).audience(AUDIENCE));
+        let builder = match self.strategy {
+            Strategy::SigningKeys => builder
+                .jwks_url(
+                    self.jwks_url
+                        .unwrap_or_else(|| format!("{issuer}/.well-known/jwks.json")),
+                )
+                .algorithms([Algorithm::ES256, Algorithm::RS256]),
+            Strategy::LegacySecret(secret) => {
+                refuse_jwks_url(self.jwks_url.is_some(), "legacy_jwt_secret")?;
+                secret.check().map_err(|e| rename(e, "legacy_jwt_secret"))?;
+                builder.shared_secret(secret).algorithms([Algorithm::HS256])
+            }
+            Strategy::Unverified => {
+                refuse_jwks_url(self.jwks_url.is_some(), "insecure_no_verification")?;
+                if self.options.profile == Profile::Development {
+                    tracing::warn!(
+                        issuer = %issuer,
+                        "Supabase tokens are NOT verified (development only): use the project's asymmetric JWT signing keys (the default, `SupabaseProvider::builder(url).build()`) before deploying"
+                    );
+                }
+                builder.insecure_no_verification()
+            }
+        };
+        Ok(SupabaseProvider {
+            verifier: builder.build()?,
+            allow_anonymous: self.allow_anonymous,
+            namespace,
+        })
+    }
+}
+
+/// `<project URL>/auth/v1`, from a URL or a bare project ref.
+fn issuer_for(project: &str) -> Result<String, Error> {
+    let project = project.trim().trim_end_matches('/');
+    if is_project_ref(project) {
+        return Ok(format!("https://{project}.supabase.co/auth/v1"));
+    }
+    let url = url::Url::parse(project).map_err(|_| {
+        config(
+            "project_url",
+            "neither a URL (`https://<ref>.supabase.co`) nor a 20-character project ref",
+        )
+    })?;
+    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
+        return Err(config(
+            "project_url",
+            "the project URL is an https URL such as `https://<ref>.supabase.co`",
+        ));
+    }
+    // Accept the issuer itself as well as the project URL.
+    Ok(if project.ends_with("/auth/v1") {
+        project.to_owned()
+    } else {
+        format!("{project}/auth/v1")
+    })
+}
+
+fn is_project_ref(text: &str) -> bool {
+    text.len() == 20
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+fn refuse_jwks_url(set: bool, strategy: &str) -> Result<(), Error> {
+    if set {
+        return Err(config(
+            "jwks_url",
+            format!("a JWKS URL is used only with signing keys, not with `{strategy}`"),
+        ));
+    }
+    Ok(())
+}
+
+fn rename(error: Error, field: &str) -> Error {
+    match error {
+        Error::Configuration { reason, .. } => config(field, reason),
+        other => other,
+    }
+}
+
+fn config(field: &str, reason: impl Into<String>) -> Error {
+    Error::Configuration {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+fn rejected(reason: impl Into<String>) -> Error {
+    Error::ClaimRejected {
+        provider: NAME,
+        reason: reason.into(),
+    }
+}
+
+/// Why a `role` other than `authenticated` is not a user, and what to send instead.
+fn role_refusal(role: Option<&str>) -> Error {
+    let send = "send the signed-in user's `session.access_token` (from `supabase.auth.getSession()`), not a project API key";
+    rejected(match role {
+        Some("anon") => format!(
+            "this is the project's anon key (role `anon`), which identifies no user: {send}"
+        ),
+        Some("service_role") => format!(
+            "this is the project's service_role key, a server secret that bypasses Row Level Security and identifies no user (rotate it if it reached a client): {send}"
+        ),
+        Some(other) => format!(
+            "role `{other}` is not `authenticated`; only signed-in users' access tokens are accepted: {send}"
+        ),
+        None => format!(
+            "the token has no `role` claim, so it is not a Supabase user access token: {send}"
+        ),
+    })
+}
+
+#[async_trait]
+impl Provider for SupabaseProvider {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+
+    fn map_claims(&self, token: &VerifiedToken) -> Result<TamboUser, Error> {
+        let claims = token.claims();
+        let role = claims.get_str("role");
+        if role != Some(USER_ROLE) {
+            return Err(role_refusal(role));
+        }
+        if !self.allow_anonymous && claims.get("is_anonymous") == Some(&true.into()) {
+            return Err(rejected(
+                "anonymous sign-ins are refused here (allow_anonymous = false): have the user sign in with an identity, or allow anonymous users",
+            ));
+        }
+        TamboUser::from_claims(NAME, &self.namespace, claims.clone())
+            .ok_or(Error::MissingClaim { claim: "sub" })
+    }
+
+    fn explain_non_jwt(&self, error: Error) -> Error {
+        match error {
+            Error::Opaque { .. } => Error::Opaque {
+                hint: Some(OPAQUE_HINT),
+            },
+            other => other,
+        }
+    }
+
+    async fn authenticate_jws(&self, jws: &Jws) -> Result<TamboUser, Error> {
+        // Project API keys carry `iss: "supabase"`: the issuer check would refuse them, but
+        // without saying which token to send. Refusing on unverified claims is always safe.
+        if let Ok(claims) = jws.claims()
+            && let Some(role @ ("anon" | "service_role")) = claims.get_str("role")
+        {
+            return Err(role_refusal(Some(role)));
+        }
+        if self.verifier.strategy() == tambo_auth::StrategyKind::Jwks
+            && jws.header().alg_name() == "HS256"
+        {
+            return Err(Error::AlgorithmNotAllowed {
+                reason: LEGACY_HS256,
+            });
+        }
+        let verified = self.verifier.verify_jws(jws).await?;
+        self.map_claims(&verified)
+    }
+}

@@ -1,1 +1,255 @@
-//! The workos adapter for tambo-auth.
+//! ```no_run
+//! # async fn demo(access_token: &str) -> Result<(), tambo_auth::Error> {
+//! use tambo_auth::Provider as _;
+//! use tambo_auth_workos::{WorkosClaims, WorkosProvider};
+//!
+//! // Keys from https://api.workos.com/sso/jwks/<client id>; no discovery involved.
+//! let workos = WorkosProvider::builder("client_01K2M8ABCDEF0123456789XYZ").build()?;
+//! let user = workos.authenticate(access_token).await?; // AuthKit's accessToken
+//! let claims = WorkosClaims::from_user(&user)?;
+//! println!("{} in {:?} as {:?}", user.sub(), claims.org_id, claims.role);
+//! # Ok(()) }
+//! ```
+//!
+//! The [WorkOS AuthKit](https://workos.com/docs/reference/authkit/session-tokens) adapter for
+//! tambo-auth.
+//!
+//! - **Issuer:** current AuthKit access tokens carry
+//!   `https://api.workos.com/user_management/<client id>` (the primary issuer); WorkOS's own
+//!   reference also shows `https://api.workos.com` (with or without `/`), accepted as the same
+//!   provider unless [`WorkosProviderBuilder::legacy_issuer`] turns it off. Both are verified
+//!   against the one per-client key set.
+//! - **Keys:** `https://api.workos.com/sso/jwks/<client id>`, RS256 only. The `user_management`
+//!   issuer has no discovery document, so the JWKS URL is configured, never discovered.
+//! - **Audience:** AuthKit session tokens have none. A token that does carry one (MCP,
+//!   Connect, M2M) must name the client id.
+//! - **Identity:** `org_id` is the tenant, as in Tambo, so a user's threads are separate per
+//!   organization ([`WorkosProviderBuilder::org_as_tenant`] turns that off). Both issuer forms
+//!   share one namespace, the issuer's host: `oauth:user:api.workos.com:<org_id>:<sub>`, exactly
+//!   the key Tambo derives.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod claims;
+pub mod settings;
+
+pub use claims::WorkosClaims;
+pub use settings::Settings;
+
+use async_trait::async_trait;
+use tambo_auth::clock::SharedClock;
+use tambo_auth::{
+    Algorithm, Error, PresetOptions, Profile, Provider, TamboUser, VerifiedToken, Verifier,
+};
+
+/// The provider name in logs and on [`TamboUser::provider`].
+pub const NAME: &str = "workos";
+
+/// WorkOS's API host, the default issuer origin.
+pub const API_URL: &str = "https://api.workos.com";
+
+const NOT_A_JWT: &str = "WorkOS: send the AuthKit access token (`accessToken` from `withAuth()` or `useAccessToken()`), not the sealed `wos-session` cookie or a refresh token";
+
+/// Verifies WorkOS AuthKit access tokens and maps them to users.
+#[derive(Debug, Clone)]
+pub struct WorkosProvider {
+    verifier: Verifier,
+    client_id: String,
+    namespace: String,
+    org_as_tenant: bool,
+}
+
+impl WorkosProvider {
+    /// Configures a provider for an AuthKit client id (`client_…`, the `WORKOS_CLIENT_ID`).
+    pub fn builder(client_id: impl Into<String>) -> WorkosProviderBuilder {
+        WorkosProviderBuilder {
+            client_id: client_id.into(),
+            api_url: API_URL.into(),
+            jwks_url: None,
+            legacy_issuer: true,
+            org_as_tenant: true,
+            options: PresetOptions::default(),
+        }
+    }
+
+    /// The configured client id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+}
+
+/// Configures a [`WorkosProvider`]; [`build`](Self::build) checks every setting.
+#[derive(Debug)]
+#[must_use]
+pub struct WorkosProviderBuilder {
+    client_id: String,
+    api_url: String,
+    jwks_url: Option<String>,
+    legacy_issuer: bool,
+    org_as_tenant: bool,
+    options: PresetOptions,
+}
+
+impl WorkosProviderBuilder {
+    /// The issuer origin (default `https://api.workos.com`): your custom authentication
+    /// domain if you configured one, or a test server.
+    pub fn api_url(mut self, url: impl Into<String>) -> Self {
+        self.api_url = url.into();
+        self
+    }
+
+    /// Overrides the JWKS URL (default `<api_url>/sso/jwks/<client id>`).
+    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
+        self.jwks_url = Some(url.into());
+        self
+    }
+
+    /// Whether the bare `<api_url>` (and `<api_url>/`) issuer is accepted besides
+    /// `<api_url>/user_management/<client id>` (default `true`). Turn it off to serve two
+    /// WorkOS clients from one registry: the bare form is not per client.
+    pub fn legacy_issuer(mut self, accept: bool) -> Self {
+        self.legacy_issuer = accept;
+        self
+    }
+
+    /// Whether `org_id` is the tenant, giving a user separate threads per organization as
+    /// Tambo does (default `true`).
+    pub fn org_as_tenant(mut self, tenant: bool) -> Self {
+        self.org_as_tenant = tenant;
+        self
+    }
+
+    /// The deployment profile (default production).
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.options = self.options.profile(profile);
+        self
+    }
+
+    /// Permits plain http to a loopback issuer (tests).
+    pub fn allow_loopback_http(mut self, allow: bool) -> Self {
+        self.options = self.options.allow_loopback_http(allow);
+        self
+    }
+
+    /// The clock (default: the system clock).
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.options = self.options.clock(clock);
+        self
+    }
+
+    /// Profile, loopback and clock at once (what [`Settings::build`] passes).
+    pub fn options(mut self, options: PresetOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Checks the settings and builds the provider. Does no network I/O.
+    pub fn build(self) -> Result<WorkosProvider, Error> {
+        let client_id = self.client_id.trim();
+        let well_formed = client_id
+            .strip_prefix("client_")
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric()));
+        if !well_formed {
+            return Err(config(
+                "client_id",
+                "a WorkOS client id looks like `client_01H…` (WORKOS_CLIENT_ID); the API key `sk_…` is not needed",
+            ));
+        }
+        let api = url::Url::parse(&self.api_url)
+            .ok()
+            .filter(|u| u.host_str().is_some() && matches!(u.path(), "" | "/"))
+            .ok_or_else(|| {
+                config(
+                    "api_url",
+                    "an origin such as `https://api.workos.com` or your custom authentication domain, without a path",
+                )
+            })?;
+        let origin = api.origin().ascii_serialization();
+        let issuer = format!("{origin}/user_management/{client_id}");
+        let jwks_url = self
+            .jwks_url
+            .unwrap_or_else(|| format!("{origin}/sso/jwks/{client_id}"));
+        let mut builder = self
+            .options
+            .apply(Verifier::builder(issuer))
+            .jwks_url(jwks_url)
+            .algorithms([Algorithm::RS256]);
+        if self.legacy_issuer {
+            builder = builder
+                .additional_issuer(origin.clone())
+                .additional_issuer(format!("{origin}/"));
+        }
+        Ok(WorkosProvider {
+            verifier: builder.build()?,
+            client_id: client_id.to_owned(),
+            namespace: origin,
+            org_as_tenant: self.org_as_tenant,
+        })
+    }
+}
+
+fn config(field: &str, reason: &str) -> Error {
+    Error::Configuration {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+#[async_trait]
+impl Provider for WorkosProvider {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+
+    fn map_claims(&self, token: &VerifiedToken) -> Result<TamboUser, Error> {
+        let claims = token.claims();
+        // AuthKit session tokens have no `aud`; one that has it was minted for a resource.
+        if let Some(aud) = claims.aud()?
+            && !aud.contains(&self.client_id)
+        {
+            return Err(Error::ClaimRejected {
+                provider: NAME,
+                reason: format!(
+                    "the token is for the audience {:?} (an MCP, Connect or M2M token?), not this client `{}`: send the user's AuthKit session access token",
+                    aud.values(),
+                    self.client_id
+                ),
+            });
+        }
+        // One namespace for both issuer spellings: the host, as Tambo keys WorkOS users.
+        let user = TamboUser::from_claims(NAME, &self.namespace, claims.clone())
+            .ok_or(Error::MissingClaim { claim: "sub" })?;
+        Ok(if self.org_as_tenant {
+            user
+        } else {
+            user.with_tenant(None)
+        })
+    }
+
+    fn explain_non_jwt(&self, error: Error) -> Error {
+        match error {
+            Error::Opaque { .. } => Error::Opaque {
+                hint: Some(NOT_A_JWT),
+            },
+            Error::Encrypted { .. } => Error::Encrypted {
+                hint: Some(NOT_A_JWT),
+            },
+            other => other,
+        }
+    }
+
+    async fn authenticate(&self, token: &str) -> Result<TamboUser, Error> {
+        // The sealed `wos-session` cookie (iron-session, `Fe26.2**…`) is not JWT-shaped
+        // enough to be classified as opaque; name it anyway.
+        if token.starts_with("Fe26.") {
+            return Err(self.explain_non_jwt(Error::Opaque { hint: None }));
+        }
+        let jws = tambo_auth::jwt::Jws::parse(token).map_err(|e| self.explain_non_jwt(e))?;
+        self.authenticate_jws(&jws).await
+    }
+}
