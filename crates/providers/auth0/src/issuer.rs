@@ -2,9 +2,10 @@
 //! puts in `iss`: `https://<domain>/`, always with the trailing slash.
 
 use tambo_auth::Error;
-use url::{Host, Url};
+use tambo_auth::provider::origin;
 
-/// The issuer for `input`, a bare domain or an `https://` URL with no path.
+/// The issuer for `input`, a bare domain or an `https://` URL with no path: its origin plus
+/// the one `/` Auth0 always appends.
 ///
 /// `http://` is accepted only for loopback hosts with `allow_loopback_http` (the testkit IdP).
 pub(crate) fn auth0_issuer(
@@ -12,41 +13,7 @@ pub(crate) fn auth0_issuer(
     field: &str,
     allow_loopback_http: bool,
 ) -> Result<String, Error> {
-    let input = input.trim();
-    let refuse = |reason: &str| Error::Configuration {
-        field: field.into(),
-        reason: format!("{reason} (got {input:?}); expected a domain like `acme.us.auth0.com`"),
-    };
-    if input.is_empty() {
-        return Err(refuse("empty"));
-    }
-    let with_scheme = if input.contains("://") {
-        input.to_owned()
-    } else {
-        format!("https://{input}")
-    };
-    let url = Url::parse(&with_scheme).map_err(|_| refuse("not a domain or URL"))?;
-    let loopback = match url.host() {
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(Host::Domain(d)) => d == "localhost",
-        None => false,
-    };
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback && allow_loopback_http => {}
-        _ => return Err(refuse("Auth0 issuers are https")),
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(refuse("credentials do not belong in an issuer"));
-    }
-    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
-        return Err(refuse(
-            "an Auth0 issuer is the domain alone, with no path, query or fragment",
-        ));
-    }
-    // The origin lowercases the host and drops a default port; Auth0 then appends one `/`.
-    Ok(format!("{}/", url.origin().ascii_serialization()))
+    origin(input, field, "acme.us.auth0.com", allow_loopback_http).map(|o| format!("{o}/"))
 }
 
 #[cfg(test)]

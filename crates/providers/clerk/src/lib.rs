@@ -34,7 +34,6 @@
 #![warn(missing_docs)]
 
 mod claims;
-mod origin;
 mod provider;
 pub mod settings;
 

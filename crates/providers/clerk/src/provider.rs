@@ -7,7 +7,7 @@ use tambo_auth::clock::SharedClock;
 use tambo_auth::{Algorithm, Error, PresetOptions, Provider, TamboUser, VerifiedToken, Verifier};
 
 use crate::ClerkClaims;
-use crate::origin::origin;
+use tambo_auth::provider::origin;
 
 /// Clerk's own SDK tolerates 5 s of clock skew (`clockSkewInMs`); its tokens live 60 s, so a
 /// 60 s leeway would double their life.
