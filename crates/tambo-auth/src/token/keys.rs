@@ -253,6 +253,12 @@ impl KeyRing {
 
     /// Publishes `key`: it verifies and is listed in the JWKS document, but does not sign yet.
     pub fn publish(&self, key: SigningKey) -> Result<(), Error> {
+        self.publish_until(key, None)
+    }
+
+    /// Publishes `key` until `retire_at` (a previous key reloaded from storage, whose last
+    /// tokens expire then); `None` keeps it until it is activated or removed.
+    pub fn publish_until(&self, key: SigningKey, retire_at: Option<SystemTime>) -> Result<(), Error> {
         self.update(|state| {
             if state.keys.iter().any(|k| k.key.kid() == key.kid()) {
                 return Ok(());
@@ -265,7 +271,7 @@ impl KeyRing {
             }
             state.keys.push(RingKey {
                 key: Arc::new(key),
-                retire_at: None,
+                retire_at,
             });
             Ok(())
         })
