@@ -19,5 +19,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod config;
 pub mod inspect;
+pub mod server;
+pub mod store;

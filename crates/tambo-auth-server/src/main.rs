@@ -1,4 +1,5 @@
-//! The `tambo-auth` binary: token tools for now (`token verify`, `token inspect`).
+//! The `tambo-auth` binary: the reference server (`serve`) and token tools (`token verify`,
+//! `token inspect`).
 //!
 //! Exit codes: 0 success, 1 the token was refused, 2 usage or configuration error.
 
@@ -23,6 +24,12 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the reference server: token exchange, JWKS, readiness and the /v1 thread API.
+    Serve {
+        /// The configuration file.
+        #[arg(long)]
+        config: PathBuf,
+    },
     /// Work with subject tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -65,10 +72,11 @@ fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TAMBO_AUTH_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
     match cli.command {
+        Command::Serve { config } => serve(&config),
         Command::Token(TokenCommand::Verify {
             config,
             project,
@@ -82,6 +90,74 @@ fn main() -> ExitCode {
             Err(e) => usage_error(&e),
         },
     }
+}
+
+fn serve(config_path: &std::path::Path) -> ExitCode {
+    let config = match Config::load(config_path) {
+        Ok(config) => config,
+        Err(e) => return usage_error(&e),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(async {
+        let server = match tambo_auth_server::server::Server::build(&config).await {
+            Ok(server) => server,
+            Err(tambo_auth_server::server::ServeError::Config(e)) => return usage_error(&e),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        let listener = match tokio::net::TcpListener::bind(&config.server.listen).await {
+            Ok(listener) => listener,
+            Err(e) => {
+                eprintln!("error: cannot listen on {}: {e}", config.server.listen);
+                return ExitCode::from(1);
+            }
+        };
+        match listener.local_addr() {
+            Ok(addr) => println!("tambo-auth listening on http://{addr}"),
+            Err(e) => eprintln!("warning: local address unknown: {e}"),
+        }
+        match server.serve(listener, shutdown_signal()).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        }
+    })
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish in-flight requests, exit.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
 }
 
 fn read_token(arg: &str) -> Result<String, ConfigError> {

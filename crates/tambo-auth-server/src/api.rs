@@ -1,0 +1,360 @@
+//! The user-scoped thread API under `/v1`, wire-compatible with the thread subset of Tambo's
+//! v1 API. Every call needs a Tambo token (the layer runs first); every query is scoped by the
+//! token's project and context key, so another user's thread answers 404 for every verb.
+//!
+//! | call | answer |
+//! | --- | --- |
+//! | `POST /v1/threads` `{metadata?, initialMessages?}` | 201 thread |
+//! | `GET /v1/threads?cursor&limit` | `{threads, hasMore, nextCursor?}`, newest first |
+//! | `GET /v1/threads/{id}` | thread with `messages` |
+//! | `PATCH /v1/threads/{id}` `{name?, metadata?}` | thread |
+//! | `DELETE /v1/threads/{id}` | 204 |
+//! | `GET /v1/threads/{id}/messages?cursor&limit&order` | `{messages, hasMore, nextCursor?}` |
+//! | `GET /v1/threads/{id}/messages/{messageId}` | message |
+//! | `POST /v1/threads/{id}/messages` `{role, content, metadata?}` | 201 message |
+//!
+//! When `x-api-key` is sent it must belong to the token's project (Tambo did not check this).
+//! Errors are JSON: `{"error": "<code>", "message": "<text>"}`.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tambo_auth::TamboUser;
+use tambo_auth::exchange::ProjectResolver;
+
+use crate::store::{
+    Message, NewMessage, NewThread, Order, PageRequest, Scope, Store, StoreError, Thread,
+    ThreadUpdate, ThreadWithMessages,
+};
+
+/// The largest request body `/v1` accepts.
+pub const MAX_BODY: usize = 256 * 1024;
+
+#[derive(Clone)]
+struct ApiState {
+    store: Store,
+    projects: Arc<dyn ProjectResolver>,
+}
+
+/// The `/v1` routes. Put `TamboAuthLayer` outside them.
+pub fn router(store: Store, projects: Arc<dyn ProjectResolver>) -> Router {
+    let state = ApiState { store, projects };
+    Router::new()
+        .route("/v1/threads", get(list_threads).post(create_thread))
+        .route(
+            "/v1/threads/{id}",
+            get(get_thread).patch(update_thread).delete(delete_thread),
+        )
+        .route(
+            "/v1/threads/{id}/messages",
+            get(list_messages).post(add_message),
+        )
+        .route("/v1/threads/{id}/messages/{message_id}", get(get_message))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            api_key_matches,
+        ))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+/// An API error: status, stable code, message.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(json!({"error": self.code, "message": self.message})),
+        )
+            .into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        if error.is_client_error() {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                error.to_string(),
+            )
+        } else if error.is_unavailable() {
+            tracing::warn!(%error, "the database is unavailable");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                "the database is unavailable; retry shortly",
+            )
+        } else {
+            tracing::error!(%error, "a database operation failed");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "internal error",
+            )
+        }
+    }
+}
+
+/// JSON bodies whose rejections are JSON errors too.
+struct ApiJson<T>(T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(ApiError::new(
+                rejection.status(),
+                "invalid_request",
+                rejection.body_text(),
+            )),
+        }
+    }
+}
+
+/// The owner of everything a request touches.
+fn scope(user: &TamboUser) -> Result<Scope, ApiError> {
+    let project = user.project().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "a Tambo token from /oauth/token is required",
+        )
+    })?;
+    Ok(Scope::new(project, user.context_key().as_str()))
+}
+
+/// `x-api-key`, when sent, must name the token's project.
+async fn api_key_matches(
+    State(state): State<ApiState>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    if let Some(key) = request.headers().get("x-api-key") {
+        let key = key.to_str().map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "x-api-key is not visible ASCII",
+            )
+        })?;
+        let project = state.projects.resolve(key).await.map_err(|_| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "the API key is not valid",
+            )
+        })?;
+        let token_project = request
+            .extensions()
+            .get::<TamboUser>()
+            .and_then(|u| u.project().map(str::to_owned));
+        if token_project.is_some_and(|p| p != project.id()) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "project_mismatch",
+                "the API key belongs to another project than the token",
+            ));
+        }
+    }
+    Ok(next.run(request).await)
+}
+
+/// `POST /v1/threads` body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CreateThread {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    metadata: Option<serde_json::Value>,
+    #[serde(default)]
+    initial_messages: Vec<NewMessage>,
+}
+
+async fn create_thread(
+    State(state): State<ApiState>,
+    user: TamboUser,
+    ApiJson(body): ApiJson<CreateThread>,
+) -> Result<(StatusCode, Json<Thread>), ApiError> {
+    let thread = state
+        .store
+        .create_thread(
+            &scope(&user)?,
+            NewThread {
+                name: body.name,
+                metadata: body.metadata,
+                initial_messages: body.initial_messages,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(thread)))
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ThreadList {
+    threads: Vec<Thread>,
+    has_more: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+}
+
+async fn list_threads(
+    State(state): State<ApiState>,
+    user: TamboUser,
+    Query(page): Query<PageRequest>,
+) -> Result<Json<ThreadList>, ApiError> {
+    let page = state.store.list_threads(&scope(&user)?, page).await?;
+    Ok(Json(ThreadList {
+        threads: page.items,
+        has_more: page.has_more,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+async fn get_thread(
+    State(state): State<ApiState>,
+    user: TamboUser,
+    Path(id): Path<String>,
+) -> Result<Json<ThreadWithMessages>, ApiError> {
+    state
+        .store
+        .get_thread(&scope(&user)?, &id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("thread"))
+}
+
+async fn update_thread(
+    State(state): State<ApiState>,
+    user: TamboUser,
+    Path(id): Path<String>,
+    ApiJson(update): ApiJson<ThreadUpdate>,
+) -> Result<Json<Thread>, ApiError> {
+    state
+        .store
+        .update_thread(&scope(&user)?, &id, update)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("thread"))
+}
+
+async fn delete_thread(
+    State(state): State<ApiState>,
+    user: TamboUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if state.store.delete_thread(&scope(&user)?, &id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found("thread"))
+    }
+}
+
+/// Query of the message list.
+#[derive(Debug, Default, Deserialize)]
+struct MessagesQuery {
+    #[serde(default)]
+    cursor: Option<String>,
+    #[serde(default)]
+    limit: Option<u32>,
+    #[serde(default)]
+    order: Order,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MessageList {
+    messages: Vec<Message>,
+    has_more: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+}
+
+async fn list_messages(
+    State(state): State<ApiState>,
+    user: TamboUser,
+    Path(id): Path<String>,
+    Query(query): Query<MessagesQuery>,
+) -> Result<Json<MessageList>, ApiError> {
+    let page = PageRequest {
+        cursor: query.cursor,
+        limit: query.limit,
+    };
+    let page = state
+        .store
+        .list_messages(&scope(&user)?, &id, page, query.order)
+        .await?
+        .ok_or_else(|| ApiError::not_found("thread"))?;
+    Ok(Json(MessageList {
+        messages: page.items,
+        has_more: page.has_more,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+async fn get_message(
+    State(state): State<ApiState>,
+    user: TamboUser,
+    Path((id, message_id)): Path<(String, String)>,
+) -> Result<Json<Message>, ApiError> {
+    state
+        .store
+        .get_message(&scope(&user)?, &id, &message_id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("message"))
+}
+
+async fn add_message(
+    State(state): State<ApiState>,
+    user: TamboUser,
+    Path(id): Path<String>,
+    ApiJson(message): ApiJson<NewMessage>,
+) -> Result<(StatusCode, Json<Message>), ApiError> {
+    state
+        .store
+        .add_message(&scope(&user)?, &id, message)
+        .await?
+        .map(|m| (StatusCode::CREATED, Json(m)))
+        .ok_or_else(|| ApiError::not_found("thread"))
+}

@@ -1,0 +1,266 @@
+//! `tambo-auth serve`: the reference server assembled from its configuration.
+//!
+//! `POST /oauth/token`, `GET /.well-known/jwks.json`, `GET
+//! /.well-known/oauth-authorization-server`, `GET /healthz`, `GET /readyz` (per-issuer key
+//! status), and the user-scoped `/v1` thread API behind `TamboAuthLayer`. Startup never waits
+//! for an identity provider: keys load on the first exchange, and `/readyz` says so meanwhile.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::Json;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
+use serde_json::json;
+use tambo_auth::exchange::{Project, StaticProjects, TokenExchange};
+use tambo_auth::layer::TamboAuthLayer;
+use tambo_auth::token::{KeyRing, MemoryRevocations, SigningKey, TamboTokens};
+use tambo_auth::{Algorithm, ContextKey, Profile, ProviderRegistry};
+
+use crate::config::{Config, ConfigError, build_provider};
+use crate::store::{Store, StoredKey};
+
+/// How often each replica reloads revocations from the database: the propagation bound of a
+/// revocation across replicas.
+pub const REVOCATION_REFRESH: Duration = Duration::from_secs(5);
+
+/// A failure to start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The configuration is invalid (names the setting).
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Store(#[from] crate::store::StoreError),
+    /// A key or token setting was refused by the library.
+    #[error("{0}")]
+    Auth(#[from] tambo_auth::Error),
+}
+
+/// The assembled server: its router, and the state background tasks keep fresh.
+#[derive(Debug, Clone)]
+pub struct Server {
+    router: Router,
+    store: Store,
+    revocations: Arc<MemoryRevocations>,
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Server {
+    /// Builds the server from `config`: opens the database (applying migrations), loads or
+    /// creates the signing key, and builds each project's provider. No identity provider is
+    /// contacted.
+    pub async fn build(config: &Config) -> Result<Server, ServeError> {
+        let public_url = config
+            .server
+            .public_url
+            .clone()
+            .ok_or_else(|| ConfigError {
+                field: "server.public_url".into(),
+                reason: "required: the URL clients reach this server at (our issuer)".into(),
+            })?;
+        let profile = config.profile();
+        let database_url = config
+            .server
+            .database_url
+            .clone()
+            .unwrap_or_else(|| "sqlite://tambo.db".into());
+        let store = Store::connect(&database_url).await?;
+
+        let algorithm = match config.token.algorithm.as_deref() {
+            None | Some("EdDSA") => Algorithm::EdDSA,
+            Some("ES256") => Algorithm::ES256,
+            Some(other) => {
+                return Err(ConfigError {
+                    field: "token.algorithm".into(),
+                    reason: format!("{other:?}: the server signs with EdDSA or ES256"),
+                }
+                .into());
+            }
+        };
+        let ring = Arc::new(load_key_ring(&store, algorithm).await?);
+        let revocations = Arc::new(MemoryRevocations::default());
+        let mut tokens = TamboTokens::builder(public_url)
+            .key_ring(ring)
+            .revocations(revocations.clone())
+            .accept_insecure_development_tokens(profile == Profile::Development);
+        if let Some(audience) = &config.token.audience {
+            tokens = tokens.audience(audience.clone());
+        }
+        if let Some(ttl) = &config.token.ttl {
+            let ttl = humantime::parse_duration(ttl).map_err(|_| ConfigError {
+                field: "token.ttl".into(),
+                reason: format!("{ttl:?} is not a duration like \"15m\""),
+            })?;
+            tokens = tokens.ttl(ttl);
+        }
+        let tokens = tokens.build()?;
+
+        let mut keys = Vec::new();
+        let mut registries = Vec::new();
+        for (index, project) in config.projects.iter().enumerate() {
+            let provider = build_provider(project, index, profile)?;
+            let registry = ProviderRegistry::builder().shared(provider).build()?;
+            registries.push(registry.clone());
+            let project_handle = Arc::new(Project::new(project.id.clone(), registry));
+            if project.api_keys.is_empty() {
+                return Err(ConfigError {
+                    field: format!("projects[{index}].api_keys"),
+                    reason: "at least one API key (plaintext or sha256:<hex>)".into(),
+                }
+                .into());
+            }
+            for key in &project.api_keys {
+                keys.push((key.clone(), Arc::clone(&project_handle)));
+            }
+        }
+        let projects: Arc<dyn tambo_auth::exchange::ProjectResolver> =
+            Arc::new(StaticProjects::new(keys)?);
+        let exchange = TokenExchange::new(tokens.clone(), Arc::clone(&projects));
+
+        let readiness = registries.clone();
+        let router = exchange
+            .router()
+            .merge(crate::api::router(store.clone(), projects).layer(TamboAuthLayer::new(tokens)))
+            .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
+            .route(
+                "/readyz",
+                get(move || std::future::ready(ready(&readiness, profile))),
+            );
+        Ok(Server {
+            router,
+            store,
+            revocations,
+        })
+    }
+
+    /// The HTTP router.
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
+    /// Loads revocations from the database into the in-memory view the layer reads.
+    pub async fn refresh_revocations(&self) -> Result<(), ServeError> {
+        let stored = self.store.revocations().await?;
+        for (jti, expires_at) in stored.tokens {
+            self.revocations.revoke_token(jti, expires_at);
+        }
+        for (project, context_key, before) in stored.users {
+            self.revocations
+                .revoke_user(&project, &ContextKey::from_stored(context_key), before);
+        }
+        self.revocations.prune(unix_now());
+        Ok(())
+    }
+
+    /// Serves on `listener` until `shutdown` completes, refreshing revocations in the
+    /// background. In-flight requests finish before it returns (graceful shutdown).
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        if let Err(error) = self.refresh_revocations().await {
+            tracing::warn!(%error, "loading revocations failed; retrying in the background");
+        }
+        let refresher = {
+            let server = self.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(REVOCATION_REFRESH);
+                loop {
+                    tick.tick().await;
+                    if let Err(error) = server.refresh_revocations().await {
+                        tracing::warn!(%error, "refreshing revocations failed");
+                    }
+                }
+            })
+        };
+        let result = axum::serve(listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        refresher.abort();
+        result
+    }
+}
+
+/// `/readyz`: 200 when every issuer's keys are usable, else 503; the per-issuer view either
+/// way.
+fn ready(
+    registries: &[ProviderRegistry],
+    profile: Profile,
+) -> (StatusCode, Json<serde_json::Value>) {
+    let issuers: Vec<_> = registries
+        .iter()
+        .flat_map(ProviderRegistry::status)
+        .map(|s| {
+            json!({
+                "issuer": s.issuer,
+                "ready": s.ready,
+                "state": format!("{:?}", s.state).to_lowercase(),
+                "keys": s.keys,
+                "last_error": s.last_error,
+            })
+        })
+        .collect();
+    let all_ready = issuers.iter().all(|i| i["ready"] == true);
+    let status = if all_ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let insecure = profile == Profile::Development;
+    (
+        status,
+        Json(json!({"ready": all_ready, "issuers": issuers, "insecure_development": insecure})),
+    )
+}
+
+/// The key ring from the database; a first start generates and stores the signing key.
+async fn load_key_ring(store: &Store, algorithm: Algorithm) -> Result<KeyRing, ServeError> {
+    let now = unix_now();
+    let stored = store.signing_keys().await?;
+    let live: Vec<&StoredKey> = stored
+        .iter()
+        .filter(|k| k.retire_at.is_none_or(|at| at > now))
+        .collect();
+    let Some(active) = live.iter().find(|k| k.active) else {
+        let key = SigningKey::generate(algorithm)?;
+        let pem = key.to_pkcs8_pem().ok_or_else(|| ConfigError {
+            field: "token.algorithm".into(),
+            reason: "the key cannot be stored".into(),
+        })?;
+        store
+            .save_signing_key(StoredKey {
+                kid: key.kid().to_owned(),
+                alg: algorithm.as_str().to_owned(),
+                private_pem: pem,
+                created_at: now,
+                active: true,
+                retire_at: None,
+            })
+            .await?;
+        tracing::info!(kid = key.kid(), alg = %algorithm, "generated the Tambo token signing key");
+        return Ok(KeyRing::new(key));
+    };
+    let load = |k: &StoredKey| -> Result<SigningKey, ServeError> {
+        let alg: Algorithm = k.alg.parse()?;
+        Ok(SigningKey::from_pkcs8_pem(alg, &k.private_pem)?)
+    };
+    let ring = KeyRing::new(load(active)?);
+    for key in live.iter().filter(|k| !k.active) {
+        let retire_at = key
+            .retire_at
+            .map(|at| UNIX_EPOCH + Duration::from_secs(u64::try_from(at).unwrap_or(0)));
+        ring.publish_until(load(key)?, retire_at)?;
+    }
+    Ok(ring)
+}

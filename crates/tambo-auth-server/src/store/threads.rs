@@ -1,0 +1,468 @@
+//! Threads and messages. Every statement here filters on `project` and `context_key`: the
+//! primary keys start with them, so an id alone can never reach a row.
+
+use serde_json::Value;
+
+use super::clock::{new_id, now_micros, rfc3339};
+use super::page::{CursorKind, Position, paginate};
+use super::{
+    ContentPart, Message, NewMessage, NewThread, Order, Page, PageRequest, Role, RunStatus, Scope,
+    Store, StoreError, Thread, ThreadUpdate, ThreadWithMessages,
+};
+
+/// `(id, name, metadata, created_at, updated_at)`
+type ThreadRow = (String, Option<String>, Option<String>, i64, i64);
+/// `(id, thread_id, role, content, metadata, created_at)`
+type MessageRow = (String, String, String, String, Option<String>, i64);
+
+const INSERT_THREAD: &str = "INSERT INTO threads \
+    (project, context_key, id, name, metadata, created_at, updated_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $6)";
+const INSERT_MESSAGE: &str = "INSERT INTO messages \
+    (project, context_key, thread_id, id, role, content, metadata, created_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+const LIST_THREADS_FIRST: &str = "SELECT id, name, metadata, created_at, updated_at \
+    FROM threads WHERE project = $1 AND context_key = $2 \
+    ORDER BY created_at DESC, id DESC LIMIT $3";
+const LIST_THREADS_AFTER: &str = "SELECT id, name, metadata, created_at, updated_at \
+    FROM threads WHERE project = $1 AND context_key = $2 \
+    AND (created_at < $3 OR (created_at = $3 AND id < $4)) \
+    ORDER BY created_at DESC, id DESC LIMIT $5";
+const GET_THREAD: &str = "SELECT id, name, metadata, created_at, updated_at \
+    FROM threads WHERE project = $1 AND context_key = $2 AND id = $3";
+const THREAD_EXISTS: &str =
+    "SELECT 1 FROM threads WHERE project = $1 AND context_key = $2 AND id = $3";
+const UPDATE_THREAD: &str = "UPDATE threads \
+    SET name = COALESCE($4, name), metadata = COALESCE($5, metadata), updated_at = $6 \
+    WHERE project = $1 AND context_key = $2 AND id = $3 \
+    RETURNING id, name, metadata, created_at, updated_at";
+const TOUCH_THREAD: &str = "UPDATE threads SET updated_at = $4 \
+    WHERE project = $1 AND context_key = $2 AND id = $3";
+const DELETE_MESSAGES_OF_THREAD: &str =
+    "DELETE FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3";
+const DELETE_THREAD: &str =
+    "DELETE FROM threads WHERE project = $1 AND context_key = $2 AND id = $3";
+
+const ALL_MESSAGES: &str = "SELECT id, thread_id, role, content, metadata, created_at \
+    FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3 \
+    ORDER BY created_at ASC, id ASC";
+const GET_MESSAGE: &str = "SELECT id, thread_id, role, content, metadata, created_at \
+    FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3 AND id = $4";
+const LIST_MESSAGES_ASC_FIRST: &str = "SELECT id, thread_id, role, content, metadata, created_at \
+    FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3 \
+    ORDER BY created_at ASC, id ASC LIMIT $4";
+const LIST_MESSAGES_ASC_AFTER: &str = "SELECT id, thread_id, role, content, metadata, created_at \
+    FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3 \
+    AND (created_at > $4 OR (created_at = $4 AND id > $5)) \
+    ORDER BY created_at ASC, id ASC LIMIT $6";
+const LIST_MESSAGES_DESC_FIRST: &str = "SELECT id, thread_id, role, content, metadata, created_at \
+    FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3 \
+    ORDER BY created_at DESC, id DESC LIMIT $4";
+const LIST_MESSAGES_DESC_AFTER: &str = "SELECT id, thread_id, role, content, metadata, created_at \
+    FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3 \
+    AND (created_at < $4 OR (created_at = $4 AND id < $5)) \
+    ORDER BY created_at DESC, id DESC LIMIT $6";
+
+/// A message ready to insert: ids, time and JSON text fixed before the transaction starts.
+struct PreparedMessage {
+    id: String,
+    role: Role,
+    content: String,
+    metadata: Option<String>,
+    created_at: i64,
+}
+
+impl PreparedMessage {
+    fn new(new: &NewMessage) -> Result<Self, StoreError> {
+        Ok(PreparedMessage {
+            id: new_id("msg")?,
+            role: new.role,
+            content: to_json(&new.content)?,
+            metadata: new.metadata.as_ref().map(to_json).transpose()?,
+            created_at: now_micros(),
+        })
+    }
+
+    fn into_message(self, thread_id: &str, new: NewMessage) -> Result<Message, StoreError> {
+        Ok(Message {
+            id: self.id,
+            thread_id: thread_id.to_owned(),
+            role: new.role,
+            content: new.content,
+            created_at: rfc3339(self.created_at)?,
+            metadata: new.metadata,
+        })
+    }
+}
+
+impl Store {
+    /// Creates a thread owned by `scope`, with its initial messages, in one transaction.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`] when the database fails; nothing is stored then.
+    pub async fn create_thread(&self, scope: &Scope, new: NewThread) -> Result<Thread, StoreError> {
+        let id = new_id("thr")?;
+        let metadata = new.metadata.as_ref().map(to_json).transpose()?;
+        let created_at = now_micros();
+        let messages = new
+            .initial_messages
+            .iter()
+            .map(PreparedMessage::new)
+            .collect::<Result<Vec<_>, _>>()?;
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(INSERT_THREAD)
+                .bind(&scope.project)
+                .bind(&scope.context_key)
+                .bind(&id)
+                .bind(&new.name)
+                .bind(&metadata)
+                .bind(created_at)
+                .execute(&mut *tx)
+                .await?;
+            for m in &messages {
+                sqlx::query(INSERT_MESSAGE)
+                    .bind(&scope.project)
+                    .bind(&scope.context_key)
+                    .bind(&id)
+                    .bind(&m.id)
+                    .bind(m.role.as_str())
+                    .bind(&m.content)
+                    .bind(&m.metadata)
+                    .bind(m.created_at)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(Thread {
+            id,
+            created_at: rfc3339(created_at)?,
+            updated_at: rfc3339(created_at)?,
+            run_status: RunStatus::Idle,
+            name: new.name,
+            metadata: new.metadata,
+        })
+    }
+
+    /// Lists the threads of `scope`, newest first.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::InvalidCursor`], [`StoreError::InvalidLimit`], [`StoreError::Database`].
+    pub async fn list_threads(
+        &self,
+        scope: &Scope,
+        page: PageRequest,
+    ) -> Result<Page<Thread>, StoreError> {
+        let (after, limit) = page.resolve(CursorKind::Threads)?;
+        let fetch = i64::from(limit) + 1;
+        let rows: Vec<ThreadRow> = with_pool!(self, pool => match &after {
+            None => sqlx::query_as(LIST_THREADS_FIRST)
+                .bind(&scope.project)
+                .bind(&scope.context_key)
+                .bind(fetch)
+                .fetch_all(pool)
+                .await?,
+            Some(after) => sqlx::query_as(LIST_THREADS_AFTER)
+                .bind(&scope.project)
+                .bind(&scope.context_key)
+                .bind(after.created_at)
+                .bind(&after.id)
+                .bind(fetch)
+                .fetch_all(pool)
+                .await?,
+        });
+        paginate(
+            rows,
+            limit,
+            CursorKind::Threads,
+            |r| Position {
+                created_at: r.3,
+                id: r.0.clone(),
+            },
+            thread_from_row,
+        )
+    }
+
+    /// The thread `id` of `scope` with all its messages (oldest first); `None` when `scope` has
+    /// no such thread, whoever else may have one.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`].
+    pub async fn get_thread(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Option<ThreadWithMessages>, StoreError> {
+        let found: Option<(ThreadRow, Vec<MessageRow>)> = with_pool!(self, pool => {
+            // One transaction, so the messages match the thread (none deleted in between).
+            let mut tx = pool.begin().await?;
+            let thread: Option<ThreadRow> = sqlx::query_as(GET_THREAD)
+                .bind(&scope.project)
+                .bind(&scope.context_key)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let found = match thread {
+                None => None,
+                Some(thread) => {
+                    let messages: Vec<MessageRow> = sqlx::query_as(ALL_MESSAGES)
+                        .bind(&scope.project)
+                        .bind(&scope.context_key)
+                        .bind(id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    Some((thread, messages))
+                }
+            };
+            tx.commit().await?;
+            found
+        });
+        let Some((thread, messages)) = found else {
+            return Ok(None);
+        };
+        Ok(Some(ThreadWithMessages {
+            thread: thread_from_row(thread)?,
+            messages: messages
+                .into_iter()
+                .map(message_from_row)
+                .collect::<Result<_, _>>()?,
+        }))
+    }
+
+    /// Renames the thread or replaces its metadata (fields left `None` keep their value) and
+    /// moves `updated_at`; `None` when `scope` has no such thread.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`].
+    pub async fn update_thread(
+        &self,
+        scope: &Scope,
+        id: &str,
+        update: ThreadUpdate,
+    ) -> Result<Option<Thread>, StoreError> {
+        let metadata = update.metadata.as_ref().map(to_json).transpose()?;
+        let now = now_micros();
+        let row: Option<ThreadRow> = with_pool!(self, pool => {
+            sqlx::query_as(UPDATE_THREAD)
+                .bind(&scope.project)
+                .bind(&scope.context_key)
+                .bind(id)
+                .bind(&update.name)
+                .bind(&metadata)
+                .bind(now)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(thread_from_row).transpose()
+    }
+
+    /// Deletes the thread and its messages; `false` when `scope` has no such thread.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`].
+    pub async fn delete_thread(&self, scope: &Scope, id: &str) -> Result<bool, StoreError> {
+        let deleted = with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            // Messages first (the foreign key cascades too; this does not depend on it).
+            sqlx::query(DELETE_MESSAGES_OF_THREAD)
+                .bind(&scope.project)
+                .bind(&scope.context_key)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let deleted = sqlx::query(DELETE_THREAD)
+                .bind(&scope.project)
+                .bind(&scope.context_key)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            deleted
+        });
+        Ok(deleted > 0)
+    }
+
+    /// Appends a message to the thread and moves the thread's `updated_at`; `None` when `scope`
+    /// has no such thread.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`].
+    pub async fn add_message(
+        &self,
+        scope: &Scope,
+        thread_id: &str,
+        new: NewMessage,
+    ) -> Result<Option<Message>, StoreError> {
+        let m = PreparedMessage::new(&new)?;
+        let added = with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            // Write first: the update both checks ownership and takes the write lock, so an
+            // SQLite transaction never has to upgrade from reading to writing.
+            let touched = sqlx::query(TOUCH_THREAD)
+                .bind(&scope.project)
+                .bind(&scope.context_key)
+                .bind(thread_id)
+                .bind(m.created_at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if touched == 0 {
+                tx.rollback().await?;
+                false
+            } else {
+                sqlx::query(INSERT_MESSAGE)
+                    .bind(&scope.project)
+                    .bind(&scope.context_key)
+                    .bind(thread_id)
+                    .bind(&m.id)
+                    .bind(m.role.as_str())
+                    .bind(&m.content)
+                    .bind(&m.metadata)
+                    .bind(m.created_at)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                true
+            }
+        });
+        if !added {
+            return Ok(None);
+        }
+        m.into_message(thread_id, new).map(Some)
+    }
+
+    /// A page of the thread's messages in `order`; `None` when `scope` has no such thread.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::InvalidCursor`], [`StoreError::InvalidLimit`], [`StoreError::Database`].
+    pub async fn list_messages(
+        &self,
+        scope: &Scope,
+        thread_id: &str,
+        page: PageRequest,
+        order: Order,
+    ) -> Result<Option<Page<Message>>, StoreError> {
+        let (after, limit) = page.resolve(CursorKind::Messages)?;
+        let fetch = i64::from(limit) + 1;
+        let (first_sql, after_sql) = match order {
+            Order::Asc => (LIST_MESSAGES_ASC_FIRST, LIST_MESSAGES_ASC_AFTER),
+            Order::Desc => (LIST_MESSAGES_DESC_FIRST, LIST_MESSAGES_DESC_AFTER),
+        };
+        let rows: Option<Vec<MessageRow>> = with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let exists: Option<(i32,)> = sqlx::query_as(THREAD_EXISTS)
+                .bind(&scope.project)
+                .bind(&scope.context_key)
+                .bind(thread_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let rows = match (exists, &after) {
+                (None, _) => None,
+                (Some(_), None) => Some(
+                    sqlx::query_as(first_sql)
+                        .bind(&scope.project)
+                        .bind(&scope.context_key)
+                        .bind(thread_id)
+                        .bind(fetch)
+                        .fetch_all(&mut *tx)
+                        .await?,
+                ),
+                (Some(_), Some(after)) => Some(
+                    sqlx::query_as(after_sql)
+                        .bind(&scope.project)
+                        .bind(&scope.context_key)
+                        .bind(thread_id)
+                        .bind(after.created_at)
+                        .bind(&after.id)
+                        .bind(fetch)
+                        .fetch_all(&mut *tx)
+                        .await?,
+                ),
+            };
+            tx.commit().await?;
+            rows
+        });
+        let Some(rows) = rows else {
+            return Ok(None);
+        };
+        paginate(
+            rows,
+            limit,
+            CursorKind::Messages,
+            |r| Position {
+                created_at: r.5,
+                id: r.0.clone(),
+            },
+            message_from_row,
+        )
+        .map(Some)
+    }
+
+    /// One message of the thread; `None` when `scope` has no such thread or message.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`].
+    pub async fn get_message(
+        &self,
+        scope: &Scope,
+        thread_id: &str,
+        message_id: &str,
+    ) -> Result<Option<Message>, StoreError> {
+        let row: Option<MessageRow> = with_pool!(self, pool => {
+            sqlx::query_as(GET_MESSAGE)
+                .bind(&scope.project)
+                .bind(&scope.context_key)
+                .bind(thread_id)
+                .bind(message_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(message_from_row).transpose()
+    }
+}
+
+fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|_| StoreError::Internal("a value could not be encoded"))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|_| StoreError::Internal("a stored value is not valid JSON"))
+}
+
+fn thread_from_row(
+    (id, name, metadata, created_at, updated_at): ThreadRow,
+) -> Result<Thread, StoreError> {
+    Ok(Thread {
+        id,
+        created_at: rfc3339(created_at)?,
+        updated_at: rfc3339(updated_at)?,
+        run_status: RunStatus::Idle,
+        name,
+        metadata: metadata.as_deref().map(from_json::<Value>).transpose()?,
+    })
+}
+
+fn message_from_row(
+    (id, thread_id, role, content, metadata, created_at): MessageRow,
+) -> Result<Message, StoreError> {
+    Ok(Message {
+        id,
+        thread_id,
+        role: Role::parse(&role)
+            .ok_or(StoreError::Internal("a stored message has an unknown role"))?,
+        content: from_json::<Vec<ContentPart>>(&content)?,
+        created_at: rfc3339(created_at)?,
+        metadata: metadata.as_deref().map(from_json::<Value>).transpose()?,
+    })
+}
