@@ -258,7 +258,11 @@ impl KeyRing {
 
     /// Publishes `key` until `retire_at` (a previous key reloaded from storage, whose last
     /// tokens expire then); `None` keeps it until it is activated or removed.
-    pub fn publish_until(&self, key: SigningKey, retire_at: Option<SystemTime>) -> Result<(), Error> {
+    pub fn publish_until(
+        &self,
+        key: SigningKey,
+        retire_at: Option<SystemTime>,
+    ) -> Result<(), Error> {
         self.update(|state| {
             if state.keys.iter().any(|k| k.key.kid() == key.kid()) {
                 return Ok(());
