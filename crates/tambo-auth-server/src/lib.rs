@@ -21,6 +21,7 @@
 
 pub mod api;
 pub mod config;
+pub mod dev;
 pub mod inspect;
 pub mod server;
 pub mod store;

@@ -24,6 +24,16 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the reference server on 127.0.0.1 with a development identity provider, one
+    /// project and an SQLite file, and print a walkthrough.
+    Dev {
+        /// The port on 127.0.0.1 (0: any free port).
+        #[arg(long, default_value_t = 8260)]
+        port: u16,
+        /// Where the SQLite database lives.
+        #[arg(long, default_value = ".tambo-auth")]
+        data_dir: PathBuf,
+    },
     /// Run the reference server: token exchange, JWKS, readiness and the /v1 thread API.
     Serve {
         /// The configuration file.
@@ -77,6 +87,7 @@ fn main() -> ExitCode {
         .init();
     match cli.command {
         Command::Serve { config } => serve(&config),
+        Command::Dev { port, data_dir } => dev(port, &data_dir),
         Command::Token(TokenCommand::Verify {
             config,
             project,
@@ -128,6 +139,41 @@ fn serve(config_path: &std::path::Path) -> ExitCode {
             Err(e) => eprintln!("warning: local address unknown: {e}"),
         }
         match server.serve(listener, shutdown_signal()).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        }
+    })
+}
+
+fn dev(port: u16, data_dir: &std::path::Path) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(async {
+        let dev = match tambo_auth_server::dev::start(port, data_dir).await {
+            Ok(dev) => dev,
+            Err(tambo_auth_server::server::ServeError::Config(e)) => return usage_error(&e),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        println!("{}", tambo_auth_server::dev::walkthrough(dev.addr));
+        match dev
+            .server
+            .serve_router(dev.listener, dev.router, shutdown_signal())
+            .await
+        {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e}");

@@ -169,6 +169,18 @@ impl Server {
         listener: tokio::net::TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let router = self.router();
+        self.serve_router(listener, router, shutdown).await
+    }
+
+    /// [`serve`](Self::serve) with a router built on [`router`](Self::router) (the
+    /// development server adds its identity provider).
+    pub async fn serve_router(
+        self,
+        listener: tokio::net::TcpListener,
+        router: Router,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         if let Err(error) = self.refresh_revocations().await {
             tracing::warn!(%error, "loading revocations failed; retrying in the background");
         }
@@ -184,7 +196,7 @@ impl Server {
                 }
             })
         };
-        let result = axum::serve(listener, self.router)
+        let result = axum::serve(listener, router)
             .with_graceful_shutdown(shutdown)
             .await;
         refresher.abort();

@@ -1,0 +1,421 @@
+//! Every row of issue 6's table, side by side in one run, in-process through
+//! `tower::ServiceExt::oneshot` (a fresh router clone and a fresh request per iteration, as a
+//! server does per request).
+//!
+//! ```text
+//! cargo bench -p tambo-auth-benches --bench auth -- --warm-up-time 1 --measurement-time 3
+//! ```
+//!
+//! Groups (one per row):
+//! - `router`: the bare axum 0.8 router, and tower-http's static bearer check (the floor);
+//! - `naive_jsonwebtoken`: `jsonwebtoken::decode` per request in an axum middleware;
+//! - `jwt_authorizer`: jwt-authorizer 0.15 on axum 0.7;
+//! - `layer_hit`: `TamboAuthLayer` with a repeated token (verified-token cache hit);
+//! - `layer_first_sight`: `TamboAuthLayer` verifying every request (cache disabled), and
+//!   distinct tokens through the default cache;
+//! - `verify_only`: the library's verification without a router (for the breakdown);
+//! - `floor_signature`: the signature check alone with a key parsed once (aws-lc-rs);
+//! - `exchange`: `POST /oauth/token` against its two crypto operations.
+
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_lc_rs::signature as sig;
+use axum::Router;
+use axum::body::Body;
+use criterion::{Criterion, criterion_group, criterion_main};
+use http::{HeaderValue, Request, StatusCode, header::AUTHORIZATION};
+use tambo_auth::Algorithm;
+use tambo_auth::exchange::{
+    GRANT_TYPE_TOKEN_EXCHANGE, Project, StaticProjects, TOKEN_TYPE_ACCESS_TOKEN, TokenExchange,
+};
+use tambo_auth::layer::TamboAuthLayer;
+use tambo_auth::token::IssueRequest;
+use tambo_auth_benches::{self as b, ProviderAlg};
+use tokio::runtime::Runtime;
+use tower::ServiceExt as _;
+
+fn rt() -> Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn get(auth: Option<&HeaderValue>) -> Request<Body> {
+    let mut request = Request::get("/").body(Body::empty()).expect("request");
+    if let Some(auth) = auth {
+        request.headers_mut().insert(AUTHORIZATION, auth.clone());
+    }
+    request
+}
+
+fn get07(auth: &HeaderValue) -> Request<axum07::body::Body> {
+    let mut request = Request::get("/")
+        .body(axum07::body::Body::empty())
+        .expect("request");
+    request.headers_mut().insert(AUTHORIZATION, auth.clone());
+    request
+}
+
+/// Checks that `router` answers 200 to `auth` (we only ever time the success path).
+fn check(rt: &Runtime, router: &Router, auth: Option<&HeaderValue>, what: &str) {
+    let status = rt
+        .block_on(router.clone().oneshot(get(auth)))
+        .map(|r| r.status());
+    assert_eq!(status.ok(), Some(StatusCode::OK), "{what} must answer 200");
+}
+
+fn bench_router(
+    c: &mut Criterion,
+    rt: &Runtime,
+    name: &str,
+    id: &str,
+    router: Router,
+    auth: Option<HeaderValue>,
+) {
+    check(rt, &router, auth.as_ref(), id);
+    let mut group = c.benchmark_group(name);
+    group.bench_function(id, |bencher| {
+        bencher.to_async(rt).iter(|| {
+            let request = get(auth.as_ref());
+            let router = router.clone();
+            async move { black_box(router.oneshot(request).await) }
+        });
+    });
+    group.finish();
+}
+
+fn rows(c: &mut Criterion) {
+    let rt = rt();
+
+    // --- router -------------------------------------------------------------------------------
+    bench_router(c, &rt, "router", "bare", b::bare_router(), None);
+    bench_router(
+        c,
+        &rt,
+        "router",
+        "static_bearer",
+        b::static_bearer_router(),
+        Some(b::bearer(b::STATIC_TOKEN)),
+    );
+
+    // --- naive jsonwebtoken ---------------------------------------------------------------------
+    for alg in [
+        ProviderAlg::Rs256,
+        ProviderAlg::Es256,
+        ProviderAlg::EdDsa,
+        ProviderAlg::Hs256,
+    ] {
+        let auth = b::bearer(&b::provider_token(alg, "alice"));
+        bench_router(
+            c,
+            &rt,
+            "naive_jsonwebtoken",
+            alg.name(),
+            b::naive_router(alg),
+            Some(auth),
+        );
+    }
+
+    // --- jwt-authorizer 0.15 (axum 0.7) -------------------------------------------------------
+    for alg in [ProviderAlg::Rs256, ProviderAlg::Es256, ProviderAlg::EdDsa] {
+        let router = rt.block_on(b::jwt_authorizer_router(alg));
+        let auth = b::bearer(&b::provider_token(alg, "alice"));
+        let status = rt
+            .block_on(router.clone().oneshot(get07(&auth)))
+            .map(|r| r.status());
+        assert_eq!(
+            status.ok(),
+            Some(StatusCode::OK),
+            "jwt-authorizer {}",
+            alg.name()
+        );
+        let mut group = c.benchmark_group("jwt_authorizer");
+        group.bench_function(alg.name(), |bencher| {
+            bencher.to_async(&rt).iter(|| {
+                let request = get07(&auth);
+                let router = router.clone();
+                async move { black_box(router.oneshot(request).await) }
+            });
+        });
+        group.finish();
+    }
+
+    // --- our layer: cache hit -----------------------------------------------------------------
+    {
+        let tokens = b::tambo_tokens(Algorithm::EdDSA);
+        let auth = b::bearer(&b::tambo_token(&tokens, "alice"));
+        bench_router(
+            c,
+            &rt,
+            "layer_hit",
+            "tambo_EdDSA",
+            b::layered(TamboAuthLayer::new(tokens)),
+            Some(auth),
+        );
+        let auth = b::bearer(&b::provider_token(ProviderAlg::Rs256, "alice"));
+        let layer = TamboAuthLayer::direct(b::static_registry(ProviderAlg::Rs256));
+        bench_router(
+            c,
+            &rt,
+            "layer_hit",
+            "direct_RS256",
+            b::layered(layer),
+            Some(auth),
+        );
+    }
+
+    // --- our layer: first sight ---------------------------------------------------------------
+    for alg in [Algorithm::EdDSA, Algorithm::ES256, Algorithm::HS256] {
+        let tokens = b::tambo_tokens(alg);
+        let auth = b::bearer(&b::tambo_token(&tokens, "alice"));
+        let layer = TamboAuthLayer::new(tokens).cache_capacity(0);
+        bench_router(
+            c,
+            &rt,
+            "layer_first_sight",
+            &format!("tambo_{alg}"),
+            b::layered(layer),
+            Some(auth),
+        );
+    }
+    for alg in [
+        ProviderAlg::Rs256,
+        ProviderAlg::Es256,
+        ProviderAlg::EdDsa,
+        ProviderAlg::Hs256,
+    ] {
+        let auth = b::bearer(&b::provider_token(alg, "alice"));
+        let layer = TamboAuthLayer::direct(b::static_registry(alg)).cache_capacity(0);
+        bench_router(
+            c,
+            &rt,
+            "layer_first_sight",
+            &format!("direct_{}", alg.name()),
+            b::layered(layer),
+            Some(auth),
+        );
+    }
+    first_sight_distinct_tokens(c, &rt);
+
+    // --- the library without a router -----------------------------------------------------------
+    {
+        let mut group = c.benchmark_group("verify_only");
+        for alg in [Algorithm::EdDSA, Algorithm::ES256, Algorithm::HS256] {
+            let tokens = b::tambo_tokens(alg);
+            let token = b::tambo_token(&tokens, "alice");
+            assert!(tokens.verify(&token).is_ok());
+            group.bench_function(format!("TamboTokens::verify_{alg}"), |bencher| {
+                bencher.iter(|| black_box(tokens.verify(black_box(&token))));
+            });
+        }
+        for alg in [ProviderAlg::Rs256, ProviderAlg::EdDsa] {
+            let verifier = b::static_verifier(alg);
+            let token = b::provider_token(alg, "alice");
+            assert!(rt.block_on(verifier.verify(&token)).is_ok());
+            group.bench_function(format!("Verifier::verify_{}", alg.name()), |bencher| {
+                bencher
+                    .to_async(&rt)
+                    .iter(|| async { black_box(verifier.verify(black_box(&token)).await) });
+            });
+        }
+        group.finish();
+    }
+
+    // --- the floor: signature check alone, key parsed once (aws-lc-rs) ---------------------------
+    {
+        let mut group = c.benchmark_group("floor_signature");
+        for (alg, algorithm) in [
+            (
+                ProviderAlg::Rs256,
+                &sig::RSA_PKCS1_2048_8192_SHA256 as &'static dyn sig::VerificationAlgorithm,
+            ),
+            (ProviderAlg::Es256, &sig::ECDSA_P256_SHA256_FIXED),
+            (ProviderAlg::EdDsa, &sig::ED25519),
+        ] {
+            let token = b::provider_token(alg, "alice");
+            let (input, signature) = split(&token);
+            let key =
+                sig::ParsedPublicKey::new(algorithm, alg.key().public_der()).expect("parsed key");
+            assert!(
+                key.verify_sig(&input, &signature).is_ok(),
+                "{} floor",
+                alg.name()
+            );
+            group.bench_function(alg.name(), |bencher| {
+                bencher
+                    .iter(|| black_box(key.verify_sig(black_box(&input), black_box(&signature))));
+            });
+        }
+        let token = b::provider_token(ProviderAlg::Hs256, "alice");
+        let (input, tag) = split(&token);
+        let key =
+            aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &ProviderAlg::hmac_secret());
+        assert!(aws_lc_rs::hmac::verify(&key, &input, &tag).is_ok());
+        group.bench_function("HS256", |bencher| {
+            bencher.iter(|| {
+                black_box(aws_lc_rs::hmac::verify(
+                    &key,
+                    black_box(&input),
+                    black_box(&tag),
+                ))
+            });
+        });
+        group.finish();
+    }
+
+    exchange(c, &rt);
+}
+
+/// Signing input and decoded signature of a compact JWS.
+fn split(token: &str) -> (Vec<u8>, Vec<u8>) {
+    use base64::Engine as _;
+    let dot = token.rfind('.').expect("three segments");
+    let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&token[dot + 1..])
+        .expect("base64url");
+    (token.as_bytes()[..dot].to_vec(), signature)
+}
+
+/// Distinct tokens through the default 10 000-entry cache once it is full: every request is
+/// a verification, a digest, a miss and an insert that evicts.
+fn first_sight_distinct_tokens(c: &mut Criterion, rt: &Runtime) {
+    const POOL: usize = 40_000;
+    let tokens = b::tambo_tokens(Algorithm::EdDSA);
+    let pool: Vec<HeaderValue> = (0..POOL)
+        .map(|i| b::bearer(&b::tambo_token(&tokens, &format!("user-{i}"))))
+        .collect();
+    let layer = TamboAuthLayer::new(tokens);
+    let router = b::layered(layer.clone());
+    // Fill the cache to capacity first.
+    for auth in &pool[..tambo_auth::layer::DEFAULT_CACHE_CAPACITY] {
+        check(rt, &router, Some(auth), "distinct tokens");
+    }
+    let before = layer.cache_stats();
+    let mut next = 0usize;
+    let mut group = c.benchmark_group("layer_first_sight");
+    group.bench_function("tambo_EdDSA_distinct_tokens_full_cache_10k", |bencher| {
+        bencher.to_async(rt).iter(|| {
+            next = (next + 1) % POOL;
+            let request = get(Some(&pool[next]));
+            let router = router.clone();
+            async move { black_box(router.oneshot(request).await) }
+        });
+    });
+    group.finish();
+    let after = layer.cache_stats();
+    eprintln!(
+        "distinct tokens, full cache: {} misses, {} hits during the run; {} entries (capacity {})",
+        after.misses - before.misses,
+        after.hits - before.hits,
+        after.entries,
+        tambo_auth::layer::DEFAULT_CACHE_CAPACITY
+    );
+}
+
+/// `POST /oauth/token` against the two crypto operations it cannot avoid.
+fn exchange(c: &mut Criterion, rt: &Runtime) {
+    let mut group = c.benchmark_group("exchange");
+    // Our signing key: Ed25519 (the default), parsed once, for the floor row.
+    let ours = aws_lc_rs::signature::Ed25519KeyPair::generate().expect("ed25519");
+    for alg in [ProviderAlg::EdDsa, ProviderAlg::Rs256] {
+        let tokens = b::tambo_tokens(Algorithm::EdDSA);
+        let registry = b::static_registry(alg);
+        let project = Arc::new(Project::new(b::PROJECT, registry.clone()));
+        let projects = StaticProjects::new([("tambo_pk_bench", project)]).expect("projects");
+        let router = TokenExchange::new(tokens.clone(), Arc::new(projects)).router();
+        let subject = b::provider_token(alg, "alice");
+        let body = serde_urlencoded::to_string([
+            ("grant_type", GRANT_TYPE_TOKEN_EXCHANGE),
+            ("subject_token", subject.as_str()),
+            ("subject_token_type", TOKEN_TYPE_ACCESS_TOKEN),
+        ])
+        .expect("form");
+        let body = bytes::Bytes::from(body);
+        let request = || {
+            Request::post("/oauth/token")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("x-api-key", "tambo_pk_bench")
+                .body(Body::from(body.clone()))
+                .expect("request")
+        };
+        let status = rt
+            .block_on(router.clone().oneshot(request()))
+            .map(|r| r.status());
+        assert_eq!(status.ok(), Some(StatusCode::OK), "exchange {}", alg.name());
+        group.bench_function(format!("handler_subject_{}", alg.name()), |bencher| {
+            bencher.to_async(rt).iter(|| {
+                let request = request();
+                let router = router.clone();
+                async move {
+                    let response = router.oneshot(request).await.expect("infallible");
+                    black_box(http_body_util::BodyExt::collect(response.into_body()).await)
+                }
+            });
+        });
+
+        // The library's own two operations, without HTTP: authenticate + issue.
+        let provider_registry = registry.clone();
+        group.bench_function(
+            format!("library_verify_and_issue_{}", alg.name()),
+            |bencher| {
+                bencher.to_async(rt).iter(|| async {
+                    let user = provider_registry
+                        .authenticate(black_box(&subject))
+                        .await
+                        .expect("user");
+                    black_box(
+                        tokens
+                            .issue(IssueRequest::new(&user, b::PROJECT))
+                            .expect("issued"),
+                    )
+                });
+            },
+        );
+
+        // The floor: the same two operations on keys parsed once (aws-lc-rs).
+        let (input, signature) = split(&subject);
+        let algorithm: &'static dyn sig::VerificationAlgorithm = match alg {
+            ProviderAlg::Rs256 => &sig::RSA_PKCS1_2048_8192_SHA256,
+            _ => &sig::ED25519,
+        };
+        let key = sig::ParsedPublicKey::new(algorithm, alg.key().public_der()).expect("key");
+        let tambo_input = tambo_input_like(&tokens);
+        group.bench_function(
+            format!("floor_verify_{}_plus_sign_EdDSA", alg.name()),
+            |bencher| {
+                bencher.iter(|| {
+                    key.verify_sig(black_box(&input), black_box(&signature))
+                        .expect("valid");
+                    black_box(ours.sign(black_box(tambo_input.as_bytes())))
+                });
+            },
+        );
+    }
+    group.finish();
+}
+
+/// The signing input of a real Tambo token (the floor signs the same number of bytes).
+fn tambo_input_like(tokens: &tambo_auth::token::TamboTokens) -> String {
+    let token = b::tambo_token(tokens, "alice");
+    let dot = token.rfind('.').expect("three segments");
+    token[..dot].to_owned()
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(50)
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = rows
+}
+criterion_main!(benches);

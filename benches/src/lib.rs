@@ -1,0 +1,288 @@
+//! The routers and tokens every row of the performance table runs on (issue 6), shared by the
+//! criterion benches (`benches/auth.rs`), the loopback server (`src/bin/bench-server.rs`) and
+//! the memory probe (`src/bin/cache-memory.rs`).
+//!
+//! Every router answers `GET /` with `ok` from the same handler; only the authentication in
+//! front of it differs. Provider tokens are signed by the testkit's fixed keys and carry
+//! `iss`, `aud`, `sub`, `iat`, `nbf`, `exp` and `jti`; every verifier checks signature, issuer,
+//! audience and time.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use http::{HeaderValue, StatusCode};
+use serde::Deserialize;
+use serde_json::json;
+use tambo_auth::jwt::Claims;
+use tambo_auth::layer::TamboAuthLayer;
+use tambo_auth::token::{IssueRequest, SigningKey, TamboTokens};
+use tambo_auth::{Algorithm, OidcProvider, ProviderRegistry, TamboUser, Verifier};
+use tambo_auth_testkit::{TestKey, fixtures};
+
+/// The provider issuer of the comparison tokens.
+pub const IDP: &str = "https://idp.bench.example";
+/// The audience every provider token carries and every verifier requires.
+pub const AUDIENCE: &str = "bench-api";
+/// Our issuer (Tambo tokens).
+pub const OUR_ISSUER: &str = "https://auth.bench.example";
+/// The project Tambo tokens are issued to.
+pub const PROJECT: &str = "p_bench";
+/// The static bearer token of the tower-http row.
+pub const STATIC_TOKEN: &str = "s3cr3t-static-bearer-token-for-the-floor-row";
+
+/// Seconds since the epoch.
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The handler behind every router.
+pub async fn ok() -> &'static str {
+    "ok"
+}
+
+/// `Bearer <token>` as a header value.
+pub fn bearer(token: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!("Bearer {token}")).expect("a token is a valid header value")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Provider tokens (RS256, ES256, EdDSA, HS256) for the comparison rows and direct mode
+// ---------------------------------------------------------------------------------------------
+
+/// The algorithms of provider tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderAlg {
+    /// RSA-2048 PKCS#1 v1.5 with SHA-256.
+    Rs256,
+    /// ECDSA P-256.
+    Es256,
+    /// Ed25519.
+    EdDsa,
+    /// HMAC-SHA-256 with a 32-byte secret.
+    Hs256,
+}
+
+impl ProviderAlg {
+    /// The JOSE name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProviderAlg::Rs256 => "RS256",
+            ProviderAlg::Es256 => "ES256",
+            ProviderAlg::EdDsa => "EdDSA",
+            ProviderAlg::Hs256 => "HS256",
+        }
+    }
+
+    /// The testkit fixture key.
+    pub fn key(self) -> &'static TestKey {
+        let f = fixtures();
+        match self {
+            ProviderAlg::Rs256 => &f.rsa,
+            ProviderAlg::Es256 => &f.ec,
+            ProviderAlg::EdDsa => &f.ed,
+            ProviderAlg::Hs256 => &f.hmac,
+        }
+    }
+
+    /// The secret of the HMAC fixture (the same bytes the testkit signs with).
+    pub fn hmac_secret() -> Vec<u8> {
+        let jwk = fixtures().hmac.public_jwk();
+        let k = jwk["k"].as_str().expect("an oct JWK has k");
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(k)
+            .expect("k is base64url")
+    }
+}
+
+/// A provider token for `sub`, valid for an hour.
+pub fn provider_token(alg: ProviderAlg, sub: &str) -> String {
+    let now = now();
+    let claims = json!({
+        "iss": IDP, "aud": AUDIENCE, "sub": sub,
+        "iat": now, "nbf": now, "exp": now + 3600,
+        "jti": format!("jti-{sub}"),
+    });
+    tambo_auth_testkit::jws::token(alg.key(), &claims)
+}
+
+/// The claims the naive and jwt-authorizer rows deserialize.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NaiveClaims {
+    /// Subject.
+    pub sub: String,
+    /// Expiry.
+    pub exp: u64,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Axum 0.8 routers
+// ---------------------------------------------------------------------------------------------
+
+/// No authentication at all.
+pub fn bare_router() -> Router {
+    Router::new().route("/", get(ok))
+}
+
+/// tower-http's static bearer comparison: the floor for any authentication.
+#[allow(deprecated)] // `bearer` is deprecated as "too basic"; it is exactly the floor we want.
+pub fn static_bearer_router() -> Router {
+    bare_router()
+        .layer(tower_http::validate_request::ValidateRequestHeaderLayer::bearer(STATIC_TOKEN))
+}
+
+/// What a hand-written jsonwebtoken 11 middleware holds: the key and the validation, built
+/// once (the common, already-careful form).
+pub struct NaiveState {
+    key: jsonwebtoken::DecodingKey,
+    validation: jsonwebtoken::Validation,
+}
+
+impl NaiveState {
+    /// The key and validation for `alg`.
+    pub fn new(alg: ProviderAlg) -> Self {
+        use jsonwebtoken::{Algorithm as A, DecodingKey};
+        let pem = || alg.key().public_pem();
+        let (key, a) = match alg {
+            ProviderAlg::Rs256 => (DecodingKey::from_rsa_pem(pem().as_bytes()), A::RS256),
+            ProviderAlg::Es256 => (DecodingKey::from_ec_pem(pem().as_bytes()), A::ES256),
+            ProviderAlg::EdDsa => (DecodingKey::from_ed_pem(pem().as_bytes()), A::EdDSA),
+            ProviderAlg::Hs256 => (
+                Ok(DecodingKey::from_secret(&ProviderAlg::hmac_secret())),
+                A::HS256,
+            ),
+        };
+        let mut validation = jsonwebtoken::Validation::new(a);
+        validation.set_issuer(&[IDP]);
+        validation.set_audience(&[AUDIENCE]);
+        Self {
+            key: key.expect("the fixture key loads"),
+            validation,
+        }
+    }
+}
+
+async fn naive_middleware(
+    State(state): State<Arc<NaiveState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let token = request
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let Some(token) = token else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    match jsonwebtoken::decode::<NaiveClaims>(token, &state.key, &state.validation) {
+        Ok(data) => {
+            request.extensions_mut().insert(data.claims);
+            next.run(request).await
+        }
+        Err(_) => StatusCode::UNAUTHORIZED.into_response(),
+    }
+}
+
+/// A naive per-request `jsonwebtoken::decode` middleware (axum `from_fn_with_state`).
+pub fn naive_router(alg: ProviderAlg) -> Router {
+    let state = Arc::new(NaiveState::new(alg));
+    bare_router().layer(axum::middleware::from_fn_with_state(
+        state,
+        naive_middleware,
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Our layer
+// ---------------------------------------------------------------------------------------------
+
+/// Tambo tokens signed with a fresh key of `alg` (EdDSA, ES256 or HS256).
+pub fn tambo_tokens(alg: Algorithm) -> TamboTokens {
+    TamboTokens::builder(OUR_ISSUER)
+        .signing_key(SigningKey::generate(alg).expect("key generation"))
+        .build()
+        .expect("tokens build")
+}
+
+/// A provider user for `sub`.
+pub fn user(sub: &str) -> TamboUser {
+    let claims = json!({"iss": IDP, "sub": sub, "exp": now() + 3600});
+    TamboUser::from_claims(
+        "idp",
+        IDP,
+        Claims::from_map(claims.as_object().cloned().unwrap_or_default()),
+    )
+    .expect("a user")
+}
+
+/// A Tambo token for `sub` in [`PROJECT`].
+pub fn tambo_token(tokens: &TamboTokens, sub: &str) -> String {
+    tokens
+        .issue(IssueRequest::new(&user(sub), PROJECT))
+        .expect("issued")
+        .access_token
+}
+
+/// The router behind `layer`.
+pub fn layered(layer: TamboAuthLayer) -> Router {
+    bare_router().layer(layer)
+}
+
+/// A static-key provider verifier for `alg` (direct mode).
+pub fn static_verifier(alg: ProviderAlg) -> Verifier {
+    let builder = Verifier::builder(IDP).audience(AUDIENCE);
+    let builder = match alg {
+        ProviderAlg::Hs256 => builder.shared_secret(tambo_auth::verify::Secret::from_bytes(
+            ProviderAlg::hmac_secret(),
+        )),
+        _ => builder.public_key_pem(alg.key().public_pem()),
+    };
+    let builder = match alg {
+        ProviderAlg::Rs256 => builder.algorithms([Algorithm::RS256]),
+        ProviderAlg::Es256 => builder.algorithms([Algorithm::ES256]),
+        ProviderAlg::EdDsa => builder.algorithms([Algorithm::EdDSA]),
+        ProviderAlg::Hs256 => builder.algorithms([Algorithm::HS256]),
+    };
+    builder.build().expect("a static-key verifier")
+}
+
+/// A registry of one static-key provider.
+pub fn static_registry(alg: ProviderAlg) -> ProviderRegistry {
+    ProviderRegistry::builder()
+        .provider(OidcProvider::new("idp", static_verifier(alg)))
+        .build()
+        .expect("registry")
+}
+
+// ---------------------------------------------------------------------------------------------
+// jwt-authorizer 0.15 on axum 0.7
+// ---------------------------------------------------------------------------------------------
+
+/// jwt-authorizer on an axum 0.7 router, with a PEM key for `alg` (RS256, ES256 or EdDSA).
+pub async fn jwt_authorizer_router(alg: ProviderAlg) -> axum07::Router {
+    use jwt_authorizer::{Authorizer, IntoLayer, JwtAuthorizer, Validation};
+    let pem = alg.key().public_pem();
+    let builder = match alg {
+        ProviderAlg::Rs256 => JwtAuthorizer::<NaiveClaims>::from_rsa_pem_text(&pem),
+        ProviderAlg::Es256 => JwtAuthorizer::<NaiveClaims>::from_ec_pem_text(&pem),
+        ProviderAlg::EdDsa => JwtAuthorizer::<NaiveClaims>::from_ed_pem_text(&pem),
+        ProviderAlg::Hs256 => panic!("the jwt-authorizer rows are RS256, ES256 and EdDSA"),
+    };
+    let authorizer: Authorizer<NaiveClaims> = builder
+        .validation(Validation::new().iss(&[IDP]).aud(&[AUDIENCE]))
+        .build()
+        .await
+        .expect("jwt-authorizer builds");
+    axum07::Router::new()
+        .route("/", axum07::routing::get(ok))
+        .layer(authorizer.into_layer())
+}
