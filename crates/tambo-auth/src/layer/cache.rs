@@ -5,7 +5,7 @@
 //! another's entry), bounded by capacity, entries live until the token's `exp`, and every hit
 //! is re-checked against revocation and key removal by the verifier.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use sha2::Digest as _;
@@ -22,8 +22,16 @@ pub(crate) fn digest(token: &str) -> TokenDigest {
 
 #[derive(Debug)]
 pub(crate) struct TokenCache {
-    shards: Vec<Mutex<HashMap<TokenDigest, Entry>>>,
+    shards: Vec<Mutex<Shard>>,
     per_shard: usize,
+}
+
+/// One shard: the entries, and their keys in insertion order for O(1) eviction (first in,
+/// first out; keys already removed are skipped when they come up).
+#[derive(Debug, Default)]
+struct Shard {
+    entries: HashMap<TokenDigest, Entry>,
+    order: VecDeque<TokenDigest>,
 }
 
 #[derive(Debug)]
@@ -38,7 +46,7 @@ impl TokenCache {
         // Never more than `capacity` in total: fewer shards for tiny capacities.
         let shards = SHARDS.min(capacity).max(1);
         Self {
-            shards: (0..shards).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
             per_shard: capacity / shards,
         }
     }
@@ -47,7 +55,7 @@ impl TokenCache {
         self.per_shard > 0
     }
 
-    fn shard(&self, key: &TokenDigest) -> std::sync::MutexGuard<'_, HashMap<TokenDigest, Entry>> {
+    fn shard(&self, key: &TokenDigest) -> std::sync::MutexGuard<'_, Shard> {
         // Entries are plain values: a panic elsewhere cannot leave a shard inconsistent.
         self.shards[usize::from(key[0]) % self.shards.len()]
             .lock()
@@ -60,10 +68,10 @@ impl TokenCache {
             return None;
         }
         let mut shard = self.shard(key);
-        match shard.get(key) {
+        match shard.entries.get(key) {
             Some(entry) if now < entry.expires_at => Some(entry.user.clone()),
             Some(_) => {
-                shard.remove(key);
+                shard.entries.remove(key);
                 None
             }
             None => None,
@@ -76,26 +84,33 @@ impl TokenCache {
             return;
         }
         let mut shard = self.shard(&key);
-        if shard.len() >= self.per_shard && !shard.contains_key(&key) {
-            shard.retain(|_, e| e.expires_at > now);
-            if shard.len() >= self.per_shard {
-                // Evict the entry closest to expiry: it has the least value left.
-                if let Some(victim) = shard
-                    .iter()
-                    .min_by_key(|(_, e)| e.expires_at)
-                    .map(|(k, _)| *k)
-                {
-                    shard.remove(&victim);
+        let shard = &mut *shard;
+        if !shard.entries.contains_key(&key) {
+            // Full: evict the oldest entry still present. Each key is popped once, so this
+            // is O(1) amortized, never a scan of the shard.
+            while shard.entries.len() >= self.per_shard {
+                match shard.order.pop_front() {
+                    Some(old) => {
+                        shard.entries.remove(&old);
+                    }
+                    None => break,
                 }
             }
+            shard.order.push_back(key);
+            // Keys of entries removed early (expiry, revocation) linger in `order`; compact
+            // when they outnumber the live ones, keeping memory bounded.
+            if shard.order.len() > 2 * self.per_shard.max(1) {
+                let entries = &shard.entries;
+                shard.order.retain(|k| entries.contains_key(k));
+            }
         }
-        shard.insert(key, Entry { user, expires_at });
+        shard.entries.insert(key, Entry { user, expires_at });
     }
 
     /// Drops `key` (a re-check failed).
     pub(crate) fn remove(&self, key: &TokenDigest) {
         if self.is_enabled() {
-            self.shard(key).remove(key);
+            self.shard(key).entries.remove(key);
         }
     }
 
@@ -103,7 +118,7 @@ impl TokenCache {
     pub(crate) fn len(&self) -> usize {
         self.shards
             .iter()
-            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).len())
+            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).entries.len())
             .sum()
     }
 }
@@ -141,6 +156,20 @@ mod tests {
         );
         assert!(cache.get(&key, 50).is_none());
         assert!(cache.get(&key, 49).is_none(), "an expired entry is gone");
+    }
+
+    #[test]
+    fn a_full_cache_evicts_the_oldest_entry_first() {
+        let cache = TokenCache::new(1);
+        cache.insert(digest("first"), user("a"), 100, 0);
+        cache.insert(digest("second"), user("b"), 100, 0);
+        assert!(cache.get(&digest("first"), 1).is_none());
+        assert!(cache.get(&digest("second"), 1).is_some());
+        // A key removed early is skipped when its turn comes.
+        cache.remove(&digest("second"));
+        cache.insert(digest("third"), user("c"), 100, 0);
+        assert!(cache.get(&digest("third"), 1).is_some());
+        assert_eq!(cache.len(), 1);
     }
 
     #[test]

@@ -41,7 +41,10 @@ enum Decision {
     /// Refuse.
     Refuse(Error),
     /// Wait for a verification.
-    Wait(BoxFuture<'static, Result<TamboUser, Error>>, TokenDigest),
+    Wait(
+        BoxFuture<'static, Result<TamboUser, Error>>,
+        Option<TokenDigest>,
+    ),
 }
 
 impl Shared {
@@ -64,13 +67,16 @@ impl Shared {
             }
             Err(e) => return self.failed(e),
         };
-        let key = digest(token);
-        if let Some(user) = self.cache.get(&key, self.now_secs()) {
+        // No digest at all when the cache is off: it would buy nothing.
+        let key = self.cache.is_enabled().then(|| digest(token));
+        if let Some(key) = &key
+            && let Some(user) = self.cache.get(key, self.now_secs())
+        {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return match self.verifier.recheck(&user) {
                 Ok(()) => Decision::Pass(Some(user)),
                 Err(e) => {
-                    self.cache.remove(&key);
+                    self.cache.remove(key);
                     self.failed(e)
                 }
             };
@@ -100,8 +106,8 @@ impl Shared {
         }
     }
 
-    fn remember(&self, key: TokenDigest, user: &TamboUser) {
-        if let Some(exp) = user.expires_at() {
+    fn remember(&self, key: Option<TokenDigest>, user: &TamboUser) {
+        if let (Some(key), Some(exp)) = (key, user.expires_at()) {
             self.cache.insert(key, user.clone(), exp, self.now_secs());
         }
     }
@@ -180,7 +186,7 @@ pin_project! {
     {
         Verifying {
             fut: BoxFuture<'static, Result<TamboUser, Error>>,
-            key: TokenDigest,
+            key: Option<TokenDigest>,
             request: Option<Request<ReqBody>>,
             inner: Option<S>,
             shared: Arc<Shared>,
