@@ -23,5 +23,6 @@ pub mod api;
 pub mod config;
 pub mod dev;
 pub mod inspect;
+pub mod metrics;
 pub mod server;
 pub mod store;

@@ -43,6 +43,45 @@ enum Command {
     /// Work with subject tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage the Tambo token signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Revoke Tambo tokens in the server's database; running servers refuse them within 5 s.
+    Revoke {
+        /// The configuration file (its database is written).
+        #[arg(long)]
+        config: PathBuf,
+        /// The project whose user is revoked (with `--user`).
+        #[arg(long, required_unless_present = "token_id")]
+        project: Option<String>,
+        /// Every token of this user (context key, `oauth:user:…`) issued until now.
+        #[arg(
+            long,
+            conflicts_with = "token_id",
+            required_unless_present = "token_id"
+        )]
+        user: Option<String>,
+        /// One token, by `jti`.
+        #[arg(long)]
+        token_id: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Print a new private signing key (PKCS#8 PEM) on standard output.
+    Generate {
+        /// `EdDSA` (default) or `ES256`.
+        #[arg(long, default_value = "EdDSA")]
+        algorithm: String,
+    },
+    /// Rotate the key ring in the server's database: a new key signs, the previous one keeps
+    /// verifying until its last token expires. Running servers follow within 5 s.
+    Rotate {
+        /// The configuration file.
+        #[arg(long)]
+        config: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,6 +127,16 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve { config } => serve(&config),
         Command::Dev { port, data_dir } => dev(port, &data_dir),
+        Command::Keys(KeysCommand::Generate { algorithm }) => generate_key(&algorithm),
+        Command::Keys(KeysCommand::Rotate { config }) => with_store(&config, rotate),
+        Command::Revoke {
+            config,
+            project,
+            user,
+            token_id,
+        } => with_store(&config, move |store, _config| {
+            Box::pin(async move { revoke(store, project, user, token_id).await })
+        }),
         Command::Token(TokenCommand::Verify {
             config,
             project,
@@ -181,6 +230,141 @@ fn dev(port: u16, data_dir: &std::path::Path) -> ExitCode {
             }
         }
     })
+}
+
+fn generate_key(algorithm: &str) -> ExitCode {
+    let key = match algorithm.parse::<tambo_auth::Algorithm>() {
+        Ok(alg @ (tambo_auth::Algorithm::EdDSA | tambo_auth::Algorithm::ES256)) => {
+            tambo_auth::token::SigningKey::generate(alg)
+        }
+        _ => {
+            eprintln!("error: --algorithm: EdDSA or ES256");
+            return ExitCode::from(2);
+        }
+    };
+    match key
+        .ok()
+        .and_then(|k| k.to_pkcs8_pem().map(|pem| (k.kid().to_owned(), pem)))
+    {
+        Some((kid, pem)) => {
+            eprintln!("kid {kid}");
+            print!("{pem}");
+            ExitCode::SUCCESS
+        }
+        None => {
+            eprintln!("error: the key could not be generated");
+            ExitCode::from(1)
+        }
+    }
+}
+
+type StoreTask = std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, String>>>>;
+
+/// Loads the configuration, opens its database and runs `task`; prints its result.
+fn with_store(
+    config_path: &std::path::Path,
+    task: impl FnOnce(tambo_auth_server::store::Store, Config) -> StoreTask,
+) -> ExitCode {
+    let config = match Config::load(config_path) {
+        Ok(config) => config,
+        Err(e) => return usage_error(&e),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(async {
+        let url = config
+            .server
+            .database_url
+            .clone()
+            .unwrap_or_else(|| "sqlite://tambo.db".into());
+        let store = match tambo_auth_server::store::Store::connect(&url).await {
+            Ok(store) => store,
+            Err(e) => {
+                eprintln!("error: database: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        match task(store, config).await {
+            Ok(message) => {
+                println!("{message}");
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::from(1)
+            }
+        }
+    })
+}
+
+fn rotate(store: tambo_auth_server::store::Store, config: Config) -> StoreTask {
+    Box::pin(async move {
+        let algorithm = match config.token.algorithm.as_deref() {
+            None | Some("EdDSA") => tambo_auth::Algorithm::EdDSA,
+            Some("ES256") => tambo_auth::Algorithm::ES256,
+            Some(other) => return Err(format!("token.algorithm: {other:?} is not EdDSA or ES256")),
+        };
+        let ttl = match &config.token.ttl {
+            Some(ttl) => {
+                humantime::parse_duration(ttl).map_err(|_| format!("token.ttl: {ttl:?}"))?
+            }
+            None => std::time::Duration::from_secs(15 * 60),
+        };
+        let retire_after = ttl + std::time::Duration::from_secs(60);
+        tambo_auth_server::server::rotate_keys(&store, algorithm, retire_after)
+            .await
+            .map(|kid| {
+                format!(
+                    "rotated: {kid} signs now; the previous key retires in {}s",
+                    retire_after.as_secs()
+                )
+            })
+            .map_err(|e| e.to_string())
+    })
+}
+
+async fn revoke(
+    store: tambo_auth_server::store::Store,
+    project: Option<String>,
+    user: Option<String>,
+    token_id: Option<String>,
+) -> Result<String, String> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    match (user, token_id) {
+        (Some(user), None) => {
+            let project = project.ok_or("--user needs --project")?;
+            if !user.starts_with("oauth:user:") {
+                return Err("--user takes a context key (oauth:user:…)".into());
+            }
+            store
+                .revoke_user(&project, &user, now + 1)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(format!(
+                "revoked every token of {user} in {project} issued until now"
+            ))
+        }
+        (None, Some(jti)) => {
+            // A Tambo token lives at most an hour: keep the revocation that long.
+            store
+                .revoke_token(&jti, now + 3600 + 60)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(format!("revoked token {jti}"))
+        }
+        _ => Err("give --user or --token-id".into()),
+    }
 }
 
 /// Ctrl-C or SIGTERM: stop accepting, finish in-flight requests, exit.

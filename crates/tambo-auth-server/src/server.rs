@@ -2,7 +2,8 @@
 //!
 //! `POST /oauth/token`, `GET /.well-known/jwks.json`, `GET
 //! /.well-known/oauth-authorization-server`, `GET /healthz`, `GET /readyz` (per-issuer key
-//! status), and the user-scoped `/v1` thread API behind `TamboAuthLayer`. Startup never waits
+//! status), `GET /metrics` (Prometheus), and the user-scoped `/v1` thread API behind
+//! `TamboAuthLayer`. Startup never waits
 //! for an identity provider: keys load on the first exchange, and `/readyz` says so meanwhile.
 
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::Json;
 use axum::Router;
 use axum::http::StatusCode;
+use axum::middleware;
 use axum::routing::get;
 use serde_json::json;
 use tambo_auth::exchange::{Project, StaticProjects, TokenExchange};
@@ -19,10 +21,11 @@ use tambo_auth::token::{KeyRing, MemoryRevocations, SigningKey, TamboTokens};
 use tambo_auth::{Algorithm, ContextKey, Profile, ProviderRegistry};
 
 use crate::config::{Config, ConfigError, build_provider};
+use crate::metrics::Metrics;
 use crate::store::{Store, StoredKey};
 
-/// How often each replica reloads revocations from the database: the propagation bound of a
-/// revocation across replicas.
+/// How often each replica reloads revocations and the key ring from the database: the
+/// propagation bound of a revocation or a rotation across replicas.
 pub const REVOCATION_REFRESH: Duration = Duration::from_secs(5);
 
 /// A failure to start.
@@ -46,6 +49,8 @@ pub struct Server {
     router: Router,
     store: Store,
     revocations: Arc<MemoryRevocations>,
+    ring: Arc<KeyRing>,
+    retire_after: Duration,
 }
 
 fn unix_now() -> i64 {
@@ -88,6 +93,7 @@ impl Server {
             }
         };
         let ring = Arc::new(load_key_ring(&store, algorithm).await?);
+        let ring_handle = Arc::clone(&ring);
         let revocations = Arc::new(MemoryRevocations::default());
         let mut tokens = TamboTokens::builder(public_url)
             .key_ring(ring)
@@ -128,24 +134,86 @@ impl Server {
         let exchange = TokenExchange::new(tokens.clone(), Arc::clone(&projects));
 
         let readiness = registries.clone();
-        let router = exchange
+        let layer = TamboAuthLayer::new(tokens.clone());
+        let metrics = Metrics::new(layer.clone(), registries, profile == Profile::Development);
+        let exchange_routes = exchange
             .router()
-            .merge(crate::api::router(store.clone(), projects).layer(TamboAuthLayer::new(tokens)))
+            .route_layer(middleware::from_fn_with_state(
+                metrics.clone(),
+                crate::metrics::count_exchanges,
+            ));
+        let api_routes = crate::api::router(store.clone(), projects)
+            .layer(layer)
+            .layer(middleware::from_fn_with_state(
+                metrics.clone(),
+                crate::metrics::count_api,
+            ));
+        let router = exchange_routes
+            .merge(api_routes)
             .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
             .route(
                 "/readyz",
                 get(move || std::future::ready(ready(&readiness, profile))),
+            )
+            .route(
+                "/metrics",
+                get(move || {
+                    let text = metrics.render();
+                    std::future::ready((
+                        [(
+                            axum::http::header::CONTENT_TYPE,
+                            "text/plain; version=0.0.4",
+                        )],
+                        text,
+                    ))
+                }),
             );
         Ok(Server {
             router,
             store,
             revocations,
+            retire_after: tokens.ttl() + tokens.leeway(),
+            ring: ring_handle,
         })
     }
 
     /// The HTTP router.
     pub fn router(&self) -> Router {
         self.router.clone()
+    }
+
+    /// Follows key rotations made in the database (`tambo-auth keys rotate`, another
+    /// replica): new keys are published, a new active key starts signing, and the previous
+    /// one keeps verifying until its stored retirement time.
+    pub async fn refresh_keys(&self) -> Result<(), ServeError> {
+        let stored = self.store.signing_keys().await?;
+        let now = unix_now();
+        let at = |secs: i64| UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).unwrap_or(0));
+        let known = self.ring.kids(SystemTime::now());
+        for key in stored
+            .iter()
+            .filter(|k| k.retire_at.is_none_or(|t| t > now))
+        {
+            if !known.iter().any(|kid| kid == &key.kid) {
+                let alg: Algorithm = key.alg.parse()?;
+                let signing = SigningKey::from_pkcs8_pem(alg, &key.private_pem)?;
+                self.ring.publish_until(signing, key.retire_at.map(at))?;
+                tracing::info!(kid = %key.kid, "published a key from the database");
+            }
+        }
+        if let Some(active) = stored.iter().find(|k| k.active)
+            && active.kid != self.ring.active().kid()
+        {
+            let previous = self.ring.active().kid().to_owned();
+            let retire = stored
+                .iter()
+                .find(|k| k.kid == previous)
+                .and_then(|k| k.retire_at)
+                .map_or_else(|| SystemTime::now() + self.retire_after, at);
+            self.ring.activate(&active.kid, retire)?;
+            tracing::info!(kid = %active.kid, "signing with the rotated key");
+        }
+        Ok(())
     }
 
     /// Loads revocations from the database into the in-memory view the layer reads.
@@ -193,6 +261,9 @@ impl Server {
                     if let Err(error) = server.refresh_revocations().await {
                         tracing::warn!(%error, "refreshing revocations failed");
                     }
+                    if let Err(error) = server.refresh_keys().await {
+                        tracing::warn!(%error, "refreshing the key ring failed");
+                    }
                 }
             })
         };
@@ -234,6 +305,39 @@ fn ready(
         status,
         Json(json!({"ready": all_ready, "issuers": issuers, "insecure_development": insecure})),
     )
+}
+
+/// Rotates the key ring stored in the database: a new `algorithm` key becomes active, the
+/// previous one retires after `retire_after` (its last token's life plus leeway). Running
+/// servers follow within [`REVOCATION_REFRESH`]. Returns the new `kid`.
+pub async fn rotate_keys(
+    store: &Store,
+    algorithm: Algorithm,
+    retire_after: Duration,
+) -> Result<String, ServeError> {
+    let now = unix_now();
+    let retire_at = now + i64::try_from(retire_after.as_secs()).unwrap_or(i64::MAX / 2);
+    for mut old in store.signing_keys().await?.into_iter().filter(|k| k.active) {
+        old.active = false;
+        old.retire_at = Some(retire_at);
+        store.save_signing_key(old).await?;
+    }
+    let key = SigningKey::generate(algorithm)?;
+    let kid = key.kid().to_owned();
+    store
+        .save_signing_key(StoredKey {
+            kid: kid.clone(),
+            alg: algorithm.as_str().to_owned(),
+            private_pem: key.to_pkcs8_pem().ok_or_else(|| ConfigError {
+                field: "token.algorithm".into(),
+                reason: "the key cannot be stored".into(),
+            })?,
+            created_at: now,
+            active: true,
+            retire_at: None,
+        })
+        .await?;
+    Ok(kid)
 }
 
 /// The key ring from the database; a first start generates and stores the signing key.

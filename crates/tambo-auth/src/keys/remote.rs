@@ -128,6 +128,10 @@ pub struct KeySetStatus {
     pub last_success: Option<SystemTime>,
     /// The last fetch failure, if the last fetch failed.
     pub last_error: Option<String>,
+    /// Fetches completed (discovery and JWKS together count as one), for metrics.
+    pub fetches: u64,
+    /// Fetches that failed, for metrics.
+    pub fetch_failures: u64,
 }
 
 /// A JWKS fetched from an issuer, cached and refreshed. Cheap to clone (shared state).
@@ -176,6 +180,8 @@ type SharedFetch = Shared<BoxFuture<'static, Result<(), String>>>;
 
 #[derive(Default)]
 struct Control {
+    fetches: u64,
+    fetch_failures: u64,
     inflight: Option<SharedFetch>,
     last_fetch_started: Option<SystemTime>,
     next_attempt_at: Option<SystemTime>,
@@ -294,6 +300,8 @@ impl RemoteKeySet {
             keys: snapshot.as_deref().map_or(0, |s| s.keys.len()),
             last_success: control.last_success,
             last_error: control.last_error.clone(),
+            fetches: control.fetches,
+            fetch_failures: control.fetch_failures,
         }
     }
 
@@ -408,6 +416,7 @@ impl Inner {
         let now = self.clock.now();
         let mut control = self.control();
         control.inflight = None;
+        control.fetches += 1;
         match result {
             Ok((keys, max_age, skipped)) => {
                 for reason in &skipped {
@@ -444,6 +453,7 @@ impl Inner {
                     "fetching the JWK Set failed"
                 );
                 control.failures = control.failures.saturating_add(1);
+                control.fetch_failures += 1;
                 control.next_attempt_at = Some(now + delay);
                 control.last_error = Some(reason.clone());
                 // A stale jwks_uri may be why; discover again next time.

@@ -481,6 +481,11 @@ impl TamboTokens {
         self.inner.accept_insecure
     }
 
+    /// The lifetime of issued tokens.
+    pub fn ttl(&self) -> Duration {
+        self.inner.ttl.max(self.inner.min_lifetime)
+    }
+
     /// The leeway in force.
     pub fn leeway(&self) -> Duration {
         self.inner.leeway

@@ -240,6 +240,8 @@ fn static_status(issuer: &str, keys: usize) -> KeySetStatus {
         keys,
         last_success: None,
         last_error: None,
+        fetches: 0,
+        fetch_failures: 0,
     }
 }
 
