@@ -150,6 +150,31 @@ where
     }
 }
 
+/// Query strings whose rejections are JSON errors too.
+struct ApiQuery<T>(T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                rejection.body_text(),
+            )),
+        }
+    }
+}
+
 /// The owner of everything a request touches.
 fn scope(user: &TamboUser) -> Result<Scope, ApiError> {
     let project = user.project().ok_or_else(|| {
@@ -241,7 +266,7 @@ struct ThreadList {
 async fn list_threads(
     State(state): State<ApiState>,
     user: TamboUser,
-    Query(page): Query<PageRequest>,
+    ApiQuery(page): ApiQuery<PageRequest>,
 ) -> Result<Json<ThreadList>, ApiError> {
     let page = state.store.list_threads(&scope(&user)?, page).await?;
     Ok(Json(ThreadList {
@@ -314,7 +339,7 @@ async fn list_messages(
     State(state): State<ApiState>,
     user: TamboUser,
     Path(id): Path<String>,
-    Query(query): Query<MessagesQuery>,
+    ApiQuery(query): ApiQuery<MessagesQuery>,
 ) -> Result<Json<MessageList>, ApiError> {
     let page = PageRequest {
         cursor: query.cursor,

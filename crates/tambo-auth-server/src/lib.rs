@@ -24,5 +24,6 @@ pub mod config;
 pub mod dev;
 pub mod inspect;
 pub mod metrics;
+pub mod openapi;
 pub mod server;
 pub mod store;

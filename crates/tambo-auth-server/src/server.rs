@@ -142,15 +142,26 @@ impl Server {
                 metrics.clone(),
                 crate::metrics::count_exchanges,
             ));
+        // `route_layer`: only matched routes authenticate, so an unknown path is a plain 404
+        // rather than a 401, and is not counted as an API request.
         let api_routes = crate::api::router(store.clone(), projects)
-            .layer(layer)
-            .layer(middleware::from_fn_with_state(
+            .route_layer(layer)
+            .route_layer(middleware::from_fn_with_state(
                 metrics.clone(),
                 crate::metrics::count_api,
             ));
         let router = exchange_routes
             .merge(api_routes)
             .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
+            .route(
+                "/openapi.json",
+                get(|| async {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        crate::openapi::document(),
+                    )
+                }),
+            )
             .route(
                 "/readyz",
                 get(move || std::future::ready(ready(&readiness, profile))),

@@ -1,0 +1,1212 @@
+//! `openapi.json` stays in sync with the router.
+//!
+//! - The document is valid JSON, OpenAPI 3.1.0, and every `$ref` resolves.
+//! - Every documented operation is answered by the real router (built in-process), never with
+//!   axum's "no such route" 404 or a 405; with real ids its answer's status is documented and
+//!   its JSON body matches the documented schema. `/v1` operations answer 401 with a challenge
+//!   without a token, the public ones answer without credentials.
+//! - Every route in `server.rs` and `api.rs` (`.route("…", get(…).post(…))`) and the exchange
+//!   routes are documented with at least those methods; undocumented methods of documented
+//!   paths answer 405 and undocumented paths 404.
+//! - Error answers (`/oauth/token` RFC 6749 bodies, `/v1` `{"error","message"}` with 400, 401,
+//!   403, 404, 413, 415, 422) have the documented status and shape.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use serde_json::{Value, json};
+use tambo_auth::exchange::{JWKS_PATH, METADATA_PATH, TOKEN_PATH};
+use tambo_auth_server::config::Config;
+use tambo_auth_server::server::Server;
+use tambo_auth_testkit::TestIdp;
+use tambo_auth_testkit::claims::now;
+use tower::ServiceExt as _;
+
+const API_KEY: &str = "tambo_pk_openapi";
+const OTHER_PROJECT_KEY: &str = "tambo_pk_other";
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+/// Ids that look like ours but name nothing.
+const DUMMY_THREAD: &str = "thr_0000000000000000000000000a";
+const DUMMY_MESSAGE: &str = "msg_0000000000000000000000000a";
+
+fn document() -> Value {
+    serde_json::from_str(tambo_auth_server::openapi::document()).expect("openapi.json is JSON")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The document itself
+// ---------------------------------------------------------------------------------------------
+
+/// Resolves a local reference `#/a/b~1c`.
+fn resolve<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
+    let pointer = reference.strip_prefix('#')?;
+    doc.pointer(pointer)
+}
+
+/// Follows `$ref` until a value without one.
+fn deref<'a>(doc: &'a Value, mut value: &'a Value) -> &'a Value {
+    for _ in 0..16 {
+        match value.get("$ref").and_then(Value::as_str) {
+            Some(r) => value = resolve(doc, r).unwrap_or_else(|| panic!("unresolved {r}")),
+            None => return value,
+        }
+    }
+    panic!("a $ref cycle");
+}
+
+fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if k == "$ref"
+                    && let Some(r) = v.as_str()
+                {
+                    out.push(r.to_owned());
+                }
+                collect_refs(v, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
+/// Every documented `(path template, lowercase method)`.
+fn operations(doc: &Value) -> Vec<(String, String)> {
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in METHODS {
+            if item.get(method).is_some() {
+                ops.push((path.clone(), method.to_owned()));
+            }
+        }
+    }
+    ops
+}
+
+/// A template with every `{param}` written `{}`, so `{id}` (OpenAPI) equals `{id}` (axum)
+/// and `{messageId}` equals `{message_id}`.
+fn shape(template: &str) -> String {
+    let mut out = String::new();
+    let mut in_param = false;
+    for c in template.chars() {
+        match c {
+            '{' => {
+                in_param = true;
+                out.push_str("{}");
+            }
+            '}' => in_param = false,
+            _ if in_param => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[test]
+fn the_document_is_openapi_3_1_and_every_reference_resolves() {
+    let doc = document();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["info"]["title"].is_string() && doc["info"]["version"].is_string());
+    let mut refs = Vec::new();
+    collect_refs(&doc, &mut refs);
+    assert!(refs.len() > 50, "the document uses components");
+    for r in &refs {
+        assert!(resolve(&doc, r).is_some(), "$ref {r} does not resolve");
+    }
+    // The credentials.
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["bearerAuth"]["type"], "http");
+    assert_eq!(schemes["bearerAuth"]["scheme"], "bearer");
+    assert_eq!(schemes["apiKey"]["type"], "apiKey");
+    assert_eq!(schemes["apiKey"]["in"], "header");
+    assert_eq!(schemes["apiKey"]["name"], "x-api-key");
+
+    let mut operation_ids = BTreeSet::new();
+    for (path, method) in operations(&doc) {
+        let item = &doc["paths"][&path];
+        let op = &item[&method];
+        let id = op["operationId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{method} {path}: operationId"));
+        assert!(
+            operation_ids.insert(id.to_owned()),
+            "operationId {id} twice"
+        );
+        assert!(
+            op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+            "{method} {path}: responses"
+        );
+        // Every path parameter is declared, as `in: path`, required.
+        let declared: BTreeSet<String> = item["parameters"]
+            .as_array()
+            .into_iter()
+            .chain(op["parameters"].as_array())
+            .flatten()
+            .map(|p| deref(&doc, p))
+            .filter(|p| p["in"] == "path")
+            .inspect(|p| assert_eq!(p["required"], true, "{path}: path parameters are required"))
+            .map(|p| p["name"].as_str().expect("name").to_owned())
+            .collect();
+        let in_template: BTreeSet<String> = path
+            .split('{')
+            .skip(1)
+            .map(|s| s.split('}').next().expect("}").to_owned())
+            .collect();
+        assert_eq!(declared, in_template, "{method} {path}: path parameters");
+        // Every response's content has a schema, every status is a number.
+        for (status, response) in op["responses"].as_object().expect("responses") {
+            assert!(
+                status.parse::<u16>().is_ok(),
+                "{method} {path}: status {status}"
+            );
+            let response = deref(&doc, response);
+            assert!(
+                response["description"].is_string(),
+                "{method} {path} {status}"
+            );
+            for (media, content) in response["content"].as_object().into_iter().flatten() {
+                assert!(
+                    content["schema"].is_object(),
+                    "{method} {path} {status} {media}"
+                );
+            }
+        }
+        // `/v1` needs the bearer token (document default); everything else says what it needs.
+        if path.starts_with("/v1/") {
+            assert!(
+                op.get("security").is_none(),
+                "{path} uses the default security"
+            );
+            assert!(op["responses"]["401"].is_object(), "{method} {path}: 401");
+            assert!(op["responses"]["403"].is_object(), "{method} {path}: 403");
+            if path.contains('{') {
+                assert!(op["responses"]["404"].is_object(), "{method} {path}: 404");
+            }
+            if op.get("requestBody").is_some() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(
+                        op["responses"][status].is_object(),
+                        "{method} {path}: {status}"
+                    );
+                }
+            }
+        } else {
+            assert!(
+                op["security"].is_array(),
+                "{method} {path}: explicit security"
+            );
+        }
+    }
+    // `GET /openapi.json` answers this document: it matches its own documented schema.
+    let own = &doc["paths"]["/openapi.json"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["schema"];
+    let (mut errors, mut extra) = (Vec::new(), Vec::new());
+    validate(&doc, own, &doc, "$", &mut errors);
+    undocumented_members(&doc, own, &doc, "$", &mut extra);
+    assert!(
+        errors.is_empty() && extra.is_empty(),
+        "{errors:?} {extra:?}"
+    );
+    assert!(
+        doc["security"]
+            .as_array()
+            .expect("security")
+            .iter()
+            .all(|s| s.get("bearerAuth").is_some()),
+        "every default security alternative requires the bearer token"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The routes in the source
+// ---------------------------------------------------------------------------------------------
+
+/// The `(path, methods)` of every `.route("…", …)` call in `source`.
+fn source_routes(source: &str) -> Vec<(String, BTreeSet<String>)> {
+    let mut routes = Vec::new();
+    let mut rest = source;
+    while let Some(at) = rest.find(".route(") {
+        let args = &rest[at + ".route(".len()..];
+        // The call's arguments: up to the matching parenthesis.
+        let mut depth = 1usize;
+        let mut end = args.len();
+        let mut in_string = false;
+        let mut prev = ' ';
+        for (i, c) in args.char_indices() {
+            match c {
+                '"' if prev != '\\' => in_string = !in_string,
+                '(' if !in_string => depth += 1,
+                ')' if !in_string => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+            prev = c;
+        }
+        let call = &args[..end];
+        rest = &args[end..];
+        let Some(open) = call.find('"') else {
+            continue; // a route named by a constant: checked separately
+        };
+        let path = &call[open + 1..];
+        let path = &path[..path.find('"').expect("closing quote")];
+        let mut methods = BTreeSet::new();
+        for method in ["get", "post", "put", "patch", "delete"] {
+            for prefix in [" ", "(", ".", "\n"] {
+                if call.contains(&format!("{prefix}{method}(")) {
+                    methods.insert(method.to_owned());
+                }
+            }
+        }
+        routes.push((path.to_owned(), methods));
+    }
+    routes
+}
+
+#[test]
+fn every_route_in_the_source_is_documented_with_its_methods() {
+    let doc = document();
+    let documented: BTreeMap<String, BTreeSet<String>> = {
+        let mut map: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (path, method) in operations(&doc) {
+            map.entry(shape(&path)).or_default().insert(method);
+        }
+        map
+    };
+    let mut routes = source_routes(include_str!("../src/server.rs"));
+    routes.extend(source_routes(include_str!("../src/api.rs")));
+    // The exchange router (tambo-auth) mounts these with constants.
+    routes.push((TOKEN_PATH.to_owned(), BTreeSet::from(["post".to_owned()])));
+    routes.push((JWKS_PATH.to_owned(), BTreeSet::from(["get".to_owned()])));
+    routes.push((METADATA_PATH.to_owned(), BTreeSet::from(["get".to_owned()])));
+
+    let paths: BTreeSet<&str> = routes.iter().map(|(p, _)| p.as_str()).collect();
+    for expected in [
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/v1/threads",
+        "/v1/threads/{id}",
+        "/v1/threads/{id}/messages",
+        "/v1/threads/{id}/messages/{message_id}",
+    ] {
+        assert!(
+            paths.contains(expected),
+            "the source scan found no {expected}: {routes:?}"
+        );
+    }
+    for (path, methods) in &routes {
+        assert!(!methods.is_empty(), "no method found for {path}");
+        let Some(doc_methods) = documented.get(&shape(path)) else {
+            panic!("{path} is served but not documented in openapi.json");
+        };
+        for method in methods {
+            assert!(
+                doc_methods.contains(method),
+                "{} {path} is served but not documented",
+                method.to_uppercase()
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A small JSON Schema checker for the keywords the document uses
+// ---------------------------------------------------------------------------------------------
+
+fn type_matches(name: &str, value: &Value) -> bool {
+    match name {
+        "object" => value.is_object(),
+        "array" => value.is_array(),
+        "string" => value.is_string(),
+        "boolean" => value.is_boolean(),
+        "null" => value.is_null(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        other => panic!("unknown type {other}"),
+    }
+}
+
+fn validate(doc: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>) {
+    let schema = deref(doc, schema);
+    if let Some(all) = schema["allOf"].as_array() {
+        for s in all {
+            validate(doc, s, value, at, errors);
+        }
+    }
+    if let Some(one) = schema["oneOf"].as_array() {
+        let passing = one
+            .iter()
+            .filter(|s| {
+                let mut e = Vec::new();
+                validate(doc, s, value, at, &mut e);
+                e.is_empty()
+            })
+            .count();
+        if passing != 1 {
+            errors.push(format!(
+                "{at}: matches {passing} of oneOf, not exactly one: {value}"
+            ));
+        }
+    }
+    match &schema["type"] {
+        Value::String(t) if !type_matches(t, value) => {
+            errors.push(format!("{at}: {value} is not {t}"));
+            return;
+        }
+        Value::Array(ts)
+            if !ts
+                .iter()
+                .any(|t| type_matches(t.as_str().unwrap_or(""), value)) =>
+        {
+            errors.push(format!("{at}: {value} is none of {ts:?}"));
+            return;
+        }
+        _ => {}
+    }
+    if let Some(c) = schema.get("const")
+        && c != value
+    {
+        errors.push(format!("{at}: {value} is not {c}"));
+    }
+    if let Some(e) = schema["enum"].as_array()
+        && !e.contains(value)
+    {
+        errors.push(format!("{at}: {value} is not one of {e:?}"));
+    }
+    if let (Some(min), Some(n)) = (schema["minimum"].as_f64(), value.as_f64())
+        && n < min
+    {
+        errors.push(format!("{at}: {n} < {min}"));
+    }
+    if let (Some(max), Some(n)) = (schema["maximum"].as_f64(), value.as_f64())
+        && n > max
+    {
+        errors.push(format!("{at}: {n} > {max}"));
+    }
+    if let (Some("date-time"), Some(s)) = (schema["format"].as_str(), value.as_str()) {
+        let b = s.as_bytes();
+        let ok = b.len() >= 20
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b[10] == b'T'
+            && (s.ends_with('Z') || s[19..].contains('+') || s[19..].contains('-'));
+        if !ok {
+            errors.push(format!("{at}: {s} is not an RFC 3339 date-time"));
+        }
+    }
+    if let Some(object) = value.as_object() {
+        for required in schema["required"].as_array().into_iter().flatten() {
+            let name = required.as_str().expect("required names");
+            if !object.contains_key(name) {
+                errors.push(format!(
+                    "{at}: required member {name} is missing in {value}"
+                ));
+            }
+        }
+        let properties = schema["properties"].as_object();
+        for (name, member) in object {
+            match properties.and_then(|p| p.get(name)) {
+                Some(s) => validate(doc, s, member, &format!("{at}.{name}"), errors),
+                None if schema["additionalProperties"] == false => {
+                    errors.push(format!("{at}: member {name} is not documented"));
+                }
+                None => {}
+            }
+        }
+    }
+    if let (Some(items), Some(array)) = (schema.get("items"), value.as_array()) {
+        for (i, item) in array.iter().enumerate() {
+            validate(doc, items, item, &format!("{at}[{i}]"), errors);
+        }
+    }
+}
+
+/// Every schema of a response (the document's own) must also describe what its members name
+/// as required: undocumented members of a response are reported so the document lists them.
+fn undocumented_members(
+    doc: &Value,
+    schema: &Value,
+    value: &Value,
+    at: &str,
+    out: &mut Vec<String>,
+) {
+    let schema = deref(doc, schema);
+    if let Some(all) = schema["allOf"].as_array() {
+        let mut known = BTreeSet::new();
+        for s in all {
+            let s = deref(doc, s);
+            known.extend(
+                s["properties"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, _)| k.clone()),
+            );
+        }
+        if let Some(object) = value.as_object() {
+            for name in object.keys().filter(|k| !known.contains(*k)) {
+                out.push(format!("{at}.{name}"));
+            }
+        }
+        for s in all {
+            let s = deref(doc, s);
+            for (name, member) in value.as_object().into_iter().flatten() {
+                if let Some(ms) = s["properties"].get(name) {
+                    undocumented_members(doc, ms, member, &format!("{at}.{name}"), out);
+                }
+            }
+        }
+        return;
+    }
+    if let Some(one) = schema["oneOf"].as_array() {
+        for s in one {
+            let mut e = Vec::new();
+            validate(doc, s, value, at, &mut e);
+            if e.is_empty() {
+                undocumented_members(doc, s, value, at, out);
+            }
+        }
+        return;
+    }
+    if let (Some(properties), Some(object)) = (schema["properties"].as_object(), value.as_object())
+    {
+        for (name, member) in object {
+            match properties.get(name) {
+                Some(ms) => undocumented_members(doc, ms, member, &format!("{at}.{name}"), out),
+                None => out.push(format!("{at}.{name}")),
+            }
+        }
+    }
+    if let (Some(items), Some(array)) = (schema.get("items"), value.as_array()) {
+        for (i, item) in array.iter().enumerate() {
+            undocumented_members(doc, items, item, &format!("{at}[{i}]"), out);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The router
+// ---------------------------------------------------------------------------------------------
+
+/// Whether the router serves `path` yet: `GET /openapi.json` is documented before the server
+/// wires it to [`tambo_auth_server::openapi::document`]; until then its checks are skipped.
+fn wired(path: &str) -> bool {
+    let wired =
+        path != "/openapi.json" || include_str!("../src/server.rs").contains("\"/openapi.json\"");
+    if !wired {
+        println!("GET {path} is documented but not wired in server.rs yet; skipping it");
+    }
+    wired
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// axum's answer for a path no route matches, or a method no route accepts.
+    fn is_route_missing(&self) -> bool {
+        self.status == StatusCode::METHOD_NOT_ALLOWED
+            || (self.status == StatusCode::NOT_FOUND && self.body.is_empty())
+    }
+}
+
+async fn send(router: &axum::Router, request: Request<Body>) -> Answer {
+    let response = router.clone().oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 22)
+        .await
+        .expect("body")
+        .to_vec();
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// Checks `answer` against the documentation of `method path`: the status is documented,
+/// the content type is one documented for it, and a JSON body matches the schema and has no
+/// undocumented member.
+fn conforms(doc: &Value, path: &str, method: &str, answer: &Answer) {
+    let what = format!(
+        "{} {path} → {} {}",
+        method.to_uppercase(),
+        answer.status.as_u16(),
+        String::from_utf8_lossy(&answer.body)
+    );
+    let op = &doc["paths"][path][method];
+    assert!(op.is_object(), "{what}: not documented");
+    let response = op["responses"]
+        .get(answer.status.as_str())
+        .unwrap_or_else(|| panic!("{what}: status not documented"));
+    let response = deref(doc, response);
+    if answer.body.is_empty() {
+        return;
+    }
+    let media = answer
+        .content_type()
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let content = response["content"]
+        .get(&media)
+        .unwrap_or_else(|| panic!("{what}: content type {media:?} not documented"));
+    if media == "application/json" {
+        let value = answer.json();
+        let mut errors = Vec::new();
+        validate(doc, &content["schema"], &value, "$", &mut errors);
+        assert!(errors.is_empty(), "{what}: {errors:#?}");
+        let mut extra = Vec::new();
+        undocumented_members(doc, &content["schema"], &value, "$", &mut extra);
+        assert!(extra.is_empty(), "{what}: undocumented members {extra:?}");
+    }
+}
+
+struct Fixture {
+    doc: Value,
+    router: axum::Router,
+    token: String,
+    subject: String,
+    _idp: TestIdp,
+}
+
+async fn fixture() -> Fixture {
+    let idp = TestIdp::start().await;
+    let config = Config::parse(&format!(
+        r#"
+[server]
+public_url = "http://127.0.0.1:8260"
+database_url = "sqlite::memory:"
+
+[[projects]]
+id = "p_openapi"
+api_keys = ["{API_KEY}"]
+[projects.verification]
+issuer = "{}"
+allow_loopback_http = true
+
+[[projects]]
+id = "p_other"
+api_keys = ["{OTHER_PROJECT_KEY}"]
+[projects.verification]
+issuer = "https://idp.example"
+"#,
+        idp.issuer()
+    ))
+    .expect("config");
+    let router = Server::build(&config).await.expect("server").router();
+    let subject = idp.token(&idp.claims("alice", now()));
+    let answer = send(&router, token_request(&subject)).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    let token = answer.json()["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned();
+    Fixture {
+        doc: document(),
+        router,
+        token,
+        subject,
+        _idp: idp,
+    }
+}
+
+fn form_body(subject: &str) -> String {
+    format!(
+        "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange\
+         &subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token\
+         &subject_token={subject}"
+    )
+}
+
+fn token_request(subject: &str) -> Request<Body> {
+    Request::post(TOKEN_PATH)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-api-key", API_KEY)
+        .body(Body::from(form_body(subject)))
+        .expect("request")
+}
+
+/// A request body that the operation accepts (every documented request body needs one).
+fn sample_body(operation_id: &str, subject: &str) -> (&'static str, String) {
+    match operation_id {
+        "exchangeToken" => ("application/x-www-form-urlencoded", form_body(subject)),
+        "createThread" => (
+            "application/json",
+            json!({
+                "name": "first",
+                "metadata": {"topic": "openapi"},
+                "initialMessages": [
+                    {"role": "user", "content": [{"type": "text", "text": "hi"}]}
+                ]
+            })
+            .to_string(),
+        ),
+        "updateThread" => (
+            "application/json",
+            json!({"name": "renamed", "metadata": {"topic": "changed"}}).to_string(),
+        ),
+        "addMessage" => (
+            "application/json",
+            json!({
+                "role": "assistant",
+                "content": [
+                    {"type": "text", "text": "hello"},
+                    {"type": "resource", "resource": {"uri": "file:///a"}}
+                ],
+                "metadata": {"k": 1}
+            })
+            .to_string(),
+        ),
+        other => panic!("add a sample request body for {other}"),
+    }
+}
+
+fn substitute(path: &str, thread: &str, message: &str) -> String {
+    path.replace("{id}", thread).replace("{messageId}", message)
+}
+
+fn request(method: &str, uri: &str, token: Option<&str>) -> axum::http::request::Builder {
+    let mut builder = Request::builder()
+        .method(Method::from_bytes(method.to_uppercase().as_bytes()).expect("method"))
+        .uri(uri);
+    if let Some(token) = token {
+        builder = builder.header("authorization", format!("Bearer {token}"));
+    }
+    builder
+}
+
+/// Sends the documented operation with a sample body.
+async fn call(f: &Fixture, path: &str, method: &str, uri: &str, token: Option<&str>) -> Answer {
+    let op = &f.doc["paths"][path][method];
+    let mut builder = request(method, uri, token);
+    let body = if op.get("requestBody").is_some() {
+        let (media, body) = sample_body(op["operationId"].as_str().expect("id"), &f.subject);
+        builder = builder.header("content-type", media);
+        Body::from(body)
+    } else {
+        Body::empty()
+    };
+    if path == TOKEN_PATH {
+        builder = builder.header("x-api-key", API_KEY);
+    }
+    send(&f.router, builder.body(body).expect("request")).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_documented_operation_is_served_as_documented() {
+    let f = fixture().await;
+    let doc = &f.doc;
+
+    // A thread and a message to address.
+    let created = call(&f, "/v1/threads", "post", "/v1/threads", Some(&f.token)).await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let thread = created.json()["id"].as_str().expect("id").to_owned();
+    let uri = format!("/v1/threads/{thread}/messages");
+    let added = call(
+        &f,
+        "/v1/threads/{id}/messages",
+        "post",
+        &uri,
+        Some(&f.token),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::CREATED);
+    let message = added.json()["id"].as_str().expect("id").to_owned();
+
+    // Every operation, deletions last, with real ids: answered, documented status and shape.
+    let mut ops: Vec<_> = operations(doc)
+        .into_iter()
+        .filter(|(path, _)| wired(path))
+        .collect();
+    ops.sort_by_key(|(_, m)| m == "delete");
+    assert!(ops.len() >= 14, "{ops:?}");
+    for (path, method) in &ops {
+        let uri = substitute(path, &thread, &message);
+        let token = path.starts_with("/v1/").then_some(f.token.as_str());
+        let answer = call(&f, path, method, &uri, token).await;
+        assert!(
+            !answer.is_route_missing(),
+            "{} {path} is documented but the router has no such route ({})",
+            method.to_uppercase(),
+            answer.status
+        );
+        assert!(
+            answer.status.is_success() || (path == "/readyz" && answer.status == 503),
+            "{} {uri} → {} {}",
+            method.to_uppercase(),
+            answer.status,
+            String::from_utf8_lossy(&answer.body)
+        );
+        conforms(doc, path, method, &answer);
+    }
+
+    // Without credentials: `/v1` answers 401 with a challenge; the public routes answer.
+    for (path, method) in &ops {
+        let uri = substitute(path, DUMMY_THREAD, DUMMY_MESSAGE);
+        let answer = send(
+            &f.router,
+            request(method, &uri, None)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+        let op = &doc["paths"][path.as_str()][method.as_str()];
+        let public = op["security"].as_array().is_some_and(Vec::is_empty);
+        if public {
+            assert!(
+                answer.status.is_success() || answer.status == StatusCode::SERVICE_UNAVAILABLE,
+                "{method} {path} is public: {}",
+                answer.status
+            );
+        } else {
+            assert_eq!(
+                answer.status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} without credentials"
+            );
+            if path.starts_with("/v1/") {
+                let challenge = answer.headers.get("www-authenticate").expect("a challenge");
+                assert!(challenge.to_str().expect("ascii").starts_with("Bearer "));
+            }
+        }
+        conforms(doc, path, method, &answer);
+    }
+
+    // Another (or no) thread: the API's JSON 404, documented, for every verb.
+    for (path, method) in ops.iter().filter(|(p, _)| p.contains("{id}")) {
+        let uri = substitute(path, DUMMY_THREAD, &message);
+        let answer = call(&f, path, method, &uri, Some(&f.token)).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{method} {uri}");
+        assert_eq!(answer.json()["error"], "not_found");
+        conforms(doc, path, method, &answer);
+    }
+    let uri = substitute(
+        "/v1/threads/{id}/messages/{messageId}",
+        &thread,
+        DUMMY_MESSAGE,
+    );
+    let answer = call(
+        &f,
+        "/v1/threads/{id}/messages/{messageId}",
+        "get",
+        &uri,
+        Some(&f.token),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    conforms(doc, "/v1/threads/{id}/messages/{messageId}", "get", &answer);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undocumented_methods_and_paths_are_refused() {
+    let f = fixture().await;
+    let doc = &f.doc;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        if !wired(path) {
+            continue;
+        }
+        let uri = substitute(path, DUMMY_THREAD, DUMMY_MESSAGE);
+        for method in ["get", "post", "put", "patch", "delete", "options"] {
+            if item.get(method).is_some() {
+                continue;
+            }
+            let answer = send(
+                &f.router,
+                request(method, &uri, Some(&f.token))
+                    .header("x-api-key", API_KEY)
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await;
+            assert_eq!(
+                answer.status,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{} {path} is not documented, so it must not be served",
+                method.to_uppercase()
+            );
+            if path == TOKEN_PATH {
+                // The exchange answers 405 itself, as documented.
+                assert_eq!(answer.headers["allow"], "POST");
+                let op = &doc["paths"][path]["post"];
+                let schema =
+                    &deref(doc, &op["responses"]["405"])["content"]["application/json"]["schema"];
+                let mut errors = Vec::new();
+                validate(doc, schema, &answer.json(), "$", &mut errors);
+                assert!(errors.is_empty(), "{errors:?}");
+            }
+        }
+    }
+    for path in [
+        "/",
+        "/v1",
+        "/v1/thread",
+        "/v1/threads/",
+        "/v1/threads/x/y",
+        "/v1/threads/x/messages/y/z",
+        "/v2/threads",
+        "/oauth/authorize",
+        "/oauth/revoke",
+        "/.well-known/openid-configuration",
+        "/openapi.yaml",
+    ] {
+        let answer = send(
+            &f.router,
+            request("get", path, Some(&f.token))
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+        assert!(
+            answer.status == StatusCode::NOT_FOUND && answer.body.is_empty(),
+            "GET {path} is not documented but answers {}",
+            answer.status
+        );
+        // Without a token too: only matched `/v1` routes authenticate.
+        let anonymous = send(
+            &f.router,
+            request("get", path, None)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+        assert!(
+            anonymous.status == StatusCode::NOT_FOUND && anonymous.body.is_empty(),
+            "GET {path} without a token is not documented but answers {}",
+            anonymous.status
+        );
+    }
+    // `GET /openapi.json` serves this document once the server wires it.
+    if wired("/openapi.json") {
+        let served = send(
+            &f.router,
+            request("get", "/openapi.json", None)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+        assert_eq!(served.status, StatusCode::OK);
+        assert!(served.content_type().starts_with("application/json"));
+        assert_eq!(served.json(), *doc);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn error_answers_have_the_documented_status_and_shape() {
+    let f = fixture().await;
+    let doc = &f.doc;
+
+    // POST /oauth/token: RFC 6749 bodies with the no-store headers.
+    let token_call = |api_key: Option<&'static str>, content_type: &'static str, body: String| {
+        let mut builder = Request::post(TOKEN_PATH).header("content-type", content_type);
+        if let Some(key) = api_key {
+            builder = builder.header("x-api-key", key);
+        }
+        builder.body(Body::from(body)).expect("request")
+    };
+    let cases = [
+        (
+            token_call(
+                None,
+                "application/x-www-form-urlencoded",
+                form_body(&f.subject),
+            ),
+            401,
+            "invalid_client",
+        ),
+        (
+            token_call(
+                Some("tambo_pk_nope"),
+                "application/x-www-form-urlencoded",
+                form_body(&f.subject),
+            ),
+            401,
+            "invalid_client",
+        ),
+        (
+            token_call(
+                Some(API_KEY),
+                "application/x-www-form-urlencoded",
+                "grant_type=password".into(),
+            ),
+            400,
+            "unsupported_grant_type",
+        ),
+        (
+            token_call(
+                Some(API_KEY),
+                "application/x-www-form-urlencoded",
+                form_body("not.a.token"),
+            ),
+            400,
+            "invalid_request",
+        ),
+        (
+            token_call(
+                Some(API_KEY),
+                "application/x-www-form-urlencoded",
+                format!(
+                    "{}&audience=https%3A%2F%2Felsewhere.example",
+                    form_body(&f.subject)
+                ),
+            ),
+            400,
+            "invalid_target",
+        ),
+        (
+            token_call(Some(API_KEY), "text/plain", form_body(&f.subject)),
+            400,
+            "invalid_request",
+        ),
+        (
+            token_call(
+                Some(API_KEY),
+                "application/x-www-form-urlencoded",
+                "a".repeat(17 * 1024),
+            ),
+            413,
+            "invalid_request",
+        ),
+        (
+            Request::get(TOKEN_PATH)
+                .header("x-api-key", API_KEY)
+                .body(Body::empty())
+                .expect("request"),
+            405,
+            "invalid_request",
+        ),
+    ];
+    for (request, status, code) in cases {
+        let answer = send(&f.router, request).await;
+        assert_eq!(
+            answer.status.as_u16(),
+            status,
+            "{}",
+            String::from_utf8_lossy(&answer.body)
+        );
+        assert_eq!(answer.json()["error"], code);
+        assert!(answer.json()["error_description"].is_string());
+        assert_eq!(answer.headers["cache-control"], "no-store");
+        assert_eq!(answer.headers["pragma"], "no-cache");
+        conforms(doc, TOKEN_PATH, "post", &answer);
+    }
+    // The JSON form of the request is documented and accepted.
+    let json_request = Request::post(TOKEN_PATH)
+        .header("content-type", "application/json")
+        .header("x-api-key", API_KEY)
+        .body(Body::from(
+            json!({
+                "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+                "subject_token": f.subject,
+                "subject_token_type": "urn:ietf:params:oauth:token-type:access_token",
+                "audience": ["tambo"]
+            })
+            .to_string(),
+        ))
+        .expect("request");
+    let answer = send(&f.router, json_request).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    conforms(doc, TOKEN_PATH, "post", &answer);
+    assert!(
+        doc["paths"][TOKEN_PATH]["post"]["requestBody"]["content"]["application/json"].is_object()
+    );
+
+    // The public documents have their documented members (`conforms` checks `required`).
+    for path in [JWKS_PATH, METADATA_PATH, "/healthz", "/readyz", "/metrics"] {
+        let answer = send(
+            &f.router,
+            request("get", path, None)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+        conforms(doc, path, "get", &answer);
+        if path == "/metrics" {
+            assert!(answer.content_type().starts_with("text/plain"));
+        } else {
+            assert!(
+                answer.content_type().starts_with("application/json"),
+                "{path}"
+            );
+        }
+    }
+    let jwks = send(
+        &f.router,
+        request("get", JWKS_PATH, None)
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert!(!jwks.json()["keys"].as_array().expect("keys").is_empty());
+    let readyz = send(
+        &f.router,
+        request("get", "/readyz", None)
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    // The second project's issuer is never contacted, so the server is not ready.
+    assert_eq!(readyz.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(readyz.json()["issuers"].as_array().map(Vec::len), Some(2));
+
+    // `/v1` errors: `{"error", "message"}` with the documented statuses.
+    let bearer = format!("Bearer {}", f.token);
+    let v1 = |method: &str, uri: &str| {
+        request(method, uri, None).header("authorization", bearer.clone())
+    };
+    let cases: Vec<(&str, &str, Request<Body>, u16, &str)> = vec![
+        (
+            "/v1/threads",
+            "get",
+            v1("get", "/v1/threads?limit=0")
+                .body(Body::empty())
+                .unwrap(),
+            400,
+            "invalid_request",
+        ),
+        (
+            "/v1/threads",
+            "get",
+            v1("get", "/v1/threads?cursor=garbage")
+                .body(Body::empty())
+                .unwrap(),
+            400,
+            "invalid_request",
+        ),
+        (
+            "/v1/threads",
+            "get",
+            v1("get", "/v1/threads")
+                .header("x-api-key", "tambo_pk_nope")
+                .body(Body::empty())
+                .unwrap(),
+            401,
+            "invalid_client",
+        ),
+        (
+            "/v1/threads",
+            "get",
+            v1("get", "/v1/threads")
+                .header("x-api-key", OTHER_PROJECT_KEY)
+                .body(Body::empty())
+                .unwrap(),
+            403,
+            "project_mismatch",
+        ),
+        (
+            "/v1/threads",
+            "post",
+            v1("post", "/v1/threads").body(Body::from("{}")).unwrap(),
+            415,
+            "invalid_request",
+        ),
+        (
+            "/v1/threads",
+            "post",
+            v1("post", "/v1/threads")
+                .header("content-type", "application/json")
+                .body(Body::from("{"))
+                .unwrap(),
+            400,
+            "invalid_request",
+        ),
+        (
+            "/v1/threads",
+            "post",
+            v1("post", "/v1/threads")
+                .header("content-type", "application/json")
+                .body(Body::from(r#"{"userKey":"u"}"#))
+                .unwrap(),
+            422,
+            "invalid_request",
+        ),
+        (
+            "/v1/threads",
+            "post",
+            v1("post", "/v1/threads")
+                .header("content-type", "application/json")
+                .body(Body::from(format!(
+                    r#"{{"name":"{}"}}"#,
+                    "a".repeat(300 * 1024)
+                )))
+                .unwrap(),
+            413,
+            "invalid_request",
+        ),
+        (
+            "/v1/threads/{id}/messages",
+            "get",
+            v1(
+                "get",
+                &format!("/v1/threads/{DUMMY_THREAD}/messages?order=sideways"),
+            )
+            .body(Body::empty())
+            .unwrap(),
+            400,
+            "invalid_request",
+        ),
+    ];
+    for (path, method, request, status, code) in cases {
+        let answer = send(&f.router, request).await;
+        assert_eq!(
+            answer.status.as_u16(),
+            status,
+            "{method} {path}: {}",
+            String::from_utf8_lossy(&answer.body)
+        );
+        if !code.is_empty() {
+            assert_eq!(answer.json()["error"], code, "{method} {path}");
+            assert!(answer.json()["message"].is_string());
+        }
+        conforms(doc, path, method, &answer);
+    }
+    // A malformed bearer header: the layer's 400 with a challenge.
+    let answer = send(
+        &f.router,
+        request("get", "/v1/threads", None)
+            .header("authorization", "Bearer a b")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(answer.headers.contains_key("www-authenticate"));
+    conforms(doc, "/v1/threads", "get", &answer);
+}
