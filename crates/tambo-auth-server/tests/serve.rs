@@ -1,110 +1,25 @@
 //! `tambo-auth serve` as a process: start, exchange through the testkit identity provider,
 //! use `/v1`, see another user's thread answer 404, and shut down gracefully on SIGTERM.
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use tambo_auth_testkit::TestIdp;
 use tambo_auth_testkit::claims::now;
 
+use common::{call, start};
+
 const API_KEY: &str = "tambo_pk_serve_test";
 
-struct Running {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(config: &std::path::Path) -> Running {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tambo-auth"))
-        .args(["serve", "--config"])
-        .arg(config)
-        .env("TAMBO_AUTH_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the server starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("the server prints its address");
-    let base = line
-        .trim()
-        .strip_prefix("tambo-auth listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .to_owned();
-    Running { child, base }
-}
-
-async fn exchange(client: &reqwest::Client, base: &str, subject: &str) -> (u16, Value) {
-    let response = client
-        .post(format!("{base}/oauth/token"))
-        .header("x-api-key", API_KEY)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aid_token&subject_token={subject}"
-        ))
-        .send()
-        .await
-        .expect("exchange answered");
-    let status = response.status().as_u16();
-    let body = response.text().await.expect("body");
-    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
-}
-
-async fn call(
-    client: &reqwest::Client,
-    method: reqwest::Method,
-    url: String,
-    token: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = client.request(method, url).bearer_auth(token);
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    let response = request.send().await.expect("answered");
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+async fn exchange(client: &reqwest::Client, base: &str, subject: &str) -> (u16, serde_json::Value) {
+    common::exchange(client, base, API_KEY, subject).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_exchanges_and_keeps_each_users_threads_apart() {
     let idp = TestIdp::start().await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = dir.path().join("tambo-auth.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[server]
-listen = "127.0.0.1:0"
-public_url = "http://127.0.0.1:8260"
-database_url = "sqlite://{}/tambo.db"
-
-[[projects]]
-id = "p_demo"
-api_keys = ["{API_KEY}"]
-[projects.verification]
-issuer = "{}"
-allow_loopback_http = true
-"#,
-            dir.path().display(),
-            idp.issuer()
-        ),
-    )
-    .expect("config written");
+    let config = common::write_config(dir.path(), &idp.issuer(), API_KEY);
     let server = start(&config);
     let client = reqwest::Client::new();
     let base = server.base.clone();
@@ -210,12 +125,7 @@ allow_loopback_http = true
 
     // SIGTERM: a graceful exit.
     let mut server = server;
-    let pid = server.child.id().to_string();
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
+    server.terminate();
     let exit = server.child.wait().expect("the server exits");
     assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
 }

@@ -125,7 +125,7 @@ use http_body_util::Full;
 use crate::jwt::{Jws, MAX_TOKEN_BYTES};
 use crate::token::{INSECURE_ISSUER_SUFFIX, IssueRequest, TOKEN_TYPE, TamboTokens};
 use crate::verify::StrategyKind;
-use crate::{Error, ProviderRegistry, TamboUser};
+use crate::{Error, ErrorKind, ProviderRegistry, TamboUser};
 use request::Params;
 
 /// The RFC 8693 §2.1 `grant_type`.
@@ -555,7 +555,9 @@ pub(crate) fn log_outcome(
             let kind = error.kind();
             let status = kind.exchange_status();
             let outcome = kind.code();
-            if status >= 500 {
+            // Unavailable keys are already logged once per failed fetch by the key set: a warning
+            // per refused request would flood the logs while clients retry.
+            if status >= 500 && kind != ErrorKind::KeysUnavailable {
                 tracing::warn!(outcome, status, project, subject_issuer, detail = %error, "token exchange failed");
             } else {
                 tracing::info!(outcome, status, project, subject_issuer, detail = %error, "token exchange refused");
