@@ -128,6 +128,61 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// Gives the authentication layer's refusals (RFC 6750: a status and a `WWW-Authenticate`
+/// challenge, no body) the API's JSON error body, keeping the challenge. Put it outside the
+/// layer.
+pub async fn json_refusals(response: Response) -> Response {
+    let status = response.status();
+    if !matches!(status.as_u16(), 400 | 401 | 403 | 503)
+        || response
+            .headers()
+            .contains_key(axum::http::header::CONTENT_TYPE)
+    {
+        return response;
+    }
+    let challenge = response
+        .headers()
+        .get(axum::http::header::WWW_AUTHENTICATE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let attribute = |name: &str| {
+        challenge
+            .split(", ")
+            .find_map(|part| {
+                part.trim_start_matches("Bearer ")
+                    .strip_prefix(&format!("{name}=\""))
+            })
+            .and_then(|v| v.strip_suffix('"'))
+            .map(str::to_owned)
+    };
+    let (code, message) = match (attribute("error"), status.as_u16()) {
+        (Some(code), _) => {
+            let message = attribute("error_description").unwrap_or_else(|| code.clone());
+            (code, message)
+        }
+        (None, 401) => (
+            "missing_token".to_owned(),
+            "a bearer token is required".to_owned(),
+        ),
+        (None, 503) => (
+            "temporarily_unavailable".to_owned(),
+            "the identity provider keys are unavailable; retry shortly".to_owned(),
+        ),
+        (None, _) => (
+            "invalid_request".to_owned(),
+            "the request was refused".to_owned(),
+        ),
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    let body = json!({"error": code, "message": message}).to_string();
+    Response::from_parts(parts, axum::body::Body::from(body))
+}
+
 /// JSON bodies whose rejections are JSON errors too.
 struct ApiJson<T>(T);
 

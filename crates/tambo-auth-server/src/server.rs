@@ -146,6 +146,7 @@ impl Server {
         // rather than a 401, and is not counted as an API request.
         let api_routes = crate::api::router(store.clone(), projects)
             .route_layer(layer)
+            .route_layer(middleware::map_response(crate::api::json_refusals))
             .route_layer(middleware::from_fn_with_state(
                 metrics.clone(),
                 crate::metrics::count_api,

@@ -122,6 +122,12 @@ async fn the_server_exchanges_and_keeps_each_users_threads_apart() {
     let response = client.get(&threads).send().await.expect("answered");
     assert_eq!(response.status().as_u16(), 401);
     assert!(response.headers().contains_key("www-authenticate"));
+    let body: serde_json::Value =
+        serde_json::from_str(&response.text().await.expect("body")).expect("JSON");
+    assert_eq!(
+        body["error"], "missing_token",
+        "JSON errors everywhere: {body}"
+    );
 
     // SIGTERM: a graceful exit.
     let mut server = server;
