@@ -116,14 +116,20 @@ fn main() -> ExitCode {
             };
         }
     };
-    tracing_subscriber::fmt()
+    // Structured logs: fields on every event; `TAMBO_AUTH_LOG_FORMAT=json` for one JSON object
+    // per line (log shippers). Tokens and secrets are never fields.
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TAMBO_AUTH_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+        );
+    if std::env::var("TAMBO_AUTH_LOG_FORMAT").as_deref() == Ok("json") {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     match cli.command {
         Command::Serve { config } => serve(&config),
         Command::Dev { port, data_dir } => dev(port, &data_dir),
