@@ -163,15 +163,9 @@ fn serve(config_path: &std::path::Path) -> ExitCode {
         Ok(config) => config,
         Err(e) => return usage_error(&e),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime(true) {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     runtime.block_on(async {
         let server = match tambo_auth_server::server::Server::build(&config).await {
@@ -204,15 +198,9 @@ fn serve(config_path: &std::path::Path) -> ExitCode {
 }
 
 fn dev(port: u16, data_dir: &std::path::Path) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime(true) {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     runtime.block_on(async {
         let dev = match tambo_auth_server::dev::start(port, data_dir).await {
@@ -275,15 +263,9 @@ fn with_store(
         Ok(config) => config,
         Err(e) => return usage_error(&e),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime(false) {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     runtime.block_on(async {
         let url = config
@@ -396,6 +378,19 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
+/// A tokio runtime (multi-threaded for servers), or exit code 2.
+fn runtime(multi_thread: bool) -> Result<tokio::runtime::Runtime, ExitCode> {
+    let mut builder = if multi_thread {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    builder.enable_all().build().map_err(|e| {
+        eprintln!("error: cannot start the async runtime: {e}");
+        ExitCode::from(2)
+    })
+}
+
 fn read_token(arg: &str) -> Result<String, ConfigError> {
     if arg != "-" {
         return Ok(arg.trim().to_owned());
@@ -421,15 +416,9 @@ fn verify(config_path: &std::path::Path, project: Option<&str>, token: &str) -> 
         Ok(t) => t,
         Err(e) => return usage_error(&e),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime(false) {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     // The verifier's key set spawns its fetches, so it is built inside the runtime.
     runtime.block_on(async {

@@ -373,9 +373,9 @@ impl TestIdp {
                     self.reserved = Some(socket);
                     return;
                 }
-                Err(_) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(2));
-                }
+                // wiremock's thread closes the listener within moments of the drop: yield
+                // until it has, bounded by the deadline.
+                Err(_) if Instant::now() < deadline => std::thread::yield_now(),
                 Err(error) => panic!("TestIdp::stop: port {} not released: {error}", self.port),
             }
         }
