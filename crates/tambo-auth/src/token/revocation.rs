@@ -76,7 +76,9 @@ impl Revocations for NoRevocations {
 #[derive(Debug, Default)]
 pub struct MemoryRevocations {
     tokens: RwLock<HashMap<String, i64>>,
-    users: RwLock<HashMap<(String, ContextKey), i64>>,
+    /// Project → user → revoked before. Nested so a lookup borrows and never allocates: it runs
+    /// on every request.
+    users: RwLock<HashMap<String, HashMap<ContextKey, i64>>>,
 }
 
 impl MemoryRevocations {
@@ -92,7 +94,9 @@ impl MemoryRevocations {
     pub fn revoke_user(&self, project: &str, user: &ContextKey, before: i64) {
         let mut users = self.users.write().unwrap_or_else(|e| e.into_inner());
         let entry = users
-            .entry((project.to_owned(), user.clone()))
+            .entry(project.to_owned())
+            .or_default()
+            .entry(user.clone())
             .or_insert(before);
         *entry = (*entry).max(before);
     }
@@ -121,7 +125,8 @@ impl Revocations for MemoryRevocations {
             return false;
         }
         users
-            .get(&(token.project.to_owned(), token.context_key.clone()))
+            .get(token.project)
+            .and_then(|project| project.get(token.context_key))
             .is_some_and(|before| token.issued_at < *before)
     }
 }
