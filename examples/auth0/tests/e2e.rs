@@ -1,7 +1,7 @@
 //! The example's router end to end against the testkit IdP standing in for an Auth0 tenant:
 //! the same provider setup as `main.rs`, with the IdP's loopback issuer.
 
-use example_support::client::{add_and_list, exchange, me};
+use example_support::client::{add_and_list, exchange, exchange_ok, me};
 use serde_json::json;
 use tambo_auth_auth0::Auth0Provider;
 use tambo_auth_testkit::claims::{self, AUTH0_API_AUDIENCE, now};
@@ -30,17 +30,12 @@ async fn auth0_users_exchange_their_access_tokens_and_see_only_their_own_notes()
         .expect("app")
         .router();
 
-    let (status, body) = exchange(
+    let alice = exchange_ok(
         &router,
         API_KEY,
         &access_token(&idp.issuer(), "auth0|alice"),
     )
     .await;
-    assert_eq!(status.as_u16(), 200, "{body}");
-    let alice = body["access_token"]
-        .as_str()
-        .expect("a Tambo token")
-        .to_owned();
 
     let (status, who) = me(&router, &alice).await;
     assert_eq!(status.as_u16(), 200);
@@ -55,11 +50,7 @@ async fn auth0_users_exchange_their_access_tokens_and_see_only_their_own_notes()
         )
     );
 
-    let (_, body) = exchange(&router, API_KEY, &access_token(&idp.issuer(), "auth0|bob")).await;
-    let bob = body["access_token"]
-        .as_str()
-        .expect("a Tambo token")
-        .to_owned();
+    let bob = exchange_ok(&router, API_KEY, &access_token(&idp.issuer(), "auth0|bob")).await;
     assert_eq!(
         add_and_list(&router, &alice, "alice's note").await,
         ["alice's note"]

@@ -1,7 +1,7 @@
 //! The Better Auth example's router end to end, against the testkit serving the JWT plugin's
 //! JWKS at /api/auth/jwks.
 
-use example_support::client::{add_and_list, exchange, me};
+use example_support::client::{add_and_list, exchange, exchange_ok, me};
 use serde_json::json;
 use tambo_auth_better_auth::BetterAuthProvider;
 use tambo_auth_testkit::claims::{better_auth_header, better_auth_jwt, now};
@@ -35,14 +35,7 @@ async fn better_auth_users_exchange_their_jwt_and_see_only_their_notes() {
             .header(better_auth_header(key))
             .payload(better_auth_jwt(&idp.issuer(), user, now()))
             .sign(key, "EdDSA");
-        async move {
-            let (status, body) = exchange(&router, API_KEY, &jwt).await;
-            assert_eq!(status.as_u16(), 200, "{body}");
-            body["access_token"]
-                .as_str()
-                .expect("a Tambo token")
-                .to_owned()
-        }
+        async move { exchange_ok(&router, API_KEY, &jwt).await }
     };
     let ada = tambo_token(ADA).await;
     let grace = tambo_token(GRACE).await;

@@ -1,7 +1,7 @@
 //! The example's router end to end against the testkit IdP standing in for a Clerk Frontend
 //! API: the same provider setup as `main.rs`, with the IdP's loopback issuer.
 
-use example_support::client::{add_and_list, exchange, me};
+use example_support::client::{add_and_list, exchange, exchange_ok, me};
 use serde_json::json;
 use tambo_auth_clerk::ClerkProvider;
 use tambo_auth_testkit::claims::{self, CLERK_AZP, now};
@@ -61,16 +61,12 @@ async fn clerk_users_exchange_their_session_tokens_and_see_only_their_own_notes(
         format!("oauth:user:127.0.0.1%3A{}:{ORG}:user_alice", idp.port())
     );
 
-    let (_, body) = exchange(
+    let bob = exchange_ok(
         &router,
         API_KEY,
         &session_token(&idp.issuer(), "user_bob", CLERK_AZP),
     )
     .await;
-    let bob = body["access_token"]
-        .as_str()
-        .expect("a Tambo token")
-        .to_owned();
     assert_eq!(
         add_and_list(&router, &alice, "alice's note").await,
         ["alice's note"]

@@ -1,6 +1,6 @@
 //! The Google example end to end: the same provider setup as `main.rs`, pointed at the testkit.
 
-use example_support::client::{add_and_list, exchange, me};
+use example_support::client::{add_and_list, exchange, exchange_ok, me};
 use serde_json::Value;
 use tambo_auth_google::GoogleProvider;
 use tambo_auth_testkit::TestIdp;
@@ -26,9 +26,7 @@ async fn google_id_tokens_exchange_and_scope_notes_per_user() {
         "108234567890123456789",
         now(),
     ));
-    let (status, body) = exchange(&router, API_KEY, &ada).await;
-    assert_eq!(status.as_u16(), 200, "{body}");
-    let ada_tambo = body["access_token"].as_str().expect("token").to_owned();
+    let ada_tambo = exchange_ok(&router, API_KEY, &ada).await;
 
     let (status, user) = me(&router, &ada_tambo).await;
     assert_eq!(status.as_u16(), 200);
@@ -48,8 +46,7 @@ async fn google_id_tokens_exchange_and_scope_notes_per_user() {
         "117000000000000000042",
         now(),
     ));
-    let (_, body) = exchange(&router, API_KEY, &grace).await;
-    let grace_tambo = body["access_token"].as_str().expect("token").to_owned();
+    let grace_tambo = exchange_ok(&router, API_KEY, &grace).await;
     assert_eq!(
         add_and_list(&router, &ada_tambo, "ada's note").await,
         ["ada's note"]

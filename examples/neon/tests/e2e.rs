@@ -1,7 +1,7 @@
 //! The Neon example end to end with Neon Auth: the same provider setup as `main.rs`, pointed at
 //! the testkit serving Neon Auth's key set.
 
-use example_support::client::{add_and_list, exchange, me};
+use example_support::client::{add_and_list, exchange, exchange_ok, me};
 use serde_json::Value;
 use tambo_auth_neon::NeonProvider;
 use tambo_auth_testkit::claims::{better_auth_header, neon_auth_jwt, now};
@@ -36,9 +36,7 @@ async fn neon_auth_tokens_exchange_and_scope_notes_per_user() {
         .router();
 
     let ada_id = "860dc360-609f-4b7d-9e70-ec93fe6414d3";
-    let (status, body) = exchange(&router, API_KEY, &neon_token(&idp.issuer(), ada_id)).await;
-    assert_eq!(status.as_u16(), 200, "{body}");
-    let ada = body["access_token"].as_str().expect("token").to_owned();
+    let ada = exchange_ok(&router, API_KEY, &neon_token(&idp.issuer(), ada_id)).await;
 
     let (status, user) = me(&router, &ada).await;
     assert_eq!(status.as_u16(), 200);
@@ -51,8 +49,7 @@ async fn neon_auth_tokens_exchange_and_scope_notes_per_user() {
     );
 
     let grace_id = "2f9a7c1e-4b3d-4e6f-8a0b-1c2d3e4f5a6b";
-    let (_, body) = exchange(&router, API_KEY, &neon_token(&idp.issuer(), grace_id)).await;
-    let grace = body["access_token"].as_str().expect("token").to_owned();
+    let grace = exchange_ok(&router, API_KEY, &neon_token(&idp.issuer(), grace_id)).await;
     assert_eq!(
         add_and_list(&router, &ada, "ada's note").await,
         ["ada's note"]

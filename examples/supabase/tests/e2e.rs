@@ -1,6 +1,6 @@
 //! The Supabase example's router end to end, against the testkit serving a project's JWKS.
 
-use example_support::client::{add_and_list, exchange, me};
+use example_support::client::{add_and_list, exchange, exchange_ok, me};
 use serde_json::json;
 use tambo_auth_supabase::SupabaseProvider;
 use tambo_auth_testkit::claims::{now, supabase_access_token, supabase_legacy_anon_key};
@@ -29,14 +29,7 @@ async fn supabase_users_exchange_their_access_token_and_see_only_their_notes() {
     let tambo_token = |user: &'static str| {
         let router = router.clone();
         let access_token = idp.token(&supabase_access_token(&idp.issuer(), user, now()));
-        async move {
-            let (status, body) = exchange(&router, API_KEY, &access_token).await;
-            assert_eq!(status.as_u16(), 200, "{body}");
-            body["access_token"]
-                .as_str()
-                .expect("a Tambo token")
-                .to_owned()
-        }
+        async move { exchange_ok(&router, API_KEY, &access_token).await }
     };
     let ada = tambo_token(ADA).await;
     let grace = tambo_token(GRACE).await;

@@ -157,6 +157,20 @@ pub mod client {
         send(router, request).await
     }
 
+    /// [`exchange`] that must succeed: the Tambo token.
+    ///
+    /// # Panics
+    ///
+    /// When the exchange does not answer 200 with an access token (a failed test).
+    pub async fn exchange_ok(router: &Router, api_key: &str, subject_token: &str) -> String {
+        let (status, body) = exchange(router, api_key, subject_token).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["access_token"]
+            .as_str()
+            .expect("a Tambo token")
+            .to_owned()
+    }
+
     /// `GET /me` with a Tambo token.
     pub async fn me(router: &Router, token: &str) -> (StatusCode, Option<Me>) {
         let request = Request::get("/me")

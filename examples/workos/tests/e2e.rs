@@ -1,6 +1,6 @@
 //! The WorkOS example's router end to end, against the testkit laid out like api.workos.com.
 
-use example_support::client::{add_and_list, exchange, me};
+use example_support::client::{add_and_list, exchange, exchange_ok, me};
 use serde_json::json;
 use tambo_auth_testkit::claims::{now, workos_access_token, workos_header};
 use tambo_auth_testkit::{JwsBuilder, TestIdp, fixtures};
@@ -40,14 +40,7 @@ async fn authkit_users_exchange_their_access_token_and_see_only_their_notes() {
     let tambo_token = |user: &'static str| {
         let router = router.clone();
         let access_token = access_token(user);
-        async move {
-            let (status, body) = exchange(&router, API_KEY, &access_token).await;
-            assert_eq!(status.as_u16(), 200, "{body}");
-            body["access_token"]
-                .as_str()
-                .expect("a Tambo token")
-                .to_owned()
-        }
+        async move { exchange_ok(&router, API_KEY, &access_token).await }
     };
     let ada = tambo_token(ADA).await;
     let grace = tambo_token(GRACE).await;
