@@ -100,6 +100,8 @@ pub struct Jws {
     header: Header,
     payload: Vec<u8>,
     signature: Vec<u8>,
+    /// The claims, parsed once however many steps (routing, verification) ask for them.
+    claims: std::sync::OnceLock<Result<Claims, Error>>,
 }
 
 impl std::fmt::Debug for Jws {
@@ -170,6 +172,7 @@ impl Jws {
             header,
             payload,
             signature,
+            claims: std::sync::OnceLock::new(),
         })
     }
 
@@ -194,8 +197,11 @@ impl Jws {
     }
 
     /// The payload as a claims set: a duplicate-free UTF-8 JSON object (RFC 7519 §7.2).
+    /// Parsed on the first call; later calls share the result.
     pub fn claims(&self) -> Result<Claims, Error> {
-        Claims::from_bytes(&self.payload)
+        self.claims
+            .get_or_init(|| Claims::from_bytes(&self.payload))
+            .clone()
     }
 
     /// A collision-resistant digest of the whole token (SHA-256), for caches and logs that
