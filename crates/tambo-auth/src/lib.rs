@@ -30,9 +30,10 @@
 //! [`provider`] (the [`Provider`] trait and the issuer registry), [`user`] (the user and its
 //! context key), [`error`] (the one error type and its status table), [`clock`] (time).
 //!
-//! Crypto goes through `jsonwebtoken` with the `aws-lc-rs` backend by default (feature
-//! `rust-crypto` for the RustCrypto backend); the backend is chosen at compile time, so no
-//! feature combination can panic at runtime.
+//! Crypto goes through `aws-lc-rs` by default, with every key parsed once when it is loaded;
+//! feature `rust-crypto` (without `aws-lc-rs`) uses the RustCrypto backend through
+//! `jsonwebtoken`. The backend is chosen at compile time, so no feature combination can panic
+//! at runtime.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

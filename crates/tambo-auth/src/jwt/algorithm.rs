@@ -136,6 +136,7 @@ impl Algorithm {
         }
     }
 
+    #[cfg(not(feature = "aws-lc-rs"))]
     pub(crate) fn to_jsonwebtoken(self) -> jsonwebtoken::Algorithm {
         match self {
             Algorithm::HS256 => jsonwebtoken::Algorithm::HS256,

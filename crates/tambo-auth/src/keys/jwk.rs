@@ -1,4 +1,4 @@
-//! JWK parsing (RFC 7517, RFC 7518 §6, RFC 8037) with the checks jsonwebtoken leaves to us:
+//! JWK parsing (RFC 7517, RFC 7518 §6, RFC 8037) with the checks a crypto backend leaves to us:
 //! `use`, `key_ops`, `alg` consistency, private members, and key strength.
 
 use serde_json::{Map, Value};

@@ -16,6 +16,7 @@
 //! assert_eq!(set.len(), 1);
 //! ```
 
+pub(crate) mod backend;
 mod discovery;
 mod fetch;
 mod jwk;
@@ -31,8 +32,6 @@ pub use remote::{KeySetState, KeySetStatus, RemoteKeySet, RemoteKeySetConfig};
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use jsonwebtoken::DecodingKey;
-use jsonwebtoken::crypto::CryptoProvider;
 use serde_json::Value;
 
 use crate::Error;
@@ -42,22 +41,6 @@ use crate::jwt::{Algorithm, Curve, Family, Header, Jws};
 compile_error!(
     "tambo-auth needs a crypto backend: enable its `aws-lc-rs` (default) or `rust-crypto` feature"
 );
-
-/// The crypto provider, chosen at compile time from our own features.
-///
-/// We never use jsonwebtoken's process-wide default, which panics at runtime when both or
-/// neither of its backends are enabled somewhere in the dependency graph: naming the
-/// provider here makes every feature combination either compile and work, or not compile.
-pub(crate) fn crypto() -> &'static CryptoProvider {
-    #[cfg(feature = "aws-lc-rs")]
-    {
-        &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER
-    }
-    #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
-    {
-        &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER
-    }
-}
 
 /// What a key is, as far as algorithm choice is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +68,7 @@ pub struct VerificationKey {
     kid: Option<String>,
     alg: Option<Algorithm>,
     kind: KeyKind,
-    key: DecodingKey,
+    key: backend::PublicKey,
     thumbprint: String,
 }
 
@@ -144,7 +127,7 @@ impl VerificationKey {
             kid,
             alg,
             kind: KeyKind::Hmac { len: secret.len() },
-            key: DecodingKey::from_secret(secret),
+            key: backend::PublicKey::hmac(secret),
             thumbprint,
         }
     }
@@ -167,7 +150,7 @@ impl VerificationKey {
             kid,
             alg,
             kind: KeyKind::Rsa { bits: bit_len(n) },
-            key: DecodingKey::from_rsa_raw_components(n, e),
+            key: backend::PublicKey::rsa(n, e)?,
             thumbprint,
         })
     }
@@ -208,14 +191,11 @@ impl VerificationKey {
             crate::jwt::b64_encode(x),
             crate::jwt::b64_encode(y)
         ));
-        let key =
-            DecodingKey::from_ec_components(&crate::jwt::b64_encode(x), &crate::jwt::b64_encode(y))
-                .map_err(|_| "the EC point could not be loaded".to_string())?;
         Ok(VerificationKey {
             kid,
             alg,
             kind: KeyKind::Ec(curve),
-            key,
+            key: backend::PublicKey::ec(curve, &point)?,
             thumbprint,
         })
     }
@@ -230,13 +210,11 @@ impl VerificationKey {
         }
         let x_b64 = crate::jwt::b64_encode(x);
         let thumbprint = thumbprint(&format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x_b64}"}}"#));
-        let key = DecodingKey::from_ed_components(&x_b64)
-            .map_err(|_| "the Ed25519 key could not be loaded".to_string())?;
         Ok(VerificationKey {
             kid,
             alg,
             kind: KeyKind::Ed25519,
-            key,
+            key: backend::PublicKey::ed25519(x)?,
             thumbprint,
         })
     }
@@ -315,11 +293,11 @@ impl VerificationKey {
         if expected_len.is_some_and(|len| signature.len() != len) {
             return Err(Error::InvalidSignature);
         }
-        let verifier = (crypto().verifier_factory)(&alg.to_jsonwebtoken(), &self.key)
-            .map_err(|_| Error::InvalidSignature)?;
-        verifier
-            .verify(message, &signature.to_vec())
-            .map_err(|_| Error::InvalidSignature)
+        if self.key.verify(alg, message, signature) {
+            Ok(())
+        } else {
+            Err(Error::InvalidSignature)
+        }
     }
 }
 

@@ -4,13 +4,12 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use arc_swap::ArcSwap;
-use jsonwebtoken::EncodingKey;
-use jsonwebtoken::jwk::EllipticCurve;
 use serde_json::{Value, json};
 
 use crate::Error;
 use crate::jwt::{Algorithm, Curve, b64_encode};
-use crate::keys::{VerificationKey, crypto};
+use crate::keys::VerificationKey;
+use crate::keys::backend::SignerKey;
 use crate::verify::Secret;
 
 /// RFC 8410 PKCS#8 v1 prefix of an Ed25519 private key; the 32-byte seed follows.
@@ -22,7 +21,7 @@ const ED25519_PKCS8_PREFIX: [u8; 16] = [
 /// shows key material.
 pub struct SigningKey {
     alg: Algorithm,
-    encoding: EncodingKey,
+    signer: SignerKey,
     verification: Arc<VerificationKey>,
     public_jwk: Option<Value>,
     private: Vec<u8>,
@@ -86,27 +85,20 @@ impl SigningKey {
     /// Loads a PKCS#8 DER private key for `EdDSA` or `ES256`.
     pub fn from_pkcs8_der(alg: Algorithm, der: &[u8]) -> Result<SigningKey, Error> {
         let bad = || Error::config("signing_key", format!("not a PKCS#8 {alg} private key"));
-        let utils = &crypto().key_utils;
-        let (verification, jwk) = match alg {
+        let (signer, verification, jwk) = match alg {
             Algorithm::EdDSA => {
-                let x = (utils.ed_pub_components_from_private_key)(der, &EllipticCurve::Ed25519)
-                    .map_err(|_| bad())?;
+                let (signer, x) = SignerKey::ed25519_pkcs8(der).ok_or_else(bad)?;
                 let key = VerificationKey::ed25519(&x, None, Some(alg)).map_err(|_| bad())?;
                 let jwk = json!({"kty": "OKP", "crv": "Ed25519", "x": b64_encode(&x)});
-                (key, jwk)
+                (signer, key, jwk)
             }
             Algorithm::ES256 => {
-                let (curve, x, y) =
-                    (utils.ec_pub_components_from_private_key)(der, jsonwebtoken::Algorithm::ES256)
-                        .map_err(|_| bad())?;
-                if curve != EllipticCurve::P256 {
-                    return Err(bad());
-                }
+                let (signer, x, y) = SignerKey::es256_pkcs8(der).ok_or_else(bad)?;
                 let key =
                     VerificationKey::ec(Curve::P256, &x, &y, None, Some(alg)).map_err(|_| bad())?;
                 let jwk =
                     json!({"kty": "EC", "crv": "P-256", "x": b64_encode(&x), "y": b64_encode(&y)});
-                (key, jwk)
+                (signer, key, jwk)
             }
             other => return Err(unsupported(other)),
         };
@@ -115,13 +107,9 @@ impl SigningKey {
         jwk["kid"] = json!(kid);
         jwk["alg"] = json!(alg.as_str());
         jwk["use"] = json!("sig");
-        let encoding = match alg {
-            Algorithm::EdDSA => EncodingKey::from_ed_der(der),
-            _ => EncodingKey::from_ec_der(der),
-        };
         let key = SigningKey {
             alg,
-            encoding,
+            signer,
             verification: Arc::new(verification.with_kid(kid)),
             public_jwk: Some(jwk),
             private: der.to_vec(),
@@ -140,7 +128,7 @@ impl SigningKey {
         let kid = verification.thumbprint().to_owned();
         Ok(SigningKey {
             alg: Algorithm::HS256,
-            encoding: EncodingKey::from_secret(bytes),
+            signer: SignerKey::hs256(bytes),
             verification: Arc::new(
                 verification
                     .with_kid(kid)
@@ -192,11 +180,10 @@ impl SigningKey {
 
     /// Signs `message`, returning the base64url signature.
     pub(crate) fn sign(&self, message: &[u8]) -> Result<String, Error> {
-        let signer = (crypto().signer_factory)(&self.alg.to_jsonwebtoken(), &self.encoding)
-            .map_err(|_| Error::config("signing_key", "the key cannot sign"))?;
-        let signature = signer
-            .try_sign(message)
-            .map_err(|_| Error::config("signing_key", "signing failed"))?;
+        let signature = self
+            .signer
+            .sign(message)
+            .ok_or_else(|| Error::config("signing_key", "signing failed"))?;
         Ok(b64_encode(signature))
     }
 }
