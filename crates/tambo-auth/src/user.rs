@@ -32,6 +32,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::jwt::Claims;
+use crate::keys::VerificationKey;
 
 /// A user namespace key, `oauth:user:…`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -153,22 +154,24 @@ pub struct TamboUser(Arc<UserData>);
 #[derive(Clone, Serialize)]
 struct UserData {
     sub: String,
-    issuer: String,
-    provider: String,
+    issuer: Arc<str>,
+    provider: Arc<str>,
     tenant: Option<String>,
     email: Option<String>,
     email_verified: Option<bool>,
     context_key: ContextKey,
     #[serde(skip_serializing_if = "Option::is_none")]
-    project: Option<String>,
+    project: Option<Arc<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     scope: Option<String>,
     #[serde(skip)]
     token_id: Option<String>,
     #[serde(skip)]
-    key_id: Option<String>,
+    signing_key: Option<Arc<VerificationKey>>,
     #[serde(skip)]
     expires_at: Option<i64>,
+    #[serde(skip)]
+    issued_at: Option<i64>,
     #[serde(skip)]
     claims: Claims,
 }
@@ -212,14 +215,15 @@ impl TamboUser {
                 .or_else(|| claims.get("emailVerified"))
                 .and_then(Value::as_bool),
             sub,
-            issuer: issuer.to_owned(),
-            provider: provider.into(),
+            issuer: Arc::from(issuer),
+            provider: Arc::from(provider.into()),
             tenant,
             project: None,
             scope: None,
             token_id: None,
-            key_id: None,
+            signing_key: None,
             expires_at: claims.exp().ok().flatten().map(|e| e as i64),
+            issued_at: claims.iat().ok().flatten().map(|i| i as i64),
             claims,
         })))
     }
@@ -227,14 +231,15 @@ impl TamboUser {
     /// The user a verified Tambo token speaks for (see [`crate::token`]).
     #[allow(clippy::too_many_arguments)] // one private constructor, called from one place
     pub(crate) fn from_tambo_token(
-        issuer: String,
+        issuer: Arc<str>,
+        provider: Arc<str>,
         tenant: Option<String>,
         context_key: ContextKey,
-        project: String,
+        project: Arc<str>,
         scope: Option<String>,
         token_id: String,
-        key_id: String,
-        expires_at: i64,
+        signing_key: Arc<VerificationKey>,
+        (issued_at, expires_at): (i64, i64),
         claims: Claims,
     ) -> Option<TamboUser> {
         Some(TamboUser(Arc::new(UserData {
@@ -242,14 +247,15 @@ impl TamboUser {
             email: None,
             email_verified: None,
             issuer,
-            provider: "tambo".into(),
+            provider,
             tenant,
             context_key,
             project: Some(project),
             scope,
             token_id: Some(token_id),
-            key_id: Some(key_id),
+            signing_key: Some(signing_key),
             expires_at: Some(expires_at),
+            issued_at: Some(issued_at),
             claims,
         })))
     }
@@ -267,7 +273,7 @@ impl TamboUser {
     /// Renames the provider (an adapter that reuses another's mapping).
     #[must_use]
     pub fn with_provider(mut self, provider: impl Into<String>) -> Self {
-        Arc::make_mut(&mut self.0).provider = provider.into();
+        Arc::make_mut(&mut self.0).provider = Arc::from(provider.into());
         self
     }
 
@@ -276,7 +282,7 @@ impl TamboUser {
     #[must_use]
     pub fn with_namespace_issuer(mut self, issuer: impl Into<String>) -> Self {
         let u = Arc::make_mut(&mut self.0);
-        u.issuer = issuer.into();
+        u.issuer = Arc::from(issuer.into());
         u.context_key = ContextKey::derive(&u.issuer, u.tenant.as_deref(), &u.sub);
         self
     }
@@ -344,14 +350,26 @@ impl TamboUser {
         self.0.expires_at
     }
 
+    /// The token's `iat`, seconds since the epoch.
+    pub fn issued_at(&self) -> Option<i64> {
+        self.0.issued_at
+    }
+
     /// The verified claims.
     pub fn claims(&self) -> &Claims {
         &self.0.claims
     }
 
+    /// A copy for a long-lived cache entry: the same user, its claims held as compact JSON.
+    pub(crate) fn compacted(&self) -> TamboUser {
+        let mut data = UserData::clone(&self.0);
+        data.claims = data.claims.compacted();
+        TamboUser(Arc::new(data))
+    }
+
     /// The `kid` of the Tambo token's signing key, for re-checks of cached users.
     pub(crate) fn key_id(&self) -> Option<&str> {
-        self.0.key_id.as_deref()
+        self.0.signing_key.as_ref().and_then(|key| key.kid())
     }
 }
 

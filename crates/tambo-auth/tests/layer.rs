@@ -81,6 +81,16 @@ async fn whoami(user: TamboUser) -> String {
     )
 }
 
+async fn claims(user: TamboUser) -> String {
+    format!(
+        "{}|{:?}|{:?}|{:?}",
+        serde_json::Value::Object(user.claims().as_map().clone()),
+        user.issued_at(),
+        user.expires_at(),
+        user.scope()
+    )
+}
+
 async fn maybe(user: Option<TamboUser>) -> String {
     user.map_or_else(|| "anonymous".to_owned(), |u| u.sub().to_owned())
 }
@@ -89,6 +99,7 @@ fn app(layer: TamboAuthLayer) -> Router {
     Router::new()
         .route("/whoami", get(whoami))
         .route("/maybe", get(maybe))
+        .route("/claims", get(claims))
         .layer(layer)
 }
 
@@ -445,6 +456,28 @@ async fn a_repeated_token_is_a_cache_hit_and_revocation_evicts_it() {
             .0,
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn a_cache_hit_sees_the_same_user_and_claims_as_the_first_verification() {
+    let f = fixture();
+    let layer = TamboAuthLayer::new(f.tokens.clone());
+    let router = app(layer.clone());
+    let token = f.token();
+    let auth = [("authorization", bearer(&token))];
+    let auth = [(auth[0].0, auth[0].1.as_str())];
+    let (status, _, first) = call(&router, "/claims", &auth).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(first.contains(r#""sub":"alice""#), "{first}");
+    for _ in 0..2 {
+        assert_eq!(call(&router, "/claims", &auth).await.2, first);
+        assert_eq!(
+            call(&router, "/whoami", &auth).await.2,
+            "alice|oauth:user:idp.example:alice|p_demo"
+        );
+    }
+    let stats = layer.cache_stats();
+    assert_eq!((stats.misses, stats.hits), (1, 4));
 }
 
 #[tokio::test]

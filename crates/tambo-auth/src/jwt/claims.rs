@@ -1,7 +1,7 @@
 //! The claims set and the rules that judge it: `exp`, `nbf`, `iat`, lifetime, `iss`, `aud`,
 //! `sub`, with one leeway.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use serde_json::{Map, Value};
@@ -13,20 +13,36 @@ use crate::Error;
 const MAX_NUMERIC_DATE: f64 = 253_402_300_799.0;
 
 /// A JWT claims set: a duplicate-free JSON object, cheap to clone.
-#[derive(Clone, PartialEq)]
-pub struct Claims(Arc<Map<String, Value>>);
+///
+/// Held either parsed, or (for users kept in the layer's verified-token cache) as its compact
+/// JSON text, parsed again the first time a claim is read: a parsed map of a dozen claims
+/// takes about three times the memory of its JSON.
+#[derive(Clone)]
+pub struct Claims(Arc<ClaimsData>);
+
+struct ClaimsData {
+    /// The compact JSON of the set, when it is held as text.
+    json: Option<Box<str>>,
+    map: OnceLock<Map<String, Value>>,
+}
+
+impl PartialEq for Claims {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_map() == other.as_map()
+    }
+}
 
 impl std::fmt::Debug for Claims {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Claim names only: values may be personal data.
-        f.debug_set().entries(self.0.keys()).finish()
+        f.debug_set().entries(self.as_map().keys()).finish()
     }
 }
 
 impl Claims {
     pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Claims, Error> {
         parse_object(bytes)
-            .map(|map| Claims(Arc::new(map)))
+            .map(Claims::from_map)
             .ok_or(Error::malformed(
                 "the payload is not a duplicate-free UTF-8 JSON object",
             ))
@@ -34,22 +50,47 @@ impl Claims {
 
     /// Wraps a JSON object as claims.
     pub fn from_map(map: Map<String, Value>) -> Claims {
-        Claims(Arc::new(map))
+        Claims(Arc::new(ClaimsData {
+            json: None,
+            map: OnceLock::from(map),
+        }))
+    }
+
+    /// The same claims held as compact JSON text, for long-lived copies (the verified-token
+    /// cache). Already compact claims are shared, not copied.
+    pub(crate) fn compacted(&self) -> Claims {
+        if self.0.json.is_some() {
+            return self.clone();
+        }
+        match serde_json::to_string(self.as_map()) {
+            Ok(json) => Claims(Arc::new(ClaimsData {
+                json: Some(json.into_boxed_str()),
+                map: OnceLock::new(),
+            })),
+            Err(_) => self.clone(),
+        }
     }
 
     /// Any claim.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.0.get(name)
+        self.as_map().get(name)
     }
 
     /// A claim that is a string (`None` when absent or of another type).
     pub fn get_str(&self, name: &str) -> Option<&str> {
-        self.0.get(name).and_then(Value::as_str)
+        self.get(name).and_then(Value::as_str)
     }
 
     /// The whole set.
     pub fn as_map(&self) -> &Map<String, Value> {
-        &self.0
+        self.0.map.get_or_init(|| {
+            // The text was serialized from a valid set, so it parses back to the same set.
+            self.0
+                .json
+                .as_deref()
+                .and_then(|json| parse_object(json.as_bytes()))
+                .unwrap_or_default()
+        })
     }
 
     /// `iss`, when it is a string.
@@ -79,7 +120,7 @@ impl Claims {
 
     /// `aud`, as one string or an array of strings.
     pub fn aud(&self) -> Result<Option<Audience<'_>>, Error> {
-        match self.0.get("aud") {
+        match self.get("aud") {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(Audience(vec![s.as_str()]))),
             Some(Value::Array(items)) => {
@@ -103,7 +144,7 @@ impl Claims {
     /// not past the year 9999. A string, a boolean or `null` is an error, never "absent"
     /// (CVE-2026-25537).
     fn numeric_date(&self, name: &'static str) -> Result<Option<f64>, Error> {
-        match self.0.get(name) {
+        match self.get(name) {
             None => Ok(None),
             Some(Value::Number(n)) => {
                 let v = n
@@ -362,6 +403,24 @@ mod tests {
 
     fn claims(v: Value) -> Claims {
         Claims::from_bytes(v.to_string().as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn compacted_claims_read_back_the_same_set() {
+        let original = claims(json!({
+            "sub": "user|1", "iat": 1_800_000_000u64, "exp": 1_800_000_900.5,
+            "aud": ["a", "b"], "big": u64::MAX, "neg": -3, "nested": {"k": [1, "x", null]},
+            "text": "quote \" and unicode é",
+        }));
+        let compact = original.compacted();
+        assert!(compact.0.json.is_some() && compact.0.map.get().is_none());
+        assert_eq!(compact.sub(), Some("user|1"));
+        assert_eq!(compact.exp().unwrap(), Some(1_800_000_900.5));
+        assert_eq!(compact.get("big"), Some(&json!(u64::MAX)));
+        assert_eq!(compact, original);
+        assert_eq!(format!("{compact:?}"), format!("{original:?}"));
+        // Compacting twice shares the text instead of copying it.
+        assert!(Arc::ptr_eq(&compact.0, &compact.compacted().0));
     }
 
     fn base() -> Map<String, Value> {

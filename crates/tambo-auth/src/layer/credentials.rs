@@ -11,8 +11,35 @@ use crate::Error;
 pub(crate) enum Credentials<'a> {
     /// No bearer credentials (none at all, or another scheme such as `Basic`).
     None,
-    /// A bearer token.
-    Bearer(&'a str),
+    /// A bearer token, not yet checked to be token68.
+    Bearer(Token<'a>),
+}
+
+/// The bytes of a bearer token as the request carries them.
+///
+/// Checking that they form a token68 value is a pass over every byte, so it is left to
+/// [`Token::checked`]: the layer skips it when the token's digest is in the verified-token
+/// cache, since a cached token was checked when it was first verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Token<'a>(&'a [u8]);
+
+impl<'a> Token<'a> {
+    /// The raw bytes.
+    pub(crate) fn bytes(self) -> &'a [u8] {
+        self.0
+    }
+
+    /// The token, once checked to be a single token68 value (RFC 6750 §2.1).
+    pub(crate) fn checked(self) -> Result<&'a str, Error> {
+        let malformed = Error::InvalidRequest {
+            reason: "the bearer token is not a single token68 value",
+        };
+        if !is_token68(self.0) {
+            return Err(malformed);
+        }
+        // token68 is ASCII, hence UTF-8.
+        std::str::from_utf8(self.0).map_err(|_| malformed)
+    }
 }
 
 pub(crate) fn extract<'a>(
@@ -28,12 +55,7 @@ pub(crate) fn extract<'a>(
                 reason: "more than one Authorization header",
             });
         }
-        (Some(value), None) => {
-            let value = value.to_str().map_err(|_| Error::InvalidRequest {
-                reason: "the Authorization header is not visible ASCII",
-            })?;
-            bearer(value)?
-        }
+        (Some(value), None) => bearer(value.as_bytes())?,
     };
     if let Some(token) = from_header {
         // Two methods at once is a malformed request (RFC 6750 §3.1).
@@ -42,7 +64,7 @@ pub(crate) fn extract<'a>(
                 reason: "the token was sent both in the header and in the query",
             });
         }
-        return Ok(Credentials::Bearer(token));
+        return Ok(Credentials::Bearer(Token(token)));
     }
     if let Some(name) = cookie {
         for value in headers.get_all(COOKIE) {
@@ -52,8 +74,7 @@ pub(crate) fn extract<'a>(
                     && k == name
                     && !v.is_empty()
                 {
-                    check_token68(v)?;
-                    return Ok(Credentials::Bearer(v));
+                    return Ok(Credentials::Bearer(Token(v.as_bytes())));
                 }
             }
         }
@@ -63,35 +84,42 @@ pub(crate) fn extract<'a>(
 
 /// `Bearer <token68>`, scheme case-insensitive (RFC 9110 §11.1). Another scheme is "no bearer
 /// credentials", not an error.
-fn bearer(value: &str) -> Result<Option<&str>, Error> {
-    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
+fn bearer(value: &[u8]) -> Result<Option<&[u8]>, Error> {
+    let (scheme, rest) = match value.iter().position(|b| *b == b' ') {
+        Some(space) => (&value[..space], &value[space + 1..]),
+        None => (value, &[][..]),
+    };
+    if !scheme.eq_ignore_ascii_case(b"bearer") {
         return Ok(None);
     }
-    let token = rest.trim_start_matches(' ');
+    let start = rest.iter().position(|b| *b != b' ').unwrap_or(rest.len());
+    let token = &rest[start..];
     if token.is_empty() {
         return Err(Error::InvalidRequest {
             reason: "Bearer with no token",
         });
     }
-    check_token68(token)?;
     Ok(Some(token))
 }
 
-/// token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-fn check_token68(token: &str) -> Result<(), Error> {
-    let body = token.trim_end_matches('=');
-    let ok = !body.is_empty()
-        && body
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidRequest {
-            reason: "the bearer token is not a single token68 value",
-        })
+/// The token68 characters: ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/".
+const TOKEN68: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] =
+            c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~' | b'+' | b'/');
+        b += 1;
     }
+    table
+};
+
+/// token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+fn is_token68(token: &[u8]) -> bool {
+    let padding = token.iter().rev().take_while(|b| **b == b'=').count();
+    let body = &token[..token.len() - padding];
+    !body.is_empty() && body.iter().all(|b| TOKEN68[usize::from(*b)])
 }
 
 #[cfg(test)]
@@ -108,10 +136,11 @@ mod tests {
     }
 
     fn kind(r: Result<Credentials<'_>, Error>) -> Result<Option<String>, crate::ErrorKind> {
-        r.map(|c| match c {
-            Credentials::None => None,
-            Credentials::Bearer(t) => Some(t.to_owned()),
-        })
+        match r {
+            Ok(Credentials::None) => Ok(None),
+            Ok(Credentials::Bearer(t)) => t.checked().map(|t| Some(t.to_owned())),
+            Err(e) => Err(e),
+        }
         .map_err(|e| e.kind())
     }
 
@@ -149,6 +178,8 @@ mod tests {
             vec!["Bearer "],
             vec!["Bearer a b"],
             vec!["Bearer a\"b"],
+            vec!["Bearer ==="],
+            vec!["Bearer a=b"],
             vec!["Bearer a", "Bearer b"],
         ] {
             assert_eq!(
@@ -164,6 +195,19 @@ mod tests {
                 None
             )),
             Err(InvalidRequest)
+        );
+    }
+
+    #[test]
+    fn bytes_outside_visible_ascii_are_invalid_requests() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            AUTHORIZATION,
+            HeaderValue::from_bytes(b"Bearer abc\xffdef").unwrap(),
+        );
+        assert_eq!(
+            kind(extract(&h, None, None)),
+            Err(crate::ErrorKind::InvalidRequest)
         );
     }
 

@@ -67,8 +67,9 @@ impl Shared {
             }
             Err(e) => return self.failed(e),
         };
-        // No digest at all when the cache is off: it would buy nothing.
-        let key = self.cache.is_enabled().then(|| digest(token));
+        // A cached token was checked and verified when it was first seen: a hit costs the
+        // digest and the re-check, not another pass over the token's bytes.
+        let key = self.cache.is_enabled().then(|| digest(token.bytes()));
         if let Some(key) = &key
             && let Some(user) = self.cache.get(key, self.now_secs())
         {
@@ -82,6 +83,10 @@ impl Shared {
             };
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
+        let token = match token.checked() {
+            Ok(token) => token,
+            Err(e) => return self.failed(e),
+        };
         match self.verifier.verify(token) {
             Verification::Done(Ok(user)) => match self.admit(&user) {
                 Ok(()) => {
@@ -108,7 +113,8 @@ impl Shared {
 
     fn remember(&self, key: Option<TokenDigest>, user: &TamboUser) {
         if let (Some(key), Some(exp)) = (key, user.expires_at()) {
-            self.cache.insert(key, user.clone(), exp, self.now_secs());
+            self.cache
+                .insert(key, user.compacted(), exp, self.now_secs());
         }
     }
 

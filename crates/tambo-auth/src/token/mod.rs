@@ -36,6 +36,7 @@ pub use revocation::{MemoryRevocations, NoRevocations, Revocations, TokenRef};
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use serde_json::{Map, Value, json};
 
 use crate::clock::{SharedClock, SystemClock};
@@ -126,6 +127,32 @@ struct Inner {
     clock: SharedClock,
     revocations: Arc<dyn Revocations>,
     policy: ClaimsPolicy,
+    /// Issuer and project names shared by every user that carries them.
+    names: Interner,
+}
+
+/// A few hundred strings (issuers, projects) shared as `Arc<str>` by the users that carry
+/// them, instead of one copy per verified token: the layer's cache holds 100 000 users.
+#[derive(Debug, Default)]
+struct Interner(ArcSwap<Vec<Arc<str>>>);
+
+impl Interner {
+    const CAPACITY: usize = 256;
+
+    fn get(&self, name: &str) -> Arc<str> {
+        if let Some(found) = self.0.load().iter().find(|n| &***n == name) {
+            return Arc::clone(found);
+        }
+        let value: Arc<str> = Arc::from(name);
+        self.0.rcu(|names| {
+            let mut next = Vec::clone(names);
+            if next.len() < Self::CAPACITY && !next.iter().any(|n| &**n == name) {
+                next.push(Arc::clone(&value));
+            }
+            next
+        });
+        value
+    }
 }
 
 /// Configures [`TamboTokens`].
@@ -256,6 +283,7 @@ impl TamboTokensBuilder {
                 clock: self.clock,
                 revocations: self.revocations,
                 policy,
+                names: Interner::default(),
             }),
         })
     }
@@ -412,20 +440,19 @@ impl TamboTokens {
                 None => Err(Error::MissingClaim { claim: name }),
             }
         };
-        let project = required("client_id")?.to_owned();
+        let project = required("client_id")?;
         let jti = required("jti")?.to_owned();
         let context_key = ContextKey::from_stored(required("ctx")?);
         let issued_at = claims.iat()?.ok_or(Error::MissingClaim { claim: "iat" })? as i64;
         if inner
             .revocations
-            .is_revoked(TokenRef::new(&jti, &project, &context_key, issued_at))
+            .is_revoked(TokenRef::new(&jti, project, &context_key, issued_at))
         {
             return Err(Error::Revoked);
         }
-        let original_iss = claims
-            .get_str("original_iss")
-            .unwrap_or(&inner.issuer)
-            .to_owned();
+        let original_iss = inner
+            .names
+            .get(claims.get_str("original_iss").unwrap_or(&inner.issuer));
         let tenant = ["tenant", "original_hd", "original_tid", "original_org_id"]
             .iter()
             .find_map(|n| claims.get_str(n))
@@ -434,13 +461,14 @@ impl TamboTokens {
         let expires_at = claims.exp()?.unwrap_or_default() as i64;
         TamboUser::from_tambo_token(
             original_iss,
+            inner.names.get("tambo"),
             tenant,
             context_key,
-            project,
+            inner.names.get(project),
             scope,
             jti,
-            kid.to_owned(),
-            expires_at,
+            key,
+            (issued_at, expires_at),
             claims,
         )
         .ok_or(Error::MissingClaim { claim: "sub" })
@@ -461,7 +489,7 @@ impl TamboTokens {
         let (Some(jti), Some(project)) = (user.token_id(), user.project()) else {
             return Err(Error::MissingClaim { claim: "jti" });
         };
-        let issued_at = user.claims().iat().ok().flatten().unwrap_or_default() as i64;
+        let issued_at = user.issued_at().unwrap_or_default();
         if inner
             .revocations
             .is_revoked(TokenRef::new(jti, project, user.context_key(), issued_at))
