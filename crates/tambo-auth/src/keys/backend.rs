@@ -114,7 +114,7 @@ mod imp {
     pub(crate) enum SignerKey {
         Ed25519(signature::Ed25519KeyPair),
         Es256(signature::EcdsaKeyPair),
-        Hs256(hmac::Key),
+        Hs256(Box<hmac::Key>),
     }
 
     impl SignerKey {
@@ -142,7 +142,7 @@ mod imp {
         }
 
         pub(crate) fn hs256(secret: &[u8]) -> SignerKey {
-            SignerKey::Hs256(hmac::Key::new(hmac::HMAC_SHA256, secret))
+            SignerKey::Hs256(Box::new(hmac::Key::new(hmac::HMAC_SHA256, secret)))
         }
 
         pub(crate) fn sign(&self, message: &[u8]) -> Option<Vec<u8>> {
