@@ -1,6 +1,8 @@
 //! Every row of issue 6's table, side by side in one run, in-process through
 //! `tower::ServiceExt::oneshot` (a fresh router clone and a fresh request per iteration, as a
-//! server does per request).
+//! server does per request). Every router is first materialized with `with_state(())`, as
+//! `axum::serve` does once per connection; without it axum would rebuild each route's
+//! handler and layers on every request, a cost no server pays.
 //!
 //! ```text
 //! cargo bench -p tambo-auth-benches --bench auth -- --warm-up-time 1 --measurement-time 3
@@ -15,7 +17,9 @@
 //!   distinct tokens through the default cache;
 //! - `verify_only`: the library's verification without a router (for the breakdown);
 //! - `floor_signature`: the signature check alone with a key parsed once (aws-lc-rs);
-//! - `exchange`: `POST /oauth/token` against its two crypto operations.
+//! - `exchange`: `POST /oauth/token` against its two crypto operations;
+//! - `grpc`: a unary tonic call (`examples/tonic-threads`' `WhoAmI`), bare with the user
+//!   already in the request against `TamboAuthLayer` with a repeated token.
 
 #![allow(missing_docs)]
 
@@ -77,6 +81,7 @@ fn bench_router(
     router: Router,
     auth: Option<HeaderValue>,
 ) {
+    let router = router.with_state(());
     check(rt, &router, auth.as_ref(), id);
     let mut group = c.benchmark_group(name);
     group.bench_function(id, |bencher| {
@@ -123,7 +128,7 @@ fn rows(c: &mut Criterion) {
 
     // --- jwt-authorizer 0.15 (axum 0.7) -------------------------------------------------------
     for alg in [ProviderAlg::Rs256, ProviderAlg::Es256, ProviderAlg::EdDsa] {
-        let router = rt.block_on(b::jwt_authorizer_router(alg));
+        let router = rt.block_on(b::jwt_authorizer_router(alg)).with_state(());
         let auth = b::bearer(&b::provider_token(alg, "alice"));
         let status = rt
             .block_on(router.clone().oneshot(get07(&auth)))
@@ -269,6 +274,88 @@ fn rows(c: &mut Criterion) {
     }
 
     exchange(c, &rt);
+    grpc(c, &rt);
+}
+
+/// A unary gRPC `WhoAmI` call through the tonic service of `examples/tonic-threads`, its
+/// response body collected (so the reply is encoded). The bare row hands the service a request
+/// that already carries the user, the layer row a bearer token the cache has seen.
+fn grpc(c: &mut Criterion, rt: &Runtime) {
+    use example_tonic_threads::{Threads, paths};
+    use http_body_util::BodyExt as _;
+    use tower::Layer as _;
+
+    let tokens = b::tambo_tokens(Algorithm::EdDSA);
+    let token = b::tambo_token(&tokens, "alice");
+    let user = tokens.verify(&token).expect("valid token");
+    let auth = b::bearer(&token);
+    let request = |user: Option<&tambo_auth::TamboUser>| {
+        // An empty protobuf message in one uncompressed gRPC frame.
+        let frame = bytes::Bytes::from_static(&[0, 0, 0, 0, 0]);
+        let mut request = Request::post(paths::WHOAMI)
+            .header("content-type", "application/grpc")
+            .header("te", "trailers")
+            .body(tonic::body::Body::new(http_body_util::Full::new(frame)))
+            .expect("request");
+        match user {
+            Some(user) => {
+                request.extensions_mut().insert(user.clone());
+            }
+            None => {
+                request.headers_mut().insert(AUTHORIZATION, auth.clone());
+            }
+        }
+        request
+    };
+    let bare = Threads::default();
+    let layered = TamboAuthLayer::new(tokens).layer(Threads::default());
+    let call = |response: http::Response<tonic::body::Body>| async move {
+        let status = response.headers().get("grpc-status").cloned();
+        let body = response.into_body().collect().await.expect("body");
+        let trailers = body.trailers().and_then(|t| t.get("grpc-status")).cloned();
+        (status.or(trailers), body.to_bytes())
+    };
+    let replies = [
+        (
+            "bare",
+            rt.block_on(bare.clone().oneshot(request(Some(&user)))),
+        ),
+        ("layer", rt.block_on(layered.clone().oneshot(request(None)))),
+    ];
+    for (name, response) in replies {
+        let (status, body) = rt.block_on(call(response.expect("infallible")));
+        assert_eq!(
+            status.as_ref().map(|s| s.as_bytes()),
+            Some(&b"0"[..]),
+            "{name}: grpc-status"
+        );
+        assert!(
+            body.windows(5).any(|w| w == b"alice"),
+            "{name}: the reply names the user"
+        );
+    }
+    let mut group = c.benchmark_group("grpc");
+    group.bench_function("bare_user_in_extensions", |bencher| {
+        bencher.to_async(rt).iter(|| {
+            let request = request(Some(&user));
+            let service = bare.clone();
+            async move {
+                let response = service.oneshot(request).await.expect("infallible");
+                black_box(call(response).await)
+            }
+        });
+    });
+    group.bench_function("layer_hit_tambo_EdDSA", |bencher| {
+        bencher.to_async(rt).iter(|| {
+            let request = request(None);
+            let service = layered.clone();
+            async move {
+                let response = service.oneshot(request).await.expect("infallible");
+                black_box(call(response).await)
+            }
+        });
+    });
+    group.finish();
 }
 
 /// Signing input and decoded signature of a compact JWS.
@@ -290,7 +377,7 @@ fn first_sight_distinct_tokens(c: &mut Criterion, rt: &Runtime) {
         .map(|i| b::bearer(&b::tambo_token(&tokens, &format!("user-{i}"))))
         .collect();
     let layer = TamboAuthLayer::new(tokens);
-    let router = b::layered(layer.clone());
+    let router = b::layered(layer.clone()).with_state(());
     // Fill the cache to capacity first.
     for auth in &pool[..tambo_auth::layer::DEFAULT_CACHE_CAPACITY] {
         check(rt, &router, Some(auth), "distinct tokens");
@@ -327,7 +414,9 @@ fn exchange(c: &mut Criterion, rt: &Runtime) {
         let registry = b::static_registry(alg);
         let project = Arc::new(Project::new(b::PROJECT, registry.clone()));
         let projects = StaticProjects::new([("tambo_pk_bench", project)]).expect("projects");
-        let router = TokenExchange::new(tokens.clone(), Arc::new(projects)).router();
+        let router = TokenExchange::new(tokens.clone(), Arc::new(projects))
+            .router()
+            .with_state(());
         let subject = b::provider_token(alg, "alice");
         let body = serde_urlencoded::to_string([
             ("grant_type", GRANT_TYPE_TOKEN_EXCHANGE),

@@ -44,7 +44,7 @@ fn main() {
         .expect("runtime");
     let tokens = b::tambo_tokens(Algorithm::HS256);
     let layer = TamboAuthLayer::new(tokens.clone()).cache_capacity(capacity);
-    let router = b::layered(layer.clone());
+    let router = b::layered(layer.clone()).with_state(());
     let send = |i: usize| {
         // Distinct subjects and a fresh `jti` per token: every request is a first sight.
         let token = b::tambo_token(&tokens, &format!("user-{i:08}"));

@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, ready};
-use std::time::UNIX_EPOCH;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures_util::future::BoxFuture;
 use http::{Request, Response};
@@ -49,11 +49,7 @@ enum Decision {
 
 impl Shared {
     fn now_secs(&self) -> i64 {
-        self.verifier
-            .now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0)
+        unix_secs(self.verifier.now())
     }
 
     fn decide(&self, headers: &http::HeaderMap, query: Option<&str>) -> Decision {
@@ -70,17 +66,18 @@ impl Shared {
         // A cached token was checked and verified when it was first seen: a hit costs the
         // digest and the re-check, not another pass over the token's bytes.
         let key = self.cache.is_enabled().then(|| digest(token.bytes()));
-        if let Some(key) = &key
-            && let Some(user) = self.cache.get(key, self.now_secs())
-        {
-            self.hits.fetch_add(1, Ordering::Relaxed);
-            return match self.verifier.recheck(&user) {
-                Ok(()) => Decision::Pass(Some(user)),
-                Err(e) => {
-                    self.cache.remove(key);
-                    self.failed(e)
-                }
-            };
+        if let Some(key) = &key {
+            let now = self.verifier.now();
+            if let Some(user) = self.cache.get(key, unix_secs(now)) {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                return match self.verifier.recheck(&user, now) {
+                    Ok(()) => Decision::Pass(Some(user)),
+                    Err(e) => {
+                        self.cache.remove(key);
+                        self.failed(e)
+                    }
+                };
+            }
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
         let token = match token.checked() {
@@ -146,13 +143,10 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let shared = Arc::clone(&self.shared);
         let grpc = is_grpc(request.headers());
-        request.extensions_mut().insert(LayerMarker);
         let decision = shared.decide(request.headers(), request.uri().query());
         let state = match decision {
             Decision::Pass(user) => {
-                if let Some(user) = user {
-                    request.extensions_mut().insert(user);
-                }
+                mark(&mut request, user);
                 State::Calling {
                     fut: inner.call(request),
                 }
@@ -161,16 +155,50 @@ where
                 response: Some(refusal(&shared.realm, &error, grpc)),
             },
             Decision::Wait(fut, key) => State::Verifying {
-                fut,
-                key,
-                request: Some(request),
-                inner: Some(inner),
-                shared,
-                grpc,
+                // Boxed: the verifying state is the rare one, and keeping it out of line
+                // keeps the future every request moves around small.
+                verifying: Some(Box::new(Verifying {
+                    fut,
+                    key,
+                    request,
+                    inner,
+                    shared,
+                    grpc,
+                })),
             },
         };
         ResponseFuture { state }
     }
+}
+
+fn unix_secs(time: SystemTime) -> i64 {
+    time.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Puts the user in the request, or the marker that tells extractors the layer ran and found
+/// no user (so a missing user is a 401, not a missing layer).
+fn mark<B>(request: &mut Request<B>, user: Option<TamboUser>) {
+    let extensions = request.extensions_mut();
+    match user {
+        Some(user) => {
+            extensions.insert(user);
+        }
+        None => {
+            extensions.insert(LayerMarker);
+        }
+    }
+}
+
+/// A request waiting for its token's verification.
+struct Verifying<S, ReqBody> {
+    fut: BoxFuture<'static, Result<TamboUser, Error>>,
+    key: Option<TokenDigest>,
+    request: Request<ReqBody>,
+    inner: S,
+    shared: Arc<Shared>,
+    grpc: bool,
 }
 
 pin_project! {
@@ -191,12 +219,7 @@ pin_project! {
         S: Service<Request<ReqBody>>,
     {
         Verifying {
-            fut: BoxFuture<'static, Result<TamboUser, Error>>,
-            key: Option<TokenDigest>,
-            request: Option<Request<ReqBody>>,
-            inner: Option<S>,
-            shared: Arc<Shared>,
-            grpc: bool,
+            verifying: Option<Box<Verifying<S, ReqBody>>>,
         },
         Calling {
             #[pin]
@@ -219,29 +242,31 @@ where
         let mut this = self.project();
         loop {
             match this.state.as_mut().project() {
-                StateProj::Verifying {
-                    fut,
-                    key,
-                    request,
-                    inner,
-                    shared,
-                    grpc,
-                } => {
-                    let outcome = ready!(fut.as_mut().poll(cx));
-                    let (Some(mut request), Some(mut inner)) = (request.take(), inner.take())
-                    else {
-                        // Polled again after completion: the state moved on below.
+                StateProj::Verifying { verifying } => {
+                    let Some(waiting) = verifying.as_mut() else {
                         unreachable!("the verifying state is left as soon as it completes");
                     };
+                    let outcome = ready!(waiting.fut.as_mut().poll(cx));
+                    let Some(waiting) = verifying.take() else {
+                        unreachable!("checked above");
+                    };
+                    let Verifying {
+                        key,
+                        mut request,
+                        mut inner,
+                        shared,
+                        grpc,
+                        ..
+                    } = *waiting;
                     let outcome = outcome.and_then(|user| shared.admit(&user).map(|()| user));
                     let user = match outcome {
                         Ok(user) => {
-                            shared.remember(*key, &user);
+                            shared.remember(key, &user);
                             Some(user)
                         }
                         Err(error) => match shared.failed(error) {
                             Decision::Refuse(error) => {
-                                let response = refusal(&shared.realm, &error, *grpc);
+                                let response = refusal(&shared.realm, &error, grpc);
                                 this.state.set(State::Refused {
                                     response: Some(response),
                                 });
@@ -250,9 +275,7 @@ where
                             _ => None,
                         },
                     };
-                    if let Some(user) = user {
-                        request.extensions_mut().insert(user);
-                    }
+                    mark(&mut request, user);
                     let fut = inner.call(request);
                     this.state.set(State::Calling { fut });
                 }

@@ -37,10 +37,11 @@ pub trait BearerVerifier: Send + Sync + Debug + 'static {
     /// Verifies `token`.
     fn verify(&self, token: &str) -> Verification;
 
-    /// Re-checks a user taken from the verified-token cache: revocation, and the signing key
-    /// still being trusted. The default accepts.
-    fn recheck(&self, user: &TamboUser) -> Result<(), Error> {
-        let _ = user;
+    /// Re-checks a user taken from the verified-token cache at `now` (read once per request
+    /// from [`now`](BearerVerifier::now)): revocation, and the signing key still being
+    /// trusted. The default accepts.
+    fn recheck(&self, user: &TamboUser, now: SystemTime) -> Result<(), Error> {
+        let _ = (user, now);
         Ok(())
     }
 
@@ -55,8 +56,8 @@ impl BearerVerifier for TamboTokens {
         Verification::Done(TamboTokens::verify(self, token))
     }
 
-    fn recheck(&self, user: &TamboUser) -> Result<(), Error> {
-        self.recheck_cached(user)
+    fn recheck(&self, user: &TamboUser, now: SystemTime) -> Result<(), Error> {
+        self.recheck_cached(user, now)
     }
 
     fn now(&self) -> SystemTime {
@@ -105,9 +106,9 @@ impl BearerVerifier for TamboOrProvider {
         }
     }
 
-    fn recheck(&self, user: &TamboUser) -> Result<(), Error> {
+    fn recheck(&self, user: &TamboUser, now: SystemTime) -> Result<(), Error> {
         if user.token_id().is_some() {
-            self.tokens.recheck_cached(user)
+            self.tokens.recheck_cached(user, now)
         } else {
             Ok(())
         }

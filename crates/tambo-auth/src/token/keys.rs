@@ -327,6 +327,16 @@ impl KeyRing {
             .map(|k| Arc::clone(k.key.verification_key()))
     }
 
+    /// Whether the key with `kid` may still verify at `now` (the re-check of a cached token:
+    /// no key handed out).
+    pub fn trusts(&self, kid: &str, now: SystemTime) -> bool {
+        self.state
+            .load()
+            .keys
+            .iter()
+            .any(|k| k.key.kid() == kid && k.retire_at.is_none_or(|at| now < at))
+    }
+
     /// The JWKS document of every key that verifies at `now`: public members only.
     pub fn jwks(&self, now: SystemTime) -> Value {
         let state = self.state.load();

@@ -34,7 +34,7 @@ pub use keys::{KeyRing, SigningKey};
 pub use revocation::{MemoryRevocations, NoRevocations, Revocations, TokenRef};
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwap;
 use serde_json::{Map, Value, json};
@@ -474,16 +474,12 @@ impl TamboTokens {
         .ok_or(Error::MissingClaim { claim: "sub" })
     }
 
-    /// Re-checks a user verified earlier (the layer's cache): the signing key is still
-    /// trusted and the token was not revoked since.
-    pub fn recheck_cached(&self, user: &TamboUser) -> Result<(), Error> {
+    /// Re-checks a user verified earlier (the layer's cache) at `now`: the signing key is
+    /// still trusted and the token was not revoked since.
+    pub fn recheck_cached(&self, user: &TamboUser, now: SystemTime) -> Result<(), Error> {
         let inner = &self.inner;
         let kid = user.key_id().ok_or(Error::UnknownKey)?;
-        if inner
-            .ring
-            .verification_key(kid, inner.clock.now())
-            .is_none()
-        {
+        if !inner.ring.trusts(kid, now) {
             return Err(Error::UnknownKey);
         }
         let (Some(jti), Some(project)) = (user.token_id(), user.project()) else {
