@@ -26,7 +26,7 @@
 //! ```
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -37,7 +37,7 @@ use crate::keys::VerificationKey;
 /// A user namespace key, `oauth:user:…`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
-pub struct ContextKey(String);
+pub struct ContextKey(Box<str>);
 
 impl ContextKey {
     /// Derives the key from the subject token's issuer, tenant and subject.
@@ -52,7 +52,7 @@ impl ContextKey {
             key.push(':');
         }
         key.push_str(&escape(sub));
-        ContextKey(key)
+        ContextKey(key.into_boxed_str())
     }
 
     /// Derives the key the way Tambo does from verified claims: the tenant is `hd` for
@@ -63,7 +63,7 @@ impl ContextKey {
 
     /// Wraps a stored key.
     pub fn from_stored(key: impl Into<String>) -> ContextKey {
-        ContextKey(key.into())
+        ContextKey(key.into().into_boxed_str())
     }
 
     /// The key.
@@ -153,27 +153,37 @@ pub struct TamboUser(Arc<UserData>);
 
 #[derive(Clone, Serialize)]
 struct UserData {
-    sub: String,
+    sub: Box<str>,
     issuer: Arc<str>,
     provider: Arc<str>,
-    tenant: Option<String>,
-    email: Option<String>,
+    tenant: Option<Box<str>>,
+    email: Option<Box<str>>,
     email_verified: Option<bool>,
     context_key: ContextKey,
     #[serde(skip_serializing_if = "Option::is_none")]
     project: Option<Arc<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    scope: Option<String>,
+    scope: Option<Box<str>>,
     #[serde(skip)]
-    token_id: Option<String>,
+    token_id: Option<Box<str>>,
     #[serde(skip)]
     signing_key: Option<Arc<VerificationKey>>,
     #[serde(skip)]
     expires_at: Option<i64>,
     #[serde(skip)]
     issued_at: Option<i64>,
+    /// The claims; empty in a cached copy whose claims are read back from `token` when first
+    /// asked for.
     #[serde(skip)]
-    claims: Claims,
+    claims: OnceLock<Claims>,
+    /// Whether `claims` is exactly the verified token's payload (Tambo tokens), so a cached
+    /// copy can read it back from the token instead of keeping its own.
+    #[serde(skip)]
+    claims_are_payload: bool,
+    /// In a cached copy only: the token this user was verified from (a credential: never
+    /// shown, never serialized).
+    #[serde(skip)]
+    token: Option<Arc<str>>,
 }
 
 impl Serialize for TamboUser {
@@ -208,23 +218,25 @@ impl TamboUser {
         let tenant = tenant_of(issuer, &claims);
         Some(TamboUser(Arc::new(UserData {
             context_key: ContextKey::derive(issuer, tenant.as_deref(), &sub),
-            email: claims.get_str("email").map(str::to_owned),
+            email: claims.get_str("email").map(Box::from),
             // OIDC's `email_verified`, or `emailVerified` as Better Auth and Neon Auth spell it.
             email_verified: claims
                 .get("email_verified")
                 .or_else(|| claims.get("emailVerified"))
                 .and_then(Value::as_bool),
-            sub,
+            sub: sub.into(),
             issuer: Arc::from(issuer),
             provider: Arc::from(provider.into()),
-            tenant,
+            tenant: tenant.map(Box::from),
             project: None,
             scope: None,
             token_id: None,
             signing_key: None,
             expires_at: claims.exp().ok().flatten().map(|e| e as i64),
             issued_at: claims.iat().ok().flatten().map(|i| i as i64),
-            claims,
+            claims: OnceLock::from(claims),
+            claims_are_payload: false,
+            token: None,
         })))
     }
 
@@ -243,20 +255,22 @@ impl TamboUser {
         claims: Claims,
     ) -> Option<TamboUser> {
         Some(TamboUser(Arc::new(UserData {
-            sub: claims.sub()?.to_owned(),
+            sub: claims.sub()?.into(),
             email: None,
             email_verified: None,
             issuer,
             provider,
-            tenant,
+            tenant: tenant.map(Box::from),
             context_key,
             project: Some(project),
-            scope,
-            token_id: Some(token_id),
+            scope: scope.map(Box::from),
+            token_id: Some(token_id.into()),
             signing_key: Some(signing_key),
             expires_at: Some(expires_at),
             issued_at: Some(issued_at),
-            claims,
+            claims: OnceLock::from(claims),
+            claims_are_payload: true,
+            token: None,
         })))
     }
 
@@ -266,7 +280,7 @@ impl TamboUser {
     pub fn with_tenant(mut self, tenant: Option<String>) -> Self {
         let u = Arc::make_mut(&mut self.0);
         u.context_key = ContextKey::derive(&u.issuer, tenant.as_deref(), &u.sub);
-        u.tenant = tenant;
+        u.tenant = tenant.map(Box::from);
         self
     }
 
@@ -357,14 +371,29 @@ impl TamboUser {
 
     /// The verified claims.
     pub fn claims(&self) -> &Claims {
-        &self.0.claims
+        self.0.claims.get_or_init(|| match &self.0.token {
+            Some(token) => Claims::from_verified_token(Arc::clone(token)),
+            None => Claims::from_map(serde_json::Map::new()),
+        })
     }
 
-    /// A copy for a long-lived cache entry: the same user, its claims held as compact JSON.
-    pub(crate) fn compacted(&self) -> TamboUser {
+    /// A copy for the verified-token cache, keeping `token`, the token this user was verified
+    /// from: the same user, its claims read back from the token's payload when they are
+    /// exactly that payload (and only when first asked for), else held as compact JSON.
+    pub(crate) fn compacted(&self, token: Arc<str>) -> TamboUser {
         let mut data = UserData::clone(&self.0);
-        data.claims = data.claims.compacted();
+        data.claims = if data.claims_are_payload {
+            OnceLock::new()
+        } else {
+            OnceLock::from(self.claims().compacted())
+        };
+        data.token = Some(token);
         TamboUser(Arc::new(data))
+    }
+
+    /// The token a cached copy was verified from.
+    pub(crate) fn cached_token(&self) -> Option<&str> {
+        self.0.token.as_deref()
     }
 
     /// The `kid` of the Tambo token's signing key, for re-checks of cached users.

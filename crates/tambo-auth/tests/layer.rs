@@ -8,6 +8,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::{HeaderMap, Request, StatusCode};
 use serde_json::json;
 use tambo_auth::clock::ManualClock;
@@ -478,6 +480,40 @@ async fn a_cache_hit_sees_the_same_user_and_claims_as_the_first_verification() {
     }
     let stats = layer.cache_stats();
     assert_eq!((stats.misses, stats.hits), (1, 4));
+}
+
+#[tokio::test]
+async fn a_token_reusing_a_cached_tokens_signature_is_verified_and_refused() {
+    let f = fixture();
+    let layer = TamboAuthLayer::new(f.tokens.clone());
+    let router = app(layer.clone());
+    let token = f.token();
+    let auth = bearer(&token);
+    assert_eq!(
+        call(&router, "/whoami", &[("authorization", &auth)])
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // Same header and signature, another payload (the cache's table key is the token's tail).
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    let payload = String::from_utf8(URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
+    let forged_payload = payload.replace(r#""sub":"alice""#, r#""sub":"admin""#);
+    assert_ne!(payload, forged_payload);
+    parts[1] = URL_SAFE_NO_PAD.encode(forged_payload);
+    let forged = parts.join(".");
+    let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&forged))]).await;
+    assert_invalid_token(s, &h);
+    let stats = layer.cache_stats();
+    assert_eq!((stats.misses, stats.hits, stats.entries), (2, 0, 1));
+    // The genuine token still hits its entry.
+    assert_eq!(
+        call(&router, "/whoami", &[("authorization", &auth)])
+            .await
+            .2,
+        "alice|oauth:user:idp.example:alice|p_demo"
+    );
+    assert_eq!(layer.cache_stats().hits, 1);
 }
 
 #[tokio::test]

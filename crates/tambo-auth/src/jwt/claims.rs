@@ -14,16 +14,25 @@ const MAX_NUMERIC_DATE: f64 = 253_402_300_799.0;
 
 /// A JWT claims set: a duplicate-free JSON object, cheap to clone.
 ///
-/// Held either parsed, or (for users kept in the layer's verified-token cache) as its compact
-/// JSON text, parsed again the first time a claim is read: a parsed map of a dozen claims
-/// takes about three times the memory of its JSON.
+/// Held either parsed, or (for users kept in the layer's verified-token cache) as text,
+/// parsed again the first time a claim is read: a parsed map of a dozen claims takes about
+/// three times the memory of its JSON.
 #[derive(Clone)]
 pub struct Claims(Arc<ClaimsData>);
 
 struct ClaimsData {
-    /// The compact JSON of the set, when it is held as text.
-    json: Option<Box<str>>,
+    text: Text,
     map: OnceLock<Map<String, Value>>,
+}
+
+/// Where an unparsed set is read from.
+enum Text {
+    /// Parsed from the start.
+    None,
+    /// Its compact JSON.
+    Json(Box<str>),
+    /// The payload of this verified compact JWS.
+    Payload(Arc<str>),
 }
 
 impl PartialEq for Claims {
@@ -51,24 +60,33 @@ impl Claims {
     /// Wraps a JSON object as claims.
     pub fn from_map(map: Map<String, Value>) -> Claims {
         Claims(Arc::new(ClaimsData {
-            json: None,
+            text: Text::None,
             map: OnceLock::from(map),
         }))
     }
 
     /// The same claims held as compact JSON text, for long-lived copies (the verified-token
-    /// cache). Already compact claims are shared, not copied.
+    /// cache). Claims already held as text are shared, not copied.
     pub(crate) fn compacted(&self) -> Claims {
-        if self.0.json.is_some() {
+        if !matches!(self.0.text, Text::None) {
             return self.clone();
         }
         match serde_json::to_string(self.as_map()) {
             Ok(json) => Claims(Arc::new(ClaimsData {
-                json: Some(json.into_boxed_str()),
+                text: Text::Json(json.into_boxed_str()),
                 map: OnceLock::new(),
             })),
             Err(_) => self.clone(),
         }
+    }
+
+    /// The claims of `token`, a compact JWS these claims were verified from, read back from
+    /// its payload when first needed: the verified-token cache keeps the token anyway.
+    pub(crate) fn from_verified_token(token: Arc<str>) -> Claims {
+        Claims(Arc::new(ClaimsData {
+            text: Text::Payload(token),
+            map: OnceLock::new(),
+        }))
     }
 
     /// Any claim.
@@ -84,12 +102,18 @@ impl Claims {
     /// The whole set.
     pub fn as_map(&self) -> &Map<String, Value> {
         self.0.map.get_or_init(|| {
-            // The text was serialized from a valid set, so it parses back to the same set.
-            self.0
-                .json
-                .as_deref()
-                .and_then(|json| parse_object(json.as_bytes()))
-                .unwrap_or_default()
+            // The text was serialized from a valid set, or is the payload of a token that was
+            // verified, so it parses back to the same set.
+            match &self.0.text {
+                Text::None => None,
+                Text::Json(json) => parse_object(json.as_bytes()),
+                Text::Payload(token) => token
+                    .split('.')
+                    .nth(1)
+                    .and_then(super::b64_decode)
+                    .and_then(|payload| parse_object(&payload)),
+            }
+            .unwrap_or_default()
         })
     }
 
@@ -413,7 +437,7 @@ mod tests {
             "text": "quote \" and unicode é",
         }));
         let compact = original.compacted();
-        assert!(compact.0.json.is_some() && compact.0.map.get().is_none());
+        assert!(matches!(compact.0.text, Text::Json(_)) && compact.0.map.get().is_none());
         assert_eq!(compact.sub(), Some("user|1"));
         assert_eq!(compact.exp().unwrap(), Some(1_800_000_900.5));
         assert_eq!(compact.get("big"), Some(&json!(u64::MAX)));
@@ -421,6 +445,22 @@ mod tests {
         assert_eq!(format!("{compact:?}"), format!("{original:?}"));
         // Compacting twice shares the text instead of copying it.
         assert!(Arc::ptr_eq(&compact.0, &compact.compacted().0));
+    }
+
+    #[test]
+    fn claims_of_a_verified_token_are_read_back_from_its_payload() {
+        let set = json!({"sub": "alice", "exp": 1_800_000_900u64, "scope": "read"});
+        let token = format!(
+            "eyJhbGciOiJFZERTQSJ9.{}.c2ln",
+            crate::jwt::b64_encode(set.to_string())
+        );
+        let claims = Claims::from_verified_token(Arc::from(token.as_str()));
+        assert!(claims.0.map.get().is_none(), "nothing parsed before a read");
+        assert_eq!(claims.sub(), Some("alice"));
+        assert_eq!(
+            claims,
+            Claims::from_bytes(set.to_string().as_bytes()).unwrap()
+        );
     }
 
     fn base() -> Map<String, Value> {

@@ -12,7 +12,7 @@ use http::{Request, Response};
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use super::cache::{TokenDigest, digest};
+use super::cache::{TokenKey, key_of};
 use super::credentials::{Credentials, extract};
 use super::response::{is_grpc, refusal};
 use super::verifier::Verification;
@@ -43,7 +43,7 @@ enum Decision {
     /// Wait for a verification.
     Wait(
         BoxFuture<'static, Result<TamboUser, Error>>,
-        Option<TokenDigest>,
+        Option<Arc<str>>,
     ),
 }
 
@@ -63,17 +63,18 @@ impl Shared {
             }
             Err(e) => return self.failed(e),
         };
-        // A cached token was checked and verified when it was first seen: a hit costs the
-        // digest and the re-check, not another pass over the token's bytes.
-        let key = self.cache.is_enabled().then(|| digest(token.bytes()));
-        if let Some(key) = &key {
+        // A cached token was checked and verified when it was first seen: a hit costs a
+        // lookup, a comparison and the re-check, not another pass over the token's bytes.
+        let cached = self.cache.is_enabled();
+        if cached {
+            let key: TokenKey = key_of(token.bytes());
             let now = self.verifier.now();
-            if let Some(user) = self.cache.get(key, unix_secs(now)) {
+            if let Some(user) = self.cache.get(&key, token.bytes(), unix_secs(now)) {
                 self.hits.fetch_add(1, Ordering::Relaxed);
                 return match self.verifier.recheck(&user, now) {
                     Ok(()) => Decision::Pass(Some(user)),
                     Err(e) => {
-                        self.cache.remove(key);
+                        self.cache.remove(&key);
                         self.failed(e)
                     }
                 };
@@ -87,13 +88,15 @@ impl Shared {
         match self.verifier.verify(token) {
             Verification::Done(Ok(user)) => match self.admit(&user) {
                 Ok(()) => {
-                    self.remember(key, &user);
+                    if cached {
+                        self.remember(Arc::from(token), &user);
+                    }
                     Decision::Pass(Some(user))
                 }
                 Err(e) => self.failed(e),
             },
             Verification::Done(Err(e)) => self.failed(e),
-            Verification::Pending(fut) => Decision::Wait(fut, key),
+            Verification::Pending(fut) => Decision::Wait(fut, cached.then(|| Arc::from(token))),
         }
     }
 
@@ -108,11 +111,8 @@ impl Shared {
         }
     }
 
-    fn remember(&self, key: Option<TokenDigest>, user: &TamboUser) {
-        if let (Some(key), Some(exp)) = (key, user.expires_at()) {
-            self.cache
-                .insert(key, user.compacted(), exp, self.now_secs());
-        }
+    fn remember(&self, token: Arc<str>, user: &TamboUser) {
+        self.cache.insert(user.compacted(token), self.now_secs());
     }
 
     fn failed(&self, error: Error) -> Decision {
@@ -138,34 +138,41 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        // Call the service that was polled ready, leave a fresh clone in its place.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        let shared = Arc::clone(&self.shared);
-        let grpc = is_grpc(request.headers());
-        let decision = shared.decide(request.headers(), request.uri().query());
+        let decision = self.shared.decide(request.headers(), request.uri().query());
         let state = match decision {
+            // Decided now: the service that was polled ready is called at once, as any
+            // synchronous middleware does; no clone of it is needed.
             Decision::Pass(user) => {
                 mark(&mut request, user);
                 State::Calling {
-                    fut: inner.call(request),
+                    fut: self.inner.call(request),
                 }
             }
             Decision::Refuse(error) => State::Refused {
-                response: Some(refusal(&shared.realm, &error, grpc)),
+                response: Some(refusal(
+                    &self.shared.realm,
+                    &error,
+                    is_grpc(request.headers()),
+                )),
             },
-            Decision::Wait(fut, key) => State::Verifying {
-                // Boxed: the verifying state is the rare one, and keeping it out of line
-                // keeps the future every request moves around small.
-                verifying: Some(Box::new(Verifying {
-                    fut,
-                    key,
-                    request,
-                    inner,
-                    shared,
-                    grpc,
-                })),
-            },
+            Decision::Wait(fut, token) => {
+                // The call happens later: take the service that was polled ready, leave a
+                // fresh clone in its place.
+                let clone = self.inner.clone();
+                let inner = std::mem::replace(&mut self.inner, clone);
+                State::Verifying {
+                    // Boxed: the verifying state is the rare one, and keeping it out of line
+                    // keeps the future every request moves around small.
+                    verifying: Some(Box::new(Verifying {
+                        fut,
+                        token,
+                        grpc: is_grpc(request.headers()),
+                        request,
+                        inner,
+                        shared: Arc::clone(&self.shared),
+                    })),
+                }
+            }
         };
         ResponseFuture { state }
     }
@@ -194,7 +201,8 @@ fn mark<B>(request: &mut Request<B>, user: Option<TamboUser>) {
 /// A request waiting for its token's verification.
 struct Verifying<S, ReqBody> {
     fut: BoxFuture<'static, Result<TamboUser, Error>>,
-    key: Option<TokenDigest>,
+    /// The token, when the cache is on.
+    token: Option<Arc<str>>,
     request: Request<ReqBody>,
     inner: S,
     shared: Arc<Shared>,
@@ -251,7 +259,7 @@ where
                         unreachable!("checked above");
                     };
                     let Verifying {
-                        key,
+                        token,
                         mut request,
                         mut inner,
                         shared,
@@ -261,7 +269,9 @@ where
                     let outcome = outcome.and_then(|user| shared.admit(&user).map(|()| user));
                     let user = match outcome {
                         Ok(user) => {
-                            shared.remember(key, &user);
+                            if let Some(token) = token {
+                                shared.remember(token, &user);
+                            }
                             Some(user)
                         }
                         Err(error) => match shared.failed(error) {
