@@ -25,8 +25,9 @@
 //! assert_eq!(key.as_str(), "oauth:user:ref.supabase.co/auth/v1:9b0e-uuid");
 //! ```
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -42,7 +43,7 @@ pub struct ContextKey(Box<str>);
 impl ContextKey {
     /// Derives the key from the subject token's issuer, tenant and subject.
     pub fn derive(issuer: &str, tenant: Option<&str>, sub: &str) -> ContextKey {
-        let namespace = issuer_namespace(issuer);
+        let namespace = IssuerForms::of(issuer).namespace;
         let mut key = String::with_capacity(16 + namespace.len() + sub.len());
         key.push_str("oauth:user:");
         key.push_str(&namespace);
@@ -80,7 +81,8 @@ impl fmt::Display for ContextKey {
 
 /// Tambo's tenant rule: `hd` on Google's host, `tid` on Microsoft hosts, else `org_id`.
 pub(crate) fn tenant_of(issuer: &str, claims: &Claims) -> Option<String> {
-    let host = issuer_host(issuer);
+    let forms = IssuerForms::of(issuer);
+    let host = &*forms.host;
     let non_empty = |name: &str| {
         claims
             .get_str(name)
@@ -100,6 +102,36 @@ pub(crate) fn tenant_of(issuer: &str, claims: &Claims) -> Option<String> {
         return Some(tid);
     }
     non_empty("org_id")
+}
+
+/// An issuer's host and namespace, as derived below. Deriving them parses the issuer as a
+/// URL, and every token of an issuer asks again: the forms of the last few hundred issuers
+/// are kept.
+#[derive(Clone)]
+struct IssuerForms {
+    host: Arc<str>,
+    namespace: Arc<str>,
+}
+
+impl IssuerForms {
+    const KEPT: usize = 256;
+
+    fn of(issuer: &str) -> IssuerForms {
+        static SEEN: OnceLock<RwLock<HashMap<Box<str>, IssuerForms>>> = OnceLock::new();
+        let seen = SEEN.get_or_init(RwLock::default);
+        if let Some(forms) = seen.read().unwrap_or_else(|e| e.into_inner()).get(issuer) {
+            return forms.clone();
+        }
+        let forms = IssuerForms {
+            host: issuer_host(issuer).into(),
+            namespace: issuer_namespace(issuer).into(),
+        };
+        let mut seen = seen.write().unwrap_or_else(|e| e.into_inner());
+        if seen.len() < Self::KEPT {
+            seen.insert(issuer.into(), forms.clone());
+        }
+        forms
+    }
 }
 
 /// The host of a URL issuer (lowercase, no port: as Tambo's `new URL().hostname`), or the

@@ -13,7 +13,7 @@
 
 use crate::jwt::{Algorithm, Curve};
 
-pub(crate) use imp::{PublicKey, SignerKey};
+pub(crate) use imp::{PublicKey, SignerKey, fill_random};
 
 #[cfg(feature = "aws-lc-rs")]
 mod imp {
@@ -22,6 +22,11 @@ mod imp {
     use aws_lc_rs::signature::{self, KeyPair as _, ParsedPublicKey, RsaPublicKeyComponents};
 
     use super::{Algorithm, Curve};
+
+    /// Fills `buf` from aws-lc's DRBG (seeded from the OS, no system call per use).
+    pub(crate) fn fill_random(buf: &mut [u8]) -> bool {
+        aws_lc_rs::rand::fill(buf).is_ok()
+    }
 
     /// The RSA algorithms, in the order of [`PublicKey::Rsa`]'s slots.
     const RSA: [(Algorithm, &signature::RsaParameters); 6] = [
@@ -173,6 +178,11 @@ mod imp {
     /// somewhere in the dependency graph.
     fn crypto() -> &'static CryptoProvider {
         &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER
+    }
+
+    /// Fills `buf` from the operating system.
+    pub(crate) fn fill_random(buf: &mut [u8]) -> bool {
+        getrandom::fill(buf).is_ok()
     }
 
     /// A public key or HMAC secret in jsonwebtoken's form.

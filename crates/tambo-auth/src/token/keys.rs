@@ -10,6 +10,7 @@ use crate::Error;
 use crate::jwt::{Algorithm, Curve, b64_encode};
 use crate::keys::VerificationKey;
 use crate::keys::backend::SignerKey;
+use crate::token::TOKEN_TYPE;
 use crate::verify::Secret;
 
 /// RFC 8410 PKCS#8 v1 prefix of an Ed25519 private key; the 32-byte seed follows.
@@ -22,6 +23,8 @@ const ED25519_PKCS8_PREFIX: [u8; 16] = [
 pub struct SigningKey {
     alg: Algorithm,
     signer: SignerKey,
+    /// `BASE64URL({"alg","typ":"at+jwt","kid"})`: the header of every Tambo token it signs.
+    tambo_header: String,
     verification: Arc<VerificationKey>,
     public_jwk: Option<Value>,
     private: Vec<u8>,
@@ -38,9 +41,11 @@ impl std::fmt::Debug for SigningKey {
 
 pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
     let mut buf = [0u8; N];
-    getrandom::fill(&mut buf)
-        .map_err(|e| Error::config("random", format!("the OS random source failed: {e}")))?;
-    Ok(buf)
+    if crate::keys::backend::fill_random(&mut buf) {
+        Ok(buf)
+    } else {
+        Err(Error::config("random", "the random source failed"))
+    }
 }
 
 impl SigningKey {
@@ -108,6 +113,7 @@ impl SigningKey {
         jwk["alg"] = json!(alg.as_str());
         jwk["use"] = json!("sig");
         let key = SigningKey {
+            tambo_header: encoded_header(alg, TOKEN_TYPE, &kid),
             alg,
             signer,
             verification: Arc::new(verification.with_kid(kid)),
@@ -127,6 +133,7 @@ impl SigningKey {
         let verification = VerificationKey::from_secret(bytes)?;
         let kid = verification.thumbprint().to_owned();
         Ok(SigningKey {
+            tambo_header: encoded_header(Algorithm::HS256, TOKEN_TYPE, &kid),
             alg: Algorithm::HS256,
             signer: SignerKey::hs256(bytes),
             verification: Arc::new(
@@ -168,14 +175,18 @@ impl SigningKey {
     /// Signs `claims` as a compact JWS with header `{alg, typ, kid}`: for tools that mint
     /// tokens with this key, such as a development identity provider.
     pub fn sign_claims(&self, typ: &str, claims: &Value) -> Result<String, Error> {
-        let header = json!({"alg": self.alg.as_str(), "typ": typ, "kid": self.kid()});
         let input = format!(
             "{}.{}",
-            b64_encode(header.to_string()),
+            encoded_header(self.alg, typ, self.kid()),
             b64_encode(claims.to_string())
         );
         let signature = self.sign(input.as_bytes())?;
         Ok(format!("{input}.{signature}"))
+    }
+
+    /// The encoded header of the Tambo tokens this key signs.
+    pub(crate) fn tambo_header(&self) -> &str {
+        &self.tambo_header
     }
 
     /// Signs `message`, returning the base64url signature.
@@ -186,6 +197,11 @@ impl SigningKey {
             .ok_or_else(|| Error::config("signing_key", "signing failed"))?;
         Ok(b64_encode(signature))
     }
+}
+
+/// `BASE64URL({"alg","typ","kid"})`.
+fn encoded_header(alg: Algorithm, typ: &str, kid: &str) -> String {
+    b64_encode(json!({"alg": alg.as_str(), "typ": typ, "kid": kid}).to_string())
 }
 
 fn unsupported(alg: Algorithm) -> Error {

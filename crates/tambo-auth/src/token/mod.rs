@@ -37,7 +37,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwap;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use crate::clock::{SharedClock, SystemClock};
 use crate::jwt::{Algorithm, ClaimsPolicy, Jws, b64_encode};
@@ -106,6 +106,30 @@ impl std::fmt::Debug for IssuedToken {
             .field("jti", &self.jti)
             .finish_non_exhaustive()
     }
+}
+
+/// The claims of an issued Tambo token, serialized straight from borrowed values.
+#[derive(serde::Serialize)]
+struct IssuedClaims<'a> {
+    iss: &'a str,
+    aud: &'a str,
+    sub: &'a str,
+    client_id: &'a str,
+    iat: i64,
+    exp: i64,
+    jti: &'a str,
+    ctx: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tenant: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'a str>,
+    original_iss: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_hd: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_tid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_org_id: Option<&'a str>,
 }
 
 /// Issues and verifies Tambo tokens. Cheap to clone; verification is synchronous and local.
@@ -346,47 +370,36 @@ impl TamboTokens {
         }
         let jti = b64_encode(keys::random_bytes::<16>()?);
         let user = request.user;
-        let issuer = if request.insecure {
-            format!("{}{INSECURE_ISSUER_SUFFIX}", inner.issuer)
+        let insecure_issuer;
+        let iss = if request.insecure {
+            insecure_issuer = format!("{}{INSECURE_ISSUER_SUFFIX}", inner.issuer);
+            &insecure_issuer
         } else {
-            inner.issuer.clone()
+            &inner.issuer
         };
-        let mut claims = Map::new();
-        claims.insert("iss".into(), json!(issuer));
-        claims.insert(
-            "aud".into(),
-            json!(request.audience.as_deref().unwrap_or(&inner.audience)),
-        );
-        claims.insert("sub".into(), json!(user.sub()));
-        claims.insert("client_id".into(), json!(request.project));
-        claims.insert("iat".into(), json!(now));
-        claims.insert("exp".into(), json!(now + lifetime));
-        claims.insert("jti".into(), json!(jti));
-        claims.insert("ctx".into(), json!(user.context_key().as_str()));
-        // The adapter's tenant (Clerk's `o.id`, Google's `hd`...), whatever claim it came from.
-        if let Some(tenant) = user.tenant() {
-            claims.insert("tenant".into(), json!(tenant));
-        }
-        if let Some(scope) = request.scope.as_deref().filter(|s| !s.is_empty()) {
-            claims.insert("scope".into(), json!(scope));
-        }
-        claims.insert("original_iss".into(), json!(user.issuer()));
-        for (ours, theirs) in [
-            ("original_hd", "hd"),
-            ("original_tid", "tid"),
-            ("original_org_id", "org_id"),
-        ] {
-            if let Some(v) = user.claims().get_str(theirs).filter(|v| !v.is_empty()) {
-                claims.insert(ours.into(), json!(v));
-            }
-        }
+        let original = |theirs: &str| user.claims().get_str(theirs).filter(|v| !v.is_empty());
+        let claims = IssuedClaims {
+            iss,
+            aud: request.audience.as_deref().unwrap_or(&inner.audience),
+            sub: user.sub(),
+            client_id: request.project,
+            iat: now,
+            exp: now + lifetime,
+            jti: &jti,
+            ctx: user.context_key().as_str(),
+            // The adapter's tenant (Clerk's `o.id`, Google's `hd`...), whatever claim it came
+            // from.
+            tenant: user.tenant(),
+            scope: request.scope.as_deref().filter(|s| !s.is_empty()),
+            original_iss: user.issuer(),
+            original_hd: original("hd"),
+            original_tid: original("tid"),
+            original_org_id: original("org_id"),
+        };
+        let claims = serde_json::to_vec(&claims)
+            .map_err(|_| Error::config("token", "the claims could not be encoded"))?;
         let key = inner.ring.active();
-        let header = json!({"alg": key.algorithm().as_str(), "typ": TOKEN_TYPE, "kid": key.kid()});
-        let signing_input = format!(
-            "{}.{}",
-            b64_encode(header.to_string()),
-            b64_encode(Value::Object(claims).to_string())
-        );
+        let signing_input = format!("{}.{}", key.tambo_header(), b64_encode(claims));
         let signature = key.sign(signing_input.as_bytes())?;
         Ok(IssuedToken {
             access_token: format!("{signing_input}.{signature}"),
@@ -532,6 +545,7 @@ mod tests {
     use super::*;
     use crate::clock::ManualClock;
     use crate::jwt::Claims;
+    use serde_json::json;
 
     const NOW: u64 = 1_800_000_000;
 
