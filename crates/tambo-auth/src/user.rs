@@ -545,6 +545,20 @@ mod tests {
     }
 
     #[test]
+    fn issuer_forms_stay_right_past_the_number_kept() {
+        for i in 0..IssuerForms::KEPT + 50 {
+            for _ in 0..2 {
+                let key =
+                    ContextKey::derive(&format!("https://idp-{i}.example:8{i:03}/r"), None, "u");
+                assert_eq!(
+                    key.as_str(),
+                    format!("oauth:user:idp-{i}.example%3A8{i:03}/r:u")
+                );
+            }
+        }
+    }
+
+    #[test]
     fn same_sub_from_two_issuers_is_two_users() {
         assert_ne!(
             ContextKey::derive("https://idp-a.example", None, "123"),

@@ -685,8 +685,22 @@ async fn direct_mode_accepts_provider_tokens_and_answers_503_while_keys_are_unav
         .build()
         .expect("registry");
     let token = idp.token(&idp.claims("alice", tambo_auth_testkit::claims::now()));
-    let router = app(TamboAuthLayer::direct(registry.clone()));
-    let (s, _, body) = call(&router, "/whoami", &[("authorization", &bearer(&token))]).await;
+    let layer = TamboAuthLayer::direct(registry.clone());
+    let router = app(layer.clone());
+    // A provider user comes back from the cache with the claims it was verified with.
+    let auth = bearer(&token);
+    let (s, _, verified) = call(&router, "/claims", &[("authorization", &auth)]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(verified.contains(r#""sub":"alice""#), "{verified}");
+    assert_eq!(
+        call(&router, "/claims", &[("authorization", &auth)])
+            .await
+            .2,
+        verified
+    );
+    let stats = layer.cache_stats();
+    assert_eq!((stats.misses, stats.hits), (1, 1));
+    let (s, _, body) = call(&router, "/whoami", &[("authorization", &auth)]).await;
     assert_eq!(s, StatusCode::OK);
     assert!(body.starts_with("alice|oauth:user:127.0.0.1%3A"), "{body}");
 

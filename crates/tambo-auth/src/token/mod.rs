@@ -33,10 +33,10 @@ mod revocation;
 pub use keys::{KeyRing, SigningKey};
 pub use revocation::{MemoryRevocations, NoRevocations, Revocations, TokenRef};
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
-use arc_swap::ArcSwap;
 use serde_json::Value;
 
 use crate::clock::{SharedClock, SystemClock};
@@ -153,28 +153,27 @@ struct Inner {
     policy: ClaimsPolicy,
     /// Issuer and project names shared by every user that carries them.
     names: Interner,
+    /// The provider name of every user of a Tambo token.
+    provider: Arc<str>,
 }
 
 /// A few hundred strings (issuers, projects) shared as `Arc<str>` by the users that carry
 /// them, instead of one copy per verified token: the layer's cache holds 100 000 users.
 #[derive(Debug, Default)]
-struct Interner(ArcSwap<Vec<Arc<str>>>);
+struct Interner(RwLock<HashSet<Arc<str>>>);
 
 impl Interner {
     const CAPACITY: usize = 256;
 
     fn get(&self, name: &str) -> Arc<str> {
-        if let Some(found) = self.0.load().iter().find(|n| &***n == name) {
+        if let Some(found) = self.0.read().unwrap_or_else(|e| e.into_inner()).get(name) {
             return Arc::clone(found);
         }
         let value: Arc<str> = Arc::from(name);
-        self.0.rcu(|names| {
-            let mut next = Vec::clone(names);
-            if next.len() < Self::CAPACITY && !next.iter().any(|n| &**n == name) {
-                next.push(Arc::clone(&value));
-            }
-            next
-        });
+        let mut names = self.0.write().unwrap_or_else(|e| e.into_inner());
+        if names.len() < Self::CAPACITY {
+            names.insert(Arc::clone(&value));
+        }
         value
     }
 }
@@ -308,6 +307,7 @@ impl TamboTokensBuilder {
                 revocations: self.revocations,
                 policy,
                 names: Interner::default(),
+                provider: Arc::from("tambo"),
             }),
         })
     }
@@ -474,7 +474,7 @@ impl TamboTokens {
         let expires_at = claims.exp()?.unwrap_or_default() as i64;
         TamboUser::from_tambo_token(
             original_iss,
-            inner.names.get("tambo"),
+            Arc::clone(&inner.provider),
             tenant,
             context_key,
             inner.names.get(project),
@@ -546,6 +546,20 @@ mod tests {
     use crate::clock::ManualClock;
     use crate::jwt::Claims;
     use serde_json::json;
+
+    #[test]
+    fn interned_names_are_shared_and_the_interner_stays_bounded() {
+        let names = Interner::default();
+        let a = names.get("p_demo");
+        assert!(Arc::ptr_eq(&a, &names.get("p_demo")));
+        for i in 0..2 * Interner::CAPACITY {
+            assert_eq!(&*names.get(&format!("p_{i}")), format!("p_{i}"));
+        }
+        assert_eq!(names.0.read().unwrap().len(), Interner::CAPACITY);
+        // Past capacity a name is still answered, just not shared.
+        assert_eq!(&*names.get("p_late"), "p_late");
+        assert!(Arc::ptr_eq(&a, &names.get("p_demo")));
+    }
 
     const NOW: u64 = 1_800_000_000;
 
