@@ -703,6 +703,43 @@ async fn unknown_kid_storm_fetches_at_most_once_per_cooldown() {
     assert!(verifier.status().ready);
 }
 
+/// The synchronous path (the layer's direct mode without a future) answers only from fresh
+/// keys that know the token's `kid`; everything else is left to the async path, and it never
+/// starts a fetch itself.
+#[tokio::test]
+async fn verify_now_answers_only_from_fresh_keys_that_know_the_kid() {
+    let clock = clock();
+    let idp = TestIdp::start().await;
+    let verifier = jwks_verifier(&idp, &clock);
+    let now = |token: &str| verifier.verify_jws_now(&tambo_auth::jwt::Jws::parse(token).unwrap());
+
+    // Cold: nothing to answer from, and nothing fetched.
+    assert!(now(&token(&idp, &clock)).is_none());
+    assert_eq!(idp.jwks_requests(), 0);
+
+    verifier.warm_up().await.expect("keys load");
+    assert_eq!(idp.jwks_requests(), 1);
+    let answered = now(&token(&idp, &clock)).expect("fresh keys answer");
+    assert_eq!(answered.expect("valid").claims().sub(), Some("user-1"));
+    // A known kid with a bad signature is decided too: another token's signature.
+    let genuine = token(&idp, &clock);
+    let other = idp.token(&idp.claims("user-2", clock.unix()));
+    let forged = format!(
+        "{}.{}",
+        &genuine[..genuine.rfind('.').unwrap()],
+        &other[other.rfind('.').unwrap() + 1..]
+    );
+    assert!(matches!(now(&forged), Some(Err(Error::InvalidSignature))));
+    // An unknown kid may need a fetch (the cooldown decides): left to the async path.
+    assert!(now(&token_with_kid("rotated-in", &idp.issuer(), &clock)).is_none());
+    // Due for a refresh (or past usable): left to the async path, which refreshes.
+    clock.advance(secs(24 * 3600));
+    assert!(now(&token(&idp, &clock)).is_none());
+    assert_eq!(idp.jwks_requests(), 1, "the synchronous path never fetches");
+    assert_ok(verifier.verify(&token(&idp, &clock)).await);
+    assert_eq!(idp.jwks_requests(), 2);
+}
+
 #[tokio::test]
 async fn rotation_picks_up_a_new_key_and_drops_a_removed_one_after_refresh() {
     let clock = clock();

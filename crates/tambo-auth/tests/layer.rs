@@ -728,6 +728,63 @@ async fn direct_mode_accepts_provider_tokens_and_answers_503_while_keys_are_unav
 }
 
 #[tokio::test]
+async fn direct_mode_decides_at_once_when_the_keys_are_at_hand() {
+    use tambo_auth::layer::{BearerVerifier, Verification};
+    let key = fixtures().ed.clone();
+    let issuer = "https://static.example";
+    let registry = ProviderRegistry::builder()
+        .provider(OidcProvider::new(
+            "static",
+            Verifier::builder(issuer)
+                .public_key_pem(key.public_pem())
+                .algorithms([Algorithm::EdDSA])
+                .build()
+                .expect("verifier"),
+        ))
+        .build()
+        .expect("registry");
+    let now = tambo_auth_testkit::claims::now();
+    let token = tambo_auth_testkit::jws::token(
+        &key,
+        &tambo_auth_testkit::claims::claims(issuer, "alice", now),
+    );
+    match BearerVerifier::verify(&registry, &token) {
+        Verification::Done(Ok(user)) => assert_eq!(user.sub(), "alice"),
+        other => panic!("expected a decision at once, got {other:?}"),
+    }
+    let stranger = tambo_auth_testkit::jws::token(
+        &key,
+        &tambo_auth_testkit::claims::claims("https://other.example", "alice", now),
+    );
+    match BearerVerifier::verify(&registry, &stranger) {
+        Verification::Done(Err(e)) => assert_eq!(e.kind(), tambo_auth::ErrorKind::UnknownIssuer),
+        other => panic!("expected a refusal at once, got {other:?}"),
+    }
+
+    // Remote keys not loaded yet: only the async path can fetch them.
+    let idp = TestIdp::start().await;
+    let remote = ProviderRegistry::builder()
+        .provider(OidcProvider::new(
+            "idp",
+            Verifier::builder(idp.issuer())
+                .allow_loopback_http(true)
+                .build()
+                .expect("verifier"),
+        ))
+        .build()
+        .expect("registry");
+    let token = idp.token(&idp.claims("bob", now));
+    let Verification::Pending(pending) = BearerVerifier::verify(&remote, &token) else {
+        panic!("cold remote keys must be fetched");
+    };
+    assert_eq!(pending.await.expect("verified").sub(), "bob");
+    assert!(matches!(
+        BearerVerifier::verify(&remote, &token),
+        Verification::Done(Ok(_))
+    ));
+}
+
+#[tokio::test]
 async fn tambo_or_provider_accepts_both_kinds() {
     let f = fixture();
     let registry = ProviderRegistry::builder()

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use tambo_auth::clock::SharedClock;
+use tambo_auth::jwt::Jws;
 use tambo_auth::{Algorithm, Error, PresetOptions, Provider, TamboUser, VerifiedToken, Verifier};
 
 use crate::Auth0Claims;
@@ -84,6 +85,10 @@ impl Provider for Auth0Provider {
             },
             other => other,
         }
+    }
+
+    fn authenticate_jws_now(&self, jws: &Jws) -> Option<Result<TamboUser, Error>> {
+        tambo_auth::provider::authenticate_now(self, jws)
     }
 }
 

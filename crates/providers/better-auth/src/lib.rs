@@ -218,6 +218,26 @@ fn rejected(reason: &str) -> Error {
     }
 }
 
+impl BetterAuthProvider {
+    /// The refusals decided before any key is looked at (both authentication paths).
+    fn refuse_early(&self, jws: &Jws) -> Result<(), Error> {
+        let header = jws.header();
+        if header.alg_name().starts_with("HS") {
+            return Err(Error::AlgorithmNotAllowed {
+                reason: "HS256 is Better Auth's `session_data` cookie cache, signed with the app secret; send the JWT plugin's token (`authClient.token()` or the `set-auth-jwt` header)",
+            });
+        }
+        // Better Auth's own verifier refuses tokens without `kid`; so do we, before any
+        // key lookup (packages/better-auth/src/plugins/jwt/verify.ts).
+        if header.kid().is_none() {
+            return Err(rejected(
+                "the token has no `kid` header, which every JWT-plugin token carries: send the token from `authClient.token()` (GET /api/auth/token) or the `set-auth-jwt` header",
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl Provider for BetterAuthProvider {
     fn name(&self) -> &str {
@@ -249,20 +269,15 @@ impl Provider for BetterAuthProvider {
     }
 
     async fn authenticate_jws(&self, jws: &Jws) -> Result<TamboUser, Error> {
-        let header = jws.header();
-        if header.alg_name().starts_with("HS") {
-            return Err(Error::AlgorithmNotAllowed {
-                reason: "HS256 is Better Auth's `session_data` cookie cache, signed with the app secret; send the JWT plugin's token (`authClient.token()` or the `set-auth-jwt` header)",
-            });
-        }
-        // Better Auth's own verifier refuses tokens without `kid`; so do we, before any
-        // key lookup (packages/better-auth/src/plugins/jwt/verify.ts).
-        if header.kid().is_none() {
-            return Err(rejected(
-                "the token has no `kid` header, which every JWT-plugin token carries: send the token from `authClient.token()` (GET /api/auth/token) or the `set-auth-jwt` header",
-            ));
-        }
+        self.refuse_early(jws)?;
         let verified = self.verifier.verify_jws(jws).await?;
         self.map_claims(&verified)
+    }
+
+    fn authenticate_jws_now(&self, jws: &Jws) -> Option<Result<TamboUser, Error>> {
+        if let Err(refused) = self.refuse_early(jws) {
+            return Some(Err(refused));
+        }
+        tambo_auth::provider::authenticate_now(self, jws)
     }
 }

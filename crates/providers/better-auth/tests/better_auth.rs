@@ -133,6 +133,12 @@ async fn the_session_token_and_cookie_cache_are_explained() {
         .expect_err("refused");
     assert_eq!(err.kind(), ErrorKind::AlgorithmNotAllowed);
     assert!(err.to_string().contains("session_data"), "{err}");
+    // The synchronous path (the layer's direct mode) refuses it the same way.
+    let jws = tambo_auth::jwt::Jws::parse(&session_data).expect("a JWS");
+    match better_auth.authenticate_jws_now(&jws) {
+        Some(Err(now)) => assert_eq!(now.to_string(), err.to_string()),
+        other => panic!("expected the same refusal, got {other:?}"),
+    }
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use tambo_auth::clock::SharedClock;
+use tambo_auth::jwt::Jws;
 use tambo_auth::{Algorithm, Error, PresetOptions, Provider, TamboUser, VerifiedToken, Verifier};
 
 use crate::ClerkClaims;
@@ -129,6 +130,10 @@ impl Provider for ClerkProvider {
             },
             other => other,
         }
+    }
+
+    fn authenticate_jws_now(&self, jws: &Jws) -> Option<Result<TamboUser, Error>> {
+        tambo_auth::provider::authenticate_now(self, jws)
     }
 }
 

@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use tambo_auth::clock::SharedClock;
+use tambo_auth::jwt::Jws;
 use tambo_auth::{Algorithm, Error, PresetOptions, Provider, TamboUser, VerifiedToken, Verifier};
 
 use crate::GoogleClaims;
@@ -145,6 +146,10 @@ impl Provider for GoogleProvider {
             },
             other => other,
         }
+    }
+
+    fn authenticate_jws_now(&self, jws: &Jws) -> Option<Result<TamboUser, Error>> {
+        tambo_auth::provider::authenticate_now(self, jws)
     }
 }
 

@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use serde_json::Value;
 use tambo_auth::clock::SharedClock;
+use tambo_auth::jwt::Jws;
 use tambo_auth::{Algorithm, Error, PresetOptions, Provider, TamboUser, VerifiedToken, Verifier};
 use tambo_auth_google::GoogleProvider;
 use url::Url;
@@ -156,6 +157,10 @@ impl Provider for NeonProvider {
             },
             other => other,
         }
+    }
+
+    fn authenticate_jws_now(&self, jws: &Jws) -> Option<Result<TamboUser, Error>> {
+        tambo_auth::provider::authenticate_now(self, jws)
     }
 }
 

@@ -300,6 +300,27 @@ fn role_refusal(role: Option<&str>) -> Error {
     })
 }
 
+impl SupabaseProvider {
+    /// The refusals decided before any key is looked at (both authentication paths).
+    fn refuse_early(&self, jws: &Jws) -> Result<(), Error> {
+        // Project API keys carry `iss: "supabase"`: the issuer check would refuse them, but
+        // without saying which token to send. Refusing on unverified claims is always safe.
+        if let Ok(claims) = jws.claims()
+            && let Some(role @ ("anon" | "service_role")) = claims.get_str("role")
+        {
+            return Err(role_refusal(Some(role)));
+        }
+        if self.verifier.strategy() == tambo_auth::StrategyKind::Jwks
+            && jws.header().alg_name() == "HS256"
+        {
+            return Err(Error::AlgorithmNotAllowed {
+                reason: LEGACY_HS256,
+            });
+        }
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl Provider for SupabaseProvider {
     fn name(&self) -> &str {
@@ -335,21 +356,15 @@ impl Provider for SupabaseProvider {
     }
 
     async fn authenticate_jws(&self, jws: &Jws) -> Result<TamboUser, Error> {
-        // Project API keys carry `iss: "supabase"`: the issuer check would refuse them, but
-        // without saying which token to send. Refusing on unverified claims is always safe.
-        if let Ok(claims) = jws.claims()
-            && let Some(role @ ("anon" | "service_role")) = claims.get_str("role")
-        {
-            return Err(role_refusal(Some(role)));
-        }
-        if self.verifier.strategy() == tambo_auth::StrategyKind::Jwks
-            && jws.header().alg_name() == "HS256"
-        {
-            return Err(Error::AlgorithmNotAllowed {
-                reason: LEGACY_HS256,
-            });
-        }
+        self.refuse_early(jws)?;
         let verified = self.verifier.verify_jws(jws).await?;
         self.map_claims(&verified)
+    }
+
+    fn authenticate_jws_now(&self, jws: &Jws) -> Option<Result<TamboUser, Error>> {
+        if let Err(refused) = self.refuse_early(jws) {
+            return Some(Err(refused));
+        }
+        tambo_auth::provider::authenticate_now(self, jws)
     }
 }

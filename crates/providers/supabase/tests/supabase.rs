@@ -117,6 +117,12 @@ async fn the_legacy_anon_and_service_role_keys_are_refused_with_the_token_to_sen
     let reason = rejected_reason(&err);
     assert!(reason.contains("anon key"), "{reason}");
     assert!(reason.contains("session.access_token"), "{reason}");
+    // The synchronous path (the layer's direct mode) refuses it the same way.
+    let jws = tambo_auth::jwt::Jws::parse(&anon).expect("a JWS");
+    match supabase.authenticate_jws_now(&jws) {
+        Some(Err(now)) => assert_eq!(now.to_string(), err.to_string()),
+        other => panic!("expected the same refusal, got {other:?}"),
+    }
 
     let mut service = supabase_legacy_anon_key(now());
     service["role"] = json!("service_role");

@@ -39,6 +39,7 @@ pub use settings::Settings;
 
 use async_trait::async_trait;
 use tambo_auth::clock::SharedClock;
+use tambo_auth::jwt::Jws;
 use tambo_auth::{
     Algorithm, Error, PresetOptions, Profile, Provider, TamboUser, VerifiedToken, Verifier,
 };
@@ -251,5 +252,9 @@ impl Provider for WorkosProvider {
         }
         let jws = tambo_auth::jwt::Jws::parse(token).map_err(|e| self.explain_non_jwt(e))?;
         self.authenticate_jws(&jws).await
+    }
+
+    fn authenticate_jws_now(&self, jws: &Jws) -> Option<Result<TamboUser, Error>> {
+        tambo_auth::provider::authenticate_now(self, jws)
     }
 }

@@ -5,6 +5,7 @@
 //! stays bounded by serde_json's recursion limit (128).
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 /// Parses `bytes` as one JSON value, refusing duplicate member names anywhere.
@@ -81,11 +82,14 @@ impl<'de> Visitor<'de> for StrictVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut object = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            if object.contains_key(&key) {
-                return Err(de::Error::custom("duplicate member name"));
+            // One search of the map per member: the slot found is the one filled.
+            match object.entry(key) {
+                Entry::Occupied(_) => return Err(de::Error::custom("duplicate member name")),
+                Entry::Vacant(slot) => {
+                    let StrictValue(value) = map.next_value()?;
+                    slot.insert(value);
+                }
             }
-            let StrictValue(value) = map.next_value()?;
-            object.insert(key, value);
         }
         Ok(Value::Object(object))
     }

@@ -351,6 +351,26 @@ impl RemoteKeySet {
         }
     }
 
+    /// The key for `header` when it can be answered without waiting: the keys are usable,
+    /// not due for a refresh, and know the token's `kid` (or refuse it for another reason
+    /// than an unknown `kid`). `None` means "ask [`key_for`](Self::key_for)", which fetches,
+    /// joins a fetch or applies the cooldown.
+    pub fn key_now(
+        &self,
+        header: &Header,
+        alg: Algorithm,
+    ) -> Option<Result<Arc<VerificationKey>, Error>> {
+        let now = self.inner.clock.now();
+        let snapshot = self.inner.snapshot.load();
+        let keys = snapshot
+            .as_deref()
+            .filter(|s| now < s.usable_until && now < s.refresh_at)?;
+        match keys.keys.select(header, alg) {
+            Err(Error::UnknownKey) => None,
+            other => Some(other),
+        }
+    }
+
     /// Verifies `jws`'s signature with `alg` against this issuer's keys.
     pub async fn verify(&self, jws: &Jws, alg: Algorithm) -> Result<(), Error> {
         let key = self.key_for(jws.header(), alg).await?;

@@ -64,6 +64,18 @@ pub trait Provider: Send + Sync + Debug + 'static {
         self.map_claims(&verified)
     }
 
+    /// [`authenticate_jws`](Provider::authenticate_jws) without waiting, when the keys are at
+    /// hand (static keys, or a fresh key set that knows the token's `kid`): the layer's direct
+    /// mode then answers without a boxed future. `None` means "call `authenticate_jws`".
+    ///
+    /// The default is `None`, so a provider that adds checks to `authenticate_jws` never has
+    /// them skipped; one that keeps the default flow answers with [`authenticate_now`], one
+    /// with checks of its own runs them first, as [`OidcProvider`] and the adapter crates do.
+    fn authenticate_jws_now(&self, jws: &Jws) -> Option<Result<TamboUser, Error>> {
+        let _ = jws;
+        None
+    }
+
     /// Verifies a compact token and maps it.
     async fn authenticate(&self, token: &str) -> Result<TamboUser, Error> {
         let jws = Jws::parse(token).map_err(|e| match e {
@@ -72,6 +84,17 @@ pub trait Provider: Send + Sync + Debug + 'static {
         })?;
         self.authenticate_jws(&jws).await
     }
+}
+
+/// The default flow of [`Provider::authenticate_jws`] (verify, then
+/// [`map_claims`](Provider::map_claims)) without waiting; `None` when the keys need a fetch.
+/// For implementations of [`Provider::authenticate_jws_now`].
+pub fn authenticate_now<P: Provider + ?Sized>(
+    provider: &P,
+    jws: &Jws,
+) -> Option<Result<TamboUser, Error>> {
+    let verified = provider.verifier().verify_jws_now(jws)?;
+    Some(verified.and_then(|verified| provider.map_claims(&verified)))
 }
 
 /// The origin of `input` (a configured issuer host, frontend API or allowed party): a bare host
@@ -212,6 +235,10 @@ impl Provider for OidcProvider {
     fn verifier(&self) -> &Verifier {
         &self.verifier
     }
+
+    fn authenticate_jws_now(&self, jws: &Jws) -> Option<Result<TamboUser, Error>> {
+        authenticate_now(self, jws)
+    }
 }
 
 /// Routes each token to the one provider configured for its `iss`, then verifies it there.
@@ -287,19 +314,36 @@ impl ProviderRegistry {
 
     /// Parses, routes, verifies and maps a token.
     pub async fn authenticate(&self, token: &str) -> Result<TamboUser, Error> {
-        let jws = match Jws::parse_with_limit(token, MAX_TOKEN_BYTES) {
-            Ok(jws) => jws,
+        let jws = self.parse(token)?;
+        self.route(&jws)?.authenticate_jws(&jws).await
+    }
+
+    /// [`authenticate`](Self::authenticate) without waiting, when the provider's keys are at
+    /// hand; `None` when only `authenticate` can decide (keys to fetch, or a provider without
+    /// a synchronous path).
+    pub fn authenticate_now(&self, token: &str) -> Option<Result<TamboUser, Error>> {
+        let decided = self.parse(token).and_then(|jws| {
+            self.route(&jws)
+                .map(|provider| provider.authenticate_jws_now(&jws))
+        });
+        match decided {
+            Ok(answer) => answer,
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    fn parse(&self, token: &str) -> Result<Jws, Error> {
+        match Jws::parse_with_limit(token, MAX_TOKEN_BYTES) {
+            Ok(jws) => Ok(jws),
             // With a single provider, its explanation of a non-JWT input is the useful one.
             Err(e @ (Error::Opaque { .. } | Error::Encrypted { .. })) => {
-                return Err(match self.providers.as_slice() {
+                Err(match self.providers.as_slice() {
                     [only] => only.explain_non_jwt(e),
                     _ => e,
-                });
+                })
             }
-            Err(e) => return Err(e),
-        };
-        let provider = self.route(&jws)?;
-        provider.authenticate_jws(&jws).await
+            Err(e) => Err(e),
+        }
     }
 
     /// Every provider, in the order added.

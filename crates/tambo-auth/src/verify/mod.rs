@@ -33,8 +33,8 @@ use serde_json::Value;
 use crate::Error;
 use crate::clock::{SharedClock, SystemClock};
 use crate::jwt::{
-    AlgorithmSet, Claims, ClaimsPolicy, DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, Header, Jws,
-    MAX_TOKEN_BYTES,
+    Algorithm, AlgorithmSet, Claims, ClaimsPolicy, DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, Header,
+    Jws, MAX_TOKEN_BYTES,
 };
 use crate::keys::{
     JwkPolicy, KeySet, KeySetState, KeySetStatus, RemoteKeySet, RemoteKeySetConfig, VerificationKey,
@@ -144,32 +144,74 @@ impl Verifier {
 
     /// Verifies an already parsed token (the registry parses once to route by issuer).
     pub async fn verify_jws(&self, jws: &Jws) -> Result<VerifiedToken, Error> {
+        match self.verify_jws_now(jws) {
+            Some(result) => result,
+            None => {
+                // Only remote keys that need a fetch, a refresh or a cooldown decision get here.
+                let (claims, alg) = self.precheck(jws)?;
+                if let (Keys::Remote(remote), Some(alg)) = (&self.inner.keys, alg) {
+                    remote.verify(jws, alg).await?;
+                }
+                self.finish(jws, claims, alg.is_some())
+            }
+        }
+    }
+
+    /// Verifies a parsed token without waiting, when its keys are at hand: static keys, or a
+    /// remote key set that is fresh and knows the token's `kid`. `None` when only
+    /// [`verify_jws`](Self::verify_jws) can decide (a fetch, a refresh or an unknown `kid`).
+    pub fn verify_jws_now(&self, jws: &Jws) -> Option<Result<VerifiedToken, Error>> {
+        let (claims, alg) = match self.precheck(jws) {
+            Ok(checked) => checked,
+            Err(e) => return Some(Err(e)),
+        };
+        if let Some(alg) = alg {
+            let checked = match &self.inner.keys {
+                Keys::Static(set) => set.verify(jws, alg),
+                Keys::Remote(remote) => match remote.key_now(jws.header(), alg)? {
+                    Ok(key) => key.verify(alg, jws.signing_input(), jws.signature()),
+                    Err(e) => Err(e),
+                },
+                Keys::Unverified => Ok(()),
+            };
+            if let Err(e) = checked {
+                return Some(Err(e));
+            }
+        }
+        Some(self.finish(jws, claims, alg.is_some()))
+    }
+
+    /// The checks before the signature: the issuer (a token for another issuer never costs a
+    /// key lookup or a fetch) and the algorithm, `None` when signatures are not checked.
+    fn precheck(&self, jws: &Jws) -> Result<(Claims, Option<Algorithm>), Error> {
         let inner = &self.inner;
         let claims = jws.claims()?;
-        // Issuer first: a token for another issuer never costs a key lookup or a fetch.
         match claims.get("iss") {
             Some(Value::String(iss)) if inner.policy.issuers().iter().any(|i| i == iss) => {}
             Some(Value::String(_)) => return Err(Error::IssuerMismatch),
             Some(_) => return Err(Error::invalid_claim("iss", "not a single string")),
             None => return Err(Error::MissingClaim { claim: "iss" }),
         }
-        let signature_checked = match &inner.keys {
-            Keys::Unverified => false,
-            keys => {
-                let alg = jws.header().alg()?;
-                if !inner.algorithms.contains(alg) {
-                    return Err(Error::AlgorithmNotAllowed {
-                        reason: "not on this issuer's allowlist",
-                    });
-                }
-                match keys {
-                    Keys::Static(set) => set.verify(jws, alg)?,
-                    Keys::Remote(remote) => remote.verify(jws, alg).await?,
-                    Keys::Unverified => {}
-                }
-                true
-            }
-        };
+        if matches!(inner.keys, Keys::Unverified) {
+            return Ok((claims, None));
+        }
+        let alg = jws.header().alg()?;
+        if !inner.algorithms.contains(alg) {
+            return Err(Error::AlgorithmNotAllowed {
+                reason: "not on this issuer's allowlist",
+            });
+        }
+        Ok((claims, Some(alg)))
+    }
+
+    /// The checks after the signature: `typ` and the claims.
+    fn finish(
+        &self,
+        jws: &Jws,
+        claims: Claims,
+        signature_checked: bool,
+    ) -> Result<VerifiedToken, Error> {
+        let inner = &self.inner;
         if let Some(typ) = &inner.required_typ
             && !jws.header().typ_is(typ)
         {
