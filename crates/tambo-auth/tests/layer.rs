@@ -466,8 +466,8 @@ async fn a_cache_hit_sees_the_same_user_and_claims_as_the_first_verification() {
     let layer = TamboAuthLayer::new(f.tokens.clone());
     let router = app(layer.clone());
     let token = f.token();
-    let auth = [("authorization", bearer(&token))];
-    let auth = [(auth[0].0, auth[0].1.as_str())];
+    let auth = bearer(&token);
+    let auth = [("authorization", auth.as_str())];
     let (status, _, first) = call(&router, "/claims", &auth).await;
     assert_eq!(status, StatusCode::OK);
     assert!(first.contains(r#""sub":"alice""#), "{first}");
