@@ -19,7 +19,7 @@
 //!   project's legacy JWT secret, for projects that have not migrated yet.
 //! - **Development only:** [`SupabaseProviderBuilder::insecure_no_verification`], the
 //!   "verification: None" setting Tambo's own guide recommends, refused outside
-//!   [`Profile::Development`](tambo_auth::Profile::Development).
+//!   [`Profile::Development`].
 //!
 //! Whatever the strategy, only users' access tokens map to a user: the project's `anon` and
 //! `service_role` keys (JWTs with no `sub`), any other `role`, and the opaque

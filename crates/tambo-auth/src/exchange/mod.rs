@@ -71,7 +71,7 @@
 //!    `invalid_target`; the issued `aud` is that target (RFC 9068 §3). Every `scope` token must
 //!    be in [`Project::grantable_scopes`], else 400 `invalid_scope`.
 //! 6. The subject token, through the project's [`ProviderRegistry`]: any failure → its row
-//!    of the error table ([`ErrorKind`](crate::ErrorKind)): 400 `invalid_request` for a bad,
+//!    of the error table ([`ErrorKind`]): 400 `invalid_request` for a bad,
 //!    expired, forged or foreign token (RFC 8693 §2.2.2), 503 `temporarily_unavailable` with
 //!    `Retry-After` when the issuer's keys are unavailable. A Tambo token (header `typ:
 //!    at+jwt`, or our issuer in `iss`) is refused: no self-exchange.

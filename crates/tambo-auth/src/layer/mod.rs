@@ -1,5 +1,5 @@
 //! `TamboAuthLayer`: a Tower middleware that authenticates every request with its bearer
-//! token and hands the handler a [`TamboUser`].
+//! token and hands the handler a [`TamboUser`](crate::TamboUser).
 //!
 //! One layer serves axum, hyper and tonic: it is generic over request and response bodies
 //! (refusals use `ResBody::default()`), answers HTTP requests with RFC 6750 challenges and gRPC
