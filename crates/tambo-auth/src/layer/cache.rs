@@ -263,6 +263,30 @@ mod tests {
     }
 
     #[test]
+    fn concurrent_inserts_and_hits_stay_within_capacity_and_never_cross_users() {
+        let cache = Arc::new(TokenCache::new(64));
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let cache = Arc::clone(&cache);
+                std::thread::spawn(move || {
+                    for i in 0..2_000 {
+                        let token = format!("h.p.signature-of-{t}-{i:08}");
+                        put(&cache, &token, &format!("user-{t}-{i}"), 100);
+                        assert!(cache.len() <= 64, "grew past its capacity");
+                        if let Some(sub) = get(&cache, &token, 1) {
+                            assert_eq!(sub, format!("user-{t}-{i}"));
+                        }
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().expect("no thread panicked");
+        }
+        assert!(cache.len() <= 64);
+    }
+
+    #[test]
     fn a_token_sharing_another_tokens_key_does_not_get_its_entry() {
         let cache = TokenCache::new(32);
         let genuine = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhbGljZSJ9.SIGNATURE-0123456789abcdef";
