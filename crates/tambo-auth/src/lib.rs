@@ -46,6 +46,7 @@ pub mod exchange;
 pub mod jwt;
 pub mod keys;
 pub mod layer;
+mod memo;
 pub mod provider;
 pub mod token;
 #[cfg(feature = "tonic")]

@@ -25,15 +25,15 @@
 //! assert_eq!(key.as_str(), "oauth:user:ref.supabase.co/auth/v1:9b0e-uuid");
 //! ```
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::jwt::Claims;
 use crate::keys::VerificationKey;
+use crate::memo::Memo;
 
 /// A user namespace key, `oauth:user:…`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -117,20 +117,11 @@ impl IssuerForms {
     const KEPT: usize = 256;
 
     fn of(issuer: &str) -> IssuerForms {
-        static SEEN: OnceLock<RwLock<HashMap<Box<str>, IssuerForms>>> = OnceLock::new();
-        let seen = SEEN.get_or_init(RwLock::default);
-        if let Some(forms) = seen.read().unwrap_or_else(|e| e.into_inner()).get(issuer) {
-            return forms.clone();
-        }
-        let forms = IssuerForms {
+        static SEEN: LazyLock<Memo<IssuerForms>> = LazyLock::new(|| Memo::new(IssuerForms::KEPT));
+        SEEN.get_or_insert_with(issuer, || IssuerForms {
             host: issuer_host(issuer).into(),
             namespace: issuer_namespace(issuer).into(),
-        };
-        let mut seen = seen.write().unwrap_or_else(|e| e.into_inner());
-        if seen.len() < Self::KEPT {
-            seen.insert(issuer.into(), forms.clone());
-        }
-        forms
+        })
     }
 }
 

@@ -127,6 +127,13 @@ async fn call(
     (status, headers, String::from_utf8_lossy(&body).into_owned())
 }
 
+/// The status `router` answers to `GET /whoami` with `token` as bearer credentials.
+async fn status_for(router: &Router, token: &str) -> StatusCode {
+    call(router, "/whoami", &[("authorization", &bearer(token))])
+        .await
+        .0
+}
+
 fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
@@ -407,12 +414,7 @@ async fn a_repeated_token_is_a_cache_hit_and_revocation_evicts_it() {
     let router = app(layer.clone());
     let token = f.token();
     for _ in 0..3 {
-        assert_eq!(
-            call(&router, "/whoami", &[("authorization", &bearer(&token))])
-                .await
-                .0,
-            StatusCode::OK
-        );
+        assert_eq!(status_for(&router, &token).await, StatusCode::OK);
     }
     let stats = layer.cache_stats();
     assert_eq!((stats.misses, stats.hits, stats.entries), (1, 2, 1));
@@ -435,29 +437,14 @@ async fn a_repeated_token_is_a_cache_hit_and_revocation_evicts_it() {
 
     // All of a user's tokens issued before T.
     let second = f.token_for("bob", "p_demo");
-    assert_eq!(
-        call(&router, "/whoami", &[("authorization", &bearer(&second))])
-            .await
-            .0,
-        StatusCode::OK
-    );
+    assert_eq!(status_for(&router, &second).await, StatusCode::OK);
     let bob = user("bob");
     f.revocations
         .revoke_user("p_demo", bob.context_key(), (NOW + 1) as i64);
-    assert_eq!(
-        call(&router, "/whoami", &[("authorization", &bearer(&second))])
-            .await
-            .0,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(status_for(&router, &second).await, StatusCode::UNAUTHORIZED);
     f.clock.advance(Duration::from_secs(2));
     let fresh = f.token_for("bob", "p_demo");
-    assert_eq!(
-        call(&router, "/whoami", &[("authorization", &bearer(&fresh))])
-            .await
-            .0,
-        StatusCode::OK
-    );
+    assert_eq!(status_for(&router, &fresh).await, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -531,24 +518,14 @@ async fn rotation_keeps_old_tokens_valid_during_the_overlap_only() {
         "a new kid signs"
     );
     assert_eq!(f.tokens.jwks()["keys"].as_array().map(Vec::len), Some(2));
-    assert_eq!(
-        call(&router, "/whoami", &[("authorization", &bearer(&old))])
-            .await
-            .0,
-        StatusCode::OK
-    );
+    assert_eq!(status_for(&router, &old).await, StatusCode::OK);
     // Past the old token's life plus leeway, the old key is retired.
     f.clock.advance(Duration::from_secs(15 * 60 + 61));
     let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&old))]).await;
     assert_invalid_token(s, &h);
     assert_eq!(f.tokens.jwks()["keys"].as_array().map(Vec::len), Some(1));
     let newer = f.token();
-    assert_eq!(
-        call(&router, "/whoami", &[("authorization", &bearer(&newer))])
-            .await
-            .0,
-        StatusCode::OK
-    );
+    assert_eq!(status_for(&router, &newer).await, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -557,12 +534,7 @@ async fn an_emergency_key_removal_refuses_its_tokens_even_from_the_cache() {
     let layer = TamboAuthLayer::new(f.tokens.clone());
     let router = app(layer.clone());
     let old = f.token();
-    assert_eq!(
-        call(&router, "/whoami", &[("authorization", &bearer(&old))])
-            .await
-            .0,
-        StatusCode::OK
-    );
+    assert_eq!(status_for(&router, &old).await, StatusCode::OK);
     let old_kid = f.tokens.key_ring().active().kid().to_owned();
     f.tokens
         .rotate(SigningKey::generate(Algorithm::EdDSA).expect("key"))

@@ -2,6 +2,7 @@
 //! re-check a cached result.
 
 use std::fmt::Debug;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use futures_util::future::BoxFuture;
@@ -67,14 +68,23 @@ impl BearerVerifier for TamboTokens {
 
 impl BearerVerifier for ProviderRegistry {
     fn verify(&self, token: &str) -> Verification {
-        // Decided now when the provider's keys are at hand; a future only when keys must be
-        // fetched.
-        if let Some(decided) = self.authenticate_now(token) {
-            return Verification::Done(decided);
+        let routed = self
+            .parse(token)
+            .and_then(|jws| self.route(&jws).map(|provider| (jws, Arc::clone(provider))));
+        let (jws, provider) = match routed {
+            Ok(routed) => routed,
+            Err(e) => return Verification::Done(Err(e)),
+        };
+        // Decided now when the provider's keys are at hand; a future, which keeps the parsed
+        // token, only when keys must be fetched.
+        match provider.authenticate_jws_now(&jws) {
+            Some(decided) => Verification::Done(decided),
+            None => {
+                Verification::Pending(Box::pin(
+                    async move { provider.authenticate_jws(&jws).await },
+                ))
+            }
         }
-        let registry = self.clone();
-        let token = token.to_owned();
-        Verification::Pending(Box::pin(async move { registry.authenticate(&token).await }))
     }
 }
 

@@ -318,24 +318,10 @@ impl ProviderRegistry {
         self.route(&jws)?.authenticate_jws(&jws).await
     }
 
-    /// [`authenticate`](Self::authenticate) without waiting, when the provider's keys are at
-    /// hand; `None` when only `authenticate` can decide (keys to fetch, or a provider without
-    /// a synchronous path).
-    pub fn authenticate_now(&self, token: &str) -> Option<Result<TamboUser, Error>> {
-        let decided = self.parse(token).and_then(|jws| {
-            self.route(&jws)
-                .map(|provider| provider.authenticate_jws_now(&jws))
-        });
-        match decided {
-            Ok(answer) => answer,
-            Err(e) => Some(Err(e)),
-        }
-    }
-
-    fn parse(&self, token: &str) -> Result<Jws, Error> {
+    /// Parses `token` for routing; with a single provider, its explanation of a non-JWT input.
+    pub(crate) fn parse(&self, token: &str) -> Result<Jws, Error> {
         match Jws::parse_with_limit(token, MAX_TOKEN_BYTES) {
             Ok(jws) => Ok(jws),
-            // With a single provider, its explanation of a non-JWT input is the useful one.
             Err(e @ (Error::Opaque { .. } | Error::Encrypted { .. })) => {
                 Err(match self.providers.as_slice() {
                     [only] => only.explain_non_jwt(e),

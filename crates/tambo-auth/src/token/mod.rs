@@ -33,14 +33,14 @@ mod revocation;
 pub use keys::{KeyRing, SigningKey};
 pub use revocation::{MemoryRevocations, NoRevocations, Revocations, TokenRef};
 
-use std::collections::HashSet;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
 use crate::clock::{SharedClock, SystemClock};
 use crate::jwt::{Algorithm, ClaimsPolicy, Jws, b64_encode};
+use crate::memo::Memo;
 use crate::{ContextKey, Error, TamboUser};
 
 /// The suffix of our issuer on tokens issued for subjects verified by the development
@@ -157,24 +157,22 @@ struct Inner {
     provider: Arc<str>,
 }
 
-/// A few hundred strings (issuers, projects) shared as `Arc<str>` by the users that carry
-/// them, instead of one copy per verified token: the layer's cache holds 100 000 users.
-#[derive(Debug, Default)]
-struct Interner(RwLock<HashSet<Arc<str>>>);
+/// Issuer and project names shared as `Arc<str>` by the users that carry them, instead of
+/// one copy per verified token: the layer's cache holds 100 000 users.
+#[derive(Debug)]
+struct Interner(Memo<Arc<str>>);
 
 impl Interner {
     const CAPACITY: usize = 256;
 
     fn get(&self, name: &str) -> Arc<str> {
-        if let Some(found) = self.0.read().unwrap_or_else(|e| e.into_inner()).get(name) {
-            return Arc::clone(found);
-        }
-        let value: Arc<str> = Arc::from(name);
-        let mut names = self.0.write().unwrap_or_else(|e| e.into_inner());
-        if names.len() < Self::CAPACITY {
-            names.insert(Arc::clone(&value));
-        }
-        value
+        self.0.get_or_insert_with(name, || Arc::from(name))
+    }
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        Interner(Memo::new(Self::CAPACITY))
     }
 }
 
@@ -555,7 +553,7 @@ mod tests {
         for i in 0..2 * Interner::CAPACITY {
             assert_eq!(&*names.get(&format!("p_{i}")), format!("p_{i}"));
         }
-        assert_eq!(names.0.read().unwrap().len(), Interner::CAPACITY);
+        assert_eq!(names.0.len(), Interner::CAPACITY);
         // Past capacity a name is still answered, just not shared.
         assert_eq!(&*names.get("p_late"), "p_late");
         assert!(Arc::ptr_eq(&a, &names.get("p_demo")));

@@ -144,17 +144,19 @@ impl Verifier {
 
     /// Verifies an already parsed token (the registry parses once to route by issuer).
     pub async fn verify_jws(&self, jws: &Jws) -> Result<VerifiedToken, Error> {
-        match self.verify_jws_now(jws) {
-            Some(result) => result,
-            None => {
-                // Only remote keys that need a fetch, a refresh or a cooldown decision get here.
-                let (claims, alg) = self.precheck(jws)?;
-                if let (Keys::Remote(remote), Some(alg)) = (&self.inner.keys, alg) {
-                    remote.verify(jws, alg).await?;
+        let (claims, alg) = self.precheck(jws)?;
+        if let Some(alg) = alg {
+            match self.signature_now(jws, alg) {
+                Some(checked) => checked?,
+                // Only remote keys that need a fetch, a refresh or a cooldown decision.
+                None => {
+                    if let Keys::Remote(remote) = &self.inner.keys {
+                        remote.verify(jws, alg).await?;
+                    }
                 }
-                self.finish(jws, claims, alg.is_some())
             }
         }
+        self.finish(jws, claims, alg.is_some())
     }
 
     /// Verifies a parsed token without waiting, when its keys are at hand: static keys, or a
@@ -165,20 +167,26 @@ impl Verifier {
             Ok(checked) => checked,
             Err(e) => return Some(Err(e)),
         };
-        if let Some(alg) = alg {
-            let checked = match &self.inner.keys {
-                Keys::Static(set) => set.verify(jws, alg),
-                Keys::Remote(remote) => match remote.key_now(jws.header(), alg)? {
-                    Ok(key) => key.verify(alg, jws.signing_input(), jws.signature()),
-                    Err(e) => Err(e),
-                },
-                Keys::Unverified => Ok(()),
-            };
-            if let Err(e) = checked {
-                return Some(Err(e));
-            }
+        if let Some(alg) = alg
+            && let Err(e) = self.signature_now(jws, alg)?
+        {
+            return Some(Err(e));
         }
         Some(self.finish(jws, claims, alg.is_some()))
+    }
+
+    /// The signature check when the key is at hand; `None` when remote keys must be fetched
+    /// or refreshed first.
+    fn signature_now(&self, jws: &Jws, alg: Algorithm) -> Option<Result<(), Error>> {
+        match &self.inner.keys {
+            Keys::Static(set) => Some(set.verify(jws, alg)),
+            Keys::Remote(remote) => Some(
+                remote
+                    .key_now(jws.header(), alg)?
+                    .and_then(|key| key.verify(alg, jws.signing_input(), jws.signature())),
+            ),
+            Keys::Unverified => Some(Ok(())),
+        }
     }
 
     /// The checks before the signature: the issuer (a token for another issuer never costs a
