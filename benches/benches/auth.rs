@@ -227,6 +227,21 @@ fn rows(c: &mut Criterion) {
                     .to_async(&rt)
                     .iter(|| async { black_box(verifier.verify(black_box(&token)).await) });
             });
+            group.bench_function(
+                format!("Verifier::verify_jws_now_{}", alg.name()),
+                |bencher| {
+                    bencher.iter(|| {
+                        let jws = tambo_auth::jwt::Jws::parse(black_box(&token));
+                        black_box(jws.map(|jws| verifier.verify_jws_now(&jws)))
+                    });
+                },
+            );
+            group.bench_function(format!("Jws::parse_and_claims_{}", alg.name()), |bencher| {
+                bencher.iter(|| {
+                    let jws = tambo_auth::jwt::Jws::parse(black_box(&token));
+                    black_box(jws.map(|jws| jws.claims().map(|c| c.exp())))
+                });
+            });
         }
         group.finish();
     }

@@ -25,6 +25,7 @@
 //! assert_eq!(key.as_str(), "oauth:user:ref.supabase.co/auth/v1:9b0e-uuid");
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, LazyLock, OnceLock};
 
@@ -43,10 +44,14 @@ pub struct ContextKey(Box<str>);
 impl ContextKey {
     /// Derives the key from the subject token's issuer, tenant and subject.
     pub fn derive(issuer: &str, tenant: Option<&str>, sub: &str) -> ContextKey {
-        let namespace = IssuerForms::of(issuer).namespace;
+        ContextKey::in_namespace(&IssuerForms::of(issuer).namespace, tenant, sub)
+    }
+
+    /// The key in an issuer's namespace (see [`issuer_namespace`]).
+    fn in_namespace(namespace: &str, tenant: Option<&str>, sub: &str) -> ContextKey {
         let mut key = String::with_capacity(16 + namespace.len() + sub.len());
         key.push_str("oauth:user:");
-        key.push_str(&namespace);
+        key.push_str(namespace);
         key.push(':');
         if let Some(tenant) = tenant.filter(|t| !t.is_empty()) {
             key.push_str(&escape(tenant));
@@ -59,7 +64,7 @@ impl ContextKey {
     /// Derives the key the way Tambo does from verified claims: the tenant is `hd` for
     /// Google, `tid` for Microsoft, else `org_id`.
     pub fn from_claims(issuer: &str, claims: &Claims, sub: &str) -> ContextKey {
-        ContextKey::derive(issuer, tenant_of(issuer, claims).as_deref(), sub)
+        ContextKey::derive(issuer, tenant_of(issuer, claims), sub)
     }
 
     /// Wraps a stored key.
@@ -80,15 +85,13 @@ impl fmt::Display for ContextKey {
 }
 
 /// Tambo's tenant rule: `hd` on Google's host, `tid` on Microsoft hosts, else `org_id`.
-pub(crate) fn tenant_of(issuer: &str, claims: &Claims) -> Option<String> {
-    let forms = IssuerForms::of(issuer);
-    let host = &*forms.host;
-    let non_empty = |name: &str| {
-        claims
-            .get_str(name)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
+pub(crate) fn tenant_of<'c>(issuer: &str, claims: &'c Claims) -> Option<&'c str> {
+    tenant_on(&IssuerForms::of(issuer).host, claims)
+}
+
+/// [`tenant_of`] for an issuer whose host is `host`.
+fn tenant_on<'c>(host: &str, claims: &'c Claims) -> Option<&'c str> {
+    let non_empty = |name: &str| claims.get_str(name).filter(|v| !v.is_empty());
     if host == "accounts.google.com"
         && let Some(hd) = non_empty("hd")
     {
@@ -104,13 +107,31 @@ pub(crate) fn tenant_of(issuer: &str, claims: &Claims) -> Option<String> {
     non_empty("org_id")
 }
 
+/// A provider's name, one allocation shared by every user it maps.
+fn shared_name(name: &str) -> Arc<str> {
+    static NAMES: LazyLock<Memo<Arc<str>>> = LazyLock::new(|| Memo::new(IssuerForms::KEPT));
+    NAMES.get_or_insert_with(name, || Arc::from(name))
+}
+
 /// An issuer's host and namespace, as derived below. Deriving them parses the issuer as a
 /// URL, and every token of an issuer asks again: the forms of the last few hundred issuers
 /// are kept.
 #[derive(Clone)]
-struct IssuerForms {
-    host: Arc<str>,
-    namespace: Arc<str>,
+struct IssuerForms(Arc<Forms>);
+
+struct Forms {
+    /// The issuer itself, shared by every user of it.
+    issuer: Arc<str>,
+    host: Box<str>,
+    namespace: Box<str>,
+}
+
+impl std::ops::Deref for IssuerForms {
+    type Target = Forms;
+
+    fn deref(&self) -> &Forms {
+        &self.0
+    }
 }
 
 impl IssuerForms {
@@ -118,9 +139,12 @@ impl IssuerForms {
 
     fn of(issuer: &str) -> IssuerForms {
         static SEEN: LazyLock<Memo<IssuerForms>> = LazyLock::new(|| Memo::new(IssuerForms::KEPT));
-        SEEN.get_or_insert_with(issuer, || IssuerForms {
-            host: issuer_host(issuer).into(),
-            namespace: issuer_namespace(issuer).into(),
+        SEEN.get_or_insert_with(issuer, || {
+            IssuerForms(Arc::new(Forms {
+                issuer: issuer.into(),
+                host: issuer_host(issuer).into(),
+                namespace: issuer_namespace(issuer).into(),
+            }))
         })
     }
 }
@@ -146,7 +170,7 @@ fn issuer_host(issuer: &str) -> String {
 /// The host, plus a non-default port and the path when there is one beyond `/` (trailing
 /// `/` trimmed). The default port and an empty path give Tambo's form exactly.
 fn issuer_namespace(issuer: &str) -> String {
-    let mut namespace = escape(&issuer_host(issuer));
+    let mut namespace = escape(&issuer_host(issuer)).into_owned();
     if let Ok(url) = url::Url::parse(issuer)
         && url.host_str().is_some()
     {
@@ -159,11 +183,11 @@ fn issuer_namespace(issuer: &str) -> String {
 }
 
 /// Percent-encodes `%` and `:` only, leaving every common subject form untouched.
-fn escape(component: &str) -> String {
+fn escape(component: &str) -> Cow<'_, str> {
     if !component.contains([':', '%']) {
-        return component.to_owned();
+        return Cow::Borrowed(component);
     }
-    component.replace('%', "%25").replace(':', "%3A")
+    Cow::Owned(component.replace('%', "%25").replace(':', "%3A"))
 }
 
 /// The user a verified token speaks for.
@@ -233,14 +257,15 @@ impl TamboUser {
     /// Builds a user with the default mapping: `sub`, Tambo's tenant rule, `email` and
     /// `email_verified` when present.
     pub fn from_claims(
-        provider: impl Into<String>,
+        provider: impl AsRef<str>,
         issuer: &str,
         claims: Claims,
     ) -> Option<TamboUser> {
-        let sub = claims.sub()?.to_owned();
-        let tenant = tenant_of(issuer, &claims);
+        let forms = IssuerForms::of(issuer);
+        let sub = claims.sub()?;
+        let tenant = tenant_on(&forms.host, &claims);
         Some(TamboUser(Arc::new(UserData {
-            context_key: ContextKey::derive(issuer, tenant.as_deref(), &sub),
+            context_key: ContextKey::in_namespace(&forms.namespace, tenant, sub),
             email: claims.get_str("email").map(Box::from),
             // OIDC's `email_verified`, or `emailVerified` as Better Auth and Neon Auth spell it.
             email_verified: claims
@@ -248,8 +273,8 @@ impl TamboUser {
                 .or_else(|| claims.get("emailVerified"))
                 .and_then(Value::as_bool),
             sub: sub.into(),
-            issuer: Arc::from(issuer),
-            provider: Arc::from(provider.into()),
+            issuer: Arc::clone(&forms.issuer),
+            provider: shared_name(provider.as_ref()),
             tenant: tenant.map(Box::from),
             project: None,
             scope: None,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::parse_object;
+use super::object::{Field, JsonObject};
 use crate::Error;
 
 /// NumericDates beyond the year 9999 are refused as nonsense (`exp: 1e300`).
@@ -14,30 +14,22 @@ const MAX_NUMERIC_DATE: f64 = 253_402_300_799.0;
 
 /// A JWT claims set: a duplicate-free JSON object, cheap to clone.
 ///
-/// Held either parsed, or (for users kept in the layer's verified-token cache) as text,
-/// parsed again the first time a claim is read: a parsed map of a dozen claims takes about
-/// three times the memory of its JSON.
+/// Held as its JSON text with an index of its members: reading a string or numeric claim
+/// slices the text, and the full map is built only when something needs it (a nested
+/// claim, [`Claims::as_map`]). Users kept in the layer's verified-token cache read their
+/// claims back from the token itself, when first asked.
 #[derive(Clone)]
 pub struct Claims(Arc<ClaimsData>);
 
 struct ClaimsData {
-    text: Text,
-    map: OnceLock<Map<String, Value>>,
-}
-
-/// Where an unparsed set is read from.
-enum Text {
-    /// Parsed from the start.
-    None,
-    /// Its compact JSON.
-    Json(Box<str>),
-    /// The payload of this verified compact JWS.
-    Payload(Arc<str>),
+    /// The compact JWS these claims were verified from, when they are read back from it.
+    token: Option<Arc<str>>,
+    object: OnceLock<JsonObject>,
 }
 
 impl PartialEq for Claims {
     fn eq(&self, other: &Self) -> bool {
-        self.as_map() == other.as_map()
+        self.object() == other.object()
     }
 }
 
@@ -50,71 +42,81 @@ impl std::fmt::Debug for Claims {
 
 impl Claims {
     pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Claims, Error> {
-        parse_object(bytes)
-            .map(Claims::from_map)
+        std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|text| JsonObject::parse(text.to_owned()).ok())
+            .map(Claims::from_object)
             .ok_or(Error::malformed(
                 "the payload is not a duplicate-free UTF-8 JSON object",
             ))
     }
 
+    fn from_object(object: JsonObject) -> Claims {
+        Claims(Arc::new(ClaimsData {
+            token: None,
+            object: OnceLock::from(object),
+        }))
+    }
+
     /// Wraps a JSON object as claims.
     pub fn from_map(map: Map<String, Value>) -> Claims {
-        Claims(Arc::new(ClaimsData {
-            text: Text::None,
-            map: OnceLock::from(map),
-        }))
+        Claims::from_object(JsonObject::from_map(map))
     }
 
     /// The same claims held as compact JSON text, for long-lived copies (the verified-token
     /// cache). Claims already held as text are shared, not copied.
     pub(crate) fn compacted(&self) -> Claims {
-        if !matches!(self.0.text, Text::None) {
+        let object = self.object();
+        if object.text().is_some() {
             return self.clone();
         }
-        match serde_json::to_string(self.as_map()) {
-            Ok(json) => Claims(Arc::new(ClaimsData {
-                text: Text::Json(json.into_boxed_str()),
-                map: OnceLock::new(),
-            })),
-            Err(_) => self.clone(),
-        }
+        serde_json::to_string(object.map())
+            .ok()
+            .and_then(|json| JsonObject::parse(json).ok())
+            .map_or_else(|| self.clone(), Claims::from_object)
     }
 
     /// The claims of `token`, a compact JWS these claims were verified from, read back from
     /// its payload when first needed: the verified-token cache keeps the token anyway.
     pub(crate) fn from_verified_token(token: Arc<str>) -> Claims {
         Claims(Arc::new(ClaimsData {
-            text: Text::Payload(token),
-            map: OnceLock::new(),
+            token: Some(token),
+            object: OnceLock::new(),
         }))
+    }
+
+    fn object(&self) -> &JsonObject {
+        self.0.object.get_or_init(|| {
+            // The token was verified, so its payload parses back to the same set.
+            self.0
+                .token
+                .as_deref()
+                .and_then(|token| token.split('.').nth(1))
+                .and_then(super::b64_decode)
+                .and_then(|payload| String::from_utf8(payload).ok())
+                .and_then(|text| JsonObject::parse(text).ok())
+                .unwrap_or_else(|| JsonObject::from_map(Map::new()))
+        })
+    }
+
+    /// The claim named `name`, as the validation rules read it.
+    pub(crate) fn field(&self, name: &str) -> Field<'_> {
+        self.object().field(name)
     }
 
     /// Any claim.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.as_map().get(name)
+        self.object().get(name)
     }
 
     /// A claim that is a string (`None` when absent or of another type).
     pub fn get_str(&self, name: &str) -> Option<&str> {
-        self.get(name).and_then(Value::as_str)
+        self.object().get_str(name)
     }
 
     /// The whole set.
     pub fn as_map(&self) -> &Map<String, Value> {
-        self.0.map.get_or_init(|| {
-            // The text was serialized from a valid set, or is the payload of a token that was
-            // verified, so it parses back to the same set.
-            match &self.0.text {
-                Text::None => None,
-                Text::Json(json) => parse_object(json.as_bytes()),
-                Text::Payload(token) => token
-                    .split('.')
-                    .nth(1)
-                    .and_then(super::b64_decode)
-                    .and_then(|payload| parse_object(&payload)),
-            }
-            .unwrap_or_default()
-        })
+        self.object().map()
     }
 
     /// `iss`, when it is a string.
@@ -144,10 +146,10 @@ impl Claims {
 
     /// `aud`, as one string or an array of strings.
     pub fn aud(&self) -> Result<Option<Audience<'_>>, Error> {
-        match self.get("aud") {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(Audience(vec![s.as_str()]))),
-            Some(Value::Array(items)) => {
+        match self.field("aud") {
+            Field::Absent => Ok(None),
+            Field::Str(s) => Ok(Some(Audience(vec![s]))),
+            Field::Value(Value::Array(items)) => {
                 let mut out = Vec::with_capacity(items.len());
                 for item in items {
                     out.push(item.as_str().ok_or(Error::invalid_claim(
@@ -157,7 +159,7 @@ impl Claims {
                 }
                 Ok(Some(Audience(out)))
             }
-            Some(_) => Err(Error::invalid_claim(
+            Field::Number(_) | Field::Value(_) => Err(Error::invalid_claim(
                 "aud",
                 "not a string or an array of strings",
             )),
@@ -168,18 +170,17 @@ impl Claims {
     /// not past the year 9999. A string, a boolean or `null` is an error, never "absent"
     /// (CVE-2026-25537).
     fn numeric_date(&self, name: &'static str) -> Result<Option<f64>, Error> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(Value::Number(n)) => {
-                let v = n
-                    .as_f64()
-                    .ok_or(Error::invalid_claim(name, "not a number"))?;
+        match self.field(name) {
+            Field::Absent => Ok(None),
+            Field::Number(v) => {
                 if !v.is_finite() || !(0.0..=MAX_NUMERIC_DATE).contains(&v) {
                     return Err(Error::invalid_claim(name, "out of range"));
                 }
                 Ok(Some(v))
             }
-            Some(_) => Err(Error::invalid_claim(name, "not a NumericDate number")),
+            Field::Str(_) | Field::Value(_) => {
+                Err(Error::invalid_claim(name, "not a NumericDate number"))
+            }
         }
     }
 }
@@ -385,14 +386,14 @@ impl ClaimsPolicy {
             }
         }
 
-        match claims.get("iss") {
-            None => return Err(Error::MissingClaim { claim: "iss" }),
-            Some(Value::String(iss)) => {
+        match claims.field("iss") {
+            Field::Absent => return Err(Error::MissingClaim { claim: "iss" }),
+            Field::Str(iss) => {
                 if !self.issuers.iter().any(|i| i == iss) {
                     return Err(Error::IssuerMismatch);
                 }
             }
-            Some(_) => return Err(Error::invalid_claim("iss", "not a single string")),
+            _ => return Err(Error::invalid_claim("iss", "not a single string")),
         }
 
         if !self.audiences.is_empty() {
@@ -405,13 +406,11 @@ impl ClaimsPolicy {
             claims.aud()?;
         }
 
-        match claims.get("sub") {
-            None => return Err(Error::MissingClaim { claim: "sub" }),
-            Some(Value::String(sub)) if sub.is_empty() => {
-                return Err(Error::invalid_claim("sub", "empty"));
-            }
-            Some(Value::String(_)) => {}
-            Some(_) => return Err(Error::invalid_claim("sub", "not a string")),
+        match claims.field("sub") {
+            Field::Absent => return Err(Error::MissingClaim { claim: "sub" }),
+            Field::Str("") => return Err(Error::invalid_claim("sub", "empty")),
+            Field::Str(_) => {}
+            _ => return Err(Error::invalid_claim("sub", "not a string")),
         }
         Ok(())
     }
@@ -431,13 +430,15 @@ mod tests {
 
     #[test]
     fn compacted_claims_read_back_the_same_set() {
-        let original = claims(json!({
+        let set = json!({
             "sub": "user|1", "iat": 1_800_000_000u64, "exp": 1_800_000_900.5,
             "aud": ["a", "b"], "big": u64::MAX, "neg": -3, "nested": {"k": [1, "x", null]},
             "text": "quote \" and unicode é",
-        }));
+        });
+        let original = Claims::from_map(set.as_object().cloned().unwrap_or_default());
+        assert!(original.object().text().is_none());
         let compact = original.compacted();
-        assert!(matches!(compact.0.text, Text::Json(_)) && compact.0.map.get().is_none());
+        assert!(compact.object().text().is_some());
         assert_eq!(compact.sub(), Some("user|1"));
         assert_eq!(compact.exp().unwrap(), Some(1_800_000_900.5));
         assert_eq!(compact.get("big"), Some(&json!(u64::MAX)));
@@ -455,7 +456,7 @@ mod tests {
             crate::jwt::b64_encode(set.to_string())
         );
         let claims = Claims::from_verified_token(Arc::from(token.as_str()));
-        assert!(claims.0.map.get().is_none(), "nothing parsed before a read");
+        assert!(claims.0.object.get().is_none(), "nothing parsed before a read");
         assert_eq!(claims.sub(), Some("alice"));
         assert_eq!(
             claims,

@@ -68,23 +68,25 @@ impl BearerVerifier for TamboTokens {
 
 impl BearerVerifier for ProviderRegistry {
     fn verify(&self, token: &str) -> Verification {
-        let routed = self
-            .parse(token)
-            .and_then(|jws| self.route(&jws).map(|provider| (jws, Arc::clone(provider))));
-        let (jws, provider) = match routed {
-            Ok(routed) => routed,
-            Err(e) => return Verification::Done(Err(e)),
-        };
-        // Decided now when the provider's keys are at hand; a future, which keeps the parsed
-        // token, only when keys must be fetched.
-        match provider.authenticate_jws_now(&jws) {
-            Some(decided) => Verification::Done(decided),
-            None => {
-                Verification::Pending(Box::pin(
-                    async move { provider.authenticate_jws(&jws).await },
-                ))
-            }
+        match self.parse(token) {
+            Ok(jws) => verify_provider_token(self, jws),
+            Err(e) => Verification::Done(Err(e)),
         }
+    }
+}
+
+/// Routes a parsed provider token and verifies it: decided now when the provider's keys are
+/// at hand, a future (which keeps the parsed token) only when keys must be fetched.
+fn verify_provider_token(registry: &ProviderRegistry, jws: Jws) -> Verification {
+    let provider = match registry.route(&jws) {
+        Ok(provider) => Arc::clone(provider),
+        Err(e) => return Verification::Done(Err(e)),
+    };
+    match provider.authenticate_jws_now(&jws) {
+        Some(decided) => Verification::Done(decided),
+        None => Verification::Pending(Box::pin(
+            async move { provider.authenticate_jws(&jws).await },
+        )),
     }
 }
 
@@ -114,10 +116,10 @@ impl TamboOrProvider {
 
 impl BearerVerifier for TamboOrProvider {
     fn verify(&self, token: &str) -> Verification {
-        match Jws::parse(token) {
+        match self.providers.parse(token) {
             Err(e) => Verification::Done(Err(e)),
             Ok(jws) if self.is_ours(&jws) => Verification::Done(self.tokens.verify_jws(&jws)),
-            Ok(_) => BearerVerifier::verify(&self.providers, token),
+            Ok(jws) => verify_provider_token(&self.providers, jws),
         }
     }
 

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::jwt::{Jws, MAX_TOKEN_BYTES};
+use crate::jwt::{Field, Jws, MAX_TOKEN_BYTES};
 use crate::keys::KeySetStatus;
 use crate::verify::{VerifiedToken, Verifier};
 use crate::{Error, TamboUser};
@@ -304,12 +304,12 @@ impl ProviderRegistry {
     /// The provider for a token, chosen by its unverified `iss`.
     pub fn route(&self, jws: &Jws) -> Result<&Arc<dyn Provider>, Error> {
         let claims = jws.claims()?;
-        let iss = match claims.get("iss") {
-            Some(serde_json::Value::String(iss)) => iss,
-            Some(_) => return Err(Error::invalid_claim("iss", "not a single string")),
-            None => return Err(Error::MissingClaim { claim: "iss" }),
+        let iss = match claims.field("iss") {
+            Field::Str(iss) => iss,
+            Field::Absent => return Err(Error::MissingClaim { claim: "iss" }),
+            _ => return Err(Error::invalid_claim("iss", "not a single string")),
         };
-        self.by_issuer.get(iss.as_str()).ok_or(Error::UnknownIssuer)
+        self.by_issuer.get(iss).ok_or(Error::UnknownIssuer)
     }
 
     /// Parses, routes, verifies and maps a token.

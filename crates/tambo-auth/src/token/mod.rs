@@ -39,7 +39,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 
 use crate::clock::{SharedClock, SystemClock};
-use crate::jwt::{Algorithm, ClaimsPolicy, Jws, b64_encode};
+use crate::jwt::{Algorithm, ClaimsPolicy, Field, Jws, b64_encode};
 use crate::memo::Memo;
 use crate::{ContextKey, Error, TamboUser};
 
@@ -443,12 +443,15 @@ impl TamboTokens {
             });
         }
         key.verify(alg, jws.signing_input(), jws.signature())?;
-        inner.policy.validate(&claims, inner.clock.unix_seconds())?;
+        let unix_now = now
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        inner.policy.validate(&claims, unix_now)?;
         let required = |name: &'static str| -> Result<&str, Error> {
-            match claims.get(name) {
-                Some(Value::String(s)) if !s.is_empty() => Ok(s),
-                Some(_) => Err(Error::invalid_claim(name, "not a non-empty string")),
-                None => Err(Error::MissingClaim { claim: name }),
+            match claims.field(name) {
+                Field::Str(s) if !s.is_empty() => Ok(s),
+                Field::Absent => Err(Error::MissingClaim { claim: name }),
+                _ => Err(Error::invalid_claim(name, "not a non-empty string")),
             }
         };
         let project = required("client_id")?;

@@ -28,13 +28,12 @@ pub use secret::Secret;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value;
 
 use crate::Error;
 use crate::clock::{SharedClock, SystemClock};
 use crate::jwt::{
     Algorithm, AlgorithmSet, Claims, ClaimsPolicy, DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, Header,
-    Jws, MAX_TOKEN_BYTES,
+    Field, Jws, MAX_TOKEN_BYTES,
 };
 use crate::keys::{
     JwkPolicy, KeySet, KeySetState, KeySetStatus, RemoteKeySet, RemoteKeySetConfig, VerificationKey,
@@ -194,11 +193,11 @@ impl Verifier {
     fn precheck(&self, jws: &Jws) -> Result<(Claims, Option<Algorithm>), Error> {
         let inner = &self.inner;
         let claims = jws.claims()?;
-        match claims.get("iss") {
-            Some(Value::String(iss)) if inner.policy.issuers().iter().any(|i| i == iss) => {}
-            Some(Value::String(_)) => return Err(Error::IssuerMismatch),
-            Some(_) => return Err(Error::invalid_claim("iss", "not a single string")),
-            None => return Err(Error::MissingClaim { claim: "iss" }),
+        match claims.field("iss") {
+            Field::Str(iss) if inner.policy.issuers().iter().any(|i| i == iss) => {}
+            Field::Str(_) => return Err(Error::IssuerMismatch),
+            Field::Absent => return Err(Error::MissingClaim { claim: "iss" }),
+            _ => return Err(Error::invalid_claim("iss", "not a single string")),
         }
         if matches!(inner.keys, Keys::Unverified) {
             return Ok((claims, None));

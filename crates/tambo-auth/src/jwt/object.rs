@@ -1,0 +1,521 @@
+//! A strict JSON object kept as its text, with an index of its top-level members.
+//!
+//! A JOSE header or a claims set is read a dozen times per request (`alg`, `kid`, `exp`,
+//! `iss`, `sub`…) and almost never as a whole. Building a `serde_json::Map` for it costs an
+//! allocation per member name and per string value; the index costs none: one pass over the
+//! text records where each member's name and value lie, scalars are decoded in the pass, and
+//! strings are answered as slices of the text. The full map is built only when something
+//! needs it: a nested value, a string spelled with escapes, `as_map()`.
+//!
+//! The pass is as strict as [`super::parse_strict`]: duplicate member names are refused at
+//! any depth (also when one spelling uses escapes), trailing data is refused, and nesting is
+//! bounded by serde_json's recursion limit.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::OnceLock;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use super::parse_object;
+
+/// Beyond this many members an object's names are checked for duplicates in a hash set, so
+/// that a hostile object of a thousand members costs no million comparisons.
+const LINEAR_NAMES: usize = 16;
+
+/// A duplicate-free JSON object: its text, where its members lie, and its map once needed.
+#[derive(Clone)]
+pub(crate) struct JsonObject {
+    text: String,
+    members: Box<[Member]>,
+    /// Whether the index answers every lookup. `false` when a member name is spelled with
+    /// escapes (compared only in its decoded form), or when there is no text (`from_map`).
+    indexed: bool,
+    map: OnceLock<Map<String, Value>>,
+}
+
+/// One top-level member: a span of the text for its name, and what its value is.
+#[derive(Clone, Copy)]
+struct Member {
+    name: Span,
+    /// The name's first eight bytes, which settle most lookups without a comparison of
+    /// strings: claim names are short, and many are three letters long.
+    prefix: u64,
+    value: Kind,
+}
+
+/// The first eight bytes of `name`, zero-padded.
+fn prefix(name: &str) -> u64 {
+    let mut bytes = [0; 8];
+    let head = &name.as_bytes()[..name.len().min(8)];
+    bytes[..head.len()].copy_from_slice(head);
+    u64::from_le_bytes(bytes)
+}
+
+#[derive(Clone, Copy)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
+/// A member's value as the index holds it.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// A string spelled without escapes: its text, between the quotes.
+    Str(Span),
+    /// A number, as `serde_json::Number::as_f64` reads it.
+    Number(f64),
+    Bool(bool),
+    Null,
+    /// An array, an object, or a string with escapes: read from the map.
+    Other,
+}
+
+/// A member as one lookup sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Field<'a> {
+    Absent,
+    Str(&'a str),
+    Number(f64),
+    /// Any other JSON value (`true`, `null`, an array, an object).
+    Value(&'a Value),
+}
+
+static TRUE: Value = Value::Bool(true);
+static FALSE: Value = Value::Bool(false);
+static NULL: Value = Value::Null;
+
+impl JsonObject {
+    /// Parses `text` as a strict JSON object.
+    pub(crate) fn parse(text: String) -> Result<JsonObject, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_str(&text);
+        let (members, indexed) = de.deserialize_map(ObjectVisitor { base: &text })?;
+        de.end()?;
+        Ok(JsonObject {
+            text,
+            members: members.into_boxed_slice(),
+            indexed,
+            map: OnceLock::new(),
+        })
+    }
+
+    /// An object held as a map from the start (every lookup reads the map).
+    pub(crate) fn from_map(map: Map<String, Value>) -> JsonObject {
+        JsonObject {
+            text: String::new(),
+            members: Box::default(),
+            indexed: false,
+            map: OnceLock::from(map),
+        }
+    }
+
+    /// The object's JSON text; `None` for an object made from a map.
+    pub(crate) fn text(&self) -> Option<&str> {
+        (!self.text.is_empty()).then_some(&*self.text)
+    }
+
+    /// The whole object, parsed on first use.
+    pub(crate) fn map(&self) -> &Map<String, Value> {
+        // The text parsed once already, strictly, so it parses again to the same object.
+        self.map
+            .get_or_init(|| parse_object(self.text.as_bytes()).unwrap_or_default())
+    }
+
+    fn span(&self, span: Span) -> &str {
+        let start = span.start as usize;
+        self.text
+            .get(start..start + span.len as usize)
+            .unwrap_or_default()
+    }
+
+    /// The member named `name`.
+    pub(crate) fn field(&self, name: &str) -> Field<'_> {
+        if !self.indexed {
+            return Field::of(self.map().get(name));
+        }
+        let (len, head) = (name.len(), prefix(name));
+        let Some(member) = self.members.iter().find(|m| {
+            m.prefix == head
+                && m.name.len as usize == len
+                && (len <= 8 || self.span(m.name) == name)
+        }) else {
+            return Field::Absent;
+        };
+        match member.value {
+            Kind::Str(span) => Field::Str(self.span(span)),
+            Kind::Number(n) => Field::Number(n),
+            Kind::Bool(true) => Field::Value(&TRUE),
+            Kind::Bool(false) => Field::Value(&FALSE),
+            Kind::Null => Field::Value(&NULL),
+            Kind::Other => Field::of(self.map().get(name)),
+        }
+    }
+
+    /// The member named `name` as a JSON value.
+    pub(crate) fn get(&self, name: &str) -> Option<&Value> {
+        match self.field(name) {
+            Field::Absent => None,
+            Field::Value(value) => Some(value),
+            // Strings and numbers exist as `Value`s only in the map.
+            Field::Str(_) | Field::Number(_) => self.map().get(name),
+        }
+    }
+
+    /// The member named `name`, when it is a string.
+    pub(crate) fn get_str(&self, name: &str) -> Option<&str> {
+        match self.field(name) {
+            Field::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl Field<'_> {
+    fn of(value: Option<&Value>) -> Field<'_> {
+        match value {
+            None => Field::Absent,
+            Some(Value::String(s)) => Field::Str(s),
+            Some(Value::Number(n)) => n.as_f64().map_or(Field::Value(&NULL), Field::Number),
+            Some(value) => Field::Value(value),
+        }
+    }
+}
+
+impl PartialEq for JsonObject {
+    fn eq(&self, other: &Self) -> bool {
+        self.map() == other.map()
+    }
+}
+
+impl fmt::Debug for JsonObject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.map(), f)
+    }
+}
+
+/// Where `s`, a slice of `base`, lies in it.
+fn span_of(base: &str, s: &str) -> Option<Span> {
+    let start = (s.as_ptr() as usize).checked_sub(base.as_ptr() as usize)?;
+    if start.checked_add(s.len())? > base.len() {
+        return None;
+    }
+    Some(Span {
+        start: u32::try_from(start).ok()?,
+        len: u32::try_from(s.len()).ok()?,
+    })
+}
+
+/// The member names of one object so far, to refuse a duplicate: the first few on the stack,
+/// all of them in a hash set beyond.
+struct Names<'de> {
+    few: [Cow<'de, str>; LINEAR_NAMES],
+    len: usize,
+    many: Option<HashSet<Cow<'de, str>>>,
+}
+
+impl<'de> Names<'de> {
+    fn new() -> Self {
+        Names {
+            few: std::array::from_fn(|_| Cow::Borrowed("")),
+            len: 0,
+            many: None,
+        }
+    }
+
+    /// Adds `name`; `false` when the object already has it.
+    fn insert(&mut self, name: Cow<'de, str>) -> bool {
+        if let Some(many) = &mut self.many {
+            return many.insert(name);
+        }
+        if self.few[..self.len].contains(&name) {
+            return false;
+        }
+        if self.len < LINEAR_NAMES {
+            self.few[self.len] = name;
+            self.len += 1;
+        } else {
+            let mut many: HashSet<_> = self.few.iter_mut().map(std::mem::take).collect();
+            many.insert(name);
+            self.many = Some(many);
+        }
+        true
+    }
+}
+
+fn duplicate<E: de::Error>() -> E {
+    E::custom("duplicate member name")
+}
+
+/// A member name, borrowed from the text unless spelled with escapes.
+struct Name<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Name<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(NameVisitor)
+    }
+}
+
+struct NameVisitor;
+
+impl<'de> Visitor<'de> for NameVisitor {
+    type Value = Name<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Name<'de>, E> {
+        Ok(Name(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Name<'de>, E> {
+        Ok(Name(Cow::Owned(v.to_owned())))
+    }
+}
+
+/// The top-level object: its members, and whether every name was spelled without escapes.
+struct ObjectVisitor<'t> {
+    base: &'t str,
+}
+
+impl<'de> Visitor<'de> for ObjectVisitor<'_> {
+    type Value = (Vec<Member>, bool);
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut members = Vec::with_capacity(LINEAR_NAMES);
+        let mut names = Names::new();
+        let mut indexed = true;
+        while let Some(Name(name)) = map.next_key()? {
+            let span = match &name {
+                Cow::Borrowed(name) => span_of(self.base, name).map(|span| (span, prefix(name))),
+                Cow::Owned(_) => None,
+            };
+            if !names.insert(name) {
+                return Err(duplicate());
+            }
+            let value = map.next_value_seed(ValueSeed { base: self.base })?;
+            match span {
+                Some((name, prefix)) => members.push(Member {
+                    name,
+                    prefix,
+                    value,
+                }),
+                None => indexed = false,
+            }
+        }
+        Ok((members, indexed))
+    }
+}
+
+/// A top-level member's value: scalars decoded, strings located, the rest checked and
+/// skipped.
+struct ValueSeed<'t> {
+    base: &'t str,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = Kind;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Kind, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_> {
+    type Value = Kind;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Kind, E> {
+        Ok(span_of(self.base, v).map_or(Kind::Other, Kind::Str))
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Kind, E> {
+        Ok(Kind::Other)
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Kind, E> {
+        Ok(Kind::Number(v as f64))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Kind, E> {
+        Ok(Kind::Number(v as f64))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Kind, E> {
+        Skip.visit_f64(v).map(|()| Kind::Number(v))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Kind, E> {
+        Ok(Kind::Bool(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Kind, E> {
+        Ok(Kind::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Kind, A::Error> {
+        Skip.visit_seq(seq).map(|()| Kind::Other)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Kind, A::Error> {
+        Skip.visit_map(map).map(|()| Kind::Other)
+    }
+}
+
+/// Any nested value, checked (duplicate names, finite numbers) without being built.
+struct Skip;
+
+impl<'de> de::Deserialize<'de> for Skip {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(Skip).map(|()| Skip)
+    }
+}
+
+impl<'de> Visitor<'de> for Skip {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        if v.is_finite() {
+            Ok(())
+        } else {
+            Err(E::custom("non-finite number"))
+        }
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(Skip) = seq.next_element()? {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut names = Names::new();
+        while let Some(Name(name)) = map.next_key()? {
+            if !names.insert(name) {
+                return Err(duplicate());
+            }
+            map.next_value::<Skip>()?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jwt::parse_strict;
+
+    fn object(text: &str) -> Result<JsonObject, serde_json::Error> {
+        JsonObject::parse(text.to_owned())
+    }
+
+    #[test]
+    fn refuses_what_the_strict_parse_refuses() {
+        for text in [
+            r#"{"sub":"alice","sub":"admin"}"#,
+            r#"{"sub":"alice","s\u0075b":"admin"}"#,
+            r#"{"s\u0075b":"alice","sub":"admin"}"#,
+            r#"{"a":{"role":"user","role":"admin"}}"#,
+            r#"{"a":[{"x":1,"x":1}]}"#,
+            r#"{"a":1} x"#,
+            r#"[1,2]"#,
+            r#""str""#,
+            r#"{"a":1e400}"#,
+            r#"{"a":"\ud800"}"#,
+        ] {
+            assert!(object(text).is_err(), "{text}");
+            assert!(
+                !matches!(parse_strict(text.as_bytes()), Ok(Value::Object(_))),
+                "{text}"
+            );
+        }
+        let deep = format!(r#"{{"a":{}{}}}"#, "[".repeat(200), "]".repeat(200));
+        assert!(object(&deep).is_err());
+        assert!(object(r#"{"a":{"b":1},"b":{"a":2}}"#).is_ok());
+    }
+
+    #[test]
+    fn a_thousand_members_are_checked_for_duplicates() {
+        let members: Vec<String> = (0..1000).map(|i| format!(r#""m{i}":{i}"#)).collect();
+        let fine = format!("{{{}}}", members.join(","));
+        assert_eq!(object(&fine).unwrap().map().len(), 1000);
+        let twice = format!(r#"{{{},"m3":0}}"#, members.join(","));
+        assert!(object(&twice).is_err());
+        let nested = format!(r#"{{"n":{{{},"m999":0}}}}"#, members.join(","));
+        assert!(object(&nested).is_err());
+    }
+
+    #[test]
+    fn lookups_answer_as_the_map_does() {
+        let text = r#"{"iss":"https://idp.example","exp":1800000000,"nbf":-5,"f":1.5,
+            "big":18446744073709551615,"t":true,"n":null,"esc":"a\"b","aud":["x","y"],
+            "o":{"k":[1,"x",null]},"e":"","u":"é"}"#;
+        let indexed = object(text).unwrap();
+        assert!(indexed.indexed && indexed.map.get().is_none());
+        let map = JsonObject::from_map(parse_object(text.as_bytes()).unwrap());
+        let names = [
+            "iss", "exp", "nbf", "f", "big", "t", "n", "esc", "aud", "o", "e", "u", "none",
+        ];
+        for name in names {
+            assert_eq!(indexed.field(name), map.field(name), "{name}");
+            assert_eq!(indexed.get(name), map.get(name), "{name}");
+            assert_eq!(indexed.get_str(name), map.get_str(name), "{name}");
+        }
+        assert_eq!(indexed.field("iss"), Field::Str("https://idp.example"));
+        assert_eq!(indexed.field("exp"), Field::Number(1_800_000_000.0));
+        assert_eq!(indexed.get_str("esc"), Some("a\"b"));
+        assert_eq!(indexed, map);
+    }
+
+    #[test]
+    fn scalars_and_plain_strings_are_answered_without_the_map() {
+        let o = object(r#"{"sub":"alice","exp":1,"banned":false,"x":null}"#).unwrap();
+        assert_eq!(o.get_str("sub"), Some("alice"));
+        assert_eq!(o.field("exp"), Field::Number(1.0));
+        assert_eq!(o.get("banned"), Some(&Value::Bool(false)));
+        assert_eq!(o.get("x"), Some(&Value::Null));
+        assert_eq!(o.field("nope"), Field::Absent);
+        assert!(o.map.get().is_none(), "no lookup above needs the map");
+    }
+
+    #[test]
+    fn a_name_spelled_with_escapes_is_found_through_the_map() {
+        let o = object(r#"{"\u0061lg":"none","kid":"k"}"#).unwrap();
+        assert!(!o.indexed);
+        assert_eq!(o.get_str("alg"), Some("none"));
+        assert_eq!(o.get_str("kid"), Some("k"));
+        assert_eq!(o.map().len(), 2);
+    }
+}
