@@ -206,11 +206,29 @@ pub fn naive_router(alg: ProviderAlg) -> Router {
 // ---------------------------------------------------------------------------------------------
 
 /// Tambo tokens signed with a fresh key of `alg` (EdDSA, ES256 or HS256).
+///
+/// The signing key is the testkit fixture of [`tambo_key`], so that the `floor_signature`
+/// rows can check the same tokens with aws-lc-rs alone.
 pub fn tambo_tokens(alg: Algorithm) -> TamboTokens {
+    let key = match alg {
+        Algorithm::HS256 => SigningKey::hmac(&tambo_auth::verify::Secret::from_bytes(
+            ProviderAlg::hmac_secret(),
+        )),
+        _ => SigningKey::from_pkcs8_der(alg, &tambo_key(alg).key().private_pkcs8_der()),
+    };
     TamboTokens::builder(OUR_ISSUER)
-        .signing_key(SigningKey::generate(alg).expect("key generation"))
+        .signing_key(key.expect("a signing key"))
         .build()
         .expect("tokens build")
+}
+
+/// The fixture key that signs Tambo tokens of `alg` (EdDSA, ES256 or HS256).
+pub fn tambo_key(alg: Algorithm) -> ProviderAlg {
+    match alg {
+        Algorithm::ES256 => ProviderAlg::Es256,
+        Algorithm::HS256 => ProviderAlg::Hs256,
+        _ => ProviderAlg::EdDsa,
+    }
 }
 
 /// A provider user for `sub`.

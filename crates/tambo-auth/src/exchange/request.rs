@@ -1,6 +1,8 @@
 //! The token request: the body's parameters (form or JSON) and the RFC 8693 §2.1 rules that
 //! need nothing but the request itself.
 
+use std::borrow::Cow;
+
 use http::HeaderMap;
 use http::header::CONTENT_TYPE;
 use serde_json::Value;
@@ -10,20 +12,22 @@ use crate::Error;
 
 /// The parameters of a token request, each at most once except `audience` and `resource`.
 /// Empty values count as omitted (RFC 6749 §3.2).
+/// Values borrow from the body unless percent-encoded: a subject token is a kilobyte, and
+/// base64url needs no encoding.
 #[derive(Default)]
-pub(crate) struct Params {
-    pub(crate) grant_type: Option<String>,
-    pub(crate) subject_token: Option<String>,
-    pub(crate) subject_token_type: Option<String>,
-    pub(crate) actor_token: Option<String>,
-    pub(crate) actor_token_type: Option<String>,
-    pub(crate) requested_token_type: Option<String>,
-    pub(crate) scope: Option<String>,
-    pub(crate) audience: Vec<String>,
-    pub(crate) resource: Vec<String>,
+pub(crate) struct Params<'a> {
+    pub(crate) grant_type: Option<Cow<'a, str>>,
+    pub(crate) subject_token: Option<Cow<'a, str>>,
+    pub(crate) subject_token_type: Option<Cow<'a, str>>,
+    pub(crate) actor_token: Option<Cow<'a, str>>,
+    pub(crate) actor_token_type: Option<Cow<'a, str>>,
+    pub(crate) requested_token_type: Option<Cow<'a, str>>,
+    pub(crate) scope: Option<Cow<'a, str>>,
+    pub(crate) audience: Vec<Cow<'a, str>>,
+    pub(crate) resource: Vec<Cow<'a, str>>,
 }
 
-impl std::fmt::Debug for Params {
+impl std::fmt::Debug for Params<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Tokens never reach a log through this type.
         f.debug_struct("Params")
@@ -82,13 +86,15 @@ fn format(headers: &HeaderMap) -> Result<Format, Error> {
     }
 }
 
-impl Params {
+impl<'a> Params<'a> {
     /// Parses `body` as the `Content-Type` in `headers` says. A repeated parameter (other
     /// than `audience` and `resource`) is refused (RFC 6749 §3.2); unknown parameters are
     /// ignored.
-    pub(crate) fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Params, Error> {
+    pub(crate) fn parse(headers: &HeaderMap, body: &'a [u8]) -> Result<Params<'a>, Error> {
         let pairs = match format(headers)? {
-            Format::Form => form_pairs(body)?,
+            // Decoded as WHATWG URL does: a byte sequence that is not UTF-8 becomes U+FFFD,
+            // which no token, type or scope value contains.
+            Format::Form => form_urlencoded::parse(body).collect(),
             Format::Json => json_pairs(body)?,
         };
         let mut params = Params::default();
@@ -96,7 +102,7 @@ impl Params {
             if value.is_empty() {
                 continue; // RFC 6749 §3.2: sent without a value means omitted.
             }
-            let slot = match name.as_str() {
+            let slot = match &*name {
                 "audience" => {
                     params.audience.push(value);
                     continue;
@@ -122,15 +128,9 @@ impl Params {
     }
 }
 
-/// Every `name=value` pair of a form body, in order, repeats kept.
-fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, Error> {
-    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
-        .map_err(|_| invalid("the form body is not valid application/x-www-form-urlencoded"))
-}
-
 /// The members of a JSON object body: strings, or arrays of strings for `audience` and
 /// `resource`; `null` counts as omitted. Duplicate members are refused.
-fn json_pairs(body: &[u8]) -> Result<Vec<(String, String)>, Error> {
+fn json_pairs(body: &[u8]) -> Result<Vec<(Cow<'static, str>, Cow<'static, str>)>, Error> {
     let object = crate::jwt::parse_object(body).ok_or(invalid(
         "the JSON body is not a duplicate-free object of strings",
     ))?;
@@ -138,12 +138,12 @@ fn json_pairs(body: &[u8]) -> Result<Vec<(String, String)>, Error> {
     for (name, value) in object {
         let repeatable = matches!(name.as_str(), "audience" | "resource");
         match value {
-            Value::String(s) => pairs.push((name, s)),
+            Value::String(s) => pairs.push((name.into(), s.into())),
             Value::Null => {}
             Value::Array(items) if repeatable => {
                 for item in items {
                     match item {
-                        Value::String(s) => pairs.push((name.clone(), s)),
+                        Value::String(s) => pairs.push((name.clone().into(), s.into())),
                         _ => return Err(invalid("audience and resource values must be strings")),
                     }
                 }
@@ -221,7 +221,7 @@ mod tests {
         h
     }
 
-    fn form(body: &str) -> Result<Params, Error> {
+    fn form(body: &str) -> Result<Params<'_>, Error> {
         Params::parse(
             &headers("application/x-www-form-urlencoded"),
             body.as_bytes(),
@@ -273,7 +273,9 @@ mod tests {
 
     #[test]
     fn json_bodies_are_objects_of_strings_without_duplicates() {
-        let json = |body: &str| Params::parse(&headers("application/json"), body.as_bytes());
+        fn json(body: &str) -> Result<Params<'_>, Error> {
+            Params::parse(&headers("application/json"), body.as_bytes())
+        }
         let p = json(r#"{"grant_type":"g","audience":["a","b"],"extra":{"x":1},"scope":null}"#)
             .expect("ok");
         assert_eq!(p.grant_type.as_deref(), Some("g"));

@@ -27,7 +27,7 @@ fn project() -> Arc<Project> {
     )
 }
 
-fn params(body: &str) -> Params {
+fn params(body: &str) -> Params<'_> {
     let mut headers = HeaderMap::new();
     headers.insert(
         http::header::CONTENT_TYPE,

@@ -33,6 +33,9 @@ pub(crate) struct JsonObject {
     /// Whether the index answers every lookup. `false` when a member name is spelled with
     /// escapes (compared only in its decoded form), or when there is no text (`from_map`).
     indexed: bool,
+    /// One bit per member name (see [`bit`]): most lookups of an absent name (`crit`, `zip`,
+    /// `nbf`…) end here, without a scan.
+    present: u64,
     map: OnceLock<Map<String, Value>>,
 }
 
@@ -44,6 +47,11 @@ struct Member {
     /// strings: claim names are short, and many are three letters long.
     prefix: u64,
     value: Kind,
+}
+
+/// The bit of a name of `len` bytes starting with `prefix` in [`JsonObject::present`].
+fn bit(prefix: u64, len: usize) -> u64 {
+    1 << ((prefix ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58)
 }
 
 /// The first eight bytes of `name`, zero-padded.
@@ -93,10 +101,14 @@ impl JsonObject {
         let mut de = serde_json::Deserializer::from_str(&text);
         let (members, indexed) = de.deserialize_map(ObjectVisitor { base: &text })?;
         de.end()?;
+        let present = members
+            .iter()
+            .fold(0, |bits, m| bits | bit(m.prefix, m.name.len as usize));
         Ok(JsonObject {
             text,
             members: members.into_boxed_slice(),
             indexed,
+            present,
             map: OnceLock::new(),
         })
     }
@@ -107,6 +119,7 @@ impl JsonObject {
             text: String::new(),
             members: Box::default(),
             indexed: false,
+            present: 0,
             map: OnceLock::from(map),
         }
     }
@@ -136,6 +149,9 @@ impl JsonObject {
             return Field::of(self.map().get(name));
         }
         let (len, head) = (name.len(), prefix(name));
+        if self.present & bit(head, len) == 0 {
+            return Field::Absent;
+        }
         let Some(member) = self.members.iter().find(|m| {
             m.prefix == head
                 && m.name.len as usize == len
@@ -288,19 +304,38 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut members = Vec::with_capacity(LINEAR_NAMES);
-        let mut names = Names::new();
+        let text = |span: Span| {
+            let start = span.start as usize;
+            &self.base[start..start + span.len as usize]
+        };
+        let mut members: Vec<Member> = Vec::with_capacity(LINEAR_NAMES);
+        // The index itself finds a repeated name among the first few plain ones; a hash set
+        // takes over for a large object or once a name is spelled with escapes.
+        let mut all: Option<HashSet<Cow<'de, str>>> = None;
         let mut indexed = true;
         while let Some(Name(name)) = map.next_key()? {
-            let span = match &name {
+            let located = match &name {
                 Cow::Borrowed(name) => span_of(self.base, name).map(|span| (span, prefix(name))),
                 Cow::Owned(_) => None,
             };
-            if !names.insert(name) {
+            let fresh = match (&mut all, located) {
+                (None, Some((span, head))) if members.len() < LINEAR_NAMES => {
+                    !members.iter().any(|m| {
+                        m.prefix == head && m.name.len == span.len && text(m.name) == text(span)
+                    })
+                }
+                (all, _) => all
+                    .get_or_insert_with(|| {
+                        let seen = members.iter().map(|m| text(m.name).to_owned());
+                        seen.map(Cow::Owned).collect()
+                    })
+                    .insert(name),
+            };
+            if !fresh {
                 return Err(duplicate());
             }
             let value = map.next_value_seed(ValueSeed { base: self.base })?;
-            match span {
+            match located {
                 Some((name, prefix)) => members.push(Member {
                     name,
                     prefix,
