@@ -30,21 +30,34 @@ impl<V: Clone> Memo<V> {
 
     /// The value kept for `key`, or `make()`, kept while there is room.
     pub(crate) fn get_or_insert_with(&self, key: &str, make: impl FnOnce() -> V) -> V {
-        // Values are plain data: a panic elsewhere cannot leave the map inconsistent.
-        if let Some(found) = self
-            .values
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(key)
-        {
-            return found.clone();
+        if let Some(found) = self.get(key) {
+            return found;
         }
         let value = make();
-        let mut values = self.values.write().unwrap_or_else(|e| e.into_inner());
-        if values.len() < self.capacity {
-            values.insert(key.into(), value.clone());
-        }
+        self.insert(key, value.clone());
         value
+    }
+
+    /// The value kept for `key`.
+    pub(crate) fn get(&self, key: &str) -> Option<V> {
+        // Values are plain data: a panic elsewhere cannot leave the map inconsistent.
+        let values = self.values.read().unwrap_or_else(|e| e.into_inner());
+        values.get(key).cloned()
+    }
+
+    /// Keeps `value` for `key` while there is room.
+    pub(crate) fn insert(&self, key: &str, value: V) {
+        let room = |values: &HashMap<Box<str>, V>| {
+            values.len() < self.capacity && !values.contains_key(key)
+        };
+        // Shared first: a full memo, or a key already kept, never takes the lock exclusively.
+        if !room(&self.values.read().unwrap_or_else(|e| e.into_inner())) {
+            return;
+        }
+        let mut values = self.values.write().unwrap_or_else(|e| e.into_inner());
+        if room(&values) {
+            values.insert(key.into(), value);
+        }
     }
 }
 

@@ -31,12 +31,16 @@ pub(crate) use object::Field;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use serde_json::{Map, Value};
 
 use crate::Error;
+use crate::memo::Memo;
 use object::JsonObject;
+
+/// Headers of verified tokens, by their encoded form (see [`Jws::header_verified`]).
+static VERIFIED_HEADERS: LazyLock<Memo<Header>> = LazyLock::new(|| Memo::new(256));
 
 /// The default size limit for a token, checked before any decoding.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -113,8 +117,11 @@ pub(crate) fn b64_encode(bytes: impl AsRef<[u8]>) -> String {
 #[derive(Clone)]
 pub struct Jws {
     token: String,
+    header_len: usize,
     signing_input_len: usize,
     header: Header,
+    /// Whether `header` was found among the headers of verified tokens.
+    header_known: bool,
     /// The decoded payload, then the decoded signature: one buffer for both.
     decoded: Vec<u8>,
     payload_len: usize,
@@ -172,9 +179,14 @@ impl Jws {
         if h.is_empty() {
             return Err(Error::malformed("the header segment is empty"));
         }
-        let header_bytes =
-            b64_decode(h).ok_or(Error::malformed("the header is not canonical base64url"))?;
-        let header = Header::from_bytes(header_bytes)?;
+        let (header, header_known) = match VERIFIED_HEADERS.get(h) {
+            Some(header) => (header, true),
+            None => {
+                let bytes = b64_decode(h)
+                    .ok_or(Error::malformed("the header is not canonical base64url"))?;
+                (Header::from_bytes(bytes)?, false)
+            }
+        };
         // `h.p.` is an unsigned JWS when the header says `alg: none`; it parses, and every
         // strategy but the development `none` refuses it by its algorithm.
         if s.is_empty() && !header.is_unsigned() {
@@ -189,7 +201,9 @@ impl Jws {
             .decode_vec(s, &mut decoded)
             .map_err(|_| Error::malformed("the signature is not canonical base64url"))?;
         Ok(Jws {
+            header_len: h.len(),
             signing_input_len: h.len() + 1 + p.len(),
+            header_known,
             token: token.to_owned(),
             header,
             decoded,
@@ -201,6 +215,15 @@ impl Jws {
     /// The protected header.
     pub fn header(&self) -> &Header {
         &self.header
+    }
+
+    /// Keeps the header of this token, whose signature verified, so that the next token with
+    /// the same encoded header is not decoded again: an issuer signs every token with the
+    /// same few headers. Only verified tokens add, so no unsigned input can fill the memo.
+    pub(crate) fn header_verified(&self) {
+        if !self.header_known {
+            VERIFIED_HEADERS.insert(&self.token[..self.header_len], self.header.clone());
+        }
     }
 
     /// The decoded payload bytes.
@@ -542,6 +565,22 @@ mod tests {
         .unwrap();
         assert!(jws.header().typ_is("at+jwt"));
         assert!(!jws.header().typ_is("jwt"));
+    }
+
+    #[test]
+    fn only_headers_of_verified_tokens_are_kept() {
+        let header = r#"{"alg":"ES256","kid":"kept-header-test"}"#;
+        let first = Jws::parse(&token(header, r#"{"sub":"a"}"#, b"s")).unwrap();
+        let again = Jws::parse(&token(header, r#"{"sub":"b"}"#, b"t")).unwrap();
+        assert!(!first.header_known && !again.header_known, "parsing alone keeps nothing");
+        first.header_verified();
+        let later = Jws::parse(&token(header, r#"{"sub":"c"}"#, b"u")).unwrap();
+        assert!(later.header_known);
+        assert_eq!(later.header().kid(), Some("kept-header-test"));
+        assert_eq!(later.header().alg().ok(), Some(Algorithm::ES256));
+        assert_eq!(later.claims().unwrap().sub(), Some("c"));
+        let other = r#"{"alg":"ES256","kid":"kept-header-test","typ":"JWT"}"#;
+        assert!(!Jws::parse(&token(other, "{}", b"s")).unwrap().header_known);
     }
 
     #[test]

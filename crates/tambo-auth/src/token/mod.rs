@@ -443,6 +443,7 @@ impl TamboTokens {
             });
         }
         key.verify(alg, jws.signing_input(), jws.signature())?;
+        jws.header_verified();
         let unix_now = now
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64());

@@ -231,6 +231,9 @@ impl Verifier {
             });
         }
         inner.policy.validate(&claims, inner.clock.unix_seconds())?;
+        if signature_checked {
+            jws.header_verified();
+        }
         Ok(VerifiedToken {
             header: jws.header().clone(),
             claims,
