@@ -199,7 +199,7 @@ fn escape(component: &str) -> Cow<'_, str> {
 pub struct TamboUser(Arc<UserData>);
 
 #[derive(Clone, Serialize)]
-struct UserData {
+pub(crate) struct UserData {
     sub: Box<str>,
     issuer: Arc<str>,
     provider: Arc<str>,
@@ -231,6 +231,18 @@ struct UserData {
     /// shown, never serialized).
     #[serde(skip)]
     token: Option<Arc<str>>,
+}
+
+impl UserData {
+    /// The token a cached copy carries (empty for others).
+    pub(crate) fn token_bytes(&self) -> &[u8] {
+        self.token.as_deref().unwrap_or_default().as_bytes()
+    }
+
+    /// `exp` in seconds (`i64::MIN` when unknown: never valid in the cache).
+    pub(crate) fn expiry(&self) -> i64 {
+        self.expires_at.unwrap_or(i64::MIN)
+    }
 }
 
 impl Serialize for TamboUser {
@@ -437,6 +449,16 @@ impl TamboUser {
         };
         data.token = Some(token);
         TamboUser(Arc::new(data))
+    }
+
+    /// The shared data of this user (a verified-token cache slot holds it).
+    pub(crate) fn into_shared(self) -> Arc<UserData> {
+        self.0
+    }
+
+    /// The user of shared data taken from a cache slot.
+    pub(crate) fn from_shared(data: Arc<UserData>) -> TamboUser {
+        TamboUser(data)
     }
 
     /// The token a cached copy was verified from.

@@ -13,17 +13,26 @@
 //! request headers it came in, the stored token is a credential: it never appears in `Debug`
 //! output or logs.
 //!
-//! Bounded by capacity, entries live until the token's `exp`, and every hit is re-checked
-//! against revocation and key removal by the verifier. Reads take a shard's lock shared, so
-//! concurrent hits never wait on each other; only inserts and removals take it exclusively.
+//! No lock: the table is a fixed array of `capacity` slots, each an atomically swapped
+//! pointer to a cached user ([`arc_swap`]) beside the key of its token. A key may live in
+//! either of two buckets of sixteen slots; a lookup reads their keys and loads the one slot
+//! whose key matches, so a hit never waits, not even on an insert into the same bucket. An
+//! insert takes a free or expired slot of the emptier bucket, else evicts the older entry of the
+//! two buckets (about 98% of the slots fill before the first eviction).
+//! The table never holds more than `capacity` entries, since it has no more slots; entries live
+//! until the token's `exp`, and every hit is re-checked against revocation and key removal by
+//! the verifier.
 
-use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{RwLock, RwLockWriteGuard};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use arc_swap::ArcSwapOption;
 
 use crate::TamboUser;
+use crate::user::UserData;
 
-const SHARDS: usize = 16;
+/// Slots per bucket: a bucket's keys fill two cache lines.
+const WAYS: usize = 16;
 
 /// The table key of a token: its last 16 bytes (fewer, zero-padded, for a shorter token;
 /// 16 base64url characters carry 96 bits) mixed into 64 bits. Two tokens with one key are told
@@ -39,29 +48,6 @@ pub(crate) fn key_of(token: &[u8]) -> TokenKey {
     mix((value as u64) ^ mix((value >> 64) as u64))
 }
 
-/// Hashes a [`TokenKey`], already well mixed, as itself.
-#[derive(Debug, Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u64` is used for keys; fold anything else in all the same.
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = mix(self.0 ^ u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        self.0 = value;
-    }
-}
-
 /// A 64-bit finalizer (MurmurHash3's `fmix64`): every input bit reaches every output bit.
 fn mix(mut x: u64) -> u64 {
     x ^= x >> 33;
@@ -72,8 +58,17 @@ fn mix(mut x: u64) -> u64 {
 }
 
 pub(crate) struct TokenCache {
-    shards: Vec<RwLock<Shard>>,
-    per_shard: usize,
+    /// The key of each slot's token. Written before and after the slot's user, and read only
+    /// to choose which slot to load: a stale key costs a load, never a wrong answer, since
+    /// the loaded user's own token is compared.
+    keys: Box<[AtomicU64]>,
+    users: Box<[ArcSwapOption<UserData>]>,
+    /// When each slot was filled, in inserts: the smallest is evicted first.
+    filled: Box<[AtomicU64]>,
+    ways: usize,
+    buckets: usize,
+    inserts: AtomicU64,
+    len: AtomicUsize,
 }
 
 impl std::fmt::Debug for TokenCache {
@@ -81,56 +76,47 @@ impl std::fmt::Debug for TokenCache {
         // Sizes only: the entries hold tokens.
         f.debug_struct("TokenCache")
             .field("entries", &self.len())
-            .field("capacity", &(self.per_shard * self.shards.len()))
+            .field("capacity", &self.users.len())
             .finish()
     }
 }
 
-/// One shard: the entries, and their keys in insertion order for O(1) eviction (first in,
-/// first out; keys already removed are skipped when they come up).
-#[derive(Default)]
-struct Shard {
-    entries: HashMap<TokenKey, Entry, BuildHasherDefault<KeyHasher>>,
-    order: VecDeque<TokenKey>,
-}
-
-/// A cached user; it carries the token it was verified from.
-struct Entry(TamboUser);
-
-impl Entry {
-    fn token(&self) -> &[u8] {
-        self.0.cached_token().unwrap_or_default().as_bytes()
-    }
-
-    fn expires_at(&self) -> i64 {
-        self.0.expires_at().unwrap_or(i64::MIN)
-    }
-}
-
 impl TokenCache {
-    /// A cache of at most `capacity` tokens (0 disables it).
+    /// A cache of at most `capacity` tokens (0 disables it). The slots are allocated here,
+    /// 24 bytes each, and never grow.
     pub(crate) fn new(capacity: usize) -> Self {
-        // Never more than `capacity` in total: fewer shards for tiny capacities.
-        let shards = SHARDS.min(capacity).max(1);
+        let ways = WAYS.min(capacity).max(1);
+        let buckets = capacity / ways;
+        let slots = buckets * ways;
         Self {
-            shards: (0..shards).map(|_| RwLock::new(Shard::default())).collect(),
-            per_shard: capacity / shards,
+            keys: (0..slots).map(|_| AtomicU64::new(0)).collect(),
+            users: (0..slots).map(|_| ArcSwapOption::empty()).collect(),
+            filled: (0..slots).map(|_| AtomicU64::new(0)).collect(),
+            ways,
+            buckets,
+            inserts: AtomicU64::new(0),
+            len: AtomicUsize::new(0),
         }
     }
 
     pub(crate) fn is_enabled(&self) -> bool {
-        self.per_shard > 0
+        self.buckets > 0
     }
 
-    fn lock(&self, key: &TokenKey) -> &RwLock<Shard> {
-        // Middle bits pick the shard: the table inside it uses the low bits for the bucket
-        // and the top seven for its tags.
-        &self.shards[(key >> 40) as usize % self.shards.len()]
-    }
-
-    fn shard(&self, key: &TokenKey) -> RwLockWriteGuard<'_, Shard> {
-        // Entries are plain values: a panic elsewhere cannot leave a shard inconsistent.
-        self.lock(key).write().unwrap_or_else(|e| e.into_inner())
+    /// The slots `key` may live in: its two buckets (one when there is one bucket).
+    fn slots(&self, key: TokenKey) -> impl Iterator<Item = usize> + use<> {
+        let bucket = |hash: u64| ((u128::from(hash) * self.buckets as u128) >> 64) as usize;
+        let first = bucket(key);
+        let mut second = bucket(mix(key ^ 0x9e37_79b9_7f4a_7c15));
+        if second == first {
+            second = (first + 1) % self.buckets;
+        }
+        let ways = self.ways;
+        let buckets = if self.buckets > 1 { 2 } else { 1 };
+        [first, second]
+            .into_iter()
+            .take(buckets)
+            .flat_map(move |b| b * ways..(b + 1) * ways)
     }
 
     /// The cached user for exactly `token` (whose key is `key`), unless expired at `now`
@@ -139,26 +125,52 @@ impl TokenCache {
         if !self.is_enabled() {
             return None;
         }
-        let expired = {
-            let shard = self.lock(key).read().unwrap_or_else(|e| e.into_inner());
-            match shard.entries.get(key) {
-                Some(entry) if entry.token() != token => return None,
-                Some(entry) if now < entry.expires_at() => return Some(entry.0.clone()),
-                Some(_) => true,
-                None => false,
+        for slot in self.slots(*key) {
+            if self.keys[slot].load(Ordering::Relaxed) != *key {
+                continue;
             }
-        };
-        if expired {
-            let mut shard = self.shard(key);
-            if shard
-                .entries
-                .get(key)
-                .is_some_and(|e| now >= e.expires_at())
-            {
-                shard.entries.remove(key);
+            let user = self.users[slot].load();
+            match &*user {
+                Some(data) if data.token_bytes() == token => {
+                    if now < data.expiry() {
+                        return Some(TamboUser::from_shared(Arc::clone(data)));
+                    }
+                    // Expired: free the slot, unless another thread refilled it meanwhile.
+                    self.replace(slot, &user, None);
+                    return None;
+                }
+                _ => {}
             }
         }
         None
+    }
+
+    /// Swaps the user in `slot` for `next` if it is still `current`, keeping the count.
+    fn replace(
+        &self,
+        slot: usize,
+        current: &Option<Arc<UserData>>,
+        next: Option<Arc<UserData>>,
+    ) -> bool {
+        let filling = next.is_some();
+        let previous = self.users[slot].compare_and_swap(current, next);
+        let swapped = match (&*previous, current) {
+            (Some(p), Some(c)) => Arc::ptr_eq(p, c),
+            (None, None) => true,
+            _ => false,
+        };
+        if swapped {
+            match (current.is_some(), filling) {
+                (false, true) => {
+                    self.len.fetch_add(1, Ordering::Relaxed);
+                }
+                (true, false) => {
+                    self.len.fetch_sub(1, Ordering::Relaxed);
+                }
+                _ => {}
+            }
+        }
+        swapped
     }
 
     /// Caches `user`, a copy made by [`TamboUser::compacted`] that carries its token, until
@@ -171,43 +183,71 @@ impl TokenCache {
             return;
         }
         let key = key_of(token.as_bytes());
-        let mut shard = self.shard(&key);
-        let shard = &mut *shard;
-        if !shard.entries.contains_key(&key) {
-            // Full: evict the oldest entry still present. Each key is popped once, so this
-            // is O(1) amortized, never a scan of the shard.
-            while shard.entries.len() >= self.per_shard {
-                match shard.order.pop_front() {
-                    Some(old) => {
-                        shard.entries.remove(&old);
-                    }
-                    None => break,
-                }
-            }
-            shard.order.push_back(key);
-            // Keys of entries removed early (expiry, revocation) linger in `order`; compact
-            // when they outnumber the live ones, keeping memory bounded.
-            if shard.order.len() > 2 * self.per_shard.max(1) {
-                let entries = &shard.entries;
-                shard.order.retain(|k| entries.contains_key(k));
+        let data = user.into_shared();
+        // Rarely more than one round: only when another insert takes the chosen slot first.
+        for _ in 0..4 {
+            let slot = self.victim(key, data.token_bytes(), now);
+            let current = self.users[slot].load_full();
+            self.keys[slot].store(key, Ordering::Relaxed);
+            if self.replace(slot, &current, Some(Arc::clone(&data))) {
+                // After the swap as well: a concurrent insert may have written its key between.
+                self.keys[slot].store(key, Ordering::Relaxed);
+                let order = self.inserts.fetch_add(1, Ordering::Relaxed) + 1;
+                self.filled[slot].store(order, Ordering::Relaxed);
+                return;
             }
         }
-        shard.entries.insert(key, Entry(user));
     }
 
-    /// Drops `key` (a re-check failed).
-    pub(crate) fn remove(&self, key: &TokenKey) {
-        if self.is_enabled() {
-            self.shard(key).entries.remove(key);
+    /// The slot for a new entry: the one already holding this token, else a free (or
+    /// expired) slot of the bucket with more of them, else the oldest entry of the two.
+    fn victim(&self, key: TokenKey, token: &[u8], now: i64) -> usize {
+        let mut oldest = (u64::MAX, 0);
+        // Per bucket: how many slots are free, and the first of them.
+        let mut free = [(0, 0); 2];
+        for (n, slot) in self.slots(key).enumerate() {
+            let bucket = &mut free[n / self.ways];
+            match &*self.users[slot].load() {
+                Some(data) if data.token_bytes() == token => return slot,
+                Some(data) if data.expiry() > now => {
+                    let filled = self.filled[slot].load(Ordering::Relaxed);
+                    if filled < oldest.0 {
+                        oldest = (filled, slot);
+                    }
+                }
+                _ => {
+                    if bucket.0 == 0 {
+                        bucket.1 = slot;
+                    }
+                    bucket.0 += 1;
+                }
+            }
+        }
+        // Two choices, the emptier taken: buckets fill evenly, so the table holds nearly its
+        // capacity before anything is evicted.
+        match free {
+            [(0, _), (0, _)] => oldest.1,
+            [(a, first), (b, _)] if a >= b => first,
+            [_, (_, second)] => second,
+        }
+    }
+
+    /// Drops the entry of `token` (a re-check failed).
+    pub(crate) fn remove(&self, key: &TokenKey, token: &[u8]) {
+        if !self.is_enabled() {
+            return;
+        }
+        for slot in self.slots(*key) {
+            let user = self.users[slot].load_full();
+            if user.as_ref().is_some_and(|data| data.token_bytes() == token) {
+                self.replace(slot, &user, None);
+            }
         }
     }
 
     /// Entries held now.
     pub(crate) fn len(&self) -> usize {
-        self.shards
-            .iter()
-            .map(|s| s.read().unwrap_or_else(|e| e.into_inner()).entries.len())
-            .sum()
+        self.len.load(Ordering::Relaxed)
     }
 }
 
@@ -310,10 +350,37 @@ mod tests {
         assert!(get(&cache, "first", 1).is_none());
         assert!(get(&cache, "second", 1).is_some());
         // A key removed early is skipped when its turn comes.
-        cache.remove(&key_of(b"second"));
+        cache.remove(&key_of(b"second"), b"second");
         put(&cache, "third", "c", 100);
         assert!(get(&cache, "third", 1).is_some());
         assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn a_cache_filled_with_distinct_tokens_holds_nearly_all_of_them() {
+        for capacity in [64, 1_000, 10_000] {
+            let cache = TokenCache::new(capacity);
+            for i in 0..capacity {
+                put(&cache, &format!("h.p.sig-{i:012}-{}", i * 7919), "u", 100);
+            }
+            let held = cache.len();
+            assert!(held <= capacity);
+            assert!(held * 100 >= capacity * 97, "{held} of {capacity}");
+        }
+    }
+
+    #[test]
+    fn the_same_token_takes_one_slot_and_removal_needs_the_token() {
+        let cache = TokenCache::new(16);
+        put(&cache, "h.p.same", "first", 100);
+        put(&cache, "h.p.same", "again", 100);
+        assert_eq!(cache.len(), 1);
+        assert_eq!(get(&cache, "h.p.same", 1), Some("again".into()));
+        cache.remove(&key_of(b"h.p.same"), b"h.p.other");
+        assert_eq!(cache.len(), 1, "another token's removal leaves it");
+        cache.remove(&key_of(b"h.p.same"), b"h.p.same");
+        assert_eq!(cache.len(), 0);
+        assert!(get(&cache, "h.p.same", 1).is_none());
     }
 
     #[test]

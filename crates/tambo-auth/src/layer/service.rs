@@ -74,7 +74,7 @@ impl Shared {
                 return match self.verifier.recheck(&user, now) {
                     Ok(()) => Decision::Pass(Some(user)),
                     Err(e) => {
-                        self.cache.remove(&key);
+                        self.cache.remove(&key, token.bytes());
                         self.failed(e)
                     }
                 };

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Debug;
-use std::sync::RwLock;
+use arc_swap::ArcSwap;
 
 use crate::ContextKey;
 
@@ -73,60 +73,66 @@ impl Revocations for NoRevocations {
 /// revocations.revoke_token("j2", 1_700_000_900);
 /// assert!(revocations.is_revoked(TokenRef::new("j2", "p_demo", &alice, 1_700_000_000)));
 /// ```
+///
+/// Checks read an immutable snapshot (an [`ArcSwap`] load, no lock: they run on every
+/// request); a revocation copies the lists and publishes the copy, which suits revocations
+/// being rare next to requests.
 #[derive(Debug, Default)]
 pub struct MemoryRevocations {
-    tokens: RwLock<HashMap<String, i64>>,
-    /// Project → user → revoked before. Nested so a lookup borrows and never allocates: it runs
-    /// on every request.
-    users: RwLock<HashMap<String, HashMap<ContextKey, i64>>>,
+    lists: ArcSwap<Lists>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Lists {
+    tokens: HashMap<String, i64>,
+    /// Project → user → revoked before. Nested so a lookup borrows and never allocates.
+    users: HashMap<String, HashMap<ContextKey, i64>>,
 }
 
 impl MemoryRevocations {
     /// Revokes the token `jti`; `expires_at` lets [`prune`](Self::prune) forget it later.
     pub fn revoke_token(&self, jti: impl Into<String>, expires_at: i64) {
-        self.tokens
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(jti.into(), expires_at);
+        let jti = jti.into();
+        self.lists.rcu(|lists| {
+            let mut next = Lists::clone(lists);
+            next.tokens.insert(jti.clone(), expires_at);
+            next
+        });
     }
 
     /// Revokes every token of `user` in `project` issued before `before` (seconds).
     pub fn revoke_user(&self, project: &str, user: &ContextKey, before: i64) {
-        let mut users = self.users.write().unwrap_or_else(|e| e.into_inner());
-        let entry = users
-            .entry(project.to_owned())
-            .or_default()
-            .entry(user.clone())
-            .or_insert(before);
-        *entry = (*entry).max(before);
+        self.lists.rcu(|lists| {
+            let mut next = Lists::clone(lists);
+            let entry = next
+                .users
+                .entry(project.to_owned())
+                .or_default()
+                .entry(user.clone())
+                .or_insert(before);
+            *entry = (*entry).max(before);
+            next
+        });
     }
 
     /// Forgets token revocations whose tokens expired before `now` (seconds).
     pub fn prune(&self, now: i64) {
-        self.tokens
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|_, exp| *exp >= now);
+        self.lists.rcu(|lists| {
+            let mut next = Lists::clone(lists);
+            next.tokens.retain(|_, exp| *exp >= now);
+            next
+        });
     }
 }
 
 impl Revocations for MemoryRevocations {
     fn is_revoked(&self, token: TokenRef<'_>) -> bool {
-        if self
-            .tokens
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains_key(token.jti)
-        {
-            return true;
-        }
-        let users = self.users.read().unwrap_or_else(|e| e.into_inner());
-        if users.is_empty() {
-            return false;
-        }
-        users
-            .get(token.project)
-            .and_then(|project| project.get(token.context_key))
-            .is_some_and(|before| token.issued_at < *before)
+        let lists = self.lists.load();
+        lists.tokens.contains_key(token.jti)
+            || lists
+                .users
+                .get(token.project)
+                .and_then(|project| project.get(token.context_key))
+                .is_some_and(|before| token.issued_at < *before)
     }
 }
