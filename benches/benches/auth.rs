@@ -282,7 +282,10 @@ fn rows(c: &mut Criterion) {
             let (input, signature) = split(&token);
             let key = sig::ParsedPublicKey::new(algorithm, b::tambo_key(alg).key().public_der())
                 .expect("parsed key");
-            assert!(key.verify_sig(&input, &signature).is_ok(), "tambo {alg} floor");
+            assert!(
+                key.verify_sig(&input, &signature).is_ok(),
+                "tambo {alg} floor"
+            );
             group.bench_function(format!("tambo_{alg}"), |bencher| {
                 bencher
                     .iter(|| black_box(key.verify_sig(black_box(&input), black_box(&signature))));

@@ -128,9 +128,12 @@ impl<'a> Params<'a> {
     }
 }
 
+/// A parameter's name and value.
+type Pair<'a> = (Cow<'a, str>, Cow<'a, str>);
+
 /// The members of a JSON object body: strings, or arrays of strings for `audience` and
 /// `resource`; `null` counts as omitted. Duplicate members are refused.
-fn json_pairs(body: &[u8]) -> Result<Vec<(Cow<'static, str>, Cow<'static, str>)>, Error> {
+fn json_pairs(body: &[u8]) -> Result<Vec<Pair<'static>>, Error> {
     let object = crate::jwt::parse_object(body).ok_or(invalid(
         "the JSON body is not a duplicate-free object of strings",
     ))?;

@@ -572,7 +572,10 @@ mod tests {
         let header = r#"{"alg":"ES256","kid":"kept-header-test"}"#;
         let first = Jws::parse(&token(header, r#"{"sub":"a"}"#, b"s")).unwrap();
         let again = Jws::parse(&token(header, r#"{"sub":"b"}"#, b"t")).unwrap();
-        assert!(!first.header_known && !again.header_known, "parsing alone keeps nothing");
+        assert!(
+            !first.header_known && !again.header_known,
+            "parsing alone keeps nothing"
+        );
         first.header_verified();
         let later = Jws::parse(&token(header, r#"{"sub":"c"}"#, b"u")).unwrap();
         assert!(later.header_known);

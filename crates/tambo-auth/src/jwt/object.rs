@@ -29,7 +29,8 @@ const LINEAR_NAMES: usize = 16;
 #[derive(Clone)]
 pub(crate) struct JsonObject {
     text: String,
-    members: Box<[Member]>,
+    /// Built with room for a typical set, so that parsing one never reallocates.
+    members: Vec<Member>,
     /// Whether the index answers every lookup. `false` when a member name is spelled with
     /// escapes (compared only in its decoded form), or when there is no text (`from_map`).
     indexed: bool,
@@ -56,10 +57,14 @@ fn bit(prefix: u64, len: usize) -> u64 {
 
 /// The first eight bytes of `name`, zero-padded.
 fn prefix(name: &str) -> u64 {
-    let mut bytes = [0; 8];
-    let head = &name.as_bytes()[..name.len().min(8)];
-    bytes[..head.len()].copy_from_slice(head);
-    u64::from_le_bytes(bytes)
+    match name.as_bytes().first_chunk::<8>() {
+        Some(head) => u64::from_le_bytes(*head),
+        // A shift per byte: a copy of a variable length would be a call to `memcpy`.
+        None => name
+            .bytes()
+            .enumerate()
+            .fold(0, |word, (i, b)| word | u64::from(b) << (8 * i)),
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -106,7 +111,7 @@ impl JsonObject {
             .fold(0, |bits, m| bits | bit(m.prefix, m.name.len as usize));
         Ok(JsonObject {
             text,
-            members: members.into_boxed_slice(),
+            members,
             indexed,
             present,
             map: OnceLock::new(),
@@ -117,10 +122,26 @@ impl JsonObject {
     pub(crate) fn from_map(map: Map<String, Value>) -> JsonObject {
         JsonObject {
             text: String::new(),
-            members: Box::default(),
+            members: Vec::new(),
             indexed: false,
             present: 0,
             map: OnceLock::from(map),
+        }
+    }
+
+    /// A copy that takes no more memory than it needs, for long-lived copies (the
+    /// verified-token cache): the index without spare room, no map.
+    pub(crate) fn compact(&self) -> JsonObject {
+        JsonObject {
+            text: self.text.clone(),
+            members: self.members.clone(),
+            indexed: self.indexed,
+            present: self.present,
+            map: if self.text.is_empty() {
+                self.map.clone()
+            } else {
+                OnceLock::new()
+            },
         }
     }
 
@@ -308,7 +329,7 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
             let start = span.start as usize;
             &self.base[start..start + span.len as usize]
         };
-        let mut members: Vec<Member> = Vec::with_capacity(LINEAR_NAMES);
+        let mut members: Vec<Member> = Vec::with_capacity(2 * LINEAR_NAMES);
         // The index itself finds a repeated name among the first few plain ones; a hash set
         // takes over for a large object or once a name is spelled with escapes.
         let mut all: Option<HashSet<Cow<'de, str>>> = None;

@@ -239,7 +239,10 @@ impl TokenCache {
         }
         for slot in self.slots(*key) {
             let user = self.users[slot].load_full();
-            if user.as_ref().is_some_and(|data| data.token_bytes() == token) {
+            if user
+                .as_ref()
+                .is_some_and(|data| data.token_bytes() == token)
+            {
                 self.replace(slot, &user, None);
             }
         }

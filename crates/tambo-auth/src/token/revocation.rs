@@ -6,9 +6,9 @@
 //! and the layer's cache re-checks it on every hit, so a revocation takes effect on the next
 //! request.
 
+use arc_swap::ArcSwap;
 use std::collections::HashMap;
 use std::fmt::Debug;
-use arc_swap::ArcSwap;
 
 use crate::ContextKey;
 

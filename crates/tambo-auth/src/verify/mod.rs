@@ -28,12 +28,11 @@ pub use secret::Secret;
 use std::sync::Arc;
 use std::time::Duration;
 
-
 use crate::Error;
 use crate::clock::{SharedClock, SystemClock};
 use crate::jwt::{
-    Algorithm, AlgorithmSet, Claims, ClaimsPolicy, DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, Header,
-    Field, Jws, MAX_TOKEN_BYTES,
+    Algorithm, AlgorithmSet, Claims, ClaimsPolicy, DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, Field,
+    Header, Jws, MAX_TOKEN_BYTES,
 };
 use crate::keys::{
     JwkPolicy, KeySet, KeySetState, KeySetStatus, RemoteKeySet, RemoteKeySetConfig, VerificationKey,
