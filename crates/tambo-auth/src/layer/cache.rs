@@ -17,7 +17,7 @@
 //! pointer to a cached user ([`arc_swap`]) beside the key of its token. A key may live in
 //! either of two buckets of sixteen slots; a lookup reads their keys and loads the one slot
 //! whose key matches, so a hit never waits, not even on an insert into the same bucket. An
-//! insert takes a free or expired slot of the emptier bucket, else evicts the older entry of the
+//! insert takes a free or expired slot of the emptier bucket, else evicts the oldest entry of the
 //! two buckets (about 98% of the slots fill before the first eviction).
 //! The table never holds more than `capacity` entries, since it has no more slots; entries live
 //! until the token's `exp`, and every hit is re-checked against revocation and key removal by

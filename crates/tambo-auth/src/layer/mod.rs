@@ -188,7 +188,8 @@ impl TamboAuthLayer {
         self
     }
 
-    /// The verified-token cache capacity (default 10 000; 0 disables the cache).
+    /// The verified-token cache capacity (default 10 000; 0 disables the cache). The cache's
+    /// slots, 24 bytes each, are allocated when the layer builds it.
     pub fn cache_capacity(mut self, capacity: usize) -> Self {
         self.shared = Arc::default();
         self.cache_capacity = capacity;
