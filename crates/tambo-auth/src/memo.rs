@@ -5,8 +5,12 @@
 use std::collections::HashMap;
 use std::sync::RwLock;
 
+/// Keys are few (the memo is bounded) and short, and every lookup hashes one: foldhash, not
+/// SipHash. A bounded table cannot be flooded, so SipHash's resistance buys nothing here.
+type Table<V> = HashMap<Box<str>, V, foldhash::fast::RandomState>;
+
 pub(crate) struct Memo<V> {
-    values: RwLock<HashMap<Box<str>, V>>,
+    values: RwLock<Table<V>>,
     capacity: usize,
 }
 
@@ -47,9 +51,7 @@ impl<V: Clone> Memo<V> {
 
     /// Keeps `value` for `key` while there is room.
     pub(crate) fn insert(&self, key: &str, value: V) {
-        let room = |values: &HashMap<Box<str>, V>| {
-            values.len() < self.capacity && !values.contains_key(key)
-        };
+        let room = |values: &Table<V>| values.len() < self.capacity && !values.contains_key(key);
         // Shared first: a full memo, or a key already kept, never takes the lock exclusively.
         if !room(&self.values.read().unwrap_or_else(|e| e.into_inner())) {
             return;

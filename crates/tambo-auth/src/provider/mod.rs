@@ -248,7 +248,8 @@ impl Provider for OidcProvider {
 /// `iss` can never steer discovery (RFC 8725 §3.10, security bar A-36).
 #[derive(Debug, Clone)]
 pub struct ProviderRegistry {
-    by_issuer: Arc<HashMap<String, Arc<dyn Provider>>>,
+    /// Configured issuers only: the table never grows with input, so a fast hash is safe.
+    by_issuer: Arc<HashMap<String, Arc<dyn Provider>, foldhash::fast::RandomState>>,
     providers: Arc<Vec<Arc<dyn Provider>>>,
 }
 
@@ -274,7 +275,7 @@ impl ProviderRegistryBuilder {
 
     /// Builds the registry; two providers claiming one issuer is a configuration error.
     pub fn build(self) -> Result<ProviderRegistry, Error> {
-        let mut by_issuer = HashMap::new();
+        let mut by_issuer = HashMap::default();
         for provider in &self.providers {
             for issuer in provider.verifier().issuers() {
                 if by_issuer
