@@ -373,6 +373,18 @@ mod tests {
     }
 
     #[test]
+    fn an_expired_entry_makes_room_before_a_live_one_is_evicted() {
+        let cache = TokenCache::new(2);
+        // The live entry is the older one: plain oldest-first would evict it.
+        put(&cache, "h.p.long", "b", 100);
+        put(&cache, "h.p.short", "a", 10);
+        cache.insert(user("c", 100).compacted(Arc::from("h.p.new")), 50);
+        assert_eq!(get(&cache, "h.p.long", 50), Some("b".into()));
+        assert_eq!(get(&cache, "h.p.new", 50), Some("c".into()));
+        assert_eq!(cache.len(), 2);
+    }
+
+    #[test]
     fn the_same_token_takes_one_slot_and_removal_needs_the_token() {
         let cache = TokenCache::new(16);
         put(&cache, "h.p.same", "first", 100);

@@ -136,3 +136,58 @@ impl Revocations for MemoryRevocations {
                 .is_some_and(|before| token.issued_at < *before)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn alice() -> ContextKey {
+        ContextKey::derive("https://idp.example", None, "alice")
+    }
+
+    fn revoked(r: &MemoryRevocations, jti: &str, issued_at: i64) -> bool {
+        r.is_revoked(TokenRef::new(jti, "p_demo", &alice(), issued_at))
+    }
+
+    #[test]
+    fn a_user_cutoff_only_moves_later_and_prune_forgets_expired_tokens() {
+        let r = MemoryRevocations::default();
+        r.revoke_user("p_demo", &alice(), 2_000);
+        r.revoke_user("p_demo", &alice(), 1_000);
+        assert!(revoked(&r, "j", 1_500), "the later cutoff stands");
+        assert!(!revoked(&r, "j", 2_000));
+        assert!(
+            !r.is_revoked(TokenRef::new("j", "p_other", &alice(), 1_500)),
+            "another project's tokens are not affected"
+        );
+        r.revoke_token("old", 100);
+        r.revoke_token("live", 900);
+        r.prune(500);
+        assert!(!revoked(&r, "old", 3_000));
+        assert!(revoked(&r, "live", 3_000));
+    }
+
+    #[test]
+    fn concurrent_revocations_are_all_kept() {
+        let r = Arc::new(MemoryRevocations::default());
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let r = Arc::clone(&r);
+                std::thread::spawn(move || {
+                    for i in 0..100 {
+                        r.revoke_token(format!("jti-{t}-{i}"), 10_000);
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().expect("no thread panicked");
+        }
+        for t in 0..4 {
+            for i in 0..100 {
+                assert!(revoked(&r, &format!("jti-{t}-{i}"), 3_000), "{t}-{i}");
+            }
+        }
+    }
+}
