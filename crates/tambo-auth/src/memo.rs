@@ -1,16 +1,21 @@
 //! A bounded memo of values derived from short strings that recur on every token (issuers,
-//! project ids): the first few hundred keys are kept, later ones are derived each time, so
-//! the memo never grows with traffic.
+//! project ids, verified headers): the first few hundred keys are kept, later ones are derived
+//! each time, so the memo never grows with traffic.
+//!
+//! Reads take no lock: the table is an immutable snapshot behind an [`ArcSwap`], and a new key
+//! publishes a copy. A memo is written at most `capacity` times in a process's life and read
+//! on every token, so copying on write is the cheap side.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+
+use arc_swap::ArcSwap;
 
 /// Keys are few (the memo is bounded) and short, and every lookup hashes one: foldhash, not
 /// SipHash. A bounded table cannot be flooded, so SipHash's resistance buys nothing here.
 type Table<V> = HashMap<Box<str>, V, foldhash::fast::RandomState>;
 
 pub(crate) struct Memo<V> {
-    values: RwLock<Table<V>>,
+    values: ArcSwap<Table<V>>,
     capacity: usize,
 }
 
@@ -27,7 +32,7 @@ impl<V: Clone> Memo<V> {
     /// A memo keeping at most `capacity` keys.
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
-            values: RwLock::default(),
+            values: ArcSwap::default(),
             capacity,
         }
     }
@@ -44,28 +49,29 @@ impl<V: Clone> Memo<V> {
 
     /// The value kept for `key`.
     pub(crate) fn get(&self, key: &str) -> Option<V> {
-        // Values are plain data: a panic elsewhere cannot leave the map inconsistent.
-        let values = self.values.read().unwrap_or_else(|e| e.into_inner());
-        values.get(key).cloned()
+        self.values.load().get(key).cloned()
     }
 
     /// Keeps `value` for `key` while there is room.
     pub(crate) fn insert(&self, key: &str, value: V) {
         let room = |values: &Table<V>| values.len() < self.capacity && !values.contains_key(key);
-        // Shared first: a full memo, or a key already kept, never takes the lock exclusively.
-        if !room(&self.values.read().unwrap_or_else(|e| e.into_inner())) {
+        // A full memo, or a key already kept, copies nothing.
+        if !room(&self.values.load()) {
             return;
         }
-        let mut values = self.values.write().unwrap_or_else(|e| e.into_inner());
-        if room(&values) {
-            values.insert(key.into(), value);
-        }
+        self.values.rcu(|values| {
+            let mut next = Table::clone(values);
+            if room(&next) {
+                next.insert(key.into(), value.clone());
+            }
+            next
+        });
     }
 }
 
 impl<V> Memo<V> {
     /// Keys kept.
     pub(crate) fn len(&self) -> usize {
-        self.values.read().unwrap_or_else(|e| e.into_inner()).len()
+        self.values.load().len()
     }
 }

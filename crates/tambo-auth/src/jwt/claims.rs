@@ -146,18 +146,28 @@ impl Claims {
 
     /// `aud`, as one string or an array of strings.
     pub fn aud(&self) -> Result<Option<Audience<'_>>, Error> {
+        let mut values = Vec::new();
+        let present = self.for_each_aud(|aud| values.push(aud))?;
+        Ok(present.then_some(Audience(values)))
+    }
+
+    /// Calls `each` with every value of `aud` (one string or an array of strings), without
+    /// collecting them; `Ok(false)` when `aud` is absent.
+    fn for_each_aud<'a>(&'a self, mut each: impl FnMut(&'a str)) -> Result<bool, Error> {
         match self.field("aud") {
-            Field::Absent => Ok(None),
-            Field::Str(s) => Ok(Some(Audience(vec![s]))),
+            Field::Absent => Ok(false),
+            Field::Str(aud) => {
+                each(aud);
+                Ok(true)
+            }
             Field::Value(Value::Array(items)) => {
-                let mut out = Vec::with_capacity(items.len());
                 for item in items {
-                    out.push(item.as_str().ok_or(Error::invalid_claim(
+                    each(item.as_str().ok_or(Error::invalid_claim(
                         "aud",
                         "an array member is not a string",
                     ))?);
                 }
-                Ok(Some(Audience(out)))
+                Ok(true)
             }
             Field::Number(_) | Field::Value(_) => Err(Error::invalid_claim(
                 "aud",
@@ -396,14 +406,18 @@ impl ClaimsPolicy {
             _ => return Err(Error::invalid_claim("iss", "not a single string")),
         }
 
+        // Even unchecked, a malformed `aud` is refused rather than ignored.
+        let mut matched = false;
+        let present = claims.for_each_aud(|aud| {
+            matched |= self.audiences.iter().any(|a| a == aud);
+        })?;
         if !self.audiences.is_empty() {
-            let aud = claims.aud()?.ok_or(Error::MissingClaim { claim: "aud" })?;
-            if !self.audiences.iter().any(|a| aud.contains(a)) {
+            if !present {
+                return Err(Error::MissingClaim { claim: "aud" });
+            }
+            if !matched {
                 return Err(Error::AudienceMismatch);
             }
-        } else {
-            // Even unchecked, a malformed `aud` is refused rather than ignored.
-            claims.aud()?;
         }
 
         match claims.field("sub") {
