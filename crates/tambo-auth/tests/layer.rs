@@ -134,6 +134,20 @@ async fn status_for(router: &Router, token: &str) -> StatusCode {
         .0
 }
 
+/// A registry of one provider that discovers `idp`'s keys over loopback HTTP.
+fn registry_of(idp: &TestIdp) -> ProviderRegistry {
+    ProviderRegistry::builder()
+        .provider(OidcProvider::new(
+            "idp",
+            Verifier::builder(idp.issuer())
+                .allow_loopback_http(true)
+                .build()
+                .expect("verifier"),
+        ))
+        .build()
+        .expect("registry")
+}
+
 fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
@@ -646,16 +660,7 @@ async fn the_extractor_says_when_the_layer_is_missing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn direct_mode_accepts_provider_tokens_and_answers_503_while_keys_are_unavailable() {
     let mut idp = TestIdp::start().await;
-    let registry = ProviderRegistry::builder()
-        .provider(OidcProvider::new(
-            "idp",
-            Verifier::builder(idp.issuer())
-                .allow_loopback_http(true)
-                .build()
-                .expect("verifier"),
-        ))
-        .build()
-        .expect("registry");
+    let registry = registry_of(&idp);
     let token = idp.token(&idp.claims("alice", tambo_auth_testkit::claims::now()));
     let layer = TamboAuthLayer::direct(registry.clone());
     let router = app(layer.clone());
@@ -677,18 +682,7 @@ async fn direct_mode_accepts_provider_tokens_and_answers_503_while_keys_are_unav
     assert!(body.starts_with("alice|oauth:user:127.0.0.1%3A"), "{body}");
 
     idp.stop();
-    let cold = app(TamboAuthLayer::direct(
-        ProviderRegistry::builder()
-            .provider(OidcProvider::new(
-                "idp",
-                Verifier::builder(idp.issuer())
-                    .allow_loopback_http(true)
-                    .build()
-                    .expect("verifier"),
-            ))
-            .build()
-            .expect("registry"),
-    ));
+    let cold = app(TamboAuthLayer::direct(registry_of(&idp)));
     let (s, h, _) = call(&cold, "/whoami", &[("authorization", &bearer(&token))]).await;
     assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
     let retry: u64 = h["retry-after"]
@@ -735,16 +729,7 @@ async fn direct_mode_decides_at_once_when_the_keys_are_at_hand() {
 
     // Remote keys not loaded yet: only the async path can fetch them.
     let idp = TestIdp::start().await;
-    let remote = ProviderRegistry::builder()
-        .provider(OidcProvider::new(
-            "idp",
-            Verifier::builder(idp.issuer())
-                .allow_loopback_http(true)
-                .build()
-                .expect("verifier"),
-        ))
-        .build()
-        .expect("registry");
+    let remote = registry_of(&idp);
     let token = idp.token(&idp.claims("bob", now));
     let Verification::Pending(pending) = BearerVerifier::verify(&remote, &token) else {
         panic!("cold remote keys must be fetched");
