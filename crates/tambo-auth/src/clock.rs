@@ -24,11 +24,14 @@ pub trait Clock: Send + Sync + Debug + 'static {
 
     /// The current time as seconds (with fraction) since the Unix epoch.
     fn unix_seconds(&self) -> f64 {
-        self.now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs_f64())
-            .unwrap_or(0.0)
+        unix_seconds_at(self.now())
     }
+}
+
+/// `time` as seconds (with fraction) since the Unix epoch; 0 before it.
+pub(crate) fn unix_seconds_at(time: SystemTime) -> f64 {
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// The system clock.

@@ -130,24 +130,16 @@ impl JsonObject {
     }
 
     /// A copy that takes no more memory than it needs, for long-lived copies (the
-    /// verified-token cache): the index without spare room, no map.
-    pub(crate) fn compact(&self) -> JsonObject {
-        JsonObject {
+    /// verified-token cache): the text and the index without spare room, no map. `None` for
+    /// an object made from a map, which has no text to copy.
+    pub(crate) fn compact(&self) -> Option<JsonObject> {
+        (!self.text.is_empty()).then(|| JsonObject {
             text: self.text.clone(),
             members: self.members.clone(),
             indexed: self.indexed,
             present: self.present,
-            map: if self.text.is_empty() {
-                self.map.clone()
-            } else {
-                OnceLock::new()
-            },
-        }
-    }
-
-    /// The object's JSON text; `None` for an object made from a map.
-    pub(crate) fn text(&self) -> Option<&str> {
-        (!self.text.is_empty()).then_some(&*self.text)
+            map: OnceLock::new(),
+        })
     }
 
     /// The whole object, parsed on first use.
@@ -214,7 +206,7 @@ impl Field<'_> {
         match value {
             None => Field::Absent,
             Some(Value::String(s)) => Field::Str(s),
-            Some(Value::Number(n)) => n.as_f64().map_or(Field::Value(&NULL), Field::Number),
+            Some(value @ Value::Number(n)) => n.as_f64().map_or(Field::Value(value), Field::Number),
             Some(value) => Field::Value(value),
         }
     }

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::jwt::{Field, Jws, MAX_TOKEN_BYTES};
+use crate::jwt::{Jws, MAX_TOKEN_BYTES};
 use crate::keys::KeySetStatus;
 use crate::verify::{VerifiedToken, Verifier};
 use crate::{Error, TamboUser};
@@ -305,12 +305,9 @@ impl ProviderRegistry {
     /// The provider for a token, chosen by its unverified `iss`.
     pub fn route(&self, jws: &Jws) -> Result<&Arc<dyn Provider>, Error> {
         let claims = jws.claims()?;
-        let iss = match claims.field("iss") {
-            Field::Str(iss) => iss,
-            Field::Absent => return Err(Error::MissingClaim { claim: "iss" }),
-            _ => return Err(Error::invalid_claim("iss", "not a single string")),
-        };
-        self.by_issuer.get(iss).ok_or(Error::UnknownIssuer)
+        self.by_issuer
+            .get(claims.required_iss()?)
+            .ok_or(Error::UnknownIssuer)
     }
 
     /// Parses, routes, verifies and maps a token.

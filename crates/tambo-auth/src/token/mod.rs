@@ -444,10 +444,9 @@ impl TamboTokens {
         }
         key.verify(alg, jws.signing_input(), jws.signature())?;
         jws.header_verified();
-        let unix_now = now
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64());
-        inner.policy.validate(&claims, unix_now)?;
+        inner
+            .policy
+            .validate(&claims, crate::clock::unix_seconds_at(now))?;
         let required = |name: &'static str| -> Result<&str, Error> {
             match claims.field(name) {
                 Field::Str(s) if !s.is_empty() => Ok(s),

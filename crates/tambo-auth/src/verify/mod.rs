@@ -31,8 +31,8 @@ use std::time::Duration;
 use crate::Error;
 use crate::clock::{SharedClock, SystemClock};
 use crate::jwt::{
-    Algorithm, AlgorithmSet, Claims, ClaimsPolicy, DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, Field,
-    Header, Jws, MAX_TOKEN_BYTES,
+    Algorithm, AlgorithmSet, Claims, ClaimsPolicy, DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, Header,
+    Jws, MAX_TOKEN_BYTES,
 };
 use crate::keys::{
     JwkPolicy, KeySet, KeySetState, KeySetStatus, RemoteKeySet, RemoteKeySetConfig, VerificationKey,
@@ -192,12 +192,7 @@ impl Verifier {
     fn precheck(&self, jws: &Jws) -> Result<(Claims, Option<Algorithm>), Error> {
         let inner = &self.inner;
         let claims = jws.claims()?;
-        match claims.field("iss") {
-            Field::Str(iss) if inner.policy.issuers().iter().any(|i| i == iss) => {}
-            Field::Str(_) => return Err(Error::IssuerMismatch),
-            Field::Absent => return Err(Error::MissingClaim { claim: "iss" }),
-            _ => return Err(Error::invalid_claim("iss", "not a single string")),
-        }
+        inner.policy.check_issuer(&claims)?;
         if matches!(inner.keys, Keys::Unverified) {
             return Ok((claims, None));
         }
