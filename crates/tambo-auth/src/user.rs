@@ -49,15 +49,24 @@ impl ContextKey {
 
     /// The key in an issuer's namespace (see [`issuer_namespace`]).
     fn in_namespace(namespace: &str, tenant: Option<&str>, sub: &str) -> ContextKey {
-        let mut key = String::with_capacity(16 + namespace.len() + sub.len());
-        key.push_str("oauth:user:");
+        const PREFIX: &str = "oauth:user:";
+        let tenant = tenant.filter(|t| !t.is_empty()).map(escape);
+        let sub = escape(sub);
+        // Sized exactly: `into_boxed_str` would otherwise shrink it, a second allocation.
+        let len = PREFIX.len()
+            + namespace.len()
+            + 1
+            + tenant.as_ref().map_or(0, |tenant| tenant.len() + 1)
+            + sub.len();
+        let mut key = String::with_capacity(len);
+        key.push_str(PREFIX);
         key.push_str(namespace);
         key.push(':');
-        if let Some(tenant) = tenant.filter(|t| !t.is_empty()) {
-            key.push_str(&escape(tenant));
+        if let Some(tenant) = tenant {
+            key.push_str(&tenant);
             key.push(':');
         }
-        key.push_str(&escape(sub));
+        key.push_str(&sub);
         ContextKey(key.into_boxed_str())
     }
 

@@ -220,7 +220,7 @@ fn rejected(reason: &str) -> Error {
 
 impl BetterAuthProvider {
     /// The refusals decided before any key is looked at (both authentication paths).
-    fn refuse_early(&self, jws: &Jws) -> Result<(), Error> {
+    fn refuse_early(&self, jws: &Jws<'_>) -> Result<(), Error> {
         let header = jws.header();
         if header.alg_name().starts_with("HS") {
             return Err(Error::AlgorithmNotAllowed {
@@ -268,13 +268,13 @@ impl Provider for BetterAuthProvider {
         }
     }
 
-    async fn authenticate_jws(&self, jws: &Jws) -> Result<TamboUser, Error> {
+    async fn authenticate_jws(&self, jws: &Jws<'_>) -> Result<TamboUser, Error> {
         self.refuse_early(jws)?;
         let verified = self.verifier.verify_jws(jws).await?;
         self.map_claims(&verified)
     }
 
-    fn authenticate_jws_now(&self, jws: &Jws) -> Option<Result<TamboUser, Error>> {
+    fn authenticate_jws_now(&self, jws: &Jws<'_>) -> Option<Result<TamboUser, Error>> {
         if let Err(refused) = self.refuse_early(jws) {
             return Some(Err(refused));
         }

@@ -302,7 +302,7 @@ fn role_refusal(role: Option<&str>) -> Error {
 
 impl SupabaseProvider {
     /// The refusals decided before any key is looked at (both authentication paths).
-    fn refuse_early(&self, jws: &Jws) -> Result<(), Error> {
+    fn refuse_early(&self, jws: &Jws<'_>) -> Result<(), Error> {
         // Project API keys carry `iss: "supabase"`: the issuer check would refuse them, but
         // without saying which token to send. Refusing on unverified claims is always safe.
         if let Ok(claims) = jws.claims()
@@ -355,13 +355,13 @@ impl Provider for SupabaseProvider {
         }
     }
 
-    async fn authenticate_jws(&self, jws: &Jws) -> Result<TamboUser, Error> {
+    async fn authenticate_jws(&self, jws: &Jws<'_>) -> Result<TamboUser, Error> {
         self.refuse_early(jws)?;
         let verified = self.verifier.verify_jws(jws).await?;
         self.map_claims(&verified)
     }
 
-    fn authenticate_jws_now(&self, jws: &Jws) -> Option<Result<TamboUser, Error>> {
+    fn authenticate_jws_now(&self, jws: &Jws<'_>) -> Option<Result<TamboUser, Error>> {
         if let Err(refused) = self.refuse_early(jws) {
             return Some(Err(refused));
         }

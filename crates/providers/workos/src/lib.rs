@@ -254,7 +254,7 @@ impl Provider for WorkosProvider {
         self.authenticate_jws(&jws).await
     }
 
-    fn authenticate_jws_now(&self, jws: &Jws) -> Option<Result<TamboUser, Error>> {
+    fn authenticate_jws_now(&self, jws: &Jws<'_>) -> Option<Result<TamboUser, Error>> {
         tambo_auth::provider::authenticate_now(self, jws)
     }
 }

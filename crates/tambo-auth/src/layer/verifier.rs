@@ -77,16 +77,20 @@ impl BearerVerifier for ProviderRegistry {
 
 /// Routes a parsed provider token and verifies it: decided now when the provider's keys are
 /// at hand, a future (which keeps the parsed token) only when keys must be fetched.
-fn verify_provider_token(registry: &ProviderRegistry, jws: Jws) -> Verification {
+fn verify_provider_token(registry: &ProviderRegistry, jws: Jws<'_>) -> Verification {
     let provider = match registry.route(&jws) {
         Ok(provider) => Arc::clone(provider),
         Err(e) => return Verification::Done(Err(e)),
     };
     match provider.authenticate_jws_now(&jws) {
         Some(decided) => Verification::Done(decided),
-        None => Verification::Pending(Box::pin(
-            async move { provider.authenticate_jws(&jws).await },
-        )),
+        None => {
+            // Only a token that must wait for keys is copied.
+            let jws = jws.into_owned();
+            Verification::Pending(Box::pin(
+                async move { provider.authenticate_jws(&jws).await },
+            ))
+        }
     }
 }
 
@@ -104,7 +108,7 @@ impl TamboOrProvider {
         Self { tokens, providers }
     }
 
-    fn is_ours(&self, jws: &Jws) -> bool {
+    fn is_ours(&self, jws: &Jws<'_>) -> bool {
         jws.header().typ_is(TOKEN_TYPE)
             || jws
                 .claims()

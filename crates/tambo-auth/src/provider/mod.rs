@@ -59,7 +59,7 @@ pub trait Provider: Send + Sync + Debug + 'static {
     }
 
     /// Verifies a parsed token and maps it.
-    async fn authenticate_jws(&self, jws: &Jws) -> Result<TamboUser, Error> {
+    async fn authenticate_jws(&self, jws: &Jws<'_>) -> Result<TamboUser, Error> {
         let verified = self.verifier().verify_jws(jws).await?;
         self.map_claims(&verified)
     }
@@ -71,7 +71,7 @@ pub trait Provider: Send + Sync + Debug + 'static {
     /// The default is `None`, so a provider that adds checks to `authenticate_jws` never has
     /// them skipped; one that keeps the default flow answers with [`authenticate_now`], one
     /// with checks of its own runs them first, as [`OidcProvider`] and the adapter crates do.
-    fn authenticate_jws_now(&self, jws: &Jws) -> Option<Result<TamboUser, Error>> {
+    fn authenticate_jws_now(&self, jws: &Jws<'_>) -> Option<Result<TamboUser, Error>> {
         let _ = jws;
         None
     }
@@ -91,7 +91,7 @@ pub trait Provider: Send + Sync + Debug + 'static {
 /// For implementations of [`Provider::authenticate_jws_now`].
 pub fn authenticate_now<P: Provider + ?Sized>(
     provider: &P,
-    jws: &Jws,
+    jws: &Jws<'_>,
 ) -> Option<Result<TamboUser, Error>> {
     let verified = provider.verifier().verify_jws_now(jws)?;
     Some(verified.and_then(|verified| provider.map_claims(&verified)))
@@ -236,7 +236,7 @@ impl Provider for OidcProvider {
         &self.verifier
     }
 
-    fn authenticate_jws_now(&self, jws: &Jws) -> Option<Result<TamboUser, Error>> {
+    fn authenticate_jws_now(&self, jws: &Jws<'_>) -> Option<Result<TamboUser, Error>> {
         authenticate_now(self, jws)
     }
 }
@@ -303,7 +303,7 @@ impl ProviderRegistry {
     }
 
     /// The provider for a token, chosen by its unverified `iss`.
-    pub fn route(&self, jws: &Jws) -> Result<&Arc<dyn Provider>, Error> {
+    pub fn route(&self, jws: &Jws<'_>) -> Result<&Arc<dyn Provider>, Error> {
         let claims = jws.claims()?;
         self.by_issuer
             .get(claims.required_iss()?)
@@ -317,7 +317,7 @@ impl ProviderRegistry {
     }
 
     /// Parses `token` for routing; with a single provider, its explanation of a non-JWT input.
-    pub(crate) fn parse(&self, token: &str) -> Result<Jws, Error> {
+    pub(crate) fn parse<'t>(&self, token: &'t str) -> Result<Jws<'t>, Error> {
         match Jws::parse_with_limit(token, MAX_TOKEN_BYTES) {
             Ok(jws) => Ok(jws),
             Err(e @ (Error::Opaque { .. } | Error::Encrypted { .. })) => {

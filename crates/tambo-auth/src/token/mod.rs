@@ -416,7 +416,7 @@ impl TamboTokens {
     }
 
     /// Verifies a parsed Tambo token.
-    pub fn verify_jws(&self, jws: &Jws) -> Result<TamboUser, Error> {
+    pub fn verify_jws(&self, jws: &Jws<'_>) -> Result<TamboUser, Error> {
         let inner = &self.inner;
         let header = jws.header();
         if !header.typ_is(TOKEN_TYPE) {

@@ -141,7 +141,7 @@ impl Verifier {
     }
 
     /// Verifies an already parsed token (the registry parses once to route by issuer).
-    pub async fn verify_jws(&self, jws: &Jws) -> Result<VerifiedToken, Error> {
+    pub async fn verify_jws(&self, jws: &Jws<'_>) -> Result<VerifiedToken, Error> {
         let (claims, alg) = self.precheck(jws)?;
         if let Some(alg) = alg {
             match self.signature_now(jws, alg) {
@@ -160,7 +160,7 @@ impl Verifier {
     /// Verifies a parsed token without waiting, when its keys are at hand: static keys, or a
     /// remote key set that is fresh and knows the token's `kid`. `None` when only
     /// [`verify_jws`](Self::verify_jws) can decide (a fetch, a refresh or an unknown `kid`).
-    pub fn verify_jws_now(&self, jws: &Jws) -> Option<Result<VerifiedToken, Error>> {
+    pub fn verify_jws_now(&self, jws: &Jws<'_>) -> Option<Result<VerifiedToken, Error>> {
         let (claims, alg) = match self.precheck(jws) {
             Ok(checked) => checked,
             Err(e) => return Some(Err(e)),
@@ -175,7 +175,7 @@ impl Verifier {
 
     /// The signature check when the key is at hand; `None` when remote keys must be fetched
     /// or refreshed first.
-    fn signature_now(&self, jws: &Jws, alg: Algorithm) -> Option<Result<(), Error>> {
+    fn signature_now(&self, jws: &Jws<'_>, alg: Algorithm) -> Option<Result<(), Error>> {
         match &self.inner.keys {
             Keys::Static(set) => Some(set.verify(jws, alg)),
             Keys::Remote(remote) => Some(
@@ -189,7 +189,7 @@ impl Verifier {
 
     /// The checks before the signature: the issuer (a token for another issuer never costs a
     /// key lookup or a fetch) and the algorithm, `None` when signatures are not checked.
-    fn precheck(&self, jws: &Jws) -> Result<(Claims, Option<Algorithm>), Error> {
+    fn precheck(&self, jws: &Jws<'_>) -> Result<(Claims, Option<Algorithm>), Error> {
         let inner = &self.inner;
         let claims = jws.claims()?;
         inner.policy.check_issuer(&claims)?;
@@ -208,7 +208,7 @@ impl Verifier {
     /// The checks after the signature: `typ` and the claims.
     fn finish(
         &self,
-        jws: &Jws,
+        jws: &Jws<'_>,
         claims: Claims,
         signature_checked: bool,
     ) -> Result<VerifiedToken, Error> {
