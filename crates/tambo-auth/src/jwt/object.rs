@@ -421,18 +421,21 @@ mod flat {
     /// A non-negative integer of at most [`DIGITS`] digits, without a leading zero, read as
     /// serde_json reads it (`u64`, then `as f64`).
     fn integer(b: &[u8], i: &mut usize) -> Option<Kind> {
-        let digits = b[*i..].iter().take_while(|c| c.is_ascii_digit()).count();
-        let after = b.get(*i + digits).copied();
+        let start = *i;
+        let mut value = 0u64;
+        let mut end = start;
+        while let Some(&c) = b.get(end).filter(|c| c.is_ascii_digit()) {
+            value = value.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
+            end += 1;
+        }
+        let digits = end - start;
         if digits > DIGITS
-            || (digits > 1 && b[*i] == b'0')
-            || matches!(after, Some(b'.' | b'e' | b'E'))
+            || (digits > 1 && b[start] == b'0')
+            || matches!(b.get(end), Some(b'.' | b'e' | b'E'))
         {
             return None;
         }
-        let value = b[*i..*i + digits]
-            .iter()
-            .fold(0u64, |n, &c| n * 10 + u64::from(c - b'0'));
-        *i += digits;
+        *i = end;
         Some(Kind::Number(value as f64))
     }
 }
