@@ -349,10 +349,11 @@ mod flat {
             i = space(b, i + 1);
             let value = match *b.get(i)? {
                 b'"' => Kind::Str(string(b, &mut i)?),
-                b't' => literal(b, &mut i, b"true", Kind::Bool(true))?,
-                b'f' => literal(b, &mut i, b"false", Kind::Bool(false))?,
-                b'n' => literal(b, &mut i, b"null", Kind::Null)?,
-                b'0'..=b'9' => integer(b, &mut i)?,
+                b't' => literal(b, &mut i, b"true").then_some(Kind::Bool(true))?,
+                b'f' => literal(b, &mut i, b"false").then_some(Kind::Bool(false))?,
+                b'n' => literal(b, &mut i, b"null").then_some(Kind::Null)?,
+                // Read as serde_json reads it: a `u64`, then `as f64`.
+                b'0'..=b'9' => Kind::Number(integer(b, &mut i)? as f64),
                 _ => return None,
             };
             let text_of = |span: Span| &b[span.start as usize..(span.start + span.len) as usize];
@@ -410,17 +411,18 @@ mod flat {
         })
     }
 
-    fn literal(b: &[u8], i: &mut usize, word: &[u8], kind: Kind) -> Option<Kind> {
-        if !b.get(*i..)?.starts_with(word) {
-            return None;
+    // The helpers answer plain values, not a `Kind`: an enum returned through memory and
+    // read back at once cost a store-forwarding stall per member.
+    fn literal(b: &[u8], i: &mut usize, word: &[u8]) -> bool {
+        let found = b.get(*i..).is_some_and(|rest| rest.starts_with(word));
+        if found {
+            *i += word.len();
         }
-        *i += word.len();
-        Some(kind)
+        found
     }
 
-    /// A non-negative integer of at most [`DIGITS`] digits, without a leading zero, read as
-    /// serde_json reads it (`u64`, then `as f64`).
-    fn integer(b: &[u8], i: &mut usize) -> Option<Kind> {
+    /// A non-negative integer of at most [`DIGITS`] digits, without a leading zero.
+    fn integer(b: &[u8], i: &mut usize) -> Option<u64> {
         let start = *i;
         let mut value = 0u64;
         let mut end = start;
@@ -436,7 +438,7 @@ mod flat {
             return None;
         }
         *i = end;
-        Some(Kind::Number(value as f64))
+        Some(value)
     }
 }
 
