@@ -35,6 +35,7 @@
 
 mod authorize;
 mod cache;
+mod counters;
 mod credentials;
 mod response;
 mod service;
@@ -44,7 +45,6 @@ pub use authorize::{Authorize, AuthorizeLayer, UserCheck};
 pub use service::{ResponseFuture, TamboAuth};
 pub use verifier::{BearerVerifier, TamboOrProvider, Verification};
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use tower_layer::Layer;
@@ -52,6 +52,7 @@ use tower_layer::Layer;
 use crate::token::TamboTokens;
 use crate::{Error, ProviderRegistry};
 use cache::TokenCache;
+use counters::Counters;
 
 /// What happens to requests without valid credentials (Envoy's requirement modes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -90,8 +91,7 @@ pub(crate) struct Shared {
     cookie: Option<String>,
     project: Option<String>,
     cache: TokenCache,
-    hits: AtomicU64,
-    misses: AtomicU64,
+    counters: Counters,
 }
 
 /// Counters of the verified-token cache, for metrics.
@@ -200,13 +200,14 @@ impl TamboAuthLayer {
 impl TamboAuthLayer {
     /// The cache counters of the services this layer (and its clones) built.
     pub fn cache_stats(&self) -> CacheStats {
-        self.shared
-            .get()
-            .map_or_else(CacheStats::default, |s| CacheStats {
-                hits: s.hits.load(Ordering::Relaxed),
-                misses: s.misses.load(Ordering::Relaxed),
+        self.shared.get().map_or_else(CacheStats::default, |s| {
+            let (hits, misses) = s.counters.totals();
+            CacheStats {
+                hits,
+                misses,
                 entries: s.cache.len(),
-            })
+            }
+        })
     }
 }
 
@@ -222,8 +223,7 @@ impl<S> Layer<S> for TamboAuthLayer {
                 cookie: self.cookie.clone(),
                 project: self.project.clone(),
                 cache: TokenCache::new(self.cache_capacity),
-                hits: AtomicU64::new(0),
-                misses: AtomicU64::new(0),
+                counters: Counters::default(),
             })
         });
         TamboAuth {

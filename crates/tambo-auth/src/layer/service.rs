@@ -3,7 +3,6 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, ready};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -70,7 +69,7 @@ impl Shared {
             let key: TokenKey = key_of(token.bytes());
             let now = self.verifier.now();
             if let Some(user) = self.cache.get(&key, token.bytes(), unix_secs(now)) {
-                self.hits.fetch_add(1, Ordering::Relaxed);
+                self.counters.hit();
                 return match self.verifier.recheck(&user, now) {
                     Ok(()) => Decision::Pass(Some(user)),
                     Err(e) => {
@@ -80,7 +79,7 @@ impl Shared {
                 };
             }
         }
-        self.misses.fetch_add(1, Ordering::Relaxed);
+        self.counters.miss();
         let token = match token.checked() {
             Ok(token) => token,
             Err(e) => return self.failed(e),
