@@ -62,6 +62,11 @@ fn floor(token: &str, alg: Verify) -> impl Fn() + Clone + Send + Sync + 'static 
     let dot = token.rfind('.').expect("three segments");
     let input: Arc<[u8]> = Arc::from(&token.as_bytes()[..dot]);
     let signature: Arc<[u8]> = Arc::from(base64_decode(&token[dot + 1..]));
+    let valid = match &alg {
+        Verify::Public(key) => key.verify_sig(&input, &signature).is_ok(),
+        Verify::Hmac(key) => hmac::verify(key, &input, &signature).is_ok(),
+    };
+    assert!(valid, "the floor must time a signature that verifies");
     let alg = Arc::new(alg);
     move || match &*alg {
         Verify::Public(key) => {

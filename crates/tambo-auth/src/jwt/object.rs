@@ -313,8 +313,8 @@ impl<'de> Visitor<'de> for NameVisitor {
 /// The common case without serde: a flat object of plain members, as nearly every JOSE header
 /// and claims set is.
 ///
-/// Hand-written because it is the one JSON pass every first-seen token pays for: serde_json's
-/// visitor takes ~0.3 µs for a seven-claim set, this scan about a third of that. It accepts a
+/// Hand-written because it is the one JSON pass every first-seen token pays for: for a
+/// seven-claim set serde_json's visitor took 0.21–0.24 µs and this scan 0.17 µs. It accepts a
 /// strict subset of JSON and answers `None` for everything else, valid or not, which then goes
 /// through serde_json (the only judge of what is refused): escapes, control characters,
 /// nested values, negative numbers, fractions, exponents, integers over 18 digits, more than
@@ -356,7 +356,10 @@ mod flat {
                 b'0'..=b'9' => Kind::Number(integer(b, &mut i)? as f64),
                 _ => return None,
             };
-            let text_of = |span: Span| &b[span.start as usize..(span.start + span.len) as usize];
+            let text_of = |span: Span| {
+                let start = span.start as usize;
+                &b[start..start + span.len as usize]
+            };
             let head = prefix(text_of(name));
             let repeated = members.iter().any(|m| {
                 m.prefix == head && m.name.len == name.len && text_of(m.name) == text_of(name)
