@@ -126,9 +126,15 @@ fn shared_name(name: &str) -> Arc<str> {
 /// URL, and every token of an issuer asks again: the forms of the last few hundred issuers
 /// are kept.
 #[derive(Clone)]
-struct IssuerForms(Arc<Forms>);
+pub(crate) struct IssuerForms(Arc<Forms>);
 
-struct Forms {
+impl fmt::Debug for IssuerForms {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("IssuerForms").field(&self.issuer).finish()
+    }
+}
+
+pub(crate) struct Forms {
     /// The issuer itself, shared by every user of it.
     issuer: Arc<str>,
     host: Box<str>,
@@ -146,7 +152,7 @@ impl std::ops::Deref for IssuerForms {
 impl IssuerForms {
     const KEPT: usize = 256;
 
-    fn of(issuer: &str) -> IssuerForms {
+    pub(crate) fn of(issuer: &str) -> IssuerForms {
         static SEEN: LazyLock<Memo<IssuerForms>> = LazyLock::new(|| Memo::new(IssuerForms::KEPT));
         SEEN.get_or_insert_with(issuer, || {
             IssuerForms(Arc::new(Forms {
@@ -282,7 +288,16 @@ impl TamboUser {
         issuer: &str,
         claims: Claims,
     ) -> Option<TamboUser> {
-        let forms = IssuerForms::of(issuer);
+        TamboUser::from_claims_in(provider.as_ref(), &IssuerForms::of(issuer), claims)
+    }
+
+    /// [`from_claims`](Self::from_claims) with the issuer's forms at hand (a verifier keeps
+    /// its issuer's), skipping their lookup.
+    pub(crate) fn from_claims_in(
+        provider: &str,
+        forms: &IssuerForms,
+        claims: Claims,
+    ) -> Option<TamboUser> {
         let sub = claims.sub()?;
         let tenant = tenant_on(&forms.host, &claims);
         Some(TamboUser(Arc::new(UserData {
@@ -295,7 +310,7 @@ impl TamboUser {
                 .and_then(Value::as_bool),
             sub: sub.into(),
             issuer: Arc::clone(&forms.issuer),
-            provider: shared_name(provider.as_ref()),
+            provider: shared_name(provider),
             tenant: tenant.map(Box::from),
             project: None,
             scope: None,

@@ -44,9 +44,9 @@ pub trait Provider: Send + Sync + Debug + 'static {
 
     /// Turns verified claims into a user, or refuses them by policy.
     fn map_claims(&self, token: &VerifiedToken) -> Result<TamboUser, Error> {
-        TamboUser::from_claims(
+        TamboUser::from_claims_in(
             self.name(),
-            self.verifier().issuer(),
+            self.verifier().issuer_forms(),
             token.claims().clone(),
         )
         .ok_or(Error::MissingClaim { claim: "sub" })

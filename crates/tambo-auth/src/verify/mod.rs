@@ -37,6 +37,7 @@ use crate::jwt::{
 use crate::keys::{
     JwkPolicy, KeySet, KeySetState, KeySetStatus, RemoteKeySet, RemoteKeySetConfig, VerificationKey,
 };
+use crate::user::IssuerForms;
 
 /// Which strategy a verifier uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +120,8 @@ pub struct Verifier {
 #[derive(Debug)]
 struct Inner {
     issuer: String,
+    /// The issuer's host and namespace, derived once for every user this verifier maps.
+    forms: IssuerForms,
     strategy: StrategyKind,
     policy: ClaimsPolicy,
     algorithms: AlgorithmSet,
@@ -238,6 +241,11 @@ impl Verifier {
     /// The configured issuer.
     pub fn issuer(&self) -> &str {
         &self.inner.issuer
+    }
+
+    /// The configured issuer's host and namespace.
+    pub(crate) fn issuer_forms(&self) -> &IssuerForms {
+        &self.inner.forms
     }
 
     /// Every accepted `iss` value (the issuer plus any additional ones).
@@ -588,6 +596,7 @@ impl VerifierBuilder {
         }
         Ok(Verifier {
             inner: Arc::new(Inner {
+                forms: IssuerForms::of(&self.issuer),
                 issuer: self.issuer,
                 strategy,
                 policy,
