@@ -1,6 +1,7 @@
 //! The routers and tokens every row of the performance table runs on (issue 6), shared by the
-//! criterion benches (`benches/auth.rs`), the loopback server (`src/bin/bench-server.rs`) and
-//! the memory probe (`src/bin/cache-memory.rs`).
+//! criterion benches (`benches/auth.rs`), the loopback server (`src/bin/bench-server.rs`), the
+//! memory probe (`src/bin/cache-memory.rs`) and the paired first-sight rounds
+//! (`src/bin/paired.rs`), with the floor they compare with ([`FloorKey`]).
 //!
 //! Every router answers `GET /` with `ok` from the same handler; only the authentication in
 //! front of it differs. Provider tokens are signed by the testkit's fixed keys and carry
@@ -96,10 +97,58 @@ impl ProviderAlg {
     pub fn hmac_secret() -> Vec<u8> {
         let jwk = fixtures().hmac.public_jwk();
         let k = jwk["k"].as_str().expect("an oct JWK has k");
-        use base64::Engine as _;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(k)
-            .expect("k is base64url")
+        base64url(k)
+    }
+}
+
+fn base64url(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .expect("base64url")
+}
+
+/// A compact token's signing input and decoded signature.
+pub fn signing_input_and_signature(token: &str) -> (Vec<u8>, Vec<u8>) {
+    let dot = token.rfind('.').expect("three segments");
+    (
+        token.as_bytes()[..dot].to_vec(),
+        base64url(&token[dot + 1..]),
+    )
+}
+
+/// The floor of every comparison: `alg`'s signature check alone, with the fixture key parsed
+/// once in aws-lc-rs.
+pub enum FloorKey {
+    /// RS256, ES256 or EdDSA.
+    Public(aws_lc_rs::signature::ParsedPublicKey),
+    /// HS256 (boxed: an HMAC key is a kilobyte).
+    Hmac(Box<aws_lc_rs::hmac::Key>),
+}
+
+impl FloorKey {
+    /// The fixture key of `alg`, parsed.
+    pub fn new(alg: ProviderAlg) -> FloorKey {
+        use aws_lc_rs::{hmac, signature as sig};
+        let algorithm: &'static dyn sig::VerificationAlgorithm = match alg {
+            ProviderAlg::Rs256 => &sig::RSA_PKCS1_2048_8192_SHA256,
+            ProviderAlg::Es256 => &sig::ECDSA_P256_SHA256_FIXED,
+            ProviderAlg::EdDsa => &sig::ED25519,
+            ProviderAlg::Hs256 => {
+                let secret = ProviderAlg::hmac_secret();
+                return FloorKey::Hmac(Box::new(hmac::Key::new(hmac::HMAC_SHA256, &secret)));
+            }
+        };
+        let key = sig::ParsedPublicKey::new(algorithm, alg.key().public_der());
+        FloorKey::Public(key.expect("a parsed public key"))
+    }
+
+    /// Whether `signature` is this key's signature of `input`.
+    pub fn verify(&self, input: &[u8], signature: &[u8]) -> bool {
+        match self {
+            FloorKey::Public(key) => key.verify_sig(input, signature).is_ok(),
+            FloorKey::Hmac(key) => aws_lc_rs::hmac::verify(key, input, signature).is_ok(),
+        }
     }
 }
 

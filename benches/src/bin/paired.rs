@@ -15,7 +15,6 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aws_lc_rs::{hmac, signature as sig};
 use axum::Router;
 use axum::body::Body;
 use http::{HeaderValue, Request, StatusCode, header::AUTHORIZATION};
@@ -58,26 +57,17 @@ fn through(rt: &Runtime, router: &Router, auth: Option<&HeaderValue>) -> f64 {
 }
 
 /// The signature check alone, key parsed once, over `token`'s signing input.
-fn floor(token: &str, alg: Verify) -> impl Fn() + Clone + Send + Sync + 'static + use<> {
-    let dot = token.rfind('.').expect("three segments");
-    let input: Arc<[u8]> = Arc::from(&token.as_bytes()[..dot]);
-    let signature: Arc<[u8]> = Arc::from(base64_decode(&token[dot + 1..]));
-    let valid = match &alg {
-        Verify::Public(key) => key.verify_sig(&input, &signature).is_ok(),
-        Verify::Hmac(key) => hmac::verify(key, &input, &signature).is_ok(),
-    };
-    assert!(valid, "the floor must time a signature that verifies");
-    let alg = Arc::new(alg);
-    move || match &*alg {
-        Verify::Public(key) => {
-            black_box(
-                key.verify_sig(black_box(&input), black_box(&signature))
-                    .ok(),
-            );
-        }
-        Verify::Hmac(key) => {
-            black_box(hmac::verify(key, black_box(&input), black_box(&signature)).ok());
-        }
+fn floor(token: &str, alg: ProviderAlg) -> impl Fn() + Clone + Send + Sync + 'static + use<> {
+    let (input, signature) = b::signing_input_and_signature(token);
+    let key = b::FloorKey::new(alg);
+    assert!(
+        key.verify(&input, &signature),
+        "the floor must time a signature that verifies"
+    );
+    let check = Arc::new((key, input, signature));
+    move || {
+        let (key, input, signature) = &*check;
+        black_box(key.verify(black_box(input), black_box(signature)));
     }
 }
 
@@ -90,33 +80,6 @@ fn floor_router(check: impl Fn() + Clone + Send + Sync + 'static) -> Router {
             request
         }))
         .with_state(())
-}
-
-enum Verify {
-    Public(sig::ParsedPublicKey),
-    Hmac(Box<hmac::Key>),
-}
-
-fn base64_decode(segment: &str) -> Vec<u8> {
-    use base64::Engine as _;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(segment)
-        .expect("base64url")
-}
-
-fn provider_key(alg: ProviderAlg) -> Verify {
-    let algorithm: &'static dyn sig::VerificationAlgorithm = match alg {
-        ProviderAlg::Rs256 => &sig::RSA_PKCS1_2048_8192_SHA256,
-        ProviderAlg::Es256 => &sig::ECDSA_P256_SHA256_FIXED,
-        ProviderAlg::EdDsa => &sig::ED25519,
-        ProviderAlg::Hs256 => {
-            return Verify::Hmac(Box::new(hmac::Key::new(
-                hmac::HMAC_SHA256,
-                &ProviderAlg::hmac_secret(),
-            )));
-        }
-    };
-    Verify::Public(sig::ParsedPublicKey::new(algorithm, alg.key().public_der()).expect("key"))
 }
 
 struct Row {
@@ -134,8 +97,9 @@ struct Row {
 }
 
 impl Row {
-    fn new(name: String, router: Router, token: &str, key: Verify) -> Row {
-        let check = floor(token, key);
+    /// A row for `token`, whose signature is `alg`'s fixture key's.
+    fn new(name: String, router: Router, token: &str, alg: ProviderAlg) -> Row {
+        let check = floor(token, alg);
         Row {
             name,
             router,
@@ -179,7 +143,7 @@ fn main() {
             format!("direct_{}", alg.name()),
             b::layered(layer).with_state(()),
             &token,
-            provider_key(alg),
+            alg,
         ));
     }
     for alg in [Algorithm::EdDSA, Algorithm::ES256, Algorithm::HS256] {
@@ -190,7 +154,7 @@ fn main() {
             format!("tambo_{alg}"),
             b::layered(layer).with_state(()),
             &token,
-            provider_key(b::tambo_key(alg)),
+            b::tambo_key(alg),
         ));
     }
     for row in &rows {

@@ -141,6 +141,13 @@ pub(crate) struct Forms {
     namespace: Box<str>,
 }
 
+impl Forms {
+    /// The issuer these forms are of.
+    pub(crate) fn issuer(&self) -> &str {
+        &self.issuer
+    }
+}
+
 impl std::ops::Deref for IssuerForms {
     type Target = Forms;
 

@@ -25,6 +25,10 @@ use super::parse_object;
 /// that a hostile object of a thousand members costs no million comparisons.
 const LINEAR_NAMES: usize = 16;
 
+/// The room an index is built with, so that parsing a typical object never reallocates; also
+/// the most members the flat scan takes (a larger object goes through serde_json).
+const FLAT_MEMBERS: usize = 2 * LINEAR_NAMES;
+
 /// A duplicate-free JSON object: its text, where its members lie, and its map once needed.
 #[derive(Clone)]
 pub(crate) struct JsonObject {
@@ -321,10 +325,7 @@ impl<'de> Visitor<'de> for NameVisitor {
 /// [`FLAT_MEMBERS`] members, and any syntax error. What it accepts, it indexes exactly as the
 /// serde_json pass does (a differential test holds it to that).
 mod flat {
-    use super::{Kind, LINEAR_NAMES, Member, Span, prefix};
-
-    /// The most members the scan takes; a larger object goes through serde_json.
-    pub(super) const FLAT_MEMBERS: usize = 2 * LINEAR_NAMES;
+    use super::{FLAT_MEMBERS, Kind, Member, Span, prefix};
 
     /// The longest integer the scan reads: every 18-digit number fits a `u64`.
     const DIGITS: usize = 18;
@@ -462,7 +463,7 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
             let start = span.start as usize;
             &self.base[start..start + span.len as usize]
         };
-        let mut members: Vec<Member> = Vec::with_capacity(2 * LINEAR_NAMES);
+        let mut members: Vec<Member> = Vec::with_capacity(FLAT_MEMBERS);
         // The index itself finds a repeated name among the first few plain ones; a hash set
         // takes over for a large object or once a name is spelled with escapes.
         let mut all: Option<HashSet<Cow<'de, str>>> = None;
@@ -685,12 +686,12 @@ mod tests {
                 "{text}"
             );
         }
-        let many: Vec<String> = (0..=flat::FLAT_MEMBERS)
+        let many: Vec<String> = (0..=FLAT_MEMBERS)
             .map(|i| format!(r#""m{i}":{i}"#))
             .collect();
         let many = format!("{{{}}}", many.join(","));
         assert!(flat::scan(&many).is_none());
-        assert_eq!(object(&many).unwrap().map().len(), flat::FLAT_MEMBERS + 1);
+        assert_eq!(object(&many).unwrap().map().len(), FLAT_MEMBERS + 1);
         for text in [
             r#"{"a":1,"a":1}"#,
             r#"{"a":1,}"#,

@@ -119,8 +119,8 @@ pub struct Verifier {
 
 #[derive(Debug)]
 struct Inner {
-    issuer: String,
-    /// The issuer's host and namespace, derived once for every user this verifier maps.
+    /// The issuer, with its host and namespace derived once for every user this verifier
+    /// maps.
     forms: IssuerForms,
     strategy: StrategyKind,
     policy: ClaimsPolicy,
@@ -240,7 +240,7 @@ impl Verifier {
 
     /// The configured issuer.
     pub fn issuer(&self) -> &str {
-        &self.inner.issuer
+        self.inner.forms.issuer()
     }
 
     /// The configured issuer's host and namespace.
@@ -280,8 +280,8 @@ impl Verifier {
     pub fn status(&self) -> KeySetStatus {
         match &self.inner.keys {
             Keys::Remote(remote) => remote.status(),
-            Keys::Static(set) => static_status(&self.inner.issuer, set.len()),
-            Keys::Unverified => static_status(&self.inner.issuer, 0),
+            Keys::Static(set) => static_status(self.issuer(), set.len()),
+            Keys::Unverified => static_status(self.issuer(), 0),
         }
     }
 }
@@ -597,7 +597,6 @@ impl VerifierBuilder {
         Ok(Verifier {
             inner: Arc::new(Inner {
                 forms: IssuerForms::of(&self.issuer),
-                issuer: self.issuer,
                 strategy,
                 policy,
                 algorithms,
