@@ -8,8 +8,10 @@
 //! quartiles over the rounds are printed. A drift slower than a round cancels out.
 //!
 //! ```text
-//! cargo run --release -p tambo-auth-benches --bin paired [rounds]
+//! cargo run --release -p tambo-auth-benches --bin paired [rounds] [row filter]
 //! ```
+//!
+//! A filter keeps the rows whose names contain it (`direct`, `RS256`…).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -124,6 +126,7 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(40);
+    let filter = std::env::args().nth(2).unwrap_or_default();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -157,6 +160,7 @@ fn main() {
             b::tambo_key(alg),
         ));
     }
+    rows.retain(|row| row.name.contains(&filter));
     for row in &rows {
         let status = rt
             .block_on(row.router.clone().oneshot(request(Some(&row.auth))))

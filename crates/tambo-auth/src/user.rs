@@ -26,6 +26,7 @@
 //! ```
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::{Arc, LazyLock, OnceLock};
 
@@ -119,7 +120,15 @@ fn tenant_on<'c>(host: &str, claims: &'c Claims) -> Option<&'c str> {
 /// A provider's name, one allocation shared by every user it maps.
 fn shared_name(name: &str) -> Arc<str> {
     static NAMES: LazyLock<Memo<Arc<str>>> = LazyLock::new(|| Memo::new(IssuerForms::KEPT));
-    NAMES.get_or_insert_with(name, || Arc::from(name))
+    thread_local! {
+        /// The name this thread asked for last: a service has a provider or two, so nearly
+        /// every user finds its name here without a lookup in the memo.
+        static LAST: RefCell<Option<Arc<str>>> = const { RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| match last {
+        Some(last) if **last == *name => Arc::clone(last),
+        _ => Arc::clone(last.insert(NAMES.get_or_insert_with(name, || Arc::from(name)))),
+    })
 }
 
 /// An issuer's host and namespace, as derived below. Deriving them parses the issuer as a
@@ -220,42 +229,64 @@ fn escape(component: &str) -> Cow<'_, str> {
 #[derive(Clone)]
 pub struct TamboUser(Arc<UserData>);
 
-#[derive(Clone, Serialize)]
+#[derive(Clone)]
 pub(crate) struct UserData {
-    sub: Box<str>,
+    sub: Subject,
     issuer: Arc<str>,
     provider: Arc<str>,
     tenant: Option<Box<str>>,
     email: Option<Box<str>>,
     email_verified: Option<bool>,
     context_key: ContextKey,
-    #[serde(skip_serializing_if = "Option::is_none")]
     project: Option<Arc<str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     scope: Option<Box<str>>,
-    #[serde(skip)]
     token_id: Option<Box<str>>,
-    #[serde(skip)]
     signing_key: Option<Arc<VerificationKey>>,
-    #[serde(skip)]
     expires_at: Option<i64>,
-    #[serde(skip)]
     issued_at: Option<i64>,
     /// The claims; empty in a cached copy whose claims are read back from `token` when first
     /// asked for.
-    #[serde(skip)]
     claims: OnceLock<Claims>,
     /// Whether `claims` is exactly the verified token's payload (Tambo tokens), so a cached
     /// copy can read it back from the token instead of keeping its own.
-    #[serde(skip)]
     claims_are_payload: bool,
     /// In a cached copy only: the token this user was verified from (a credential: never
     /// shown, never serialized).
-    #[serde(skip)]
     token: Option<Arc<str>>,
 }
 
+/// Where a user's subject is kept: as the end of its context key whenever the key ends with
+/// it (an unescaped `sub`, nearly always), so that one allocation holds both.
+#[derive(Clone)]
+enum Subject {
+    /// `context_key[at..]`.
+    InKey(usize),
+    Own(Box<str>),
+}
+
+impl Subject {
+    fn of(key: &ContextKey, sub: &str) -> Subject {
+        match key.as_str().strip_suffix(sub) {
+            Some(head) => Subject::InKey(head.len()),
+            None => Subject::Own(sub.into()),
+        }
+    }
+}
+
 impl UserData {
+    fn sub(&self) -> &str {
+        match &self.sub {
+            Subject::InKey(at) => self.context_key.as_str().get(*at..).unwrap_or_default(),
+            Subject::Own(sub) => sub,
+        }
+    }
+
+    /// Sets the context key, keeping the subject.
+    fn rekey(&mut self, key: ContextKey) {
+        self.sub = Subject::of(&key, self.sub());
+        self.context_key = key;
+    }
+
     /// The token a cached copy carries (empty for others).
     pub(crate) fn token_bytes(&self) -> &[u8] {
         self.token.as_deref().unwrap_or_default().as_bytes()
@@ -269,7 +300,24 @@ impl UserData {
 
 impl Serialize for TamboUser {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
+        use serde::ser::SerializeStruct as _;
+        let u = &self.0;
+        let optional = usize::from(u.project.is_some()) + usize::from(u.scope.is_some());
+        let mut s = serializer.serialize_struct("TamboUser", 7 + optional)?;
+        s.serialize_field("sub", u.sub())?;
+        s.serialize_field("issuer", &u.issuer)?;
+        s.serialize_field("provider", &u.provider)?;
+        s.serialize_field("tenant", &u.tenant)?;
+        s.serialize_field("email", &u.email)?;
+        s.serialize_field("email_verified", &u.email_verified)?;
+        s.serialize_field("context_key", &u.context_key)?;
+        if let Some(project) = &u.project {
+            s.serialize_field("project", project)?;
+        }
+        if let Some(scope) = &u.scope {
+            s.serialize_field("scope", scope)?;
+        }
+        s.end()
     }
 }
 
@@ -277,7 +325,7 @@ impl fmt::Debug for TamboUser {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let u = &self.0;
         f.debug_struct("TamboUser")
-            .field("sub", &u.sub)
+            .field("sub", &u.sub())
             .field("issuer", &u.issuer)
             .field("provider", &u.provider)
             .field("tenant", &u.tenant)
@@ -307,15 +355,16 @@ impl TamboUser {
     ) -> Option<TamboUser> {
         let sub = claims.sub()?;
         let tenant = tenant_on(&forms.host, &claims);
+        let context_key = ContextKey::in_namespace(&forms.namespace, tenant, sub);
         Some(TamboUser(Arc::new(UserData {
-            context_key: ContextKey::in_namespace(&forms.namespace, tenant, sub),
+            sub: Subject::of(&context_key, sub),
+            context_key,
             email: claims.get_str("email").map(Box::from),
             // OIDC's `email_verified`, or `emailVerified` as Better Auth and Neon Auth spell it.
             email_verified: claims
                 .get("email_verified")
                 .or_else(|| claims.get("emailVerified"))
                 .and_then(Value::as_bool),
-            sub: sub.into(),
             issuer: Arc::clone(&forms.issuer),
             provider: shared_name(provider),
             tenant: tenant.map(Box::from),
@@ -346,7 +395,7 @@ impl TamboUser {
         claims: Claims,
     ) -> Option<TamboUser> {
         Some(TamboUser(Arc::new(UserData {
-            sub: claims.sub()?.into(),
+            sub: Subject::of(&context_key, claims.sub()?),
             email: None,
             email_verified: None,
             issuer,
@@ -370,7 +419,7 @@ impl TamboUser {
     #[must_use]
     pub fn with_tenant(mut self, tenant: Option<String>) -> Self {
         let u = Arc::make_mut(&mut self.0);
-        u.context_key = ContextKey::derive(&u.issuer, tenant.as_deref(), &u.sub);
+        u.rekey(ContextKey::derive(&u.issuer, tenant.as_deref(), u.sub()));
         u.tenant = tenant.map(Box::from);
         self
     }
@@ -388,13 +437,13 @@ impl TamboUser {
     pub fn with_namespace_issuer(mut self, issuer: impl Into<String>) -> Self {
         let u = Arc::make_mut(&mut self.0);
         u.issuer = Arc::from(issuer.into());
-        u.context_key = ContextKey::derive(&u.issuer, u.tenant.as_deref(), &u.sub);
+        u.rekey(ContextKey::derive(&u.issuer, u.tenant.as_deref(), u.sub()));
         self
     }
 
     /// The provider's subject (`sub`).
     pub fn sub(&self) -> &str {
-        &self.0.sub
+        self.0.sub()
     }
 
     /// The subject token's issuer.
@@ -632,6 +681,49 @@ mod tests {
         assert_ne!(
             ContextKey::derive("https://idp-a.example", None, "123"),
             ContextKey::derive("https://idp-b.example", None, "123")
+        );
+    }
+
+    #[test]
+    fn the_subject_reads_back_whether_or_not_the_key_spells_it() {
+        for sub in ["alice", "org:alice", "100%", ""] {
+            let user = TamboUser::from_claims(
+                "oidc",
+                "https://x.example",
+                claims(json!({"sub": sub, "org_id": "o1"})),
+            )
+            .unwrap();
+            assert_eq!(user.sub(), sub);
+            assert_eq!(
+                user.context_key(),
+                &ContextKey::derive("https://x.example", Some("o1"), sub)
+            );
+            let moved = user
+                .with_tenant(None)
+                .with_namespace_issuer("https://y.example");
+            assert_eq!(moved.sub(), sub, "re-keyed");
+            assert_eq!(
+                moved.context_key(),
+                &ContextKey::derive("https://y.example", None, sub)
+            );
+        }
+    }
+
+    #[test]
+    fn a_user_serializes_its_public_fields_only() {
+        let user = TamboUser::from_claims(
+            "oidc",
+            "https://x.example",
+            claims(json!({"sub": "a:b", "email": "a@x.example", "email_verified": true})),
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&user).unwrap(),
+            json!({
+                "sub": "a:b", "issuer": "https://x.example", "provider": "oidc",
+                "tenant": null, "email": "a@x.example", "email_verified": true,
+                "context_key": "oauth:user:x.example:a%3Ab",
+            })
         );
     }
 

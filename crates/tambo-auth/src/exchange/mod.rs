@@ -410,7 +410,7 @@ impl TokenExchange {
                     .strip_prefix(ours)
                     .is_some_and(|rest| rest == INSECURE_ISSUER_SUFFIX)
         };
-        if jws.header().typ_is(TOKEN_TYPE) || jws.claims()?.iss().is_some_and(is_ours) {
+        if jws.header().typ_is(TOKEN_TYPE) || jws.claims_ref()?.iss().is_some_and(is_ours) {
             return Err(invalid(
                 "a Tambo token cannot be exchanged; send the identity provider token",
             ));

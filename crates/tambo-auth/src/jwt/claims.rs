@@ -41,14 +41,19 @@ impl std::fmt::Debug for Claims {
 }
 
 impl Claims {
-    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Claims, Error> {
-        std::str::from_utf8(bytes)
-            .ok()
-            .and_then(|text| JsonObject::parse(text.to_owned()).ok())
+    /// The claims set a decoded payload holds, its bytes becoming the claims' text; the bytes
+    /// back when they are not a claims set.
+    pub(crate) fn from_vec(bytes: Vec<u8>) -> Result<Claims, (Vec<u8>, Error)> {
+        let refused = || Error::malformed("the payload is not a duplicate-free UTF-8 JSON object");
+        let text = String::from_utf8(bytes).map_err(|e| (e.into_bytes(), refused()))?;
+        JsonObject::parse(text)
             .map(Claims::from_object)
-            .ok_or(Error::malformed(
-                "the payload is not a duplicate-free UTF-8 JSON object",
-            ))
+            .map_err(|(text, _)| (text.into_bytes(), refused()))
+    }
+
+    /// The JSON text of claims parsed from a payload (empty for claims made from a map).
+    pub(crate) fn text(&self) -> &str {
+        self.object().text()
     }
 
     fn from_object(object: JsonObject) -> Claims {
@@ -450,7 +455,7 @@ mod tests {
     const ISS: &str = "https://idp.example";
 
     fn claims(v: Value) -> Claims {
-        Claims::from_bytes(v.to_string().as_bytes()).unwrap()
+        Claims::from_vec(v.to_string().into_bytes()).ok().unwrap()
     }
 
     #[test]
@@ -487,7 +492,7 @@ mod tests {
         assert_eq!(claims.sub(), Some("alice"));
         assert_eq!(
             claims,
-            Claims::from_bytes(set.to_string().as_bytes()).unwrap()
+            Claims::from_vec(set.to_string().into_bytes()).ok().unwrap()
         );
     }
 
@@ -688,10 +693,11 @@ mod tests {
             b"foo",
             br#"{"sub":"a","sub":"b"}"#,
         ] {
-            assert!(matches!(
-                Claims::from_bytes(p),
-                Err(Error::Malformed { .. })
-            ));
+            let Err((bytes, error)) = Claims::from_vec(p.to_vec()) else {
+                panic!("{p:?} is not a claims set");
+            };
+            assert!(matches!(error, Error::Malformed { .. }));
+            assert_eq!(bytes, p, "the bytes come back");
         }
         assert_eq!(claims(json!({"sub": "a"})).sub(), Some("a"));
     }

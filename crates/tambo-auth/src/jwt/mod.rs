@@ -131,11 +131,19 @@ pub struct Jws<'a> {
     header: Header,
     /// Whether `header` was found among the headers of verified tokens.
     header_known: bool,
-    /// The decoded payload, then the decoded signature: one buffer for both.
-    decoded: Vec<u8>,
-    payload_len: usize,
-    /// The claims, parsed once however many steps (routing, verification) ask for them.
-    claims: std::sync::OnceLock<Result<Claims, Error>>,
+    /// The payload, parsed with the token: every use of a token reads its claims (the issuer
+    /// routes it, the verifier checks them), and the decoded payload becomes their text
+    /// without a copy.
+    payload: Payload,
+    signature: Vec<u8>,
+}
+
+/// A token's decoded payload.
+#[derive(Clone)]
+enum Payload {
+    Claims(Claims),
+    /// Not a claims set: the bytes, and why.
+    Refused(Vec<u8>, Error),
 }
 
 impl std::fmt::Debug for Jws<'_> {
@@ -143,7 +151,7 @@ impl std::fmt::Debug for Jws<'_> {
         // Never the token or the signature: only what a log may hold.
         f.debug_struct("Jws")
             .field("header", &self.header)
-            .field("payload_len", &self.payload_len)
+            .field("payload_len", &self.payload().len())
             .finish_non_exhaustive()
     }
 }
@@ -201,23 +209,24 @@ impl<'a> Jws<'a> {
         if s.is_empty() && !header.is_unsigned() {
             return Err(Error::malformed("the signature segment is empty"));
         }
-        let mut decoded = Vec::with_capacity((p.len() + s.len()) / 4 * 3 + 6);
-        URL_SAFE_NO_PAD
-            .decode_append(p, &mut decoded)
+        let payload = URL_SAFE_NO_PAD
+            .decode_to_vec(p)
             .map_err(|_| Error::malformed("the payload is not canonical base64url"))?;
-        let payload_len = decoded.len();
-        URL_SAFE_NO_PAD
-            .decode_append(s, &mut decoded)
+        let signature = URL_SAFE_NO_PAD
+            .decode_to_vec(s)
             .map_err(|_| Error::malformed("the signature is not canonical base64url"))?;
+        let payload = match Claims::from_vec(payload) {
+            Ok(claims) => Payload::Claims(claims),
+            Err((bytes, error)) => Payload::Refused(bytes, error),
+        };
         Ok(Jws {
             header_len: h.len(),
             signing_input_len: h.len() + 1 + p.len(),
             header_known,
             token: Cow::Borrowed(token),
             header,
-            decoded,
-            payload_len,
-            claims: std::sync::OnceLock::new(),
+            payload,
+            signature,
         })
     }
 
@@ -229,9 +238,8 @@ impl<'a> Jws<'a> {
             signing_input_len: self.signing_input_len,
             header: self.header,
             header_known: self.header_known,
-            decoded: self.decoded,
-            payload_len: self.payload_len,
-            claims: self.claims,
+            payload: self.payload,
+            signature: self.signature,
         }
     }
 
@@ -251,7 +259,10 @@ impl<'a> Jws<'a> {
 
     /// The decoded payload bytes.
     pub fn payload(&self) -> &[u8] {
-        &self.decoded[..self.payload_len]
+        match &self.payload {
+            Payload::Claims(claims) => claims.text().as_bytes(),
+            Payload::Refused(bytes, _) => bytes,
+        }
     }
 
     /// `BASE64URL(header) . BASE64URL(payload)`: the bytes the signature covers.
@@ -261,15 +272,21 @@ impl<'a> Jws<'a> {
 
     /// The decoded signature bytes.
     pub fn signature(&self) -> &[u8] {
-        &self.decoded[self.payload_len..]
+        &self.signature
     }
 
     /// The payload as a claims set: a duplicate-free UTF-8 JSON object (RFC 7519 §7.2).
-    /// Parsed on the first call; later calls share the result.
+    /// Parsed with the token; every call shares the result.
     pub fn claims(&self) -> Result<Claims, Error> {
-        self.claims
-            .get_or_init(|| Claims::from_bytes(self.payload()))
-            .clone()
+        self.claims_ref().cloned()
+    }
+
+    /// [`claims`](Self::claims), borrowed.
+    pub(crate) fn claims_ref(&self) -> Result<&Claims, Error> {
+        match &self.payload {
+            Payload::Claims(claims) => Ok(claims),
+            Payload::Refused(_, error) => Err(error.clone()),
+        }
     }
 
     /// A collision-resistant digest of the whole token (SHA-256), for caches and logs that

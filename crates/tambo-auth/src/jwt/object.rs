@@ -105,15 +105,19 @@ static FALSE: Value = Value::Bool(false);
 static NULL: Value = Value::Null;
 
 impl JsonObject {
-    /// Parses `text` as a strict JSON object.
-    pub(crate) fn parse(text: String) -> Result<JsonObject, serde_json::Error> {
+    /// Parses `text` as a strict JSON object; the text back when it is not one.
+    pub(crate) fn parse(text: String) -> Result<JsonObject, (String, serde_json::Error)> {
         let (members, indexed) = match flat::scan(&text) {
             Some(members) => (members, true),
             None => {
                 let mut de = serde_json::Deserializer::from_str(&text);
-                let parsed = de.deserialize_map(ObjectVisitor { base: &text })?;
-                de.end()?;
-                parsed
+                let parsed = de
+                    .deserialize_map(ObjectVisitor { base: &text })
+                    .and_then(|parsed| de.end().map(|()| parsed));
+                match parsed {
+                    Ok(parsed) => parsed,
+                    Err(e) => return Err((text, e)),
+                }
             }
         };
         let present = members
@@ -157,6 +161,11 @@ impl JsonObject {
         // The text parsed once already, strictly, so it parses again to the same object.
         self.map
             .get_or_init(|| parse_object(self.text.as_bytes()).unwrap_or_default())
+    }
+
+    /// The JSON text (empty for an object made from a map).
+    pub(crate) fn text(&self) -> &str {
+        &self.text
     }
 
     fn span(&self, span: Span) -> &str {
@@ -630,7 +639,7 @@ mod tests {
     use crate::jwt::parse_strict;
 
     fn object(text: &str) -> Result<JsonObject, serde_json::Error> {
-        JsonObject::parse(text.to_owned())
+        JsonObject::parse(text.to_owned()).map_err(|(_, e)| e)
     }
 
     #[test]

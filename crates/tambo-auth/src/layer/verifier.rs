@@ -111,7 +111,7 @@ impl TamboOrProvider {
     fn is_ours(&self, jws: &Jws<'_>) -> bool {
         jws.header().typ_is(TOKEN_TYPE)
             || jws
-                .claims()
+                .claims_ref()
                 .ok()
                 .and_then(|c| c.iss().map(|iss| iss.starts_with(self.tokens.issuer())))
                 .unwrap_or(false)

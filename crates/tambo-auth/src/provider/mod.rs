@@ -304,7 +304,7 @@ impl ProviderRegistry {
 
     /// The provider for a token, chosen by its unverified `iss`.
     pub fn route(&self, jws: &Jws<'_>) -> Result<&Arc<dyn Provider>, Error> {
-        let claims = jws.claims()?;
+        let claims = jws.claims_ref()?;
         self.by_issuer
             .get(claims.required_iss()?)
             .ok_or(Error::UnknownIssuer)

@@ -192,10 +192,10 @@ impl Verifier {
 
     /// The checks before the signature: the issuer (a token for another issuer never costs a
     /// key lookup or a fetch) and the algorithm, `None` when signatures are not checked.
-    fn precheck(&self, jws: &Jws<'_>) -> Result<(Claims, Option<Algorithm>), Error> {
+    fn precheck<'j>(&self, jws: &'j Jws<'_>) -> Result<(&'j Claims, Option<Algorithm>), Error> {
         let inner = &self.inner;
-        let claims = jws.claims()?;
-        inner.policy.check_issuer(&claims)?;
+        let claims = jws.claims_ref()?;
+        inner.policy.check_issuer(claims)?;
         if matches!(inner.keys, Keys::Unverified) {
             return Ok((claims, None));
         }
@@ -212,7 +212,7 @@ impl Verifier {
     fn finish(
         &self,
         jws: &Jws<'_>,
-        claims: Claims,
+        claims: &Claims,
         signature_checked: bool,
     ) -> Result<VerifiedToken, Error> {
         let inner = &self.inner;
@@ -227,13 +227,13 @@ impl Verifier {
                 },
             });
         }
-        inner.policy.validate(&claims, inner.clock.unix_seconds())?;
+        inner.policy.validate(claims, inner.clock.unix_seconds())?;
         if signature_checked {
             jws.header_verified();
         }
         Ok(VerifiedToken {
             header: jws.header().clone(),
-            claims,
+            claims: claims.clone(),
             signature_checked,
         })
     }
