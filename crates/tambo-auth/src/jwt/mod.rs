@@ -135,7 +135,40 @@ pub struct Jws<'a> {
     /// routes it, the verifier checks them), and the decoded payload becomes their text
     /// without a copy.
     payload: Payload,
-    signature: Vec<u8>,
+}
+
+/// The longest signature [`Jws::signature`] decodes: an RSA-8192 signature. No key this
+/// library holds makes a longer one.
+pub const MAX_SIGNATURE_BYTES: usize = 1024;
+
+/// A decoded signature, held on the stack: it is decoded when it is checked, once per token,
+/// and needs no allocation.
+pub struct Signature {
+    bytes: [u8; MAX_SIGNATURE_BYTES],
+    len: usize,
+}
+
+impl std::ops::Deref for Signature {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+impl AsRef<[u8]> for Signature {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl std::fmt::Debug for Signature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Its length only, as for the token it came from.
+        f.debug_struct("Signature")
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A token's decoded payload.
@@ -212,8 +245,9 @@ impl<'a> Jws<'a> {
         let payload = URL_SAFE_NO_PAD
             .decode_to_vec(p)
             .map_err(|_| Error::malformed("the payload is not canonical base64url"))?;
-        let signature = URL_SAFE_NO_PAD
-            .decode_to_vec(s)
+        // Checked now, decoded when it is verified (see `signature`).
+        URL_SAFE_NO_PAD
+            .check(s.as_bytes())
             .map_err(|_| Error::malformed("the signature is not canonical base64url"))?;
         let payload = match Claims::from_vec(payload) {
             Ok(claims) => Payload::Claims(claims),
@@ -226,7 +260,6 @@ impl<'a> Jws<'a> {
             token: Cow::Borrowed(token),
             header,
             payload,
-            signature,
         })
     }
 
@@ -239,7 +272,6 @@ impl<'a> Jws<'a> {
             header: self.header,
             header_known: self.header_known,
             payload: self.payload,
-            signature: self.signature,
         }
     }
 
@@ -270,9 +302,25 @@ impl<'a> Jws<'a> {
         &self.token.as_bytes()[..self.signing_input_len]
     }
 
-    /// The decoded signature bytes.
-    pub fn signature(&self) -> &[u8] {
-        &self.signature
+    /// The decoded signature bytes, decoded on each call. A signature longer than
+    /// [`MAX_SIGNATURE_BYTES`] reads as empty: it is no signature of any key, and an empty
+    /// one verifies under none either.
+    pub fn signature(&self) -> Signature {
+        let encoded = &self.token.as_bytes()[self.signing_input_len + 1..];
+        let mut signature = Signature {
+            bytes: [0; MAX_SIGNATURE_BYTES],
+            len: 0,
+        };
+        // The segment was checked to be canonical base64url when the token was parsed.
+        if URL_SAFE_NO_PAD
+            .decoded_length(encoded)
+            .is_ok_and(|len| len <= MAX_SIGNATURE_BYTES)
+            && let Ok(decoded) =
+                URL_SAFE_NO_PAD.decode(encoded, base64_simd::Out::from_slice(&mut signature.bytes))
+        {
+            signature.len = decoded.len();
+        }
+        signature
     }
 
     /// The payload as a claims set: a duplicate-free UTF-8 JSON object (RFC 7519 §7.2).
@@ -511,6 +559,42 @@ mod tests {
             b64_encode("s")
         );
         assert!(matches!(err(&unused), Error::Malformed { .. }));
+    }
+
+    #[test]
+    fn the_signature_is_checked_at_parse_and_decoded_when_asked() {
+        // Non-zero unused bits in the signature segment: refused before any key is used.
+        let unused = format!(
+            "{}.{}.AB",
+            b64_encode(r#"{"alg":"HS256"}"#),
+            b64_encode(r#"{"sub":"a"}"#)
+        );
+        assert!(matches!(err(&unused), Error::Malformed { .. }));
+        for len in [1, 2, 3, 32, 64, 256, 512, MAX_SIGNATURE_BYTES] {
+            let sig: Vec<u8> = (0..len).map(|i| (i * 7 + 1) as u8).collect();
+            let t = token(r#"{"alg":"RS256"}"#, r#"{"sub":"a"}"#, &sig);
+            let signature = Jws::parse(&t).unwrap().signature();
+            assert_eq!(&*signature, &sig[..], "{len} bytes");
+        }
+        // Longer than any key's signature: it reads as empty, which no key accepts.
+        let long = token(
+            r#"{"alg":"RS256"}"#,
+            r#"{"sub":"a"}"#,
+            &[7; MAX_SIGNATURE_BYTES + 1],
+        );
+        assert!(Jws::parse(&long).unwrap().signature().is_empty());
+        let debug = format!("{:?}", Jws::parse(&long).unwrap().signature());
+        assert!(!debug.contains('7'), "{debug}");
+    }
+
+    #[test]
+    fn a_payload_that_is_no_claims_set_is_kept_with_its_error() {
+        let t = token(r#"{"alg":"RS256"}"#, "[1,2]", b"sig");
+        let jws = Jws::parse(&t).expect("the structure is sound");
+        assert_eq!(jws.payload(), b"[1,2]");
+        assert!(matches!(jws.claims(), Err(Error::Malformed { .. })));
+        let t = token(r#"{"alg":"RS256"}"#, r#"{"sub":"a"}"#, b"sig");
+        assert_eq!(Jws::parse(&t).unwrap().payload(), br#"{"sub":"a"}"#);
     }
 
     #[test]

@@ -415,7 +415,7 @@ impl KeySet {
     /// Selects the key for `jws` and verifies its signature with `alg`.
     pub fn verify(&self, jws: &Jws<'_>, alg: Algorithm) -> Result<(), Error> {
         let key = self.select(jws.header(), alg)?;
-        key.verify(alg, jws.signing_input(), jws.signature())
+        key.verify(alg, jws.signing_input(), &jws.signature())
     }
 }
 
