@@ -36,6 +36,7 @@ pub(crate) use object::Field;
 // Rust decodes with it too.
 use base64_simd::URL_SAFE_NO_PAD;
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::sync::{Arc, LazyLock};
 
 use serde_json::{Map, Value};
@@ -46,6 +47,23 @@ use object::JsonObject;
 
 /// Headers of verified tokens, by their encoded form (see [`Jws::header_verified`]).
 static VERIFIED_HEADERS: LazyLock<Memo<Header>> = LazyLock::new(|| Memo::new(256));
+
+/// The header of a verified token encoded as `segment`. The one this thread found last is
+/// compared first: an issuer signs with one key at a time, so consecutive tokens nearly
+/// always share their header, and the comparison costs less than the memo's lookup.
+fn verified_header(segment: &str) -> Option<Header> {
+    thread_local! {
+        static LAST: RefCell<Option<(Box<str>, Header)>> = const { RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| match last {
+        Some((kept, header)) if **kept == *segment => Some(header.clone()),
+        _ => {
+            let header = VERIFIED_HEADERS.get(segment)?;
+            *last = Some((segment.into(), header.clone()));
+            Some(header)
+        }
+    })
+}
 
 /// The default size limit for a token, checked before any decoding.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -229,7 +247,7 @@ impl<'a> Jws<'a> {
         if h.is_empty() {
             return Err(Error::malformed("the header segment is empty"));
         }
-        let (header, header_known) = match VERIFIED_HEADERS.get(h) {
+        let (header, header_known) = match verified_header(h) {
             Some(header) => (header, true),
             None => {
                 let bytes = b64_decode(h)

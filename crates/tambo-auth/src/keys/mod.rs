@@ -386,6 +386,11 @@ impl KeySet {
     /// when the set holds exactly one key (OIDC Core §10.1). `jku`, `x5u`, `jwk` and `x5c`
     /// are never consulted.
     pub fn select(&self, header: &Header, alg: Algorithm) -> Result<Arc<VerificationKey>, Error> {
+        self.find(header, alg).map(Arc::clone)
+    }
+
+    /// [`select`](Self::select), borrowed.
+    fn find(&self, header: &Header, alg: Algorithm) -> Result<&Arc<VerificationKey>, Error> {
         let key = match header.kid() {
             Some(kid) => {
                 if self.ambiguous.contains(kid) {
@@ -409,12 +414,12 @@ impl KeySet {
                 reason: "the algorithm does not fit the key the token names",
             });
         }
-        Ok(Arc::clone(key))
+        Ok(key)
     }
 
     /// Selects the key for `jws` and verifies its signature with `alg`.
     pub fn verify(&self, jws: &Jws<'_>, alg: Algorithm) -> Result<(), Error> {
-        let key = self.select(jws.header(), alg)?;
+        let key = self.find(jws.header(), alg)?;
         key.verify(alg, jws.signing_input(), &jws.signature())
     }
 }

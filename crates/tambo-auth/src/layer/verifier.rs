@@ -79,13 +79,14 @@ impl BearerVerifier for ProviderRegistry {
 /// at hand, a future (which keeps the parsed token) only when keys must be fetched.
 fn verify_provider_token(registry: &ProviderRegistry, jws: Jws<'_>) -> Verification {
     let provider = match registry.route(&jws) {
-        Ok(provider) => Arc::clone(provider),
+        Ok(provider) => provider,
         Err(e) => return Verification::Done(Err(e)),
     };
     match provider.authenticate_jws_now(&jws) {
         Some(decided) => Verification::Done(decided),
         None => {
             // Only a token that must wait for keys is copied.
+            let provider = Arc::clone(provider);
             let jws = jws.into_owned();
             Verification::Pending(Box::pin(
                 async move { provider.authenticate_jws(&jws).await },
