@@ -90,6 +90,7 @@ impl Claims {
         }))
     }
 
+    #[inline]
     fn object(&self) -> &JsonObject {
         self.0.object.get_or_init(|| {
             // The token was verified, so its payload parses back to the same set.
@@ -105,16 +106,19 @@ impl Claims {
     }
 
     /// The claim named `name`, as the validation rules read it.
+    #[inline]
     pub(crate) fn field(&self, name: &str) -> Field<'_> {
         self.object().field(name)
     }
 
     /// Any claim.
+    #[inline]
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.object().get(name)
     }
 
     /// A claim that is a string (`None` when absent or of another type).
+    #[inline]
     pub fn get_str(&self, name: &str) -> Option<&str> {
         self.object().get_str(name)
     }
@@ -125,11 +129,13 @@ impl Claims {
     }
 
     /// `iss`, when it is a string.
+    #[inline]
     pub fn iss(&self) -> Option<&str> {
         self.get_str("iss")
     }
 
     /// `iss`, required and a single string: the rule every check of the issuer starts with.
+    #[inline]
     pub(crate) fn required_iss(&self) -> Result<&str, Error> {
         match self.field("iss") {
             Field::Str(iss) => Ok(iss),
@@ -139,21 +145,25 @@ impl Claims {
     }
 
     /// `sub`, when it is a string.
+    #[inline]
     pub fn sub(&self) -> Option<&str> {
         self.get_str("sub")
     }
 
     /// `exp` as seconds since the epoch; `Ok(None)` when absent, an error for a wrong type.
+    #[inline]
     pub fn exp(&self) -> Result<Option<f64>, Error> {
         self.numeric_date("exp")
     }
 
     /// `nbf` as seconds since the epoch.
+    #[inline]
     pub fn nbf(&self) -> Result<Option<f64>, Error> {
         self.numeric_date("nbf")
     }
 
     /// `iat` as seconds since the epoch.
+    #[inline]
     pub fn iat(&self) -> Result<Option<f64>, Error> {
         self.numeric_date("iat")
     }
@@ -193,6 +203,7 @@ impl Claims {
     /// Reads a NumericDate (RFC 7519 §2): a JSON number, fractions allowed, not negative,
     /// not past the year 9999. A string, a boolean or `null` is an error, never "absent"
     /// (CVE-2026-25537).
+    #[inline]
     fn numeric_date(&self, name: &'static str) -> Result<Option<f64>, Error> {
         match self.field(name) {
             Field::Absent => Ok(None),

@@ -155,39 +155,9 @@ pub struct Jws<'a> {
     payload: Payload,
 }
 
-/// The longest signature [`Jws::signature`] decodes: an RSA-8192 signature. No key this
-/// library holds makes a longer one.
-pub const MAX_SIGNATURE_BYTES: usize = 1024;
-
-/// A decoded signature, held on the stack: it is decoded when it is checked, once per token,
-/// and needs no allocation.
-pub struct Signature {
-    bytes: [u8; MAX_SIGNATURE_BYTES],
-    len: usize,
-}
-
-impl std::ops::Deref for Signature {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
-        &self.bytes[..self.len]
-    }
-}
-
-impl AsRef<[u8]> for Signature {
-    fn as_ref(&self) -> &[u8] {
-        self
-    }
-}
-
-impl std::fmt::Debug for Signature {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Its length only, as for the token it came from.
-        f.debug_struct("Signature")
-            .field("len", &self.len)
-            .finish_non_exhaustive()
-    }
-}
+/// The longest signature a token's check decodes: an RSA-8192 signature. No key this library
+/// holds makes a longer one.
+const MAX_SIGNATURE_BYTES: usize = 1024;
 
 /// A token's decoded payload.
 #[derive(Clone)]
@@ -320,25 +290,31 @@ impl<'a> Jws<'a> {
         &self.token.as_bytes()[..self.signing_input_len]
     }
 
-    /// The decoded signature bytes, decoded on each call. A signature longer than
-    /// [`MAX_SIGNATURE_BYTES`] reads as empty: it is no signature of any key, and an empty
-    /// one verifies under none either.
-    pub fn signature(&self) -> Signature {
-        let encoded = &self.token.as_bytes()[self.signing_input_len + 1..];
-        let mut signature = Signature {
-            bytes: [0; MAX_SIGNATURE_BYTES],
-            len: 0,
-        };
+    /// The decoded signature bytes (decoded on each call).
+    pub fn signature(&self) -> Vec<u8> {
+        URL_SAFE_NO_PAD
+            .decode_to_vec(self.encoded_signature())
+            .unwrap_or_default()
+    }
+
+    /// Calls `check` with the decoded signature, decoded on the stack: a signature is checked
+    /// once per token and needs no allocation. A signature longer than any key's reads as
+    /// empty, which verifies under no key either.
+    pub(crate) fn with_signature<R>(&self, check: impl FnOnce(&[u8]) -> R) -> R {
+        let encoded = self.encoded_signature();
+        let mut buffer = [std::mem::MaybeUninit::<u8>::uninit(); MAX_SIGNATURE_BYTES];
         // The segment was checked to be canonical base64url when the token was parsed.
-        if URL_SAFE_NO_PAD
-            .decoded_length(encoded)
-            .is_ok_and(|len| len <= MAX_SIGNATURE_BYTES)
-            && let Ok(decoded) =
-                URL_SAFE_NO_PAD.decode(encoded, base64_simd::Out::from_slice(&mut signature.bytes))
-        {
-            signature.len = decoded.len();
-        }
-        signature
+        let decoded = match URL_SAFE_NO_PAD.decoded_length(encoded) {
+            Ok(len) if len <= MAX_SIGNATURE_BYTES => URL_SAFE_NO_PAD
+                .decode(encoded, base64_simd::Out::from_uninit_slice(&mut buffer))
+                .ok(),
+            _ => None,
+        };
+        check(decoded.as_deref().unwrap_or_default())
+    }
+
+    fn encoded_signature(&self) -> &[u8] {
+        &self.token.as_bytes()[self.signing_input_len + 1..]
     }
 
     /// The payload as a claims set: a duplicate-free UTF-8 JSON object (RFC 7519 §7.2).
@@ -591,18 +567,17 @@ mod tests {
         for len in [1, 2, 3, 32, 64, 256, 512, MAX_SIGNATURE_BYTES] {
             let sig: Vec<u8> = (0..len).map(|i| (i * 7 + 1) as u8).collect();
             let t = token(r#"{"alg":"RS256"}"#, r#"{"sub":"a"}"#, &sig);
-            let signature = Jws::parse(&t).unwrap().signature();
-            assert_eq!(&*signature, &sig[..], "{len} bytes");
+            let jws = Jws::parse(&t).unwrap();
+            assert_eq!(jws.with_signature(<[u8]>::to_vec), sig, "{len} bytes");
+            assert_eq!(jws.signature(), sig, "{len} bytes");
         }
-        // Longer than any key's signature: it reads as empty, which no key accepts.
+        // Longer than any key's signature: checked as empty, which no key accepts.
         let long = token(
             r#"{"alg":"RS256"}"#,
             r#"{"sub":"a"}"#,
             &[7; MAX_SIGNATURE_BYTES + 1],
         );
-        assert!(Jws::parse(&long).unwrap().signature().is_empty());
-        let debug = format!("{:?}", Jws::parse(&long).unwrap().signature());
-        assert!(!debug.contains('7'), "{debug}");
+        assert!(Jws::parse(&long).unwrap().with_signature(<[u8]>::is_empty));
     }
 
     #[test]

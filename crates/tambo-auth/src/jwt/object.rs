@@ -55,11 +55,13 @@ struct Member {
 }
 
 /// The bit of a name of `len` bytes starting with `prefix` in [`JsonObject::present`].
+#[inline]
 fn bit(prefix: u64, len: usize) -> u64 {
     1 << ((prefix ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58)
 }
 
 /// The first eight bytes of `name`, zero-padded.
+#[inline]
 fn prefix(name: &[u8]) -> u64 {
     match name.first_chunk::<8>() {
         Some(head) => u64::from_le_bytes(*head),
@@ -176,14 +178,23 @@ impl JsonObject {
     }
 
     /// The member named `name`.
+    ///
+    /// Inlined, with its callers that pass a claim's name, so that the name's prefix and bit
+    /// are computed when the library is compiled: a first-seen token looks up a dozen names.
+    #[inline]
     pub(crate) fn field(&self, name: &str) -> Field<'_> {
+        let (len, head) = (name.len(), prefix(name.as_bytes()));
+        self.find(name, head, bit(head, len))
+    }
+
+    fn find(&self, name: &str, head: u64, bit: u64) -> Field<'_> {
         if !self.indexed {
             return Field::of(self.map().get(name));
         }
-        let (len, head) = (name.len(), prefix(name.as_bytes()));
-        if self.present & bit(head, len) == 0 {
+        if self.present & bit == 0 {
             return Field::Absent;
         }
+        let len = name.len();
         let Some(member) = self.members.iter().find(|m| {
             m.prefix == head
                 && m.name.len as usize == len
@@ -202,6 +213,7 @@ impl JsonObject {
     }
 
     /// The member named `name` as a JSON value.
+    #[inline]
     pub(crate) fn get(&self, name: &str) -> Option<&Value> {
         match self.field(name) {
             Field::Absent => None,
@@ -212,6 +224,7 @@ impl JsonObject {
     }
 
     /// The member named `name`, when it is a string.
+    #[inline]
     pub(crate) fn get_str(&self, name: &str) -> Option<&str> {
         match self.field(name) {
             Field::Str(s) => Some(s),
@@ -334,7 +347,7 @@ impl<'de> Visitor<'de> for NameVisitor {
 /// [`FLAT_MEMBERS`] members, and any syntax error. What it accepts, it indexes exactly as the
 /// serde_json pass does (a differential test holds it to that).
 mod flat {
-    use super::{FLAT_MEMBERS, Kind, Member, Span, prefix};
+    use super::{FLAT_MEMBERS, Kind, Member, Span, bit, prefix};
 
     /// The longest integer the scan reads: every 18-digit number fits a `u64`.
     const DIGITS: usize = 18;
@@ -347,6 +360,9 @@ mod flat {
         }
         i = space(b, i + 1);
         let mut members: Vec<Member> = Vec::with_capacity(FLAT_MEMBERS);
+        // The bits of the names so far: a name whose bit is not set yet is no repeat, and
+        // only the others are compared.
+        let mut seen = 0u64;
         if b.get(i) == Some(&b'}') {
             return end(b, i, members);
         }
@@ -371,9 +387,12 @@ mod flat {
                 &b[start..start + span.len as usize]
             };
             let head = prefix(text_of(name));
-            let repeated = members.iter().any(|m| {
-                m.prefix == head && m.name.len == name.len && text_of(m.name) == text_of(name)
-            });
+            let name_bit = bit(head, name.len as usize);
+            let repeated = seen & name_bit != 0
+                && members.iter().any(|m| {
+                    m.prefix == head && m.name.len == name.len && text_of(m.name) == text_of(name)
+                });
+            seen |= name_bit;
             if repeated || members.len() == FLAT_MEMBERS {
                 return None;
             }

@@ -275,6 +275,11 @@ impl VerificationKey {
         }
     }
 
+    /// Verifies `jws`'s signature with `alg`. The caller has checked `supports`.
+    pub(crate) fn verify_jws(&self, alg: Algorithm, jws: &Jws<'_>) -> Result<(), Error> {
+        jws.with_signature(|signature| self.verify(alg, jws.signing_input(), signature))
+    }
+
     /// Verifies `signature` over `message` with `alg`. The caller has checked `supports`.
     pub(crate) fn verify(
         &self,
@@ -420,7 +425,7 @@ impl KeySet {
     /// Selects the key for `jws` and verifies its signature with `alg`.
     pub fn verify(&self, jws: &Jws<'_>, alg: Algorithm) -> Result<(), Error> {
         let key = self.find(jws.header(), alg)?;
-        key.verify(alg, jws.signing_input(), &jws.signature())
+        key.verify_jws(alg, jws)
     }
 }
 

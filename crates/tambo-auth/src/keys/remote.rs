@@ -374,7 +374,7 @@ impl RemoteKeySet {
     /// Verifies `jws`'s signature with `alg` against this issuer's keys.
     pub async fn verify(&self, jws: &Jws<'_>, alg: Algorithm) -> Result<(), Error> {
         let key = self.key_for(jws.header(), alg).await?;
-        key.verify(alg, jws.signing_input(), &jws.signature())
+        key.verify_jws(alg, jws)
     }
 }
 

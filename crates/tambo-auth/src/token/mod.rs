@@ -442,7 +442,7 @@ impl TamboTokens {
                 reason: "the algorithm does not fit the key the token names",
             });
         }
-        key.verify(alg, jws.signing_input(), &jws.signature())?;
+        key.verify_jws(alg, jws)?;
         jws.header_verified();
         inner
             .policy

@@ -184,7 +184,7 @@ impl Verifier {
             Keys::Remote(remote) => Some(
                 remote
                     .key_now(jws.header(), alg)?
-                    .and_then(|key| key.verify(alg, jws.signing_input(), &jws.signature())),
+                    .and_then(|key| key.verify_jws(alg, jws)),
             ),
             Keys::Unverified => Some(Ok(())),
         }
