@@ -453,11 +453,36 @@ mod flat {
         found
     }
 
+    /// The value of eight ASCII digits read as a little-endian word, or `None` when one of
+    /// them is not a digit.
+    pub(super) fn eight_digits(word: u64) -> Option<u64> {
+        const ZEROS: u64 = 0x3030_3030_3030_3030;
+        let digits = word.wrapping_sub(ZEROS);
+        // Every byte was at least '0' and, plus 6, still below 16: a digit.
+        let all_digits = word & 0xF0F0_F0F0_F0F0_F0F0 == ZEROS
+            && digits.wrapping_add(0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0 == 0;
+        if !all_digits {
+            return None;
+        }
+        // Pairs, then fours, then the eight: each step multiplies the higher half by the
+        // power of ten of the lower one's width (the first digit is the lowest byte).
+        let pairs = (digits.wrapping_mul(10) + (digits >> 8)) & 0x00FF_00FF_00FF_00FF;
+        let fours = (pairs.wrapping_mul(100) + (pairs >> 16)) & 0x0000_FFFF_0000_FFFF;
+        Some((fours.wrapping_mul(10_000) + (fours >> 32)) & 0xFFFF_FFFF)
+    }
+
     /// A non-negative integer of at most [`DIGITS`] digits, without a leading zero.
     fn integer(b: &[u8], i: &mut usize) -> Option<u64> {
         let start = *i;
         let mut value = 0u64;
         let mut end = start;
+        // A NumericDate has ten digits: the first eight at once.
+        if let Some(word) = b.get(start..).and_then(<[u8]>::first_chunk::<8>)
+            && let Some(eight) = eight_digits(u64::from_le_bytes(*word))
+        {
+            value = eight;
+            end += 8;
+        }
         while let Some(&c) = b.get(end).filter(|c| c.is_ascii_digit()) {
             value = value.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
             end += 1;
@@ -692,6 +717,24 @@ mod tests {
         let parsed = de.deserialize_map(ObjectVisitor { base: text })?;
         de.end()?;
         Ok(parsed)
+    }
+
+    #[test]
+    fn eight_digits_at_once_read_as_one_at_a_time() {
+        for at in 0..8 {
+            for byte in 0..=u8::MAX {
+                let mut text = *b"90817263";
+                text[at] = byte;
+                let one_at_a_time = text.iter().try_fold(0u64, |value, &c| {
+                    c.is_ascii_digit().then(|| value * 10 + u64::from(c - b'0'))
+                });
+                assert_eq!(
+                    flat::eight_digits(u64::from_le_bytes(text)),
+                    one_at_a_time,
+                    "{text:?}"
+                );
+            }
+        }
     }
 
     #[test]
