@@ -16,6 +16,9 @@
 //! The order of checks follows RFC 8725 bis §3.14 and the security bar: size first (nothing is
 //! decoded past 8 KiB), then the character set (compact serialization is `[A-Za-z0-9_.-]`
 //! only), then the number of segments, then canonical base64url, UTF-8 and duplicate-free JSON.
+//! A token that passes is checked in one go: decoding its segments checks their characters,
+//! and the shape is classified only to name the error of one that fails, so errors read as in
+//! that order.
 
 mod algorithm;
 mod claims;
@@ -191,29 +194,30 @@ impl<'a> Jws<'a> {
                 limit,
             });
         }
-        match classify(token) {
-            TokenForm::Jws => {}
-            TokenForm::Jwe => return Err(Error::Encrypted { hint: None }),
-            TokenForm::Opaque => return Err(Error::Opaque { hint: None }),
+        // Decoding the segments checks every character of the token (the header's by matching
+        // a verified one or by decoding it), so a token that parses is a compact JWS, and the
+        // shape is classified only when parsing fails: the error then reads exactly as if the
+        // shape had been classified first (an encrypted or opaque token, stray characters).
+        Self::parse_segments(token).map_err(|error| match classify(token) {
+            TokenForm::Jws => error,
+            TokenForm::Jwe => Error::Encrypted { hint: None },
+            TokenForm::Opaque => Error::Opaque { hint: None },
             TokenForm::JsonSerialization => {
-                return Err(Error::malformed(
-                    "JSON serialization is not accepted, only compact tokens",
-                ));
+                Error::malformed("JSON serialization is not accepted, only compact tokens")
             }
+            TokenForm::Malformed if token.is_empty() => Error::malformed("the token is empty"),
             TokenForm::Malformed => {
-                return Err(Error::malformed(if token.is_empty() {
-                    "the token is empty"
-                } else {
-                    "not three base64url segments separated by dots"
-                }));
+                Error::malformed("not three base64url segments separated by dots")
             }
-        }
-        let mut parts = token.splitn(3, '.');
-        let (Some(h), Some(p), Some(s)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(Error::malformed(
-                "not three base64url segments separated by dots",
-            ));
-        };
+        })
+    }
+
+    /// The three segments, checked and decoded.
+    fn parse_segments(token: &'a str) -> Result<Jws<'a>, Error> {
+        let shape = || Error::malformed("not three base64url segments separated by dots");
+        let (h, rest) = token.split_once('.').ok_or_else(shape)?;
+        // A dot left in the payload fails its decoding.
+        let (p, s) = rest.rsplit_once('.').ok_or_else(shape)?;
         if h.is_empty() {
             return Err(Error::malformed("the header segment is empty"));
         }
@@ -529,6 +533,62 @@ mod tests {
         ));
         assert!(matches!(err("eyJh.b.c.d"), Error::Malformed { .. }));
         assert!(matches!(err("eyJh.b.c.d.e.f"), Error::Malformed { .. }));
+    }
+
+    #[test]
+    fn errors_read_as_if_the_shape_were_classified_first() {
+        let bases = [
+            token(
+                r#"{"alg":"HS256","kid":"shape-test"}"#,
+                r#"{"sub":"a"}"#,
+                &[9; 32],
+            ),
+            token(r#"{"alg":"RS256"}"#, r#"{"sub":"a","exp":1}"#, &[3; 256]),
+            token(r#"{"alg":"none"}"#, r#"{"sub":"a"}"#, b""),
+            token(r#"{"alg":"dir","enc":"A256GCM"}"#, "{}", b"s"),
+        ];
+        // Verified headers are matched rather than decoded: exercise that path too.
+        for base in &bases[..2] {
+            Jws::parse(base).unwrap().header_verified();
+        }
+        let inserts = ['.', '{', '+', '/', '=', '~', 'A', '0', '-', '_', ' ', 'é'];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) as usize % n
+        };
+        for round in 0..20_000 {
+            let mut t: Vec<char> = bases[round % bases.len()].chars().collect();
+            for _ in 0..1 + next(3) {
+                let at = next(t.len() + 1);
+                match next(3) {
+                    0 => t.insert(at, inserts[next(inserts.len())]),
+                    1 if at < t.len() => t[at] = inserts[next(inserts.len())],
+                    _ if at < t.len() => drop(t.remove(at)),
+                    _ => {}
+                }
+            }
+            let t: String = t.into_iter().collect();
+            let parsed = Jws::parse(&t).map(|_| ());
+            let expected = match classify(&t) {
+                TokenForm::Jws => Jws::parse_segments(&t).map(|_| ()),
+                TokenForm::Jwe => Err(Error::Encrypted { hint: None }),
+                TokenForm::Opaque => Err(Error::Opaque { hint: None }),
+                TokenForm::JsonSerialization => Err(Error::malformed(
+                    "JSON serialization is not accepted, only compact tokens",
+                )),
+                TokenForm::Malformed if t.is_empty() => Err(Error::malformed("the token is empty")),
+                TokenForm::Malformed => Err(Error::malformed(
+                    "not three base64url segments separated by dots",
+                )),
+            };
+            assert_eq!(
+                format!("{parsed:?}"),
+                format!("{expected:?}"),
+                "{t:?} classified as {:?}",
+                classify(&t)
+            );
+        }
     }
 
     #[test]

@@ -148,7 +148,11 @@ mod tests {
         for b in 0..=u8::MAX {
             let in_grammar = b.is_ascii_alphanumeric() || b"-._~+/".contains(&b);
             assert_eq!(is_token68(&[b, b'a']), in_grammar, "{b:#04x}");
-            assert_eq!(is_token68(&[b'a', b, b'=']), in_grammar || b == b'=', "{b:#04x}");
+            assert_eq!(
+                is_token68(&[b'a', b, b'=']),
+                in_grammar || b == b'=',
+                "{b:#04x}"
+            );
         }
         assert!(!is_token68(b"=="), "padding alone is no token");
     }
