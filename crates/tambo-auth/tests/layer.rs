@@ -657,6 +657,59 @@ async fn the_extractor_says_when_the_layer_is_missing() {
     }
 }
 
+#[tokio::test]
+async fn characters_outside_token68_are_400_whichever_verifier_reads_the_token() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tambo_auth::layer::{BearerVerifier, Verification};
+
+    /// Accepts any token, and leaves the token68 check to the layer (the default).
+    #[derive(Debug, Default)]
+    struct AcceptsAnything(AtomicUsize);
+    impl BearerVerifier for AcceptsAnything {
+        fn verify(&self, _: &str) -> Verification {
+            self.0.fetch_add(1, Ordering::Relaxed);
+            Verification::Done(Err(tambo_auth::Error::UnknownKey))
+        }
+    }
+
+    let key = fixtures().ed.clone();
+    let registry = ProviderRegistry::builder()
+        .provider(OidcProvider::new(
+            "static",
+            Verifier::builder("https://static.example")
+                .public_key_pem(key.public_pem())
+                .algorithms([Algorithm::EdDSA])
+                .build()
+                .expect("verifier"),
+        ))
+        .build()
+        .expect("registry");
+    let custom = Arc::new(AcceptsAnything::default());
+    let layers = [
+        TamboAuthLayer::new(fixture().tokens.clone()),
+        TamboAuthLayer::direct(registry),
+        TamboAuthLayer::with_verifier(custom.clone()),
+    ];
+    for layer in layers {
+        let router = app(layer);
+        for header in ["Bearer a\"b", "Bearer e30.e30.a@b", "Bearer e30.e30.a=b"] {
+            let (status, h, _) = call(&router, "/whoami", &[("authorization", header)]).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{header}");
+            assert_eq!(attr(&challenge(&h), "error"), Some("invalid_request"));
+        }
+        // token68, but no compact JWS: the verifier's refusal.
+        let (status, h, _) =
+            call(&router, "/whoami", &[("authorization", "Bearer a~b+c/d==")]).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(attr(&challenge(&h), "error"), Some("invalid_token"));
+    }
+    assert_eq!(
+        custom.0.load(Ordering::Relaxed),
+        1,
+        "a verifier that leaves the check to the layer never sees what fails it"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn direct_mode_accepts_provider_tokens_and_answers_503_while_keys_are_unavailable() {
     let mut idp = TestIdp::start().await;

@@ -15,6 +15,10 @@ pub(crate) enum Credentials<'a> {
     Bearer(Token<'a>),
 }
 
+const NOT_TOKEN68: Error = Error::InvalidRequest {
+    reason: "the bearer token is not a single token68 value",
+};
+
 /// The bytes of a bearer token as the request carries them.
 ///
 /// Checking that they form a token68 value is a pass over every byte, so it is left to
@@ -31,14 +35,17 @@ impl<'a> Token<'a> {
 
     /// The token, once checked to be a single token68 value (RFC 6750 §2.1).
     pub(crate) fn checked(self) -> Result<&'a str, Error> {
-        let malformed = Error::InvalidRequest {
-            reason: "the bearer token is not a single token68 value",
-        };
         if !is_token68(self.0) {
-            return Err(malformed);
+            return Err(NOT_TOKEN68);
         }
         // token68 is ASCII, hence UTF-8.
-        std::str::from_utf8(self.0).map_err(|_| malformed)
+        self.text()
+    }
+
+    /// The token as text, not checked to be token68 (for a verifier that refuses anything
+    /// else, see [`BearerVerifier::refuses_all_but_token68`](super::BearerVerifier)).
+    pub(crate) fn text(self) -> Result<&'a str, Error> {
+        std::str::from_utf8(self.0).map_err(|_| NOT_TOKEN68)
     }
 }
 

@@ -50,11 +50,24 @@ pub trait BearerVerifier: Send + Sync + Debug + 'static {
     fn now(&self) -> SystemTime {
         SystemTime::now()
     }
+
+    /// Whether [`verify`](BearerVerifier::verify) refuses at once every token that is not a
+    /// single token68 value (RFC 6750 §2.1), as a compact JWS parser does. The layer then
+    /// skips its own pass over the token's characters, and makes it only to name a refusal
+    /// (`invalid_request`). The default, `false`, has the layer check first.
+    fn refuses_all_but_token68(&self) -> bool {
+        false
+    }
 }
 
 impl BearerVerifier for TamboTokens {
     fn verify(&self, token: &str) -> Verification {
         Verification::Done(TamboTokens::verify(self, token))
+    }
+
+    /// A Tambo token is a compact JWS: its characters are checked as it is decoded.
+    fn refuses_all_but_token68(&self) -> bool {
+        true
     }
 
     fn recheck(&self, user: &TamboUser, now: SystemTime) -> Result<(), Error> {
@@ -72,6 +85,11 @@ impl BearerVerifier for ProviderRegistry {
             Ok(jws) => verify_provider_token(self, jws),
             Err(e) => Verification::Done(Err(e)),
         }
+    }
+
+    /// Only a parsed compact JWS is verified, later or now.
+    fn refuses_all_but_token68(&self) -> bool {
+        true
     }
 }
 
@@ -126,6 +144,10 @@ impl BearerVerifier for TamboOrProvider {
             Ok(jws) if self.is_ours(&jws) => Verification::Done(self.tokens.verify_jws(&jws)),
             Ok(jws) => verify_provider_token(&self.providers, jws),
         }
+    }
+
+    fn refuses_all_but_token68(&self) -> bool {
+        true
     }
 
     fn recheck(&self, user: &TamboUser, now: SystemTime) -> Result<(), Error> {
