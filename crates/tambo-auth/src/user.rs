@@ -244,9 +244,11 @@ pub(crate) struct UserData {
     signing_key: Option<Arc<VerificationKey>>,
     expires_at: Option<i64>,
     issued_at: Option<i64>,
-    /// The claims; empty in a cached copy whose claims are read back from `token` when first
-    /// asked for.
-    claims: OnceLock<Claims>,
+    /// The claims, held from the start (no once-cell to set for every first-seen token)...
+    claims: Option<Claims>,
+    /// ...or, in a cached copy whose claims are exactly its token's payload, read back from
+    /// `token` when first asked for.
+    read_back: OnceLock<Claims>,
     /// Whether `claims` is exactly the verified token's payload (Tambo tokens), so a cached
     /// copy can read it back from the token instead of keeping its own.
     claims_are_payload: bool,
@@ -374,7 +376,8 @@ impl TamboUser {
             signing_key: None,
             expires_at: claims.exp().ok().flatten().map(|e| e as i64),
             issued_at: claims.iat().ok().flatten().map(|i| i as i64),
-            claims: OnceLock::from(claims),
+            claims: Some(claims),
+            read_back: OnceLock::new(),
             claims_are_payload: false,
             token: None,
         })))
@@ -408,7 +411,8 @@ impl TamboUser {
             signing_key: Some(signing_key),
             expires_at: Some(expires_at),
             issued_at: Some(issued_at),
-            claims: OnceLock::from(claims),
+            claims: Some(claims),
+            read_back: OnceLock::new(),
             claims_are_payload: true,
             token: None,
         })))
@@ -511,10 +515,13 @@ impl TamboUser {
 
     /// The verified claims.
     pub fn claims(&self) -> &Claims {
-        self.0.claims.get_or_init(|| match &self.0.token {
-            Some(token) => Claims::from_verified_token(Arc::clone(token)),
-            None => Claims::from_map(serde_json::Map::new()),
-        })
+        match &self.0.claims {
+            Some(claims) => claims,
+            None => self.0.read_back.get_or_init(|| match &self.0.token {
+                Some(token) => Claims::from_verified_token(Arc::clone(token)),
+                None => Claims::from_map(serde_json::Map::new()),
+            }),
+        }
     }
 
     /// A copy for the verified-token cache, keeping `token`, the token this user was verified
@@ -523,10 +530,11 @@ impl TamboUser {
     pub(crate) fn compacted(&self, token: Arc<str>) -> TamboUser {
         let mut data = UserData::clone(&self.0);
         data.claims = if data.claims_are_payload {
-            OnceLock::new()
+            None
         } else {
-            OnceLock::from(self.claims().compacted())
+            Some(self.claims().compacted())
         };
+        data.read_back = OnceLock::new();
         data.token = Some(token);
         TamboUser(Arc::new(data))
     }

@@ -21,10 +21,14 @@ const MAX_NUMERIC_DATE: f64 = 253_402_300_799.0;
 #[derive(Clone)]
 pub struct Claims(Arc<ClaimsData>);
 
-struct ClaimsData {
-    /// The compact JWS these claims were verified from, when they are read back from it.
-    token: Option<Arc<str>>,
-    object: OnceLock<JsonObject>,
+enum ClaimsData {
+    /// Parsed when made (no once-cell to set: every first-seen token makes one).
+    Parsed(JsonObject),
+    /// Read back from the compact JWS these claims were verified from, when first needed.
+    FromToken {
+        token: Arc<str>,
+        object: OnceLock<JsonObject>,
+    },
 }
 
 impl PartialEq for Claims {
@@ -57,10 +61,7 @@ impl Claims {
     }
 
     fn from_object(object: JsonObject) -> Claims {
-        Claims(Arc::new(ClaimsData {
-            token: None,
-            object: OnceLock::from(object),
-        }))
+        Claims(Arc::new(ClaimsData::Parsed(object)))
     }
 
     /// Wraps a JSON object as claims.
@@ -84,25 +85,27 @@ impl Claims {
     /// The claims of `token`, a compact JWS these claims were verified from, read back from
     /// its payload when first needed: the verified-token cache keeps the token anyway.
     pub(crate) fn from_verified_token(token: Arc<str>) -> Claims {
-        Claims(Arc::new(ClaimsData {
-            token: Some(token),
+        Claims(Arc::new(ClaimsData::FromToken {
+            token,
             object: OnceLock::new(),
         }))
     }
 
     #[inline]
     fn object(&self) -> &JsonObject {
-        self.0.object.get_or_init(|| {
-            // The token was verified, so its payload parses back to the same set.
-            self.0
-                .token
-                .as_deref()
-                .and_then(|token| token.split('.').nth(1))
-                .and_then(super::b64_decode)
-                .and_then(|payload| String::from_utf8(payload).ok())
-                .and_then(|text| JsonObject::parse(text).ok())
-                .unwrap_or_else(|| JsonObject::from_map(Map::new()))
-        })
+        match &*self.0 {
+            ClaimsData::Parsed(object) => object,
+            ClaimsData::FromToken { token, object } => object.get_or_init(|| {
+                // The token was verified, so its payload parses back to the same set.
+                token
+                    .split('.')
+                    .nth(1)
+                    .and_then(super::b64_decode)
+                    .and_then(|payload| String::from_utf8(payload).ok())
+                    .and_then(|text| JsonObject::parse(text).ok())
+                    .unwrap_or_else(|| JsonObject::from_map(Map::new()))
+            }),
+        }
     }
 
     /// The claim named `name`, as the validation rules read it.
@@ -497,7 +500,7 @@ mod tests {
         );
         let claims = Claims::from_verified_token(Arc::from(token.as_str()));
         assert!(
-            claims.0.object.get().is_none(),
+            matches!(&*claims.0, ClaimsData::FromToken { object, .. } if object.get().is_none()),
             "nothing parsed before a read"
         );
         assert_eq!(claims.sub(), Some("alice"));
