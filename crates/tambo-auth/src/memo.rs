@@ -6,7 +6,9 @@
 //! publishes a copy. A memo is written at most `capacity` times in a process's life and read
 //! on every token, so copying on write is the cheap side.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
@@ -73,5 +75,29 @@ impl<V> Memo<V> {
     /// Keys kept.
     pub(crate) fn len(&self) -> usize {
         self.values.load().len()
+    }
+}
+
+impl Memo<Arc<str>> {
+    /// `name` as one shared allocation: the one this thread handed out recently, else the
+    /// memo's. A token names a few strings (its issuer, its project, its provider) that
+    /// recur from token to token, and comparing them with a handful kept per thread costs
+    /// less than the memo's snapshot load and hash. A name handed out by another memo of
+    /// the same text is as good: only the text matters.
+    pub(crate) fn shared(&self, name: &str) -> Arc<str> {
+        const RECENT: usize = 4;
+        thread_local! {
+            static RECENT_NAMES: RefCell<([Option<Arc<str>>; RECENT], usize)> =
+                const { RefCell::new(([const { None }; RECENT], 0)) };
+        }
+        RECENT_NAMES.with_borrow_mut(|(names, next)| {
+            if let Some(found) = names.iter().flatten().find(|kept| ***kept == *name) {
+                return Arc::clone(found);
+            }
+            let shared = self.get_or_insert_with(name, || Arc::from(name));
+            names[*next] = Some(Arc::clone(&shared));
+            *next = (*next + 1) % RECENT;
+            shared
+        })
     }
 }

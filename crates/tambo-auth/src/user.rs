@@ -26,7 +26,6 @@
 //! ```
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::fmt;
 use std::sync::{Arc, LazyLock, OnceLock};
 
@@ -120,15 +119,7 @@ fn tenant_on<'c>(host: &str, claims: &'c Claims) -> Option<&'c str> {
 /// A provider's name, one allocation shared by every user it maps.
 fn shared_name(name: &str) -> Arc<str> {
     static NAMES: LazyLock<Memo<Arc<str>>> = LazyLock::new(|| Memo::new(IssuerForms::KEPT));
-    thread_local! {
-        /// The name this thread asked for last: a service has a provider or two, so nearly
-        /// every user finds its name here without a lookup in the memo.
-        static LAST: RefCell<Option<Arc<str>>> = const { RefCell::new(None) };
-    }
-    LAST.with_borrow_mut(|last| match last {
-        Some(last) if **last == *name => Arc::clone(last),
-        _ => Arc::clone(last.insert(NAMES.get_or_insert_with(name, || Arc::from(name)))),
-    })
+    NAMES.shared(name)
 }
 
 /// An issuer's host and namespace, as derived below. Deriving them parses the issuer as a
