@@ -1,7 +1,8 @@
 //! The routers and tokens every row of the performance table runs on (issue 6), shared by the
 //! criterion benches (`benches/auth.rs`), the loopback server (`src/bin/bench-server.rs`), the
-//! memory probe (`src/bin/cache-memory.rs`) and the paired first-sight rounds
-//! (`src/bin/paired.rs`), with the floor they compare with ([`FloorKey`]).
+//! memory probe (`src/bin/cache-memory.rs`), the paired first-sight rounds
+//! (`src/bin/paired.rs`) and the profiling loop (`src/bin/loop.rs`), with the floor they
+//! compare with ([`FloorKey`]).
 //!
 //! Every router answers `GET /` with `ok` from the same handler; only the authentication in
 //! front of it differs. Provider tokens are signed by the testkit's fixed keys and carry
@@ -328,6 +329,47 @@ pub fn static_registry(alg: ProviderAlg) -> ProviderRegistry {
         .provider(OidcProvider::new("idp", static_verifier(alg)))
         .build()
         .expect("registry")
+}
+
+/// A first-sight row: `TamboAuthLayer` with its cache off in front of the bare router, and a
+/// token it accepts.
+pub struct FirstSight {
+    /// `direct_<alg>` (a static-key provider's token) or `tambo_<alg>` (a Tambo token).
+    pub name: String,
+    /// The router, materialized.
+    pub router: Router,
+    /// The token every request carries.
+    pub token: String,
+    /// The fixture key that signed it, for the floor.
+    pub key: ProviderAlg,
+}
+
+/// Every first-sight row: direct mode for RS256, ES256, EdDSA and HS256, then Tambo tokens
+/// for EdDSA, ES256 and HS256.
+pub fn first_sight_rows() -> Vec<FirstSight> {
+    let direct = [
+        ProviderAlg::Rs256,
+        ProviderAlg::Es256,
+        ProviderAlg::EdDsa,
+        ProviderAlg::Hs256,
+    ]
+    .map(|alg| FirstSight {
+        name: format!("direct_{}", alg.name()),
+        router: layered(TamboAuthLayer::direct(static_registry(alg)).cache_capacity(0))
+            .with_state(()),
+        token: provider_token(alg, "alice"),
+        key: alg,
+    });
+    let tambo = [Algorithm::EdDSA, Algorithm::ES256, Algorithm::HS256].map(|alg| {
+        let tokens = tambo_tokens(alg);
+        FirstSight {
+            name: format!("tambo_{alg}"),
+            token: tambo_token(&tokens, "alice"),
+            router: layered(TamboAuthLayer::new(tokens).cache_capacity(0)).with_state(()),
+            key: tambo_key(alg),
+        }
+    });
+    direct.into_iter().chain(tambo).collect()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,11 +1,14 @@
-//! First sight of a token against its floor, in paired rounds (issue 6, "First sight").
+//! First sight of a token against its floor, and cache hits against the bare router, in
+//! paired rounds (issue 6).
 //!
 //! Criterion measures one row after another, and on a shared VM the speed of the machine
 //! drifts between rows by more than the ~10 % the goal is about. Here every round measures,
 //! back to back for a few milliseconds each, the bare router, the signature check alone with
 //! a key parsed once, and `TamboAuthLayer` verifying every request (cache off); the ratio
 //! `first sight / (signature + bare router)` is taken within the round, and the median and
-//! quartiles over the rounds are printed. A drift slower than a round cancels out.
+//! quartiles over the rounds are printed. A drift slower than a round cancels out. The
+//! cache-hit rows (`hit_…`: the layer with its cache on, the same token on every request)
+//! are paired the same way with the bare router of their round.
 //!
 //! ```text
 //! cargo run --release -p tambo-auth-benches --bin paired [rounds] [row filter]
@@ -115,6 +118,15 @@ impl Row {
     }
 }
 
+/// A cache-hit row: the layer with its cache on, and the token it has seen.
+struct Hit {
+    name: &'static str,
+    router: Router,
+    auth: HeaderValue,
+    /// hit / bare router, per round.
+    ratios: Vec<f64>,
+}
+
 fn quartiles(values: &mut [f64]) -> (f64, f64, f64) {
     values.sort_by(f64::total_cmp);
     let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
@@ -133,33 +145,10 @@ fn main() {
         .expect("runtime");
     let bare = b::bare_router().with_state(());
 
-    let mut rows = Vec::new();
-    for alg in [
-        ProviderAlg::Rs256,
-        ProviderAlg::Es256,
-        ProviderAlg::EdDsa,
-        ProviderAlg::Hs256,
-    ] {
-        let token = b::provider_token(alg, "alice");
-        let layer = TamboAuthLayer::direct(b::static_registry(alg)).cache_capacity(0);
-        rows.push(Row::new(
-            format!("direct_{}", alg.name()),
-            b::layered(layer).with_state(()),
-            &token,
-            alg,
-        ));
-    }
-    for alg in [Algorithm::EdDSA, Algorithm::ES256, Algorithm::HS256] {
-        let tokens = b::tambo_tokens(alg);
-        let token = b::tambo_token(&tokens, "alice");
-        let layer = TamboAuthLayer::new(tokens).cache_capacity(0);
-        rows.push(Row::new(
-            format!("tambo_{alg}"),
-            b::layered(layer).with_state(()),
-            &token,
-            b::tambo_key(alg),
-        ));
-    }
+    let mut rows: Vec<Row> = b::first_sight_rows()
+        .into_iter()
+        .map(|row| Row::new(row.name, row.router, &row.token, row.key))
+        .collect();
     rows.retain(|row| row.name.contains(&filter));
     for row in &rows {
         let status = rt
@@ -173,8 +162,49 @@ fn main() {
         );
     }
 
+    // The cache-hit rows: the same token again and again, against the bare router of the
+    // same round.
+    let mut hits: Vec<Hit> = [
+        ("hit_tambo_EdDSA", {
+            let tokens = b::tambo_tokens(Algorithm::EdDSA);
+            let token = b::tambo_token(&tokens, "alice");
+            (TamboAuthLayer::new(tokens), token)
+        }),
+        ("hit_direct_RS256", {
+            let registry = b::static_registry(ProviderAlg::Rs256);
+            let token = b::provider_token(ProviderAlg::Rs256, "alice");
+            (TamboAuthLayer::direct(registry), token)
+        }),
+    ]
+    .into_iter()
+    .filter(|(name, _)| name.contains(&filter))
+    .map(|(name, (layer, token))| Hit {
+        name,
+        router: b::layered(layer).with_state(()),
+        auth: b::bearer(&token),
+        ratios: Vec::new(),
+    })
+    .collect();
+    for hit in &hits {
+        let status = rt
+            .block_on(hit.router.clone().oneshot(request(Some(&hit.auth))))
+            .map(|r| r.status());
+        assert_eq!(
+            status.ok(),
+            Some(StatusCode::OK),
+            "{} must answer 200",
+            hit.name
+        );
+    }
+
     let mut bare_times = Vec::new();
     for _ in 0..rounds {
+        for hit in &mut hits {
+            let bare_ns = through(&rt, &bare, None);
+            let hit_ns = through(&rt, &hit.router, Some(&hit.auth));
+            hit.ratios.push(hit_ns / bare_ns);
+            bare_times.push(bare_ns);
+        }
         for row in &mut rows {
             let bare_ns = through(&rt, &bare, None);
             let floor_ns = slice(&row.floor);
@@ -202,5 +232,14 @@ fn main() {
             row.name,
             above / 1000.0
         );
+    }
+    if !hits.is_empty() {
+        println!();
+        println!("| row | × bare, p25 / median / p75 |");
+        println!("| --- | ---: |");
+    }
+    for hit in &mut hits {
+        let (p25, median, p75) = quartiles(&mut hit.ratios);
+        println!("| `{}` | {p25:.3} / **{median:.3}** / {p75:.3} |", hit.name);
     }
 }
