@@ -11,33 +11,76 @@
 //! valgrind --tool=callgrind --toggle-collect='loop::run' target/release/loop direct_HS256 2000
 //! ```
 //!
-//! Rows: `bare`, `hit` (a repeated EdDSA Tambo token, cache on), and the first-sight rows of
+//! Rows: `bare`, `hit` (a repeated EdDSA Tambo token, cache on), the first-sight rows of
 //! `paired` (`direct_RS256`, `direct_ES256`, `direct_EdDSA`, `direct_HS256`, `tambo_EdDSA`,
-//! `tambo_ES256`, `tambo_HS256`).
+//! `tambo_ES256`, `tambo_HS256`), and `exchange_EdDSA` / `exchange_RS256` (`POST
+//! /oauth/token` with a provider token of that algorithm, the response body read).
 
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
 use http::{HeaderValue, Request, StatusCode, header::AUTHORIZATION};
+use http_body_util::BodyExt as _;
 use tambo_auth::Algorithm;
+use tambo_auth::exchange::{
+    GRANT_TYPE_TOKEN_EXCHANGE, Project, StaticProjects, TOKEN_TYPE_ACCESS_TOKEN, TokenExchange,
+};
 use tambo_auth::layer::TamboAuthLayer;
-use tambo_auth_benches as b;
+use tambo_auth_benches::{self as b, ProviderAlg};
 use tokio::runtime::Runtime;
 use tower::ServiceExt as _;
 
-/// `requests` requests through `router`, each a fresh request with `auth`.
+/// `requests` requests through `router`, each a fresh one from `request`, the response
+/// body read.
 #[inline(never)]
-fn run(rt: &Runtime, router: &Router, auth: Option<&HeaderValue>, requests: u64) {
+fn run(rt: &Runtime, router: &Router, request: &dyn Fn() -> Request<Body>, requests: u64) {
     for _ in 0..requests {
+        let response = rt.block_on(async {
+            let response = router.clone().oneshot(request()).await.ok()?;
+            response.into_body().collect().await.ok()
+        });
+        black_box(response);
+    }
+}
+
+/// `GET /`, with `auth` as its `Authorization` header.
+fn get(auth: Option<HeaderValue>) -> impl Fn() -> Request<Body> {
+    move || {
         let mut request = Request::get("/").body(Body::empty()).expect("request");
-        if let Some(auth) = auth {
+        if let Some(auth) = &auth {
             request.headers_mut().insert(AUTHORIZATION, auth.clone());
         }
-        let response = rt.block_on(router.clone().oneshot(request));
-        black_box(response.ok());
+        request
     }
+}
+
+/// The token exchange of one project, and a `POST /oauth/token` of a provider token of `alg`.
+fn exchange(alg: ProviderAlg) -> (Router, Box<dyn Fn() -> Request<Body>>) {
+    let registry = b::static_registry(alg);
+    let project = Arc::new(Project::new(b::PROJECT, registry));
+    let projects = StaticProjects::new([("tambo_pk_bench", project)]).expect("projects");
+    let router = TokenExchange::new(b::tambo_tokens(Algorithm::EdDSA), Arc::new(projects))
+        .router()
+        .with_state(());
+    let subject = b::provider_token(alg, "alice");
+    let body = serde_urlencoded::to_string([
+        ("grant_type", GRANT_TYPE_TOKEN_EXCHANGE),
+        ("subject_token", subject.as_str()),
+        ("subject_token_type", TOKEN_TYPE_ACCESS_TOKEN),
+    ])
+    .expect("form");
+    let body = bytes::Bytes::from(body);
+    let request = move || {
+        Request::post("/oauth/token")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-api-key", "tambo_pk_bench")
+            .body(Body::from(body.clone()))
+            .expect("request")
+    };
+    (router, Box::new(request))
 }
 
 fn main() {
@@ -48,32 +91,32 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let (router, auth) = match row.as_str() {
-        "bare" => (b::bare_router().with_state(()), None),
+    let (router, request): (Router, Box<dyn Fn() -> Request<Body>>) = match row.as_str() {
+        "bare" => (b::bare_router().with_state(()), Box::new(get(None))),
         "hit" => {
             let tokens = b::tambo_tokens(Algorithm::EdDSA);
             let token = b::tambo_token(&tokens, "alice");
             let router = b::layered(TamboAuthLayer::new(tokens)).with_state(());
-            (router, Some(b::bearer(&token)))
+            (router, Box::new(get(Some(b::bearer(&token)))))
         }
+        "exchange_EdDSA" => exchange(ProviderAlg::EdDsa),
+        "exchange_RS256" => exchange(ProviderAlg::Rs256),
         name => {
             let Some(found) = b::first_sight_rows().into_iter().find(|r| r.name == name) else {
-                eprintln!("no row named {name}: bare, hit, direct_<alg> or tambo_<alg>");
+                eprintln!(
+                    "no row named {name}: bare, hit, direct_<alg>, tambo_<alg> or exchange_<alg>"
+                );
                 std::process::exit(2);
             };
-            (found.router, Some(b::bearer(&found.token)))
+            (found.router, Box::new(get(Some(b::bearer(&found.token)))))
         }
     };
-    let mut first = Request::get("/").body(Body::empty()).expect("request");
-    if let Some(auth) = &auth {
-        first.headers_mut().insert(AUTHORIZATION, auth.clone());
-    }
     let status = rt
-        .block_on(router.clone().oneshot(first))
+        .block_on(router.clone().oneshot(request()))
         .map(|r| r.status());
     assert_eq!(status.ok(), Some(StatusCode::OK), "{row} must answer 200");
     let start = Instant::now();
-    run(&rt, &router, auth.as_ref(), requests);
+    run(&rt, &router, &*request, requests);
     let per_request = start.elapsed().as_secs_f64() * 1e9 / requests as f64;
     println!("{row}: {requests} requests, {per_request:.0} ns per request");
 }
