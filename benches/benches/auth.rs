@@ -24,7 +24,6 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -32,9 +31,6 @@ use axum::body::Body;
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::{HeaderValue, Request, StatusCode, header::AUTHORIZATION};
 use tambo_auth::Algorithm;
-use tambo_auth::exchange::{
-    GRANT_TYPE_TOKEN_EXCHANGE, Project, StaticProjects, TOKEN_TYPE_ACCESS_TOKEN, TokenExchange,
-};
 use tambo_auth::layer::TamboAuthLayer;
 use tambo_auth::token::IssueRequest;
 use tambo_auth_benches::{self as b, ProviderAlg};
@@ -403,36 +399,16 @@ fn exchange(c: &mut Criterion, rt: &Runtime) {
     // Our signing key: Ed25519 (the default), parsed once, for the floor row.
     let ours = aws_lc_rs::signature::Ed25519KeyPair::generate().expect("ed25519");
     for alg in [ProviderAlg::EdDsa, ProviderAlg::Rs256] {
-        let tokens = b::tambo_tokens(Algorithm::EdDSA);
-        let registry = b::static_registry(alg);
-        let project = Arc::new(Project::new(b::PROJECT, registry.clone()));
-        let projects = StaticProjects::new([("tambo_pk_bench", project)]).expect("projects");
-        let router = TokenExchange::new(tokens.clone(), Arc::new(projects))
-            .router()
-            .with_state(());
-        let subject = b::provider_token(alg, "alice");
-        let body = serde_urlencoded::to_string([
-            ("grant_type", GRANT_TYPE_TOKEN_EXCHANGE),
-            ("subject_token", subject.as_str()),
-            ("subject_token_type", TOKEN_TYPE_ACCESS_TOKEN),
-        ])
-        .expect("form");
-        let body = bytes::Bytes::from(body);
-        let request = || {
-            Request::post("/oauth/token")
-                .header("content-type", "application/x-www-form-urlencoded")
-                .header("x-api-key", "tambo_pk_bench")
-                .body(Body::from(body.clone()))
-                .expect("request")
-        };
+        let exchange = b::Exchange::new(alg);
+        let request = || exchange.request();
         let status = rt
-            .block_on(router.clone().oneshot(request()))
+            .block_on(exchange.router.clone().oneshot(request()))
             .map(|r| r.status());
         assert_eq!(status.ok(), Some(StatusCode::OK), "exchange {}", alg.name());
         group.bench_function(format!("handler_subject_{}", alg.name()), |bencher| {
             bencher.to_async(rt).iter(|| {
                 let request = request();
-                let router = router.clone();
+                let router = exchange.router.clone();
                 async move {
                     let response = router.oneshot(request).await.expect("infallible");
                     black_box(http_body_util::BodyExt::collect(response.into_body()).await)
@@ -441,17 +417,18 @@ fn exchange(c: &mut Criterion, rt: &Runtime) {
         });
 
         // The library's own two operations, without HTTP: authenticate + issue.
-        let provider_registry = registry.clone();
+        let provider_registry = exchange.registry.clone();
         group.bench_function(
             format!("library_verify_and_issue_{}", alg.name()),
             |bencher| {
                 bencher.to_async(rt).iter(|| async {
                     let user = provider_registry
-                        .authenticate(black_box(&subject))
+                        .authenticate(black_box(&exchange.subject))
                         .await
                         .expect("user");
                     black_box(
-                        tokens
+                        exchange
+                            .tokens
                             .issue(IssueRequest::new(&user, b::PROJECT))
                             .expect("issued"),
                     )
@@ -460,9 +437,9 @@ fn exchange(c: &mut Criterion, rt: &Runtime) {
         );
 
         // The floor: the same two operations on keys parsed once (aws-lc-rs).
-        let (input, signature) = b::signing_input_and_signature(&subject);
+        let (input, signature) = b::signing_input_and_signature(&exchange.subject);
         let key = b::FloorKey::new(alg);
-        let tambo_input = tambo_input_like(&tokens);
+        let tambo_input = tambo_input_like(&exchange.tokens);
         group.bench_function(
             format!("floor_verify_{}_plus_sign_EdDSA", alg.name()),
             |bencher| {

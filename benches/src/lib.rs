@@ -20,6 +20,9 @@ use axum::routing::get;
 use http::{HeaderValue, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
+use tambo_auth::exchange::{
+    GRANT_TYPE_TOKEN_EXCHANGE, Project, StaticProjects, TOKEN_TYPE_ACCESS_TOKEN, TokenExchange,
+};
 use tambo_auth::jwt::Claims;
 use tambo_auth::layer::TamboAuthLayer;
 use tambo_auth::token::{IssueRequest, SigningKey, TamboTokens};
@@ -34,6 +37,8 @@ pub const AUDIENCE: &str = "bench-api";
 pub const OUR_ISSUER: &str = "https://auth.bench.example";
 /// The project Tambo tokens are issued to.
 pub const PROJECT: &str = "p_bench";
+/// The API key of the exchange's project.
+pub const API_KEY: &str = "tambo_pk_bench";
 /// The static bearer token of the tower-http row.
 pub const STATIC_TOKEN: &str = "s3cr3t-static-bearer-token-for-the-floor-row";
 
@@ -329,6 +334,56 @@ pub fn static_registry(alg: ProviderAlg) -> ProviderRegistry {
         .provider(OidcProvider::new("idp", static_verifier(alg)))
         .build()
         .expect("registry")
+}
+
+/// The token exchange of one project whose provider is the static-key one of `alg`, and a
+/// form body exchanging a provider token of `alg` for a Tambo token (EdDSA).
+pub struct Exchange {
+    /// `POST /oauth/token`, materialized.
+    pub router: Router,
+    /// The Tambo tokens the exchange issues.
+    pub tokens: TamboTokens,
+    /// The project's providers.
+    pub registry: ProviderRegistry,
+    /// The subject token the body carries.
+    pub subject: String,
+    body: bytes::Bytes,
+}
+
+impl Exchange {
+    /// The exchange for provider tokens of `alg`.
+    pub fn new(alg: ProviderAlg) -> Exchange {
+        let tokens = tambo_tokens(Algorithm::EdDSA);
+        let registry = static_registry(alg);
+        let project = Arc::new(Project::new(PROJECT, registry.clone()));
+        let projects = StaticProjects::new([(API_KEY, project)]).expect("projects");
+        let router = TokenExchange::new(tokens.clone(), Arc::new(projects))
+            .router()
+            .with_state(());
+        let subject = provider_token(alg, "alice");
+        let body = serde_urlencoded::to_string([
+            ("grant_type", GRANT_TYPE_TOKEN_EXCHANGE),
+            ("subject_token", subject.as_str()),
+            ("subject_token_type", TOKEN_TYPE_ACCESS_TOKEN),
+        ])
+        .expect("form");
+        Exchange {
+            router,
+            tokens,
+            registry,
+            subject,
+            body: body.into(),
+        }
+    }
+
+    /// A fresh `POST /oauth/token` with the project's API key and the body.
+    pub fn request(&self) -> http::Request<axum::body::Body> {
+        http::Request::post("/oauth/token")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-api-key", API_KEY)
+            .body(axum::body::Body::from(self.body.clone()))
+            .expect("request")
+    }
 }
 
 /// A first-sight row: `TamboAuthLayer` with its cache off in front of the bare router, and a

@@ -17,7 +17,6 @@
 //! /oauth/token` with a provider token of that algorithm, the response body read).
 
 use std::hint::black_box;
-use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
@@ -25,9 +24,6 @@ use axum::body::Body;
 use http::{HeaderValue, Request, StatusCode, header::AUTHORIZATION};
 use http_body_util::BodyExt as _;
 use tambo_auth::Algorithm;
-use tambo_auth::exchange::{
-    GRANT_TYPE_TOKEN_EXCHANGE, Project, StaticProjects, TOKEN_TYPE_ACCESS_TOKEN, TokenExchange,
-};
 use tambo_auth::layer::TamboAuthLayer;
 use tambo_auth_benches::{self as b, ProviderAlg};
 use tokio::runtime::Runtime;
@@ -57,32 +53,6 @@ fn get(auth: Option<HeaderValue>) -> impl Fn() -> Request<Body> {
     }
 }
 
-/// The token exchange of one project, and a `POST /oauth/token` of a provider token of `alg`.
-fn exchange(alg: ProviderAlg) -> (Router, Box<dyn Fn() -> Request<Body>>) {
-    let registry = b::static_registry(alg);
-    let project = Arc::new(Project::new(b::PROJECT, registry));
-    let projects = StaticProjects::new([("tambo_pk_bench", project)]).expect("projects");
-    let router = TokenExchange::new(b::tambo_tokens(Algorithm::EdDSA), Arc::new(projects))
-        .router()
-        .with_state(());
-    let subject = b::provider_token(alg, "alice");
-    let body = serde_urlencoded::to_string([
-        ("grant_type", GRANT_TYPE_TOKEN_EXCHANGE),
-        ("subject_token", subject.as_str()),
-        ("subject_token_type", TOKEN_TYPE_ACCESS_TOKEN),
-    ])
-    .expect("form");
-    let body = bytes::Bytes::from(body);
-    let request = move || {
-        Request::post("/oauth/token")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-api-key", "tambo_pk_bench")
-            .body(Body::from(body.clone()))
-            .expect("request")
-    };
-    (router, Box::new(request))
-}
-
 fn main() {
     let mut args = std::env::args().skip(1);
     let row = args.next().unwrap_or_else(|| "direct_HS256".to_owned());
@@ -99,8 +69,18 @@ fn main() {
             let router = b::layered(TamboAuthLayer::new(tokens)).with_state(());
             (router, Box::new(get(Some(b::bearer(&token)))))
         }
-        "exchange_EdDSA" => exchange(ProviderAlg::EdDsa),
-        "exchange_RS256" => exchange(ProviderAlg::Rs256),
+        "exchange_EdDSA" | "exchange_RS256" => {
+            let alg = if row.ends_with("RS256") {
+                ProviderAlg::Rs256
+            } else {
+                ProviderAlg::EdDsa
+            };
+            let exchange = b::Exchange::new(alg);
+            (
+                exchange.router.clone(),
+                Box::new(move || exchange.request()),
+            )
+        }
         name => {
             let Some(found) = b::first_sight_rows().into_iter().find(|r| r.name == name) else {
                 eprintln!(
