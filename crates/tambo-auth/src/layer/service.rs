@@ -80,7 +80,7 @@ impl Shared {
             }
         }
         self.counters.miss();
-        let (text, verification) = if self.verifier.refuses_all_but_token68() {
+        let (token, verification) = if self.verifier.refuses_all_but_token68() {
             // The verifier's own pass over the characters decides; the layer's check only
             // names a refusal, as the check made first would have.
             let text = match token.text() {
@@ -100,7 +100,6 @@ impl Shared {
                 Err(e) => return self.failed(e),
             }
         };
-        let token = text;
         match verification {
             Verification::Done(Ok(user)) => match self.admit(&user) {
                 Ok(()) => {
