@@ -13,9 +13,10 @@ use std::convert::Infallible;
 use futures_util::FutureExt as _;
 use http::{HeaderValue, Request, Response, StatusCode, header::AUTHORIZATION};
 use serde_json::json;
-use tambo_auth::jwt::Jws;
+use tambo_auth::jwt::{Claims, Jws};
 use tambo_auth::layer::TamboAuthLayer;
-use tambo_auth::{Algorithm, OidcProvider, ProviderRegistry, Verifier};
+use tambo_auth::token::{IssueRequest, SigningKey, TamboTokens};
+use tambo_auth::{Algorithm, OidcProvider, ProviderRegistry, TamboUser, Verifier};
 use tambo_auth_testkit::jws;
 use tambo_auth_testkit::keys::fixtures;
 use tower::{Layer as _, Service, ServiceExt as _};
@@ -107,8 +108,8 @@ fn the_fast_paths_allocate_only_what_the_token_needs() {
 
     // Through the layer, against the same service without it: first sight (cache off) adds
     // the verification above, the user (its record, and its context key, which ends with its
-    // subject) and the request extension that carries it (http's extension map: its box, its table, the
-    // boxed value).
+    // subject) and the request extension that carries it (http's extension map: its box, its
+    // table, the boxed value).
     let inner =
         tower::service_fn(|_: Request<()>| async { Ok::<_, Infallible>(Response::new(())) });
     let registry = || {
@@ -136,5 +137,30 @@ fn the_fast_paths_allocate_only_what_the_token_needs() {
         blocks_per_call(|| call(&cached, &auth)) - bare,
         3,
         "cache hit through TamboAuthLayer"
+    );
+
+    // A Tambo token's first sight: the same three blocks for its claims; the user's record,
+    // its context key (the token's `ctx`) and its token id (`jti`), whose issuer, project and
+    // provider names are shared; and the request extension.
+    let tokens = TamboTokens::builder("https://auth.example.com")
+        .signing_key(SigningKey::generate(Algorithm::EdDSA).expect("a key"))
+        .build()
+        .expect("tokens");
+    let user = TamboUser::from_claims(
+        "idp",
+        ISSUER,
+        Claims::from_map(claims.as_object().cloned().unwrap_or_default()),
+    )
+    .expect("a user");
+    let issued = tokens
+        .issue(IssueRequest::new(&user, "p_demo"))
+        .expect("issued");
+    let auth =
+        HeaderValue::from_str(&format!("Bearer {}", issued.access_token)).expect("a header value");
+    let first_sight = TamboAuthLayer::new(tokens).cache_capacity(0).layer(inner);
+    assert_eq!(
+        blocks_per_call(|| call(&first_sight, &auth)) - bare,
+        3 + 3 + 3,
+        "first sight of a Tambo token through TamboAuthLayer"
     );
 }
