@@ -27,7 +27,6 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::{HeaderValue, Request, StatusCode, header::AUTHORIZATION};
 use tambo_auth::Algorithm;
@@ -44,14 +43,6 @@ fn rt() -> Runtime {
         .expect("runtime")
 }
 
-fn get(auth: Option<&HeaderValue>) -> Request<Body> {
-    let mut request = Request::get("/").body(Body::empty()).expect("request");
-    if let Some(auth) = auth {
-        request.headers_mut().insert(AUTHORIZATION, auth.clone());
-    }
-    request
-}
-
 fn get07(auth: &HeaderValue) -> Request<axum07::body::Body> {
     let mut request = Request::get("/")
         .body(axum07::body::Body::empty())
@@ -63,7 +54,7 @@ fn get07(auth: &HeaderValue) -> Request<axum07::body::Body> {
 /// Checks that `router` answers 200 to `auth` (we only ever time the success path).
 fn check(rt: &Runtime, router: &Router, auth: Option<&HeaderValue>, what: &str) {
     let status = rt
-        .block_on(router.clone().oneshot(get(auth)))
+        .block_on(router.clone().oneshot(b::get_request(auth)))
         .map(|r| r.status());
     assert_eq!(status.ok(), Some(StatusCode::OK), "{what} must answer 200");
 }
@@ -81,7 +72,7 @@ fn bench_router(
     let mut group = c.benchmark_group(name);
     group.bench_function(id, |bencher| {
         bencher.to_async(rt).iter(|| {
-            let request = get(auth.as_ref());
+            let request = b::get_request(auth.as_ref());
             let router = router.clone();
             async move { black_box(router.oneshot(request).await) }
         });
@@ -377,7 +368,7 @@ fn first_sight_distinct_tokens(c: &mut Criterion, rt: &Runtime) {
     group.bench_function("tambo_EdDSA_distinct_tokens_full_cache_10k", |bencher| {
         bencher.to_async(rt).iter(|| {
             next = (next + 1) % POOL;
-            let request = get(Some(&pool[next]));
+            let request = b::get_request(Some(&pool[next]));
             let router = router.clone();
             async move { black_box(router.oneshot(request).await) }
         });

@@ -114,6 +114,19 @@ fn base64url(text: &str) -> Vec<u8> {
         .expect("base64url")
 }
 
+/// `GET /`, with `auth` as its `Authorization` header: the request of every router row.
+pub fn get_request(auth: Option<&HeaderValue>) -> http::Request<axum::body::Body> {
+    let mut request = http::Request::get("/")
+        .body(axum::body::Body::empty())
+        .expect("request");
+    if let Some(auth) = auth {
+        request
+            .headers_mut()
+            .insert(http::header::AUTHORIZATION, auth.clone());
+    }
+    request
+}
+
 /// A compact token's signing input and decoded signature.
 pub fn signing_input_and_signature(token: &str) -> (Vec<u8>, Vec<u8>) {
     let dot = token.rfind('.').expect("three segments");

@@ -21,7 +21,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
-use http::{HeaderValue, Request, StatusCode, header::AUTHORIZATION};
+use http::{HeaderValue, Request, StatusCode};
 use http_body_util::BodyExt as _;
 use tambo_auth::Algorithm;
 use tambo_auth::layer::TamboAuthLayer;
@@ -44,13 +44,7 @@ fn run(rt: &Runtime, router: &Router, request: &dyn Fn() -> Request<Body>, reque
 
 /// `GET /`, with `auth` as its `Authorization` header.
 fn get(auth: Option<HeaderValue>) -> impl Fn() -> Request<Body> {
-    move || {
-        let mut request = Request::get("/").body(Body::empty()).expect("request");
-        if let Some(auth) = &auth {
-            request.headers_mut().insert(AUTHORIZATION, auth.clone());
-        }
-        request
-    }
+    move || b::get_request(auth.as_ref())
 }
 
 fn main() {

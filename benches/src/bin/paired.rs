@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
-use http::{HeaderValue, Request, StatusCode, header::AUTHORIZATION};
+use http::{HeaderValue, Request, StatusCode};
 use tambo_auth::Algorithm;
 use tambo_auth::layer::TamboAuthLayer;
 use tambo_auth_benches::{self as b, ProviderAlg};
@@ -32,14 +32,6 @@ use tower::util::MapRequestLayer;
 
 /// How long each variant runs in a round.
 const SLICE: Duration = Duration::from_millis(15);
-
-fn request(auth: Option<&HeaderValue>) -> Request<Body> {
-    let mut request = Request::get("/").body(Body::empty()).expect("request");
-    if let Some(auth) = auth {
-        request.headers_mut().insert(AUTHORIZATION, auth.clone());
-    }
-    request
-}
 
 /// Mean time per call of `f` over one slice.
 fn slice(f: impl Fn()) -> f64 {
@@ -56,7 +48,7 @@ fn slice(f: impl Fn()) -> f64 {
 
 fn through(rt: &Runtime, router: &Router, auth: Option<&HeaderValue>) -> f64 {
     slice(|| {
-        let response = rt.block_on(router.clone().oneshot(request(auth)));
+        let response = rt.block_on(router.clone().oneshot(b::get_request(auth)));
         black_box(response.ok());
     })
 }
@@ -130,7 +122,7 @@ struct Hit {
 /// Checks that `router` accepts `auth` before anything is timed.
 fn assert_ok(rt: &Runtime, router: &Router, auth: &HeaderValue, name: &str) {
     let status = rt
-        .block_on(router.clone().oneshot(request(Some(auth))))
+        .block_on(router.clone().oneshot(b::get_request(Some(auth))))
         .map(|r| r.status());
     assert_eq!(status.ok(), Some(StatusCode::OK), "{name} must answer 200");
 }
