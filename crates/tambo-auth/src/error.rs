@@ -272,9 +272,19 @@ impl Error {
         }
     }
 
-    pub(crate) fn config(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    /// A configuration error naming the offending `field` (for adapters' builders).
+    pub fn config(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::Configuration {
             field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// A provider's refusal of an otherwise valid token ([`Error::ClaimRejected`]), `reason`
+    /// telling the integrator how to fix it.
+    pub fn rejected(provider: &'static str, reason: impl Into<String>) -> Self {
+        Error::ClaimRejected {
+            provider,
             reason: reason.into(),
         }
     }

@@ -46,7 +46,6 @@ pub mod exchange;
 pub mod jwt;
 pub mod keys;
 pub mod layer;
-mod memo;
 pub mod provider;
 pub mod token;
 #[cfg(feature = "tonic")]
@@ -61,6 +60,6 @@ pub use error::{Error, ErrorKind};
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
 pub use jwt::{Algorithm, AlgorithmSet};
-pub use provider::{OidcProvider, PresetOptions, Provider, ProviderRegistry};
-pub use user::{ContextKey, TamboUser};
+pub use provider::{Hints, OidcProvider, Provider, ProviderExt, ProviderOptions, ProviderRegistry};
+pub use user::{ContextKey, Namespace, TamboUser};
 pub use verify::{Profile, StrategyKind, VerifiedToken, Verifier};

@@ -27,14 +27,14 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::{Arc, LazyLock, OnceLock};
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::jwt::Claims;
+use crate::jwt::{Claims, Jws};
 use crate::keys::VerificationKey;
-use crate::memo::Memo;
+use crate::{Error, Verifier};
 
 /// A user namespace key, `oauth:user:…`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -44,36 +44,25 @@ pub struct ContextKey(Box<str>);
 impl ContextKey {
     /// Derives the key from the subject token's issuer, tenant and subject.
     pub fn derive(issuer: &str, tenant: Option<&str>, sub: &str) -> ContextKey {
-        ContextKey::in_namespace(&IssuerForms::of(issuer).namespace, tenant, sub)
+        ContextKey::in_namespace(&Namespace::of(issuer), tenant, sub)
     }
 
-    /// The key in an issuer's namespace (see [`issuer_namespace`]).
-    fn in_namespace(namespace: &str, tenant: Option<&str>, sub: &str) -> ContextKey {
-        const PREFIX: &str = "oauth:user:";
-        let tenant = tenant.filter(|t| !t.is_empty()).map(escape);
-        let sub = escape(sub);
-        // Sized exactly: `into_boxed_str` would otherwise shrink it, a second allocation.
-        let len = PREFIX.len()
-            + namespace.len()
-            + 1
-            + tenant.as_ref().map_or(0, |tenant| tenant.len() + 1)
-            + sub.len();
-        let mut key = String::with_capacity(len);
-        key.push_str(PREFIX);
-        key.push_str(namespace);
-        key.push(':');
-        if let Some(tenant) = tenant {
-            key.push_str(&tenant);
+    /// Derives the key in an issuer's namespace.
+    pub fn in_namespace(namespace: &Namespace, tenant: Option<&str>, sub: &str) -> ContextKey {
+        let mut key = format!("oauth:user:{}:", namespace.0.namespace);
+        if let Some(tenant) = tenant.filter(|t| !t.is_empty()) {
+            key.push_str(&escape(tenant));
             key.push(':');
         }
-        key.push_str(&sub);
+        key.push_str(&escape(sub));
         ContextKey(key.into_boxed_str())
     }
 
     /// Derives the key the way Tambo does from verified claims: the tenant is `hd` for
     /// Google, `tid` for Microsoft, else `org_id`.
     pub fn from_claims(issuer: &str, claims: &Claims, sub: &str) -> ContextKey {
-        ContextKey::derive(issuer, tenant_of(issuer, claims), sub)
+        let namespace = Namespace::of(issuer);
+        ContextKey::in_namespace(&namespace, namespace.tenant(claims), sub)
     }
 
     /// Wraps a stored key.
@@ -93,115 +82,98 @@ impl fmt::Display for ContextKey {
     }
 }
 
-/// Tambo's tenant rule: `hd` on Google's host, `tid` on Microsoft hosts, else `org_id`.
-pub(crate) fn tenant_of<'c>(issuer: &str, claims: &'c Claims) -> Option<&'c str> {
-    tenant_on(&IssuerForms::of(issuer).host, claims)
-}
-
-/// [`tenant_of`] for an issuer whose host is `host`.
-fn tenant_on<'c>(host: &str, claims: &'c Claims) -> Option<&'c str> {
-    let non_empty = |name: &str| claims.get_str(name).filter(|v| !v.is_empty());
-    if host == "accounts.google.com"
-        && let Some(hd) = non_empty("hd")
-    {
-        return Some(hd);
-    }
-    if (host == "login.microsoftonline.com"
-        || host.ends_with(".microsoftonline.com")
-        || host == "sts.windows.net")
-        && let Some(tid) = non_empty("tid")
-    {
-        return Some(tid);
-    }
-    non_empty("org_id")
-}
-
-/// A provider's name, one allocation shared by every user it maps.
-fn shared_name(name: &str) -> Arc<str> {
-    static NAMES: LazyLock<Memo<Arc<str>>> = LazyLock::new(|| Memo::new(IssuerForms::KEPT));
-    NAMES.shared(name)
-}
-
-/// An issuer's host and namespace, as derived below. Deriving them parses the issuer as a
-/// URL, and every token of an issuer asks again: the forms of the last few hundred issuers
-/// are kept.
+/// An issuer's user namespace: its host, for Tambo's tenant rule, and the part of context keys
+/// that names the issuer. Derived once (it parses the issuer as a URL) and cheap to clone;
+/// a [`Verifier`] holds its issuer's.
+///
+/// ```
+/// use tambo_auth::user::Namespace;
+///
+/// let namespace = Namespace::of("https://Kc.Example:8443/realms/a/");
+/// assert_eq!(namespace.issuer(), "https://Kc.Example:8443/realms/a/");
+/// assert_eq!(namespace.as_str(), "kc.example%3A8443/realms/a");
+/// ```
 #[derive(Clone)]
-pub(crate) struct IssuerForms(Arc<Forms>);
+pub struct Namespace(Arc<NamespaceData>);
 
-impl fmt::Debug for IssuerForms {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("IssuerForms").field(&self.issuer).finish()
-    }
-}
-
-pub(crate) struct Forms {
-    /// The issuer itself, shared by every user of it.
+struct NamespaceData {
     issuer: Arc<str>,
     host: Box<str>,
     namespace: Box<str>,
 }
 
-impl Forms {
-    /// The issuer these forms are of.
-    pub(crate) fn issuer(&self) -> &str {
-        &self.issuer
+impl fmt::Debug for Namespace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Namespace").field(&self.0.namespace).finish()
     }
 }
 
-impl std::ops::Deref for IssuerForms {
-    type Target = Forms;
-
-    fn deref(&self) -> &Forms {
-        &self.0
-    }
-}
-
-impl IssuerForms {
-    const KEPT: usize = 256;
-
-    pub(crate) fn of(issuer: &str) -> IssuerForms {
-        static SEEN: LazyLock<Memo<IssuerForms>> = LazyLock::new(|| Memo::new(IssuerForms::KEPT));
-        SEEN.get_or_insert_with(issuer, || {
-            IssuerForms(Arc::new(Forms {
-                issuer: issuer.into(),
-                host: issuer_host(issuer).into(),
-                namespace: issuer_namespace(issuer).into(),
-            }))
-        })
-    }
-}
-
-/// The host of a URL issuer (lowercase, no port: as Tambo's `new URL().hostname`), or the
-/// issuer itself with characters outside `[A-Za-z0-9.-]` replaced by `_` when it is not a URL.
-fn issuer_host(issuer: &str) -> String {
-    match url::Url::parse(issuer) {
-        Ok(url) if url.host_str().is_some() => url.host_str().unwrap_or_default().to_owned(),
-        _ => issuer
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                    c
-                } else {
-                    '_'
+impl Namespace {
+    /// The namespace of `issuer`: its host, plus a non-default port and the path when there
+    /// is one beyond `/` (trailing `/` trimmed). The default port and an empty path give
+    /// Tambo's form exactly. An issuer that is not a URL keeps its letters, digits, `.` and
+    /// `-`, other characters becoming `_`.
+    pub fn of(issuer: &str) -> Namespace {
+        let url = url::Url::parse(issuer).ok().filter(|u| u.host_str().is_some());
+        let (host, namespace) = match &url {
+            Some(url) => {
+                let host = url.host_str().unwrap_or_default().to_owned();
+                let mut namespace = escape(&host).into_owned();
+                if let Some(port) = url.port() {
+                    namespace.push_str(&escape(&format!(":{port}")));
                 }
-            })
-            .collect(),
+                namespace.push_str(&escape(url.path().trim_end_matches('/')));
+                (host, namespace)
+            }
+            None => {
+                let host: String = issuer
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                let namespace = escape(&host).into_owned();
+                (host, namespace)
+            }
+        };
+        Namespace(Arc::new(NamespaceData {
+            issuer: issuer.into(),
+            host: host.into(),
+            namespace: namespace.into(),
+        }))
     }
-}
 
-/// The host, plus a non-default port and the path when there is one beyond `/` (trailing
-/// `/` trimmed). The default port and an empty path give Tambo's form exactly.
-fn issuer_namespace(issuer: &str) -> String {
-    let mut namespace = escape(&issuer_host(issuer)).into_owned();
-    if let Ok(url) = url::Url::parse(issuer)
-        && url.host_str().is_some()
-    {
-        if let Some(port) = url.port() {
-            namespace.push_str(&escape(&format!(":{port}")));
-        }
-        namespace.push_str(&escape(url.path().trim_end_matches('/')));
+    /// The issuer this namespace is of.
+    pub fn issuer(&self) -> &str {
+        &self.0.issuer
     }
-    namespace
+
+    /// The namespace as context keys spell it.
+    pub fn as_str(&self) -> &str {
+        &self.0.namespace
+    }
+
+    /// Tambo's tenant rule: `hd` on Google's host, `tid` on Microsoft hosts, else `org_id`.
+    pub fn tenant<'c>(&self, claims: &'c Claims) -> Option<&'c str> {
+        let host = &*self.0.host;
+        if host == "accounts.google.com"
+            && let Some(hd) = claims.non_empty("hd")
+        {
+            return Some(hd);
+        }
+        if (host == "login.microsoftonline.com"
+            || host.ends_with(".microsoftonline.com")
+            || host == "sts.windows.net")
+            && let Some(tid) = claims.non_empty("tid")
+        {
+            return Some(tid);
+        }
+        claims.non_empty("org_id")
+    }
 }
 
 /// Percent-encodes `%` and `:` only, leaving every common subject form untouched.
@@ -214,90 +186,59 @@ fn escape(component: &str) -> Cow<'_, str> {
 
 /// The user a verified token speaks for.
 ///
-/// Cheap to clone (one `Arc`): the layer puts it in request extensions and handlers take it by
-/// value. `Debug` shows the subject, issuer and context key, never the raw claims (they may
-/// hold personal data).
+/// Cheap to clone (two `Arc`s): the layer puts it in request extensions and handlers take it
+/// by value. `Debug` shows the subject, issuer and context key, never the raw claims (they may
+/// hold personal data) nor the token it was verified from.
 #[derive(Clone)]
-pub struct TamboUser(Arc<UserData>);
+pub struct TamboUser {
+    data: Arc<UserData>,
+    /// The claims, held by a user fresh from verification; a copy kept in the layer's cache
+    /// reads them back from its token when asked, so the cache holds each token once.
+    claims: Option<Claims>,
+}
 
 #[derive(Clone)]
-pub(crate) struct UserData {
-    sub: Subject,
+struct UserData {
+    sub: Box<str>,
     issuer: Arc<str>,
     provider: Arc<str>,
+    /// The namespace the context key was derived in (`None` for a Tambo token, whose key is
+    /// one of its claims).
+    namespace: Option<Namespace>,
     tenant: Option<Box<str>>,
     email: Option<Box<str>>,
     email_verified: Option<bool>,
     context_key: ContextKey,
-    project: Option<Arc<str>>,
+    project: Option<Box<str>>,
     scope: Option<Box<str>>,
     token_id: Option<Box<str>>,
-    signing_key: Option<Arc<VerificationKey>>,
     expires_at: Option<i64>,
     issued_at: Option<i64>,
-    /// The claims, held from the start (no once-cell to set for every first-seen token)...
-    claims: Option<Claims>,
-    /// ...or, in a cached copy whose claims are exactly its token's payload, read back from
-    /// `token` when first asked for.
-    read_back: OnceLock<Claims>,
-    /// Whether `claims` is exactly the verified token's payload (Tambo tokens), so a cached
-    /// copy can read it back from the token instead of keeping its own.
-    claims_are_payload: bool,
-    /// In a cached copy only: the token this user was verified from (a credential: never
-    /// shown, never serialized).
+    /// The token this user was verified from (a credential: never shown, never serialized).
     token: Option<Arc<str>>,
+    origin: Option<Origin>,
 }
 
-/// Where a user's subject is kept: as the end of its context key whenever the key ends with
-/// it (an unescaped `sub`, nearly always), so that one allocation holds both.
+/// What verified a user's token, so that a cached user can be checked again.
 #[derive(Clone)]
-enum Subject {
-    /// `context_key[at..]`.
-    InKey(usize),
-    Own(Box<str>),
-}
-
-impl Subject {
-    fn of(key: &ContextKey, sub: &str) -> Subject {
-        match key.as_str().strip_suffix(sub) {
-            Some(head) => Subject::InKey(head.len()),
-            None => Subject::Own(sub.into()),
-        }
-    }
-}
-
-impl UserData {
-    fn sub(&self) -> &str {
-        match &self.sub {
-            Subject::InKey(at) => self.context_key.as_str().get(*at..).unwrap_or_default(),
-            Subject::Own(sub) => sub,
-        }
-    }
-
-    /// Sets the context key, keeping the subject.
-    fn rekey(&mut self, key: ContextKey) {
-        self.sub = Subject::of(&key, self.sub());
-        self.context_key = key;
-    }
-
-    /// The token a cached copy carries (empty for others).
-    pub(crate) fn token_bytes(&self) -> &[u8] {
-        self.token.as_deref().unwrap_or_default().as_bytes()
-    }
-
-    /// `exp` in seconds (`i64::MIN` when unknown: never valid in the cache).
-    pub(crate) fn expiry(&self) -> i64 {
-        self.expires_at.unwrap_or(i64::MIN)
-    }
+pub(crate) enum Origin {
+    /// A provider's verifier, and the key that verified the token (`None` under the
+    /// development `none` strategy).
+    Provider {
+        verifier: Verifier,
+        key: Option<Arc<VerificationKey>>,
+    },
+    /// A Tambo token, and the key of the ring that verified it.
+    Tambo { key: Arc<VerificationKey> },
 }
 
 impl Serialize for TamboUser {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct as _;
-        let u = &self.0;
+        let u = &self.data;
         let optional = usize::from(u.project.is_some()) + usize::from(u.scope.is_some());
         let mut s = serializer.serialize_struct("TamboUser", 7 + optional)?;
-        s.serialize_field("sub", u.sub())?;
+        s.serialize_field("sub", &u.sub)?;
         s.serialize_field("issuer", &u.issuer)?;
         s.serialize_field("provider", &u.provider)?;
         s.serialize_field("tenant", &u.tenant)?;
@@ -316,9 +257,9 @@ impl Serialize for TamboUser {
 
 impl fmt::Debug for TamboUser {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let u = &self.0;
+        let u = &self.data;
         f.debug_struct("TamboUser")
-            .field("sub", &u.sub())
+            .field("sub", &u.sub)
             .field("issuer", &u.issuer)
             .field("provider", &u.provider)
             .field("tenant", &u.tenant)
@@ -328,162 +269,177 @@ impl fmt::Debug for TamboUser {
     }
 }
 
+/// What a verified Tambo token says of its user (see [`crate::token`]).
+pub(crate) struct TamboTokenUser {
+    pub(crate) original_issuer: Arc<str>,
+    pub(crate) provider: Arc<str>,
+    pub(crate) tenant: Option<String>,
+    pub(crate) context_key: ContextKey,
+    pub(crate) project: String,
+    pub(crate) scope: Option<String>,
+    pub(crate) token_id: String,
+    pub(crate) issued_at: i64,
+    pub(crate) expires_at: i64,
+}
+
 impl TamboUser {
     /// Builds a user with the default mapping: `sub`, Tambo's tenant rule, `email` and
-    /// `email_verified` when present.
-    pub fn from_claims(
-        provider: impl AsRef<str>,
-        issuer: &str,
-        claims: Claims,
-    ) -> Option<TamboUser> {
-        TamboUser::from_claims_in(provider.as_ref(), &IssuerForms::of(issuer), claims)
+    /// `email_verified` when present. `None` without a string `sub`.
+    pub fn from_claims(provider: &str, issuer: &str, claims: Claims) -> Option<TamboUser> {
+        TamboUser::from_claims_in(provider, &Namespace::of(issuer), claims).ok()
     }
 
-    /// [`from_claims`](Self::from_claims) with the issuer's forms at hand (a verifier keeps
-    /// its issuer's), skipping their lookup.
-    pub(crate) fn from_claims_in(
+    /// [`from_claims`](Self::from_claims) in a namespace derived once (a verifier's, or an
+    /// adapter's own).
+    pub fn from_claims_in(
         provider: &str,
-        forms: &IssuerForms,
+        namespace: &Namespace,
         claims: Claims,
-    ) -> Option<TamboUser> {
-        let sub = claims.sub()?;
-        let tenant = tenant_on(&forms.host, &claims);
-        let context_key = ContextKey::in_namespace(&forms.namespace, tenant, sub);
-        Some(TamboUser(Arc::new(UserData {
-            sub: Subject::of(&context_key, sub),
-            context_key,
+    ) -> Result<TamboUser, Error> {
+        let sub = claims.sub().ok_or(Error::MissingClaim { claim: "sub" })?;
+        let tenant = namespace.tenant(&claims);
+        let data = Arc::new(UserData {
+            sub: sub.into(),
+            issuer: Arc::clone(&namespace.0.issuer),
+            provider: provider.into(),
+            context_key: ContextKey::in_namespace(namespace, tenant, sub),
+            namespace: Some(namespace.clone()),
+            tenant: tenant.map(Box::from),
             email: claims.get_str("email").map(Box::from),
             // OIDC's `email_verified`, or `emailVerified` as Better Auth and Neon Auth spell it.
             email_verified: claims
                 .get("email_verified")
                 .or_else(|| claims.get("emailVerified"))
                 .and_then(Value::as_bool),
-            issuer: Arc::clone(&forms.issuer),
-            provider: shared_name(provider),
-            tenant: tenant.map(Box::from),
             project: None,
             scope: None,
             token_id: None,
-            signing_key: None,
             expires_at: claims.exp().ok().flatten().map(|e| e as i64),
             issued_at: claims.iat().ok().flatten().map(|i| i as i64),
-            claims: Some(claims),
-            read_back: OnceLock::new(),
-            claims_are_payload: false,
             token: None,
-        })))
+            origin: None,
+        });
+        Ok(TamboUser {
+            data,
+            claims: Some(claims),
+        })
     }
 
-    /// The user a verified Tambo token speaks for (see [`crate::token`]).
-    #[allow(clippy::too_many_arguments)] // one private constructor, called from one place
+    /// The user a verified Tambo token speaks for.
     pub(crate) fn from_tambo_token(
-        issuer: Arc<str>,
-        provider: Arc<str>,
-        tenant: Option<String>,
-        context_key: ContextKey,
-        project: Arc<str>,
-        scope: Option<String>,
-        token_id: String,
-        signing_key: Arc<VerificationKey>,
-        (issued_at, expires_at): (i64, i64),
-        claims: Claims,
-    ) -> Option<TamboUser> {
-        Some(TamboUser(Arc::new(UserData {
-            sub: Subject::of(&context_key, claims.sub()?),
+        token: Arc<str>,
+        claims: &Claims,
+        sub: &str,
+        what: TamboTokenUser,
+        key: Arc<VerificationKey>,
+    ) -> TamboUser {
+        let data = Arc::new(UserData {
+            sub: sub.into(),
+            issuer: what.original_issuer,
+            provider: what.provider,
+            namespace: None,
+            tenant: what.tenant.map(Box::from),
             email: None,
             email_verified: None,
-            issuer,
-            provider,
-            tenant: tenant.map(Box::from),
-            context_key,
-            project: Some(project),
-            scope: scope.map(Box::from),
-            token_id: Some(token_id.into()),
-            signing_key: Some(signing_key),
-            expires_at: Some(expires_at),
-            issued_at: Some(issued_at),
-            claims: Some(claims),
-            read_back: OnceLock::new(),
-            claims_are_payload: true,
-            token: None,
-        })))
+            context_key: what.context_key,
+            project: Some(what.project.into()),
+            scope: what.scope.map(Box::from),
+            token_id: Some(what.token_id.into()),
+            expires_at: Some(what.expires_at),
+            issued_at: Some(what.issued_at),
+            token: Some(token),
+            origin: Some(Origin::Tambo { key }),
+        });
+        TamboUser {
+            data,
+            claims: Some(claims.clone()),
+        }
+    }
+
+    /// Records what verified this user (the core does, after a provider's mapping): the
+    /// token its claims can be read back from, and what a cached copy is re-checked against.
+    pub(crate) fn verified_by(mut self, token: Arc<str>, origin: Origin) -> TamboUser {
+        let u = Arc::make_mut(&mut self.data);
+        u.token = Some(token);
+        u.origin = Some(origin);
+        self
+    }
+
+    /// The copy the layer's cache keeps: the same user, its claims read back from its token
+    /// when asked. A user with no token keeps its claims.
+    pub(crate) fn for_cache(&self) -> TamboUser {
+        TamboUser {
+            data: Arc::clone(&self.data),
+            claims: if self.data.token.is_some() {
+                None
+            } else {
+                self.claims.clone()
+            },
+        }
     }
 
     /// Overrides the tenant (adapters with their own organization claim), re-deriving the
-    /// context key.
+    /// context key in the same namespace.
     #[must_use]
     pub fn with_tenant(mut self, tenant: Option<String>) -> Self {
-        let u = Arc::make_mut(&mut self.0);
-        u.rekey(ContextKey::derive(&u.issuer, tenant.as_deref(), u.sub()));
+        let u = Arc::make_mut(&mut self.data);
+        let namespace = u
+            .namespace
+            .get_or_insert_with(|| Namespace::of(&u.issuer))
+            .clone();
+        u.context_key = ContextKey::in_namespace(&namespace, tenant.as_deref(), &u.sub);
         u.tenant = tenant.map(Box::from);
-        self
-    }
-
-    /// Renames the provider (an adapter that reuses another's mapping).
-    #[must_use]
-    pub fn with_provider(mut self, provider: impl Into<String>) -> Self {
-        Arc::make_mut(&mut self.0).provider = Arc::from(provider.into());
-        self
-    }
-
-    /// Overrides the issuer used for the namespace (adapters that normalize several issuer
-    /// spellings to one), re-deriving the context key.
-    #[must_use]
-    pub fn with_namespace_issuer(mut self, issuer: impl Into<String>) -> Self {
-        let u = Arc::make_mut(&mut self.0);
-        u.issuer = Arc::from(issuer.into());
-        u.rekey(ContextKey::derive(&u.issuer, u.tenant.as_deref(), u.sub()));
         self
     }
 
     /// The provider's subject (`sub`).
     pub fn sub(&self) -> &str {
-        self.0.sub()
+        &self.data.sub
     }
 
     /// The subject token's issuer.
     pub fn issuer(&self) -> &str {
-        &self.0.issuer
+        &self.data.issuer
     }
 
     /// The name of the provider that verified the token.
     pub fn provider(&self) -> &str {
-        &self.0.provider
+        &self.data.provider
     }
 
     /// The tenant (`hd`, `tid`, `org_id` or an adapter's own).
     pub fn tenant(&self) -> Option<&str> {
-        self.0.tenant.as_deref()
+        self.data.tenant.as_deref()
     }
 
     /// The `email` claim, when present.
     pub fn email(&self) -> Option<&str> {
-        self.0.email.as_deref()
+        self.data.email.as_deref()
     }
 
     /// The `email_verified` claim, when present.
     pub fn email_verified(&self) -> Option<bool> {
-        self.0.email_verified
+        self.data.email_verified
     }
 
     /// The user namespace for threads and messages.
     pub fn context_key(&self) -> &ContextKey {
-        &self.0.context_key
+        &self.data.context_key
     }
 
     /// The project (Tambo `client_id`) the token was issued to; `None` for provider tokens.
     pub fn project(&self) -> Option<&str> {
-        self.0.project.as_deref()
+        self.data.project.as_deref()
     }
 
     /// The granted scope, space-delimited, when the token carries one.
     pub fn scope(&self) -> Option<&str> {
-        self.0.scope.as_deref()
+        self.data.scope.as_deref()
     }
 
     /// Whether the granted scope includes `scope`.
     pub fn has_scope(&self, scope: &str) -> bool {
-        self.0
+        self.data
             .scope
             .as_deref()
             .is_some_and(|s| s.split(' ').any(|granted| granted == scope))
@@ -491,63 +447,41 @@ impl TamboUser {
 
     /// The Tambo token's `jti`; `None` for provider tokens.
     pub fn token_id(&self) -> Option<&str> {
-        self.0.token_id.as_deref()
+        self.data.token_id.as_deref()
     }
 
     /// The token's `exp`, seconds since the epoch.
     pub fn expires_at(&self) -> Option<i64> {
-        self.0.expires_at
+        self.data.expires_at
     }
 
     /// The token's `iat`, seconds since the epoch.
     pub fn issued_at(&self) -> Option<i64> {
-        self.0.issued_at
+        self.data.issued_at
     }
 
-    /// The verified claims.
-    pub fn claims(&self) -> &Claims {
-        match &self.0.claims {
-            Some(claims) => claims,
-            None => self.0.read_back.get_or_init(|| match &self.0.token {
-                Some(token) => Claims::from_verified_token(Arc::clone(token)),
-                None => Claims::from_map(serde_json::Map::new()),
-            }),
+    /// The verified claims, read from the token without verifying it again.
+    pub fn claims(&self) -> Claims {
+        if let Some(claims) = &self.claims {
+            return claims.clone();
         }
+        // The token verified, so it parses again to the same claims.
+        self.data
+            .token
+            .as_deref()
+            .and_then(|token| Jws::parse(token).ok())
+            .and_then(|jws| jws.claims().ok().cloned())
+            .unwrap_or_default()
     }
 
-    /// A copy for the verified-token cache, keeping `token`, the token this user was verified
-    /// from: the same user, its claims read back from the token's payload when they are
-    /// exactly that payload (and only when first asked for), else held as compact JSON.
-    pub(crate) fn compacted(&self, token: Arc<str>) -> TamboUser {
-        let mut data = UserData::clone(&self.0);
-        data.claims = if data.claims_are_payload {
-            None
-        } else {
-            Some(self.claims().compacted())
-        };
-        data.read_back = OnceLock::new();
-        data.token = Some(token);
-        TamboUser(Arc::new(data))
+    /// The token this user was verified from.
+    pub(crate) fn token(&self) -> Option<&Arc<str>> {
+        self.data.token.as_ref()
     }
 
-    /// The shared data of this user (a verified-token cache slot holds it).
-    pub(crate) fn into_shared(self) -> Arc<UserData> {
-        self.0
-    }
-
-    /// The user of shared data taken from a cache slot.
-    pub(crate) fn from_shared(data: Arc<UserData>) -> TamboUser {
-        TamboUser(data)
-    }
-
-    /// The token a cached copy was verified from.
-    pub(crate) fn cached_token(&self) -> Option<&str> {
-        self.0.token.as_deref()
-    }
-
-    /// The `kid` of the Tambo token's signing key, for re-checks of cached users.
-    pub(crate) fn key_id(&self) -> Option<&str> {
-        self.0.signing_key.as_ref().and_then(|key| key.kid())
+    /// What verified this user's token.
+    pub(crate) fn origin(&self) -> Option<&Origin> {
+        self.data.origin.as_ref()
     }
 }
 
@@ -662,20 +596,6 @@ mod tests {
     }
 
     #[test]
-    fn issuer_forms_stay_right_past_the_number_kept() {
-        for i in 0..IssuerForms::KEPT + 50 {
-            for _ in 0..2 {
-                let key =
-                    ContextKey::derive(&format!("https://idp-{i}.example:8{i:03}/r"), None, "u");
-                assert_eq!(
-                    key.as_str(),
-                    format!("oauth:user:idp-{i}.example%3A8{i:03}/r:u")
-                );
-            }
-        }
-    }
-
-    #[test]
     fn same_sub_from_two_issuers_is_two_users() {
         assert_ne!(
             ContextKey::derive("https://idp-a.example", None, "123"),
@@ -684,28 +604,30 @@ mod tests {
     }
 
     #[test]
-    fn the_subject_reads_back_whether_or_not_the_key_spells_it() {
-        for sub in ["alice", "org:alice", "100%", ""] {
+    fn a_new_tenant_re_derives_the_key_in_the_same_namespace() {
+        for sub in ["alice", "org:alice", "100%"] {
             let user = TamboUser::from_claims(
                 "oidc",
-                "https://x.example",
+                "https://x.example/realm",
                 claims(json!({"sub": sub, "org_id": "o1"})),
             )
             .unwrap();
             assert_eq!(user.sub(), sub);
             assert_eq!(
                 user.context_key(),
-                &ContextKey::derive("https://x.example", Some("o1"), sub)
+                &ContextKey::derive("https://x.example/realm", Some("o1"), sub)
             );
-            let moved = user
-                .with_tenant(None)
-                .with_namespace_issuer("https://y.example");
-            assert_eq!(moved.sub(), sub, "re-keyed");
+            let moved = user.with_tenant(Some("o:2".into()));
+            assert_eq!(moved.sub(), sub);
+            assert_eq!(moved.tenant(), Some("o:2"));
             assert_eq!(
                 moved.context_key(),
-                &ContextKey::derive("https://y.example", None, sub)
+                &ContextKey::derive("https://x.example/realm", Some("o:2"), sub)
             );
         }
+        assert!(
+            TamboUser::from_claims("oidc", "https://x.example", claims(json!({"sub": 1}))).is_none()
+        );
     }
 
     #[test]

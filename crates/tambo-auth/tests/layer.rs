@@ -368,7 +368,10 @@ async fn rfc9068_type_and_required_claims_are_enforced() {
 #[tokio::test]
 async fn tokens_of_another_project_are_refused_when_the_layer_requires_one() {
     let f = fixture();
-    let router = app(TamboAuthLayer::new(f.tokens.clone()).require_project("p_demo"));
+    let router = app(TamboAuthLayer::builder(f.tokens.clone())
+            .require_project("p_demo")
+            .build()
+            .expect("layer"));
     let (s, _, _) = call(
         &router,
         "/whoami",
@@ -387,7 +390,10 @@ async fn modes_decide_what_passes_without_a_valid_token() {
     let garbage = [("authorization", "Bearer not.a.token")];
     let malformed = [("authorization", "Bearer")];
 
-    let router = app(TamboAuthLayer::new(f.tokens.clone()).mode(Mode::AllowMissing));
+    let router = app(TamboAuthLayer::builder(f.tokens.clone())
+            .mode(Mode::AllowMissing)
+            .build()
+            .expect("layer"));
     assert_eq!(call(&router, "/maybe", &[]).await.2, "anonymous");
     assert_eq!(
         call(&router, "/maybe", &garbage).await.0,
@@ -402,7 +408,10 @@ async fn modes_decide_what_passes_without_a_valid_token() {
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert_eq!(challenge(&h).len(), 1);
 
-    let router = app(TamboAuthLayer::new(f.tokens.clone()).mode(Mode::AllowMissingOrFailed));
+    let router = app(TamboAuthLayer::builder(f.tokens.clone())
+            .mode(Mode::AllowMissingOrFailed)
+            .build()
+            .expect("layer"));
     assert_eq!(call(&router, "/maybe", &[]).await.2, "anonymous");
     assert_eq!(call(&router, "/maybe", &garbage).await.2, "anonymous");
     assert_eq!(call(&router, "/maybe", &malformed).await.2, "anonymous");
@@ -520,7 +529,10 @@ async fn a_token_reusing_a_cached_tokens_signature_is_verified_and_refused() {
 #[tokio::test]
 async fn rotation_keeps_old_tokens_valid_during_the_overlap_only() {
     let f = fixture();
-    let router = app(TamboAuthLayer::new(f.tokens.clone()).cache_capacity(0));
+    let router = app(TamboAuthLayer::builder(f.tokens.clone())
+            .cache_capacity(0)
+            .build()
+            .expect("layer"));
     let old = f.token();
     f.tokens
         .rotate(SigningKey::generate(Algorithm::EdDSA).expect("key"))
@@ -688,7 +700,7 @@ async fn characters_outside_token68_are_400_whichever_verifier_reads_the_token()
     let layers = [
         TamboAuthLayer::new(fixture().tokens.clone()),
         TamboAuthLayer::direct(registry),
-        TamboAuthLayer::with_verifier(custom.clone()),
+        TamboAuthLayer::new(custom.clone()),
     ];
     for layer in layers {
         let router = app(layer);
@@ -839,7 +851,10 @@ async fn tambo_or_provider_accepts_both_kinds() {
 #[tokio::test]
 async fn a_cookie_can_carry_the_token() {
     let f = fixture();
-    let router = app(TamboAuthLayer::new(f.tokens.clone()).cookie("tambo_token"));
+    let router = app(TamboAuthLayer::builder(f.tokens.clone())
+            .cookie("tambo_token")
+            .build()
+            .expect("layer"));
     let cookie = format!("theme=dark; tambo_token={}", f.token());
     assert_eq!(
         call(&router, "/whoami", &[("cookie", &cookie)]).await.0,

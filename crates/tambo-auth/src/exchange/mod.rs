@@ -73,8 +73,9 @@
 //! 6. The subject token, through the project's [`ProviderRegistry`]: any failure → its row
 //!    of the error table ([`ErrorKind`]): 400 `invalid_request` for a bad,
 //!    expired, forged or foreign token (RFC 8693 §2.2.2), 503 `temporarily_unavailable` with
-//!    `Retry-After` when the issuer's keys are unavailable. A Tambo token (header `typ:
-//!    at+jwt`, or our issuer in `iss`) is refused: no self-exchange.
+//!    `Retry-After` when the issuer's keys are unavailable. A Tambo token (our issuer in
+//!    `iss`; the header's `typ` decides nothing, as every RFC 9068 access token has `at+jwt`)
+//!    is refused: no self-exchange.
 //! 7. The Tambo token is issued by [`TamboTokens::issue`], its lifetime `min(ttl, subject
 //!    exp)`; for a provider under the development `none` strategy it is marked insecure.
 //!
@@ -122,10 +123,10 @@ use bytes::Bytes;
 use http::{HeaderMap, Response};
 use http_body_util::Full;
 
-use crate::jwt::{Jws, MAX_TOKEN_BYTES};
-use crate::token::{INSECURE_ISSUER_SUFFIX, IssueRequest, TOKEN_TYPE, TamboTokens};
+use crate::jwt::MAX_TOKEN_BYTES;
+use crate::token::{IssueRequest, TamboTokens};
 use crate::verify::StrategyKind;
-use crate::{Error, ErrorKind, ProviderRegistry, TamboUser};
+use crate::{Error, ErrorKind, ProviderExt as _, ProviderRegistry, TamboUser};
 use request::Params;
 
 /// The RFC 8693 §2.1 `grant_type`.
@@ -391,26 +392,10 @@ impl TokenExchange {
         registry: &ProviderRegistry,
         trace: &mut Trace,
     ) -> Result<(TamboUser, bool), Error> {
-        let jws = match Jws::parse_with_limit(token, self.max_subject_token) {
-            Ok(jws) => jws,
-            // With a single provider, its explanation of a non-JWT input is the useful one.
-            Err(e @ (Error::Opaque { .. } | Error::Encrypted { .. })) => {
-                let mut providers = registry.providers();
-                return Err(match (providers.next(), providers.next()) {
-                    (Some(only), None) => only.explain_non_jwt(e),
-                    _ => e,
-                });
-            }
-            Err(e) => return Err(e),
-        };
-        let ours = self.tokens.issuer();
-        let is_ours = |iss: &str| {
-            iss == ours
-                || iss
-                    .strip_prefix(ours)
-                    .is_some_and(|rest| rest == INSECURE_ISSUER_SUFFIX)
-        };
-        if jws.header().typ_is(TOKEN_TYPE) || jws.claims_ref()?.iss().is_some_and(is_ours) {
+        let jws = registry.parse_with_limit(token, self.max_subject_token)?;
+        // Ours by who signed it, never by `typ`: RFC 9068 (§2.1) gives every JWT access token
+        // `typ: at+jwt`, providers' included.
+        if jws.claims()?.iss().is_some_and(|iss| self.tokens.is_own_issuer(iss)) {
             return Err(invalid(
                 "a Tambo token cannot be exchanged; send the identity provider token",
             ));
@@ -418,11 +403,7 @@ impl TokenExchange {
         let provider = registry.route(&jws)?;
         trace.subject_issuer = Some(provider.verifier().issuer().to_owned());
         let insecure = provider.verifier().strategy() == StrategyKind::None;
-        // Without a future when the provider's keys are at hand, as the layer does.
-        let user = match provider.authenticate_jws_now(&jws) {
-            Some(decided) => decided?,
-            None => provider.authenticate_jws(&jws).await?,
-        };
+        let user = provider.authenticate_jws(&jws).await?;
         Ok((user, insecure))
     }
 

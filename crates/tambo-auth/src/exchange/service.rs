@@ -7,12 +7,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use http::header::CONTENT_LENGTH;
 use http::{HeaderMap, Method, Request, Response};
 use http_body::Body;
-use http_body_util::{BodyExt as _, Full};
+use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
 use tower_service::Service;
 
 use super::TokenExchange;
@@ -104,8 +104,8 @@ impl TokenExchange {
 }
 
 /// Reads a body of at most `limit` bytes: a larger `Content-Length` (or size hint) is refused
-/// before reading, and reading stops as soon as the bytes received pass the limit, so nothing
-/// past it is ever buffered (security bar H-13).
+/// before reading, and reading stops as soon as the bytes received pass the limit
+/// ([`Limited`]), so nothing past it is ever buffered (security bar H-13).
 async fn read_capped<B>(headers: &HeaderMap, body: B, limit: usize) -> Result<Bytes, Error>
 where
     B: Body<Data = Bytes>,
@@ -127,20 +127,13 @@ where
     if body.size_hint().lower() > limit as u64 {
         return Err(too_large);
     }
-    let mut body = std::pin::pin!(body);
-    let mut buffer = BytesMut::new();
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|_| Error::InvalidRequest {
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<LengthLimitError>() => Err(too_large),
+        Err(_) => Err(Error::InvalidRequest {
             reason: "the request body could not be read",
-        })?;
-        if let Ok(data) = frame.into_data() {
-            if data.len() > limit.saturating_sub(buffer.len()) {
-                return Err(too_large);
-            }
-            buffer.extend_from_slice(&data);
-        }
+        }),
     }
-    Ok(buffer.freeze())
 }
 
 #[cfg(test)]

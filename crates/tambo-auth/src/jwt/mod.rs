@@ -16,57 +16,29 @@
 //! The order of checks follows RFC 8725 bis §3.14 and the security bar: size first (nothing is
 //! decoded past 8 KiB), then the character set (compact serialization is `[A-Za-z0-9_.-]`
 //! only), then the number of segments, then canonical base64url, UTF-8 and duplicate-free JSON.
-//! A token that passes is checked in one go: decoding its segments checks their characters,
-//! and the shape is classified only to name the error of one that fails, so errors read as in
-//! that order.
+//! A token is decoded first and its shape classified only when decoding fails (decoding checks
+//! every character), so an error reads as if the shape had been classified first.
 
 mod algorithm;
 mod claims;
 mod json;
-mod object;
 
 pub use algorithm::{Algorithm, AlgorithmSet, Curve, Family};
 pub use claims::{
     Audience, Claims, ClaimsPolicy, DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, MAX_LEEWAY,
 };
 pub(crate) use json::{parse_object, parse_strict};
-pub(crate) use object::Field;
 
 // base64-simd rather than `base64` on this path: every first-seen token decodes its payload
-// and signature, and an RS256 signature's 342 characters took 0.16 µs with `base64` against
-// 0.04 µs (AVX2, detected at run time; a portable fallback elsewhere). Both refuse the same
-// non-canonical input (padding, `+` `/`, whitespace, non-zero unused bits). The AWS SDK for
-// Rust decodes with it too.
+// and signature (an RS256 signature's 342 characters: 0.04 µs against 0.16 µs). Both refuse
+// the same non-canonical input (padding, `+` `/`, whitespace, non-zero unused bits).
 use base64_simd::URL_SAFE_NO_PAD;
 use std::borrow::Cow;
-use std::cell::RefCell;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 use crate::Error;
-use crate::memo::Memo;
-use object::JsonObject;
-
-/// Headers of verified tokens, by their encoded form (see [`Jws::header_verified`]).
-static VERIFIED_HEADERS: LazyLock<Memo<Header>> = LazyLock::new(|| Memo::new(256));
-
-/// The header of a verified token encoded as `segment`. The one this thread found last is
-/// compared first: an issuer signs with one key at a time, so consecutive tokens nearly
-/// always share their header, and the comparison costs less than the memo's lookup.
-fn verified_header(segment: &str) -> Option<Header> {
-    thread_local! {
-        static LAST: RefCell<Option<(Box<str>, Header)>> = const { RefCell::new(None) };
-    }
-    LAST.with_borrow_mut(|last| match last {
-        Some((kept, header)) if **kept == *segment => Some(header.clone()),
-        _ => {
-            let header = VERIFIED_HEADERS.get(segment)?;
-            *last = Some((segment.into(), header.clone()));
-            Some(header)
-        }
-    })
-}
 
 /// The default size limit for a token, checked before any decoding.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -90,7 +62,7 @@ pub enum TokenForm {
     Malformed,
 }
 
-/// Classifies `input` by shape, counting dots without allocating.
+/// Classifies `input` by shape, without decoding anything.
 pub fn classify(input: &str) -> TokenForm {
     if input.is_empty() {
         return TokenForm::Malformed;
@@ -98,27 +70,13 @@ pub fn classify(input: &str) -> TokenForm {
     if input.starts_with('{') {
         return TokenForm::JsonSerialization;
     }
-    // Two passes without early exits, which the compiler turns into vector code: every
-    // request's token is classified, and a token is hundreds of bytes.
-    let bytes = input.as_bytes();
-    let outside = bytes.iter().fold(false, |outside, &b| {
-        outside | !(b.is_ascii_alphanumeric() | (b == b'-') | (b == b'_') | (b == b'.'))
-    });
-    if outside {
+    if !input
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
         return TokenForm::Malformed;
     }
-    // Counted per chunk in a byte-wide sum, so the compiler keeps 32 lanes per vector
-    // instead of widening every byte to a 64-bit count.
-    let dots: usize = bytes
-        .chunks(u8::MAX as usize)
-        .map(|chunk| {
-            let in_chunk = chunk
-                .iter()
-                .fold(0u8, |n, &b| n.wrapping_add(u8::from(b == b'.')));
-            usize::from(in_chunk)
-        })
-        .sum();
-    match dots {
+    match input.bytes().filter(|&b| b == b'.').count() {
         2 => TokenForm::Jws,
         4 => TokenForm::Jwe,
         // A JOSE header always starts `{"`, base64url `eyJ`: a damaged JWT, not an opaque one.
@@ -141,33 +99,17 @@ pub(crate) fn b64_encode(bytes: impl AsRef<[u8]>) -> String {
 
 /// A compact JWS that passed every structural check. Its signature is **not** verified.
 ///
-/// It borrows the token it was parsed from, so parsing copies nothing but the decoded
-/// payload and signature; [`into_owned`](Jws::into_owned) detaches it (for a verification
-/// that must wait for keys).
+/// It borrows the token it was parsed from; [`into_owned`](Jws::into_owned) detaches it (for
+/// a verification that must wait for keys).
 #[derive(Clone)]
 pub struct Jws<'a> {
     token: Cow<'a, str>,
-    header_len: usize,
     signing_input_len: usize,
     header: Header,
-    /// Whether `header` was found among the headers of verified tokens.
-    header_known: bool,
-    /// The payload, parsed with the token: every use of a token reads its claims (the issuer
-    /// routes it, the verifier checks them), and the decoded payload becomes their text
-    /// without a copy.
-    payload: Payload,
-}
-
-/// The longest signature a token's check decodes: an RSA-8192 signature. No key this library
-/// holds makes a longer one.
-const MAX_SIGNATURE_BYTES: usize = 1024;
-
-/// A token's decoded payload.
-#[derive(Clone)]
-enum Payload {
-    Claims(Claims),
-    /// Not a claims set: the bytes, and why.
-    Refused(Vec<u8>, Error),
+    payload: Vec<u8>,
+    /// The payload as a claims set, or why it is not one.
+    claims: Result<Claims, Error>,
+    signature: Vec<u8>,
 }
 
 impl std::fmt::Debug for Jws<'_> {
@@ -175,7 +117,6 @@ impl std::fmt::Debug for Jws<'_> {
         // Never the token or the signature: only what a log may hold.
         f.debug_struct("Jws")
             .field("header", &self.header)
-            .field("payload_len", &self.payload().len())
             .finish_non_exhaustive()
     }
 }
@@ -194,10 +135,6 @@ impl<'a> Jws<'a> {
                 limit,
             });
         }
-        // Decoding the segments checks every character of the token (the header's by matching
-        // a verified one or by decoding it), so a token that parses is a compact JWS, and the
-        // shape is classified only when parsing fails: the error then reads exactly as if the
-        // shape had been classified first (an encrypted or opaque token, stray characters).
         Self::parse_segments(token).map_err(|error| match classify(token) {
             TokenForm::Jws => error,
             TokenForm::Jwe => Error::Encrypted { hint: None },
@@ -221,37 +158,24 @@ impl<'a> Jws<'a> {
         if h.is_empty() {
             return Err(Error::malformed("the header segment is empty"));
         }
-        let (header, header_known) = match verified_header(h) {
-            Some(header) => (header, true),
-            None => {
-                let bytes = b64_decode(h)
-                    .ok_or(Error::malformed("the header is not canonical base64url"))?;
-                (Header::from_bytes(bytes)?, false)
-            }
-        };
+        let header = b64_decode(h).ok_or(Error::malformed("the header is not canonical base64url"))?;
+        let header = Header::from_bytes(&header)?;
         // `h.p.` is an unsigned JWS when the header says `alg: none`; it parses, and every
         // strategy but the development `none` refuses it by its algorithm.
         if s.is_empty() && !header.is_unsigned() {
             return Err(Error::malformed("the signature segment is empty"));
         }
-        let payload = URL_SAFE_NO_PAD
-            .decode_to_vec(p)
-            .map_err(|_| Error::malformed("the payload is not canonical base64url"))?;
-        // Checked now, decoded when it is verified (see `signature`).
-        URL_SAFE_NO_PAD
-            .check(s.as_bytes())
-            .map_err(|_| Error::malformed("the signature is not canonical base64url"))?;
-        let payload = match Claims::from_vec(payload) {
-            Ok(claims) => Payload::Claims(claims),
-            Err((bytes, error)) => Payload::Refused(bytes, error),
-        };
+        let payload =
+            b64_decode(p).ok_or(Error::malformed("the payload is not canonical base64url"))?;
+        let signature =
+            b64_decode(s).ok_or(Error::malformed("the signature is not canonical base64url"))?;
         Ok(Jws {
-            header_len: h.len(),
             signing_input_len: h.len() + 1 + p.len(),
-            header_known,
             token: Cow::Borrowed(token),
             header,
+            claims: Claims::from_json(&payload),
             payload,
+            signature,
         })
     }
 
@@ -259,12 +183,17 @@ impl<'a> Jws<'a> {
     pub fn into_owned(self) -> Jws<'static> {
         Jws {
             token: Cow::Owned(self.token.into_owned()),
-            header_len: self.header_len,
             signing_input_len: self.signing_input_len,
             header: self.header,
-            header_known: self.header_known,
             payload: self.payload,
+            claims: self.claims,
+            signature: self.signature,
         }
+    }
+
+    /// The compact token itself (a credential: never log it).
+    pub fn as_str(&self) -> &str {
+        &self.token
     }
 
     /// The protected header.
@@ -272,21 +201,14 @@ impl<'a> Jws<'a> {
         &self.header
     }
 
-    /// Keeps the header of this token, whose signature verified, so that the next token with
-    /// the same encoded header is not decoded again: an issuer signs every token with the
-    /// same few headers. Only verified tokens add, so no unsigned input can fill the memo.
-    pub(crate) fn header_verified(&self) {
-        if !self.header_known {
-            VERIFIED_HEADERS.insert(&self.token[..self.header_len], self.header.clone());
-        }
+    /// The claims set: the payload as a duplicate-free UTF-8 JSON object (RFC 7519 §7.2).
+    pub fn claims(&self) -> Result<&Claims, Error> {
+        self.claims.as_ref().map_err(Clone::clone)
     }
 
-    /// The decoded payload bytes.
+    /// The decoded payload bytes, whether or not they are a claims set (for inspection).
     pub fn payload(&self) -> &[u8] {
-        match &self.payload {
-            Payload::Claims(claims) => claims.text().as_bytes(),
-            Payload::Refused(bytes, _) => bytes,
-        }
+        &self.payload
     }
 
     /// `BASE64URL(header) . BASE64URL(payload)`: the bytes the signature covers.
@@ -294,45 +216,9 @@ impl<'a> Jws<'a> {
         &self.token.as_bytes()[..self.signing_input_len]
     }
 
-    /// The decoded signature bytes (decoded on each call).
-    pub fn signature(&self) -> Vec<u8> {
-        URL_SAFE_NO_PAD
-            .decode_to_vec(self.encoded_signature())
-            .unwrap_or_default()
-    }
-
-    /// Calls `check` with the decoded signature, decoded on the stack: a signature is checked
-    /// once per token and needs no allocation. A signature longer than any key's reads as
-    /// empty, which verifies under no key either.
-    pub(crate) fn with_signature<R>(&self, check: impl FnOnce(&[u8]) -> R) -> R {
-        let encoded = self.encoded_signature();
-        let mut buffer = [std::mem::MaybeUninit::<u8>::uninit(); MAX_SIGNATURE_BYTES];
-        // The segment was checked to be canonical base64url when the token was parsed.
-        let decoded = match URL_SAFE_NO_PAD.decoded_length(encoded) {
-            Ok(len) if len <= MAX_SIGNATURE_BYTES => URL_SAFE_NO_PAD
-                .decode(encoded, base64_simd::Out::from_uninit_slice(&mut buffer))
-                .ok(),
-            _ => None,
-        };
-        check(decoded.as_deref().unwrap_or_default())
-    }
-
-    fn encoded_signature(&self) -> &[u8] {
-        &self.token.as_bytes()[self.signing_input_len + 1..]
-    }
-
-    /// The payload as a claims set: a duplicate-free UTF-8 JSON object (RFC 7519 §7.2).
-    /// Parsed with the token; every call shares the result.
-    pub fn claims(&self) -> Result<Claims, Error> {
-        self.claims_ref().cloned()
-    }
-
-    /// [`claims`](Self::claims), borrowed.
-    pub(crate) fn claims_ref(&self) -> Result<&Claims, Error> {
-        match &self.payload {
-            Payload::Claims(claims) => Ok(claims),
-            Payload::Refused(_, error) => Err(error.clone()),
-        }
+    /// The decoded signature bytes.
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
     }
 
     /// A collision-resistant digest of the whole token (SHA-256), for caches and logs that
@@ -348,13 +234,10 @@ impl<'a> Jws<'a> {
 /// Refused: `crit` (we implement no extension, RFC 7515 §4.1.11), `b64` (RFC 7797 §7), `zip`
 /// (RFC 8725 §3.6), `enc` (a JWE header), and `cty: JWT` (nested tokens). `jku`, `x5u`, `jwk`
 /// and `x5c` are tolerated but never used to find a key (RFC 8725 §3.10).
-///
-/// Held as its JSON text with an index of its members, like [`Claims`].
 #[derive(Clone)]
 pub struct Header {
     alg: Result<Algorithm, AlgIssue>,
-    /// Shared: a verified token keeps its header, and cloning it then costs nothing.
-    members: Arc<JsonObject>,
+    members: Arc<Map<String, Value>>,
 }
 
 impl std::fmt::Debug for Header {
@@ -374,49 +257,48 @@ enum AlgIssue {
 }
 
 impl Header {
-    fn from_bytes(bytes: Vec<u8>) -> Result<Header, Error> {
-        let members = String::from_utf8(bytes)
-            .ok()
-            .and_then(|text| JsonObject::parse(text).ok())
-            .ok_or(Error::malformed(
-                "the header is not a duplicate-free UTF-8 JSON object",
-            ))?;
-        let alg_name = match members.field("alg") {
-            Field::Str(s) if !s.is_empty() => s,
-            Field::Str(_) => return Err(Error::malformed("the header alg is empty")),
-            Field::Absent => return Err(Error::malformed("the header has no alg")),
-            _ => return Err(Error::malformed("the header alg is not a string")),
+    fn from_bytes(bytes: &[u8]) -> Result<Header, Error> {
+        let members = json::parse_object(bytes).ok_or(Error::malformed(
+            "the header is not a duplicate-free UTF-8 JSON object",
+        ))?;
+        let string = |name: &str| match members.get(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.as_str())),
+            Some(_) => Err(()),
         };
-        if !matches!(members.field("enc"), Field::Absent) {
+        let alg_name = match string("alg") {
+            Ok(Some(s)) if !s.is_empty() => s,
+            Ok(Some(_)) => return Err(Error::malformed("the header alg is empty")),
+            Ok(None) => return Err(Error::malformed("the header has no alg")),
+            Err(()) => return Err(Error::malformed("the header alg is not a string")),
+        };
+        if members.contains_key("enc") {
             return Err(Error::Encrypted { hint: None });
         }
         for member in ["crit", "b64", "zip"] {
-            if !matches!(members.field(member), Field::Absent) {
+            if members.contains_key(member) {
                 return Err(Error::UnsupportedHeader { member });
             }
         }
-        match members.field("kid") {
-            Field::Absent => {}
-            Field::Str(s) => {
-                if s.len() > MAX_KID_BYTES {
-                    return Err(Error::malformed("the header kid is too long"));
-                }
-                if s.chars().any(char::is_control) {
-                    return Err(Error::malformed(
-                        "the header kid contains control characters",
-                    ));
-                }
+        match string("kid") {
+            Ok(Some(kid)) if kid.len() > MAX_KID_BYTES => {
+                return Err(Error::malformed("the header kid is too long"));
             }
-            _ => return Err(Error::malformed("the header kid is not a string")),
+            Ok(Some(kid)) if kid.chars().any(char::is_control) => {
+                return Err(Error::malformed(
+                    "the header kid contains control characters",
+                ));
+            }
+            Ok(_) => {}
+            Err(()) => return Err(Error::malformed("the header kid is not a string")),
         }
-        if !matches!(members.field("typ"), Field::Absent | Field::Str(_)) {
+        if string("typ").is_err() {
             return Err(Error::malformed("the header typ is not a string"));
         }
-        match members.field("cty") {
-            Field::Absent => {}
-            Field::Str(s) if media_type_eq(s, "jwt") => return Err(Error::NestedToken),
-            Field::Str(_) => {}
-            _ => return Err(Error::malformed("the header cty is not a string")),
+        match string("cty") {
+            Ok(Some(cty)) if media_type_eq(cty, "jwt") => return Err(Error::NestedToken),
+            Ok(_) => {}
+            Err(()) => return Err(Error::malformed("the header cty is not a string")),
         }
         let alg = match Algorithm::from_header(alg_name) {
             Ok(alg) => Ok(alg),
@@ -441,7 +323,7 @@ impl Header {
 
     /// The `alg` value exactly as the header spells it.
     pub fn alg_name(&self) -> &str {
-        self.members.get_str("alg").unwrap_or_default()
+        self.get_str("alg").unwrap_or_default()
     }
 
     /// Whether the header declares an unsigned token (`alg: none` in any spelling).
@@ -451,12 +333,16 @@ impl Header {
 
     /// The key id.
     pub fn kid(&self) -> Option<&str> {
-        self.members.get_str("kid")
+        self.get_str("kid")
     }
 
     /// The `typ` member.
     pub fn typ(&self) -> Option<&str> {
-        self.members.get_str("typ")
+        self.get_str("typ")
+    }
+
+    fn get_str(&self, name: &str) -> Option<&str> {
+        self.members.get(name).and_then(Value::as_str)
     }
 
     /// Any member, for inspection (never used to choose a key).
@@ -466,7 +352,7 @@ impl Header {
 
     /// All members, for inspection tools.
     pub fn members(&self) -> &Map<String, Value> {
-        self.members.map()
+        &self.members
     }
 
     /// Whether `typ` equals `expected` as a media type (RFC 9068 §4: case-insensitive, the
@@ -547,10 +433,6 @@ mod tests {
             token(r#"{"alg":"none"}"#, r#"{"sub":"a"}"#, b""),
             token(r#"{"alg":"dir","enc":"A256GCM"}"#, "{}", b"s"),
         ];
-        // Verified headers are matched rather than decoded: exercise that path too.
-        for base in &bases[..2] {
-            Jws::parse(base).unwrap().header_verified();
-        }
         let inserts = ['.', '{', '+', '/', '=', '~', 'A', '0', '-', '_', ' ', 'é'];
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut next = |n: usize| {
@@ -616,7 +498,7 @@ mod tests {
     }
 
     #[test]
-    fn the_signature_is_checked_at_parse_and_decoded_when_asked() {
+    fn the_signature_is_checked_and_decoded_at_parse() {
         // Non-zero unused bits in the signature segment: refused before any key is used.
         let unused = format!(
             "{}.{}.AB",
@@ -624,20 +506,11 @@ mod tests {
             b64_encode(r#"{"sub":"a"}"#)
         );
         assert!(matches!(err(&unused), Error::Malformed { .. }));
-        for len in [1, 2, 3, 32, 64, 256, 512, MAX_SIGNATURE_BYTES] {
+        for len in [1, 2, 3, 32, 64, 256, 512, 1024] {
             let sig: Vec<u8> = (0..len).map(|i| (i * 7 + 1) as u8).collect();
             let t = token(r#"{"alg":"RS256"}"#, r#"{"sub":"a"}"#, &sig);
-            let jws = Jws::parse(&t).unwrap();
-            assert_eq!(jws.with_signature(<[u8]>::to_vec), sig, "{len} bytes");
-            assert_eq!(jws.signature(), sig, "{len} bytes");
+            assert_eq!(Jws::parse(&t).unwrap().signature(), sig, "{len} bytes");
         }
-        // Longer than any key's signature: checked as empty, which no key accepts.
-        let long = token(
-            r#"{"alg":"RS256"}"#,
-            r#"{"sub":"a"}"#,
-            &[7; MAX_SIGNATURE_BYTES + 1],
-        );
-        assert!(Jws::parse(&long).unwrap().with_signature(<[u8]>::is_empty));
     }
 
     #[test]
@@ -746,31 +619,6 @@ mod tests {
         .into_owned();
         assert!(jws.header().typ_is("at+jwt"));
         assert!(!jws.header().typ_is("jwt"));
-    }
-
-    #[test]
-    fn only_headers_of_verified_tokens_are_kept() {
-        let header = r#"{"alg":"ES256","kid":"kept-header-test"}"#;
-        let first = Jws::parse(&token(header, r#"{"sub":"a"}"#, b"s"))
-            .unwrap()
-            .into_owned();
-        let again = Jws::parse(&token(header, r#"{"sub":"b"}"#, b"t"))
-            .unwrap()
-            .into_owned();
-        assert!(
-            !first.header_known && !again.header_known,
-            "parsing alone keeps nothing"
-        );
-        first.header_verified();
-        let later = Jws::parse(&token(header, r#"{"sub":"c"}"#, b"u"))
-            .unwrap()
-            .into_owned();
-        assert!(later.header_known);
-        assert_eq!(later.header().kid(), Some("kept-header-test"));
-        assert_eq!(later.header().alg().ok(), Some(Algorithm::ES256));
-        assert_eq!(later.claims().unwrap().sub(), Some("c"));
-        let other = r#"{"alg":"ES256","kid":"kept-header-test","typ":"JWT"}"#;
-        assert!(!Jws::parse(&token(other, "{}", b"s")).unwrap().header_known);
     }
 
     #[test]

@@ -277,7 +277,7 @@ impl VerificationKey {
 
     /// Verifies `jws`'s signature with `alg`. The caller has checked `supports`.
     pub(crate) fn verify_jws(&self, alg: Algorithm, jws: &Jws<'_>) -> Result<(), Error> {
-        jws.with_signature(|signature| self.verify(alg, jws.signing_input(), signature))
+        self.verify(alg, jws.signing_input(), jws.signature())
     }
 
     /// Verifies `signature` over `message` with `alg`. The caller has checked `supports`.
@@ -422,10 +422,19 @@ impl KeySet {
         Ok(key)
     }
 
-    /// Selects the key for `jws` and verifies its signature with `alg`.
-    pub fn verify(&self, jws: &Jws<'_>, alg: Algorithm) -> Result<(), Error> {
+    /// Selects the key for `jws` and verifies its signature with `alg`; the key that did.
+    pub fn verify(&self, jws: &Jws<'_>, alg: Algorithm) -> Result<Arc<VerificationKey>, Error> {
         let key = self.find(jws.header(), alg)?;
-        key.verify_jws(alg, jws)
+        key.verify_jws(alg, jws)?;
+        Ok(Arc::clone(key))
+    }
+
+    /// Whether the set holds `key` (the same public key under the same `kid`): the re-check
+    /// of a token verified earlier, after the set may have been replaced.
+    pub fn contains(&self, key: &VerificationKey) -> bool {
+        self.keys
+            .iter()
+            .any(|k| k.thumbprint == key.thumbprint && k.kid == key.kid)
     }
 }
 

@@ -4,7 +4,9 @@
 //! - Reads are lock-free (`arc-swap`); a short `std` mutex guards only bookkeeping, never I/O.
 //! - One fetch in flight per issuer: concurrent callers share it (single-flight), and it runs
 //!   on its own task so a caller that gives up does not cancel it for the others.
-//! - An unknown `kid` refetches at most once per cooldown (30 s) since the last fetch.
+//! - An unknown `kid` refetches at once, then not again for that `kid` for 30 s; whatever the
+//!   `kid`s, such refetches come at most once per 5 s per key set, so an issuer's new key is
+//!   found within 5 s and a storm of random `kid`s costs one fetch per 5 s.
 //! - Freshness is 10 min, or the server's `Cache-Control: max-age` clamped to [1 min, 24 h];
 //!   at 80 % of it one background refresh starts while requests keep using the cached set.
 //! - A failed refresh keeps the last-known-good keys for up to 1 h past freshness, then the
@@ -27,6 +29,7 @@
 //! # Ok(()) }
 //! ```
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
@@ -55,8 +58,11 @@ pub struct RemoteKeySetConfig {
     pub max_freshness: Duration,
     /// Fraction of freshness after which one background refresh starts (default 0.8).
     pub refresh_ahead: f64,
-    /// Least time between a fetch and a refetch for an unknown `kid` (default 30 s).
+    /// Least time between two refetches for the same unknown `kid` (default 30 s).
     pub unknown_kid_cooldown: Duration,
+    /// Least time between any fetch and a refetch for an unknown `kid`, whatever the `kid`
+    /// (default 5 s): the cap on what a storm of random `kid`s can cost.
+    pub unknown_kid_interval: Duration,
     /// How long past freshness last-known-good keys serve while refreshes fail (default 1 h).
     pub stale_if_error: Duration,
     /// First retry delay after a failed fetch (default 1 s), doubling up to `retry_max`.
@@ -79,6 +85,7 @@ impl Default for RemoteKeySetConfig {
             max_freshness: Duration::from_secs(24 * 3600),
             refresh_ahead: 0.8,
             unknown_kid_cooldown: Duration::from_secs(30),
+            unknown_kid_interval: Duration::from_secs(5),
             stale_if_error: Duration::from_secs(3600),
             retry_min: Duration::from_secs(1),
             retry_max: Duration::from_secs(30),
@@ -189,15 +196,23 @@ struct Control {
     last_error: Option<String>,
     last_success: Option<SystemTime>,
     jwks_uri: Option<(Url, SystemTime)>,
+    /// The unknown `kid`s a refetch was made for, and when: each waits out its cooldown.
+    /// At most one such refetch starts per `unknown_kid_interval`, so this stays small.
+    refetched_for: HashMap<String, SystemTime>,
 }
+
+/// The most unknown `kid`s remembered at once; past it, unknown `kid`s wait for the next
+/// scheduled refresh (reached only when `unknown_kid_interval` is configured near zero).
+const MAX_REFETCHED_KIDS: usize = 64;
 
 /// Why a fetch is being considered; each has its own gate.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Want {
+enum Want<'k> {
     /// No usable keys: fetch unless backing off.
     Needed,
-    /// A `kid` the set lacks: fetch only after the cooldown.
-    UnknownKid,
+    /// A `kid` the set lacks: fetch unless this `kid` was refetched for within its
+    /// cooldown or any fetch started within the interval.
+    UnknownKid(&'k str),
     /// Refresh ahead of expiry: start without waiting, unless backing off.
     Background,
     /// An explicit `warm_up`: fetch now.
@@ -324,7 +339,8 @@ impl RemoteKeySet {
                 }
                 match s.keys.select(header, alg) {
                     Err(Error::UnknownKey) if !fetched => {
-                        match inner.join_or_start(now, Want::UnknownKid, seen) {
+                        let kid = header.kid().unwrap_or_default();
+                        match inner.join_or_start(now, Want::UnknownKid(kid), seen) {
                             Some(fetch) => {
                                 let _ = fetch.await;
                                 fetched = true;
@@ -351,30 +367,36 @@ impl RemoteKeySet {
         }
     }
 
-    /// The key for `header` when it can be answered without waiting: the keys are usable,
-    /// not due for a refresh, and know the token's `kid` (or refuse it for another reason
-    /// than an unknown `kid`). `None` means "ask [`key_for`](Self::key_for)", which fetches,
-    /// joins a fetch or applies the cooldown.
-    pub fn key_now(
-        &self,
-        header: &Header,
-        alg: Algorithm,
-    ) -> Option<Result<Arc<VerificationKey>, Error>> {
-        let now = self.inner.clock.now();
-        let snapshot = self.inner.snapshot.load();
-        let keys = snapshot
-            .as_deref()
-            .filter(|s| now < s.usable_until && now < s.refresh_at)?;
-        match keys.keys.select(header, alg) {
-            Err(Error::UnknownKey) => None,
-            other => Some(other),
+    /// Whether `key`, which verified a token earlier, is still one of the issuer's keys: the
+    /// re-check of a cached token. Past their last-known-good window the keys are
+    /// unavailable, as for a token seen for the first time; due for a refresh, one starts in
+    /// the background (when a Tokio runtime is at hand).
+    pub fn still_trusts(&self, key: &VerificationKey) -> Result<(), Error> {
+        let inner = &self.inner;
+        let now = inner.clock.now();
+        let snapshot = inner.snapshot.load();
+        let Some(s) = snapshot.as_deref().filter(|s| now < s.usable_until) else {
+            return Err(inner.unavailable(now));
+        };
+        if now >= s.refresh_at && tokio::runtime::Handle::try_current().is_ok() {
+            drop(inner.join_or_start(now, Want::Background, s.generation));
+        }
+        if s.keys.contains(key) {
+            Ok(())
+        } else {
+            Err(Error::UnknownKey)
         }
     }
 
-    /// Verifies `jws`'s signature with `alg` against this issuer's keys.
-    pub async fn verify(&self, jws: &Jws<'_>, alg: Algorithm) -> Result<(), Error> {
+    /// Verifies `jws`'s signature with `alg` against this issuer's keys; the key that did.
+    pub async fn verify(
+        &self,
+        jws: &Jws<'_>,
+        alg: Algorithm,
+    ) -> Result<Arc<VerificationKey>, Error> {
         let key = self.key_for(jws.header(), alg).await?;
-        key.verify_jws(alg, jws)
+        key.verify_jws(alg, jws)?;
+        Ok(key)
     }
 }
 
@@ -391,7 +413,7 @@ impl Inner {
     fn join_or_start(
         self: &Arc<Self>,
         now: SystemTime,
-        want: Want,
+        want: Want<'_>,
         seen: u64,
     ) -> Option<SharedFetch> {
         let mut control = self.control();
@@ -407,15 +429,24 @@ impl Inner {
         let allowed = match want {
             Want::Forced => true,
             Want::Needed | Want::Background => !backing_off,
-            Want::UnknownKid => {
+            Want::UnknownKid(kid) => {
+                let cooldown = self.config.unknown_kid_cooldown;
+                control
+                    .refetched_for
+                    .retain(|_, at| elapsed(*at, now) < cooldown);
                 !backing_off
-                    && control
-                        .last_fetch_started
-                        .is_none_or(|last| elapsed(last, now) >= self.config.unknown_kid_cooldown)
+                    && control.last_fetch_started.is_none_or(|last| {
+                        elapsed(last, now) >= self.config.unknown_kid_interval
+                    })
+                    && !control.refetched_for.contains_key(kid)
+                    && control.refetched_for.len() < MAX_REFETCHED_KIDS
             }
         };
         if !allowed {
             return None;
+        }
+        if let Want::UnknownKid(kid) = want {
+            control.refetched_for.insert(kid.to_owned(), now);
         }
         control.last_fetch_started = Some(now);
         let this = Arc::clone(self);

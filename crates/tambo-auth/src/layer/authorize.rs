@@ -23,7 +23,7 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::response::{is_grpc, refusal};
+use super::response::{EmptyBody, Realm, is_grpc, refusal};
 use crate::{Error, TamboUser};
 
 /// A check on an authenticated user.
@@ -68,7 +68,7 @@ impl UserCheck for RequireScope {
 #[must_use]
 pub struct AuthorizeLayer {
     check: Arc<dyn UserCheck>,
-    realm: Arc<str>,
+    realm: Realm,
 }
 
 impl std::fmt::Debug for AuthorizeLayer {
@@ -92,15 +92,13 @@ impl AuthorizeLayer {
     pub fn check(check: impl UserCheck) -> Self {
         Self {
             check: Arc::new(check),
-            realm: Arc::from("tambo"),
+            realm: Realm::default(),
         }
     }
 
     /// The `realm` of challenges (default `tambo`, as the authentication layer's).
-    pub fn realm(mut self, realm: &str) -> Self {
-        if super::response::valid_realm(realm) {
-            self.realm = Arc::from(realm);
-        }
+    pub fn realm(mut self, realm: Realm) -> Self {
+        self.realm = realm;
         self
     }
 }
@@ -141,28 +139,35 @@ where
             Some(user) => self.layer.check.check(user),
             None => Err(Error::MissingCredentials),
         };
-        match verdict {
-            Ok(()) => AuthorizeFuture::Inner {
+        let state = match verdict {
+            Ok(()) => Verdict::Inner {
                 fut: self.inner.call(request),
             },
-            Err(error) => AuthorizeFuture::Refused {
+            Err(error) => Verdict::Refused {
                 response: Some(refusal(
                     &self.layer.realm,
                     &error,
                     is_grpc(request.headers()),
+                    &EmptyBody,
                 )),
             },
-        }
+        };
+        AuthorizeFuture { state }
     }
 }
 
 pin_project! {
     /// The response future of [`Authorize`].
-    #[project = AuthorizeProj]
-    pub enum AuthorizeFuture<F, B> {
-        /// Calling the inner service.
+    pub struct AuthorizeFuture<F, B> {
+        #[pin]
+        state: Verdict<F, B>,
+    }
+}
+
+pin_project! {
+    #[project = VerdictProj]
+    enum Verdict<F, B> {
         Inner { #[pin] fut: F },
-        /// Refused.
         Refused { response: Option<Response<B>> },
     }
 }
@@ -174,9 +179,9 @@ where
     type Output = Result<Response<B>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project() {
-            AuthorizeProj::Inner { fut } => fut.poll(cx),
-            AuthorizeProj::Refused { response } => Poll::Ready(Ok(response
+        match self.project().state.project() {
+            VerdictProj::Inner { fut } => fut.poll(cx),
+            VerdictProj::Refused { response } => Poll::Ready(Ok(response
                 .take()
                 .expect("a refused future is not polled after completion"))),
         }

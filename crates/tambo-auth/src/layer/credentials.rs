@@ -1,5 +1,7 @@
 //! Finding the bearer token in a request (RFC 6750 §2): the `Authorization` header, or a
-//! cookie when configured. The URI query is never read (RFC 6750 §2.3).
+//! cookie when configured. A token in the URI query is never accepted (RFC 6750 §2.3); the
+//! query is read only to refuse a request that sends the token there as well as in the
+//! header (§3.1).
 
 use http::HeaderMap;
 use http::header::{AUTHORIZATION, COOKIE};
@@ -11,42 +13,30 @@ use crate::Error;
 pub(crate) enum Credentials<'a> {
     /// No bearer credentials (none at all, or another scheme such as `Basic`).
     None,
-    /// A bearer token, not yet checked to be token68.
-    Bearer(Token<'a>),
+    /// A bearer token, not yet checked to be token68: a token found in the verified-token
+    /// cache was checked when it was first verified.
+    Bearer(&'a str),
 }
 
 const NOT_TOKEN68: Error = Error::InvalidRequest {
     reason: "the bearer token is not a single token68 value",
 };
 
-/// The bytes of a bearer token as the request carries them.
-///
-/// Checking that they form a token68 value is a pass over every byte, so it is left to
-/// [`Token::checked`]: the layer skips it when the token's digest is in the verified-token
-/// cache, since a cached token was checked when it was first verified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Token<'a>(&'a [u8]);
-
-impl<'a> Token<'a> {
-    /// The raw bytes.
-    pub(crate) fn bytes(self) -> &'a [u8] {
-        self.0
+/// `token`, once checked to be a single token68 value (RFC 6750 §2.1).
+pub(crate) fn token68(token: &str) -> Result<&str, Error> {
+    if is_token68(token.as_bytes()) {
+        Ok(token)
+    } else {
+        Err(NOT_TOKEN68)
     }
+}
 
-    /// The token, once checked to be a single token68 value (RFC 6750 §2.1).
-    pub(crate) fn checked(self) -> Result<&'a str, Error> {
-        if !is_token68(self.0) {
-            return Err(NOT_TOKEN68);
-        }
-        // token68 is ASCII, hence UTF-8.
-        self.text()
-    }
-
-    /// The token as text, not checked to be token68 (for a verifier that refuses anything
-    /// else, see [`BearerVerifier::refuses_all_but_token68`](super::BearerVerifier)).
-    pub(crate) fn text(self) -> Result<&'a str, Error> {
-        std::str::from_utf8(self.0).map_err(|_| NOT_TOKEN68)
-    }
+/// Whether `name` is an RFC 6265 cookie name (an RFC 9110 token).
+pub(crate) fn valid_cookie_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 pub(crate) fn extract<'a>(
@@ -71,7 +61,7 @@ pub(crate) fn extract<'a>(
                 reason: "the token was sent both in the header and in the query",
             });
         }
-        return Ok(Credentials::Bearer(Token(token)));
+        return text(token).map(Credentials::Bearer);
     }
     if let Some(name) = cookie {
         for value in headers.get_all(COOKIE) {
@@ -81,7 +71,7 @@ pub(crate) fn extract<'a>(
                     && k == name
                     && !v.is_empty()
                 {
-                    return Ok(Credentials::Bearer(Token(v.as_bytes())));
+                    return Ok(Credentials::Bearer(v));
                 }
             }
         }
@@ -109,23 +99,19 @@ fn bearer(value: &[u8]) -> Result<Option<&[u8]>, Error> {
     Ok(Some(token))
 }
 
+/// The header's token bytes as text (a token68 value is ASCII; anything else is refused).
+fn text(token: &[u8]) -> Result<&str, Error> {
+    std::str::from_utf8(token).map_err(|_| NOT_TOKEN68)
+}
+
 /// token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 fn is_token68(token: &[u8]) -> bool {
     let padding = token.iter().rev().take_while(|b| **b == b'=').count();
     let body = &token[..token.len() - padding];
-    // One pass without an early exit and without a table, which the compiler turns into
-    // vector code: a token is hundreds of bytes, and every first-seen token is checked.
-    // `-` `.` `/` and the digits are one range (0x2D-0x39); a letter with its case bit set
-    // is in `a`-`z`.
-    let outside = body.iter().fold(false, |outside, &b| {
-        outside
-            | !((b.wrapping_sub(b'-') <= b'9' - b'-')
-                | ((b | 0x20).wrapping_sub(b'a') < 26)
-                | (b == b'_')
-                | (b == b'~')
-                | (b == b'+'))
-    });
-    !body.is_empty() && !outside
+    !body.is_empty()
+        && body
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
 }
 
 #[cfg(test)]
@@ -144,7 +130,7 @@ mod tests {
     fn kind(r: Result<Credentials<'_>, Error>) -> Result<Option<String>, crate::ErrorKind> {
         match r {
             Ok(Credentials::None) => Ok(None),
-            Ok(Credentials::Bearer(t)) => t.checked().map(|t| Some(t.to_owned())),
+            Ok(Credentials::Bearer(t)) => token68(t).map(|t| Some(t.to_owned())),
             Err(e) => Err(e),
         }
         .map_err(|e| e.kind())

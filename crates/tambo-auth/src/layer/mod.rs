@@ -2,9 +2,9 @@
 //! token and hands the handler a [`TamboUser`](crate::TamboUser).
 //!
 //! One layer serves axum, hyper and tonic: it is generic over request and response bodies
-//! (refusals use `ResBody::default()`), answers HTTP requests with RFC 6750 challenges and gRPC
-//! requests (`content-type: application/grpc…`) with `grpc-status` 16, 7 or 14 — never an
-//! HTTP 401 a gRPC client cannot read.
+//! (refusals use `ResBody::default()` unless a [`RefusalBody`] shapes them), answers HTTP
+//! requests with RFC 6750 challenges and gRPC requests (`content-type: application/grpc…`)
+//! with `grpc-status` 16, 7 or 14 — never an HTTP 401 a gRPC client cannot read.
 //!
 //! ```
 //! use axum::{Router, routing::get};
@@ -25,34 +25,54 @@
 //!     .layer(TamboAuthLayer::new(tokens));
 //! ```
 //!
+//! Everything else is set once on [`TamboAuthLayer::builder`], which checks it when the layer
+//! is built:
+//!
+//! ```
+//! # use tambo_auth::token::{SigningKey, TamboTokens};
+//! # let tokens = TamboTokens::builder("https://auth.example.com")
+//! #     .signing_key(SigningKey::generate(tambo_auth::Algorithm::EdDSA).unwrap()).build().unwrap();
+//! use tambo_auth::layer::{Mode, Realm, TamboAuthLayer};
+//!
+//! let layer = TamboAuthLayer::builder(tokens)
+//!     .mode(Mode::AllowMissing)
+//!     .realm(Realm::new("acme-api")?)
+//!     .cookie("tambo_token")
+//!     .require_project("p_demo")
+//!     .build()?;
+//! # Ok::<(), tambo_auth::Error>(())
+//! ```
+//!
 //! | request | `Required` (default) | `AllowMissing` | `AllowMissingOrFailed` |
 //! | --- | --- | --- | --- |
 //! | valid token | user in extensions | same | same |
 //! | no bearer credentials (none, or `Basic`) | 401, bare `Bearer realm=…` challenge | passes, no user | passes, no user |
-//! | malformed header (`Bearer`, two tokens, two headers) | 400 `invalid_request` | 400 | passes, no user |
-//! | invalid, expired, revoked token | 401 `invalid_token` | 401 | passes, no user |
-//! | keys unavailable (direct mode) | 503 + `Retry-After` | 503 | passes, no user |
+//! | malformed header (`Bearer`, two tokens, two headers) | 400 `invalid_request` | 400 | passes, [`AuthFailure`] |
+//! | invalid, expired, revoked token | 401 `invalid_token` | 401 | passes, [`AuthFailure`] |
+//! | keys unavailable (direct mode) | 503 + `Retry-After` | 503 | passes, [`AuthFailure`] |
 
 mod authorize;
 mod cache;
-mod counters;
 mod credentials;
 mod response;
 mod service;
 mod verifier;
 
-pub use authorize::{Authorize, AuthorizeLayer, UserCheck};
+pub use authorize::{Authorize, AuthorizeFuture, AuthorizeLayer, UserCheck};
+pub use response::{EmptyBody, Realm, RefusalBody};
+#[cfg(feature = "axum")]
+pub(crate) use response::refusal;
 pub use service::{ResponseFuture, TamboAuth};
 pub use verifier::{BearerVerifier, TamboOrProvider, Verification};
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tower_layer::Layer;
 
 use crate::token::TamboTokens;
 use crate::{Error, ProviderRegistry};
 use cache::TokenCache;
-use counters::Counters;
 
 /// What happens to requests without valid credentials (Envoy's requirement modes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -63,35 +83,56 @@ pub enum Mode {
     Required,
     /// Requests without credentials pass without a user; invalid tokens are refused.
     AllowMissing,
-    /// Requests without credentials or with failing ones pass without a user; a later
-    /// extractor or [`AuthorizeLayer`] decides.
+    /// Requests without credentials or with failing ones pass without a user (a failing one
+    /// with its [`AuthFailure`]); a later extractor or [`AuthorizeLayer`] decides.
     AllowMissingOrFailed,
 }
 
-/// Marks requests that went through the layer, so extractors can tell "no user" from "no
-/// layer".
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct LayerMarker;
+/// Why the layer let a request through without a user in [`Mode::AllowMissingOrFailed`]:
+/// the credentials it carried were refused. In the request extensions, for handlers that
+/// answer such requests themselves.
+///
+/// ```
+/// use axum::Extension;
+/// use tambo_auth::TamboUser;
+/// use tambo_auth::layer::AuthFailure;
+///
+/// async fn greeting(user: Option<TamboUser>, failure: Option<Extension<AuthFailure>>) -> String {
+///     match (user, failure) {
+///         (Some(user), _) => format!("hello {}", user.sub()),
+///         (None, Some(Extension(AuthFailure(error)))) => format!("sign in again ({})", error.kind().code()),
+///         (None, None) => "hello, stranger".into(),
+///     }
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct AuthFailure(pub Error);
 
-/// The bare `WWW-Authenticate` challenge (default realm) for `error`, for extractors that
-/// refuse outside the layer.
-#[cfg(feature = "axum")]
-pub(crate) fn challenge_for(error: &Error) -> Option<http::HeaderValue> {
-    response::challenge("tambo", error).and_then(|v| http::HeaderValue::from_str(&v).ok())
-}
+/// Marks requests the layer passed without a user, so extractors can tell "no user" from
+/// "no layer", and challenge in the layer's realm.
+#[derive(Debug, Clone)]
+pub(crate) struct LayerMarker(
+    #[cfg_attr(
+        not(feature = "axum"),
+        expect(dead_code, reason = "only the axum extractors challenge in the realm")
+    )]
+    pub(crate) Realm,
+);
 
 /// The default capacity of the verified-token cache.
 pub const DEFAULT_CACHE_CAPACITY: usize = 10_000;
 
+/// What every service the layer builds shares.
 #[derive(Debug)]
 pub(crate) struct Shared {
     verifier: Arc<dyn BearerVerifier>,
     mode: Mode,
-    realm: String,
+    realm: Realm,
     cookie: Option<String>,
     project: Option<String>,
     cache: TokenCache,
-    counters: Counters,
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 /// Counters of the verified-token cache, for metrics.
@@ -112,70 +153,82 @@ pub struct CacheStats {
 /// still verifies a repeated token once.
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct TamboAuthLayer {
-    verifier: Arc<dyn BearerVerifier>,
-    mode: Mode,
-    realm: String,
-    cookie: Option<String>,
-    project: Option<String>,
-    cache_capacity: usize,
-    shared: Arc<OnceLock<Arc<Shared>>>,
+pub struct TamboAuthLayer<R = EmptyBody> {
+    shared: Arc<Shared>,
+    refusal: R,
 }
 
 impl TamboAuthLayer {
-    /// Accepts Tambo tokens issued by `tokens` (the exchange flow).
-    pub fn new(tokens: TamboTokens) -> Self {
-        Self::with_verifier(Arc::new(tokens))
+    /// Accepts the tokens `verifier` verifies, with every default: [`TamboTokens`] (the
+    /// exchange flow), a [`ProviderRegistry`] (direct mode), [`TamboOrProvider`], or your own.
+    pub fn new(verifier: impl BearerVerifier) -> Self {
+        Self::builder(verifier).build_infallible()
     }
 
     /// Accepts provider tokens directly through `providers`, for apps that skip the exchange.
     pub fn direct(providers: ProviderRegistry) -> Self {
-        Self::with_verifier(Arc::new(providers))
+        Self::new(providers)
     }
 
     /// Accepts Tambo tokens and provider tokens.
     pub fn tambo_or_provider(tokens: TamboTokens, providers: ProviderRegistry) -> Self {
-        Self::with_verifier(Arc::new(TamboOrProvider::new(tokens, providers)))
+        Self::new(TamboOrProvider::new(tokens, providers))
     }
 
-    /// Uses any [`BearerVerifier`].
-    pub fn with_verifier(verifier: Arc<dyn BearerVerifier>) -> Self {
-        Self {
-            verifier,
+    /// Starts configuring a layer for the tokens `verifier` verifies.
+    pub fn builder(verifier: impl BearerVerifier) -> TamboAuthLayerBuilder {
+        TamboAuthLayerBuilder {
+            verifier: Arc::new(verifier),
             mode: Mode::Required,
-            realm: "tambo".into(),
+            realm: Realm::default(),
             cookie: None,
             project: None,
             cache_capacity: DEFAULT_CACHE_CAPACITY,
-            shared: Arc::default(),
+            refusal: EmptyBody,
         }
     }
+}
 
+impl<R> TamboAuthLayer<R> {
+    /// The cache counters of the services this layer (and its clones) built.
+    pub fn cache_stats(&self) -> CacheStats {
+        CacheStats {
+            hits: self.shared.hits.load(Ordering::Relaxed),
+            misses: self.shared.misses.load(Ordering::Relaxed),
+            entries: self.shared.cache.len(),
+        }
+    }
+}
+
+/// Configures a [`TamboAuthLayer`]; [`build`](Self::build) checks every setting once.
+#[derive(Debug)]
+#[must_use]
+pub struct TamboAuthLayerBuilder<R = EmptyBody> {
+    verifier: Arc<dyn BearerVerifier>,
+    mode: Mode,
+    realm: Realm,
+    cookie: Option<String>,
+    project: Option<String>,
+    cache_capacity: usize,
+    refusal: R,
+}
+
+impl<R> TamboAuthLayerBuilder<R> {
     /// What to do without valid credentials (default [`Mode::Required`]).
     pub fn mode(mut self, mode: Mode) -> Self {
-        self.shared = Arc::default();
         self.mode = mode;
         self
     }
 
-    /// The `realm` of challenges (default `tambo`). Quotes, backslashes and control
-    /// characters are refused by [`try_realm`](Self::try_realm).
-    pub fn try_realm(mut self, realm: impl Into<String>) -> Result<Self, Error> {
-        let realm = realm.into();
-        if !response::valid_realm(&realm) {
-            return Err(Error::config(
-                "realm",
-                "printable ASCII without quotes or backslashes",
-            ));
-        }
+    /// The `realm` of challenges (default `tambo`).
+    pub fn realm(mut self, realm: Realm) -> Self {
         self.realm = realm;
-        self.shared = Arc::default();
-        Ok(self)
+        self
     }
 
-    /// Also reads the token from this cookie when there is no `Authorization` header.
+    /// Also reads the token from this cookie when there is no `Authorization` header. The
+    /// name must be an RFC 6265 cookie name (a token: no spaces, separators or controls).
     pub fn cookie(mut self, name: impl Into<String>) -> Self {
-        self.shared = Arc::default();
         self.cookie = Some(name.into());
         self
     }
@@ -183,52 +236,72 @@ impl TamboAuthLayer {
     /// Accepts only tokens issued to this project (`client_id`): an app serving one Tambo
     /// project refuses tokens exchanged for another.
     pub fn require_project(mut self, project: impl Into<String>) -> Self {
-        self.shared = Arc::default();
         self.project = Some(project.into());
         self
     }
 
-    /// The verified-token cache capacity (default 10 000; 0 disables the cache). The cache's
-    /// slots, 24 bytes each, are allocated when the layer builds it.
+    /// The verified-token cache capacity (default 10 000; 0 disables the cache).
     pub fn cache_capacity(mut self, capacity: usize) -> Self {
-        self.shared = Arc::default();
         self.cache_capacity = capacity;
         self
     }
-}
 
-impl TamboAuthLayer {
-    /// The cache counters of the services this layer (and its clones) built.
-    pub fn cache_stats(&self) -> CacheStats {
-        self.shared.get().map_or_else(CacheStats::default, |s| {
-            let (hits, misses) = s.counters.totals();
-            CacheStats {
-                hits,
-                misses,
-                entries: s.cache.len(),
-            }
-        })
+    /// Shapes the body of HTTP refusals (an RFC 9457 problem document, say); the status,
+    /// `WWW-Authenticate` and `Retry-After` stay the layer's, and gRPC refusals stay
+    /// trailers-only. See [`RefusalBody`].
+    pub fn refusal_body<R2>(self, refusal: R2) -> TamboAuthLayerBuilder<R2> {
+        TamboAuthLayerBuilder {
+            verifier: self.verifier,
+            mode: self.mode,
+            realm: self.realm,
+            cookie: self.cookie,
+            project: self.project,
+            cache_capacity: self.cache_capacity,
+            refusal,
+        }
+    }
+
+    /// Checks the settings and builds the layer.
+    pub fn build(self) -> Result<TamboAuthLayer<R>, Error> {
+        if let Some(name) = &self.cookie
+            && !credentials::valid_cookie_name(name)
+        {
+            return Err(Error::config(
+                "cookie",
+                "a cookie name is a token: visible ASCII without spaces or ()<>@,;:\\\"/[]?={}",
+            ));
+        }
+        if self.project.as_deref() == Some("") {
+            return Err(Error::config("require_project", "the project id is empty"));
+        }
+        Ok(self.build_infallible())
+    }
+
+    fn build_infallible(self) -> TamboAuthLayer<R> {
+        TamboAuthLayer {
+            shared: Arc::new(Shared {
+                verifier: self.verifier,
+                mode: self.mode,
+                realm: self.realm,
+                cookie: self.cookie,
+                project: self.project,
+                cache: TokenCache::new(self.cache_capacity),
+                hits: AtomicU64::new(0),
+                misses: AtomicU64::new(0),
+            }),
+            refusal: self.refusal,
+        }
     }
 }
 
-impl<S> Layer<S> for TamboAuthLayer {
-    type Service = TamboAuth<S>;
+impl<S, R: Clone> Layer<S> for TamboAuthLayer<R> {
+    type Service = TamboAuth<S, R>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        let shared = self.shared.get_or_init(|| {
-            Arc::new(Shared {
-                verifier: Arc::clone(&self.verifier),
-                mode: self.mode,
-                realm: self.realm.clone(),
-                cookie: self.cookie.clone(),
-                project: self.project.clone(),
-                cache: TokenCache::new(self.cache_capacity),
-                counters: Counters::default(),
-            })
-        });
         TamboAuth {
             inner,
-            shared: Arc::clone(shared),
+            shared: Arc::clone(&self.shared),
+            refusal: self.refusal.clone(),
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, ready};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -11,142 +12,120 @@ use http::{Request, Response};
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use super::cache::{TokenKey, key_of};
-use super::credentials::{Credentials, extract};
-use super::response::{is_grpc, refusal};
+use super::credentials::{Credentials, extract, token68};
+use super::response::{RefusalBody, is_grpc, refusal};
 use super::verifier::Verification;
-use super::{LayerMarker, Mode, Shared};
+use super::{AuthFailure, LayerMarker, Mode, Shared};
 use crate::{Error, TamboUser};
 
 /// Authenticates each request, then calls the inner service with the [`TamboUser`] in the
 /// request extensions (or refuses with a challenge or a gRPC status).
 #[derive(Debug, Clone)]
-pub struct TamboAuth<S> {
+pub struct TamboAuth<S, R> {
     pub(super) inner: S,
     pub(super) shared: Arc<Shared>,
+    pub(super) refusal: R,
 }
 
-impl<S> TamboAuth<S> {
+impl<S, R> TamboAuth<S, R> {
     /// The wrapped service.
     pub fn get_ref(&self) -> &S {
         &self.inner
     }
 }
 
-/// What to do with a request once its credentials are read.
+/// What to do with a request once its credentials are judged.
 enum Decision {
-    /// Call the inner service, with this user if any.
-    Pass(Option<TamboUser>),
+    /// Call the inner service with this user.
+    Pass(TamboUser),
+    /// Call the inner service without a user; with why, when credentials were refused.
+    PassWithout(Option<Error>),
     /// Refuse.
     Refuse(Error),
-    /// Wait for a verification.
-    Wait(
-        BoxFuture<'static, Result<TamboUser, Error>>,
-        Option<Arc<str>>,
-    ),
+}
+
+/// A decision now, or a verification to wait for first.
+enum Step {
+    Decided(Decision),
+    Wait(BoxFuture<'static, Result<TamboUser, Error>>),
 }
 
 impl Shared {
-    fn now_secs(&self) -> i64 {
-        unix_secs(self.verifier.now())
-    }
-
-    fn decide(&self, headers: &http::HeaderMap, query: Option<&str>) -> Decision {
+    fn decide(&self, headers: &http::HeaderMap, query: Option<&str>) -> Step {
         let token = match extract(headers, query, self.cookie.as_deref()) {
             Ok(Credentials::Bearer(token)) => token,
             Ok(Credentials::None) => {
-                return match self.mode {
+                return Step::Decided(match self.mode {
                     Mode::Required => Decision::Refuse(Error::MissingCredentials),
-                    Mode::AllowMissing | Mode::AllowMissingOrFailed => Decision::Pass(None),
-                };
-            }
-            Err(e) => return self.failed(e),
-        };
-        // A cached token was checked and verified when it was first seen: a hit costs a
-        // lookup, a comparison and the re-check, not another pass over the token's bytes.
-        let cached = self.cache.is_enabled();
-        if cached {
-            let key: TokenKey = key_of(token.bytes());
-            let now = self.verifier.now();
-            if let Some(user) = self.cache.get(&key, token.bytes(), unix_secs(now)) {
-                self.counters.hit();
-                return match self.verifier.recheck(&user, now) {
-                    Ok(()) => Decision::Pass(Some(user)),
-                    Err(e) => {
-                        self.cache.remove(&key, token.bytes());
-                        self.failed(e)
+                    Mode::AllowMissing | Mode::AllowMissingOrFailed => {
+                        Decision::PassWithout(None)
                     }
-                };
+                });
             }
-        }
-        self.counters.miss();
-        let (token, verification) = if self.verifier.refuses_all_but_token68() {
-            // The verifier's own pass over the characters decides; the layer's check only
-            // names a refusal, as the check made first would have.
-            let text = match token.text() {
-                Ok(text) => text,
-                Err(e) => return self.failed(e),
-            };
-            match self.verifier.verify(text) {
-                Verification::Done(Err(e)) => (
-                    text,
-                    Verification::Done(Err(token.checked().err().unwrap_or(e))),
-                ),
-                verification => (text, verification),
-            }
-        } else {
-            match token.checked() {
-                Ok(text) => (text, self.verifier.verify(text)),
-                Err(e) => return self.failed(e),
-            }
+            Err(e) => return Step::Decided(self.failed(e)),
         };
-        match verification {
-            Verification::Done(Ok(user)) => match self.admit(&user) {
-                Ok(()) => {
-                    if cached {
-                        self.remember(Arc::from(token), &user);
-                    }
-                    Decision::Pass(Some(user))
+        let now = self.verifier.now();
+        if let Some(user) = self.cache.get(token, unix_secs(now)) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Step::Decided(match self.verifier.recheck(&user, now) {
+                Ok(()) => Decision::Pass(user),
+                Err(e) => {
+                    self.cache.remove(token);
+                    self.failed(e)
                 }
-                Err(e) => self.failed(e),
-            },
-            Verification::Done(Err(e)) => self.failed(e),
-            Verification::Pending(fut) => Decision::Wait(fut, cached.then(|| Arc::from(token))),
+            });
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let token = match token68(token) {
+            Ok(token) => token,
+            Err(e) => return Step::Decided(self.failed(e)),
+        };
+        match self.verifier.verify(token) {
+            Verification::Done(outcome) => Step::Decided(self.conclude(outcome)),
+            Verification::Pending(fut) => Step::Wait(fut),
+        }
+    }
+
+    /// The decision on a verification's outcome: the layer's own checks, then the cache.
+    fn conclude(&self, outcome: Result<TamboUser, Error>) -> Decision {
+        match outcome.and_then(|user| self.admit(user)) {
+            Ok(user) => {
+                self.cache.insert(&user, unix_secs(self.verifier.now()));
+                Decision::Pass(user)
+            }
+            Err(e) => self.failed(e),
         }
     }
 
     /// The checks of this layer on top of the verifier's.
-    fn admit(&self, user: &TamboUser) -> Result<(), Error> {
+    fn admit(&self, user: TamboUser) -> Result<TamboUser, Error> {
         match &self.project {
             Some(project) if user.project() != Some(project.as_str()) => Err(Error::InvalidClaim {
                 claim: "client_id",
                 reason: "the token was issued to another project",
             }),
-            _ => Ok(()),
+            _ => Ok(user),
         }
-    }
-
-    fn remember(&self, token: Arc<str>, user: &TamboUser) {
-        self.cache.insert(user.compacted(token), self.now_secs());
     }
 
     fn failed(&self, error: Error) -> Decision {
         tracing::debug!(code = error.kind().code(), "bearer authentication failed");
         match self.mode {
-            Mode::AllowMissingOrFailed => Decision::Pass(None),
+            Mode::AllowMissingOrFailed => Decision::PassWithout(Some(error)),
             Mode::Required | Mode::AllowMissing => Decision::Refuse(error),
         }
     }
 }
 
-impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for TamboAuth<S>
+impl<S, R, ReqBody, ResBody> Service<Request<ReqBody>> for TamboAuth<S, R>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
+    R: RefusalBody<ResBody>,
     ResBody: Default,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = ResponseFuture<S, ReqBody>;
+    type Future = ResponseFuture<S, R, ReqBody>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -155,22 +134,7 @@ where
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let decision = self.shared.decide(request.headers(), request.uri().query());
         let state = match decision {
-            // Decided now: the service that was polled ready is called at once, as any
-            // synchronous middleware does; no clone of it is needed.
-            Decision::Pass(user) => {
-                mark(&mut request, user);
-                State::Calling {
-                    fut: self.inner.call(request),
-                }
-            }
-            Decision::Refuse(error) => State::Refused {
-                response: Some(refusal(
-                    &self.shared.realm,
-                    &error,
-                    is_grpc(request.headers()),
-                )),
-            },
-            Decision::Wait(fut, token) => {
+            Step::Wait(fut) => {
                 // The call happens later: take the service that was polled ready, leave a
                 // fresh clone in its place.
                 let clone = self.inner.clone();
@@ -180,17 +144,56 @@ where
                     // keeps the future every request moves around small.
                     verifying: Some(Box::new(Verifying {
                         fut,
-                        token,
-                        grpc: is_grpc(request.headers()),
                         request,
                         inner,
                         shared: Arc::clone(&self.shared),
+                        refusal: self.refusal.clone(),
                     })),
                 }
             }
+            Step::Decided(decided) => match pass(&self.shared, &self.refusal, &mut request, decided) {
+                // Decided now: the service that was polled ready is called at once, as any
+                // synchronous middleware does.
+                Ok(()) => State::Calling {
+                    fut: self.inner.call(request),
+                },
+                Err(response) => State::Refused {
+                    response: Some(response),
+                },
+            },
         };
         ResponseFuture { state }
     }
+}
+
+/// Applies a decision to the request: the user (or the marker and failure that tell
+/// extractors the layer ran and found none) in its extensions, or the refusal to answer.
+fn pass<B, ResBody, R: RefusalBody<ResBody>>(
+    shared: &Shared,
+    refusal_body: &R,
+    request: &mut Request<B>,
+    decision: Decision,
+) -> Result<(), Response<ResBody>>
+where
+    ResBody: Default,
+{
+    let extensions = request.extensions_mut();
+    match decision {
+        Decision::Pass(user) => {
+            extensions.insert(user);
+        }
+        Decision::PassWithout(failure) => {
+            extensions.insert(LayerMarker(shared.realm.clone()));
+            if let Some(error) = failure {
+                extensions.insert(AuthFailure(error));
+            }
+        }
+        Decision::Refuse(error) => {
+            let grpc = is_grpc(request.headers());
+            return Err(refusal(&shared.realm, &error, grpc, refusal_body));
+        }
+    }
+    Ok(())
 }
 
 fn unix_secs(time: SystemTime) -> i64 {
@@ -199,50 +202,34 @@ fn unix_secs(time: SystemTime) -> i64 {
         .unwrap_or(0)
 }
 
-/// Puts the user in the request, or the marker that tells extractors the layer ran and found
-/// no user (so a missing user is a 401, not a missing layer).
-fn mark<B>(request: &mut Request<B>, user: Option<TamboUser>) {
-    let extensions = request.extensions_mut();
-    match user {
-        Some(user) => {
-            extensions.insert(user);
-        }
-        None => {
-            extensions.insert(LayerMarker);
-        }
-    }
-}
-
 /// A request waiting for its token's verification.
-struct Verifying<S, ReqBody> {
+struct Verifying<S, R, ReqBody> {
     fut: BoxFuture<'static, Result<TamboUser, Error>>,
-    /// The token, when the cache is on.
-    token: Option<Arc<str>>,
     request: Request<ReqBody>,
     inner: S,
     shared: Arc<Shared>,
-    grpc: bool,
+    refusal: R,
 }
 
 pin_project! {
     /// The response future of [`TamboAuth`].
-    pub struct ResponseFuture<S, ReqBody>
+    pub struct ResponseFuture<S, R, ReqBody>
     where
         S: Service<Request<ReqBody>>,
     {
         #[pin]
-        state: State<S, ReqBody>,
+        state: State<S, R, ReqBody>,
     }
 }
 
 pin_project! {
     #[project = StateProj]
-    enum State<S, ReqBody>
+    enum State<S, R, ReqBody>
     where
         S: Service<Request<ReqBody>>,
     {
         Verifying {
-            verifying: Option<Box<Verifying<S, ReqBody>>>,
+            verifying: Option<Box<Verifying<S, R, ReqBody>>>,
         },
         Calling {
             #[pin]
@@ -254,9 +241,10 @@ pin_project! {
     }
 }
 
-impl<S, ReqBody, ResBody> Future for ResponseFuture<S, ReqBody>
+impl<S, R, ReqBody, ResBody> Future for ResponseFuture<S, R, ReqBody>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    R: RefusalBody<ResBody>,
     ResBody: Default,
 {
     type Output = Result<Response<ResBody>, S::Error>;
@@ -274,35 +262,21 @@ where
                         unreachable!("checked above");
                     };
                     let Verifying {
-                        token,
                         mut request,
                         mut inner,
                         shared,
-                        grpc,
+                        refusal,
                         ..
                     } = *waiting;
-                    let outcome = outcome.and_then(|user| shared.admit(&user).map(|()| user));
-                    let user = match outcome {
-                        Ok(user) => {
-                            if let Some(token) = token {
-                                shared.remember(token, &user);
-                            }
-                            Some(user)
-                        }
-                        Err(error) => match shared.failed(error) {
-                            Decision::Refuse(error) => {
-                                let response = refusal(&shared.realm, &error, grpc);
-                                this.state.set(State::Refused {
-                                    response: Some(response),
-                                });
-                                continue;
-                            }
-                            _ => None,
-                        },
-                    };
-                    mark(&mut request, user);
-                    let fut = inner.call(request);
-                    this.state.set(State::Calling { fut });
+                    let decision = shared.conclude(outcome);
+                    match pass(&shared, &refusal, &mut request, decision) {
+                        Ok(()) => this.state.set(State::Calling {
+                            fut: inner.call(request),
+                        }),
+                        Err(response) => this.state.set(State::Refused {
+                            response: Some(response),
+                        }),
+                    }
                 }
                 StateProj::Calling { fut } => return fut.poll(cx),
                 StateProj::Refused { response } => {

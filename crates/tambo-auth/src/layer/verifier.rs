@@ -1,18 +1,20 @@
-//! What the layer asks of a bearer token: verify it (now, or later for remote keys), and
-//! re-check a cached result.
+//! What the layer asks of a bearer token: verify it (at once, or later when keys must be
+//! fetched), and re-check a cached result.
 
 use std::fmt::Debug;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
 
 use crate::jwt::Jws;
-use crate::token::{TOKEN_TYPE, TamboTokens};
-use crate::{Error, ProviderRegistry, TamboUser};
+use crate::token::TamboTokens;
+use crate::user::Origin;
+use crate::{Error, ProviderExt as _, ProviderRegistry, TamboUser};
 
-/// The outcome of [`BearerVerifier::verify`]: decided at once (local keys, the fast path), or
-/// a future (keys that may need a fetch).
+/// The outcome of [`BearerVerifier::verify`]: decided at once (the keys at hand), or a future
+/// (keys that must be fetched first).
 pub enum Verification {
     /// Decided synchronously.
     Done(Result<TamboUser, Error>),
@@ -35,39 +37,48 @@ impl Debug for Verification {
 /// synchronously), for [`ProviderRegistry`] (direct mode: provider tokens, no exchange), and
 /// for [`TamboOrProvider`] (both).
 pub trait BearerVerifier: Send + Sync + Debug + 'static {
-    /// Verifies `token`.
+    /// Verifies `token`, a token68 value.
     fn verify(&self, token: &str) -> Verification;
 
     /// Re-checks a user taken from the verified-token cache at `now` (read once per request
-    /// from [`now`](BearerVerifier::now)): revocation, and the signing key still being
-    /// trusted. The default accepts.
+    /// from [`now`](BearerVerifier::now)). The default re-checks a user verified by a
+    /// provider: the key that verified its token must still be in the provider's key set.
     fn recheck(&self, user: &TamboUser, now: SystemTime) -> Result<(), Error> {
-        let _ = (user, now);
-        Ok(())
+        let _ = now;
+        recheck_provider_user(user)
     }
 
     /// The time the cache measures expiry against.
     fn now(&self) -> SystemTime {
         SystemTime::now()
     }
+}
 
-    /// Whether [`verify`](BearerVerifier::verify) refuses at once every token that is not a
-    /// single token68 value (RFC 6750 §2.1), as a compact JWS parser does. The layer then
-    /// skips its own pass over the token's characters, and makes it only to name a refusal
-    /// (`invalid_request`). The default, `false`, has the layer check first.
-    fn refuses_all_but_token68(&self) -> bool {
-        false
+impl<V: BearerVerifier + ?Sized> BearerVerifier for Arc<V> {
+    fn verify(&self, token: &str) -> Verification {
+        (**self).verify(token)
+    }
+
+    fn recheck(&self, user: &TamboUser, now: SystemTime) -> Result<(), Error> {
+        (**self).recheck(user, now)
+    }
+
+    fn now(&self) -> SystemTime {
+        (**self).now()
+    }
+}
+
+/// The re-check of a user a provider verified: its key is still trusted.
+fn recheck_provider_user(user: &TamboUser) -> Result<(), Error> {
+    match user.origin() {
+        Some(Origin::Provider { verifier, key }) => verifier.still_trusts(key.as_deref()),
+        _ => Ok(()),
     }
 }
 
 impl BearerVerifier for TamboTokens {
     fn verify(&self, token: &str) -> Verification {
         Verification::Done(TamboTokens::verify(self, token))
-    }
-
-    /// A Tambo token is a compact JWS: its characters are checked as it is decoded.
-    fn refuses_all_but_token68(&self) -> bool {
-        true
     }
 
     fn recheck(&self, user: &TamboUser, now: SystemTime) -> Result<(), Error> {
@@ -86,35 +97,30 @@ impl BearerVerifier for ProviderRegistry {
             Err(e) => Verification::Done(Err(e)),
         }
     }
-
-    /// Only a parsed compact JWS is verified, later or now.
-    fn refuses_all_but_token68(&self) -> bool {
-        true
-    }
 }
 
-/// Routes a parsed provider token and verifies it: decided now when the provider's keys are
-/// at hand, a future (which keeps the parsed token) only when keys must be fetched.
+/// Routes a parsed provider token and verifies it: decided at once when the provider's keys
+/// are at hand (the verification future is ready at its first poll), else the same
+/// verification again as a future that owns its token.
 fn verify_provider_token(registry: &ProviderRegistry, jws: Jws<'_>) -> Verification {
     let provider = match registry.route(&jws) {
         Ok(provider) => provider,
         Err(e) => return Verification::Done(Err(e)),
     };
-    match provider.authenticate_jws_now(&jws) {
-        Some(decided) => Verification::Done(decided),
-        None => {
-            // Only a token that must wait for keys is copied.
-            let provider = Arc::clone(provider);
-            let jws = jws.into_owned();
-            Verification::Pending(Box::pin(
-                async move { provider.authenticate_jws(&jws).await },
-            ))
-        }
+    if let Some(decided) = provider.authenticate_jws(&jws).now_or_never() {
+        return Verification::Done(decided);
     }
+    // The first attempt started (or joined) the key fetch it waits for; this one joins it.
+    let provider = Arc::clone(provider);
+    let jws = jws.into_owned();
+    Verification::Pending(Box::pin(
+        async move { provider.authenticate_jws(&jws).await },
+    ))
 }
 
-/// Accepts Tambo tokens and, for apps that skip the exchange, provider tokens: a token typed
-/// `at+jwt` or issued by us goes to [`TamboTokens`], any other to the provider registry.
+/// Accepts Tambo tokens and, for apps that skip the exchange, provider tokens: a token whose
+/// `iss` is ours goes to [`TamboTokens`], any other to the provider registry. The header's
+/// `typ` decides nothing: RFC 9068 (§2.1) gives every JWT access token `typ: at+jwt`.
 #[derive(Debug, Clone)]
 pub struct TamboOrProvider {
     tokens: TamboTokens,
@@ -126,35 +132,30 @@ impl TamboOrProvider {
     pub fn new(tokens: TamboTokens, providers: ProviderRegistry) -> Self {
         Self { tokens, providers }
     }
-
-    fn is_ours(&self, jws: &Jws<'_>) -> bool {
-        jws.header().typ_is(TOKEN_TYPE)
-            || jws
-                .claims_ref()
-                .ok()
-                .and_then(|c| c.iss().map(|iss| iss.starts_with(self.tokens.issuer())))
-                .unwrap_or(false)
-    }
 }
 
 impl BearerVerifier for TamboOrProvider {
     fn verify(&self, token: &str) -> Verification {
-        match self.providers.parse(token) {
-            Err(e) => Verification::Done(Err(e)),
-            Ok(jws) if self.is_ours(&jws) => Verification::Done(self.tokens.verify_jws(&jws)),
-            Ok(jws) => verify_provider_token(&self.providers, jws),
+        let jws = match self.providers.parse(token) {
+            Ok(jws) => jws,
+            Err(e) => return Verification::Done(Err(e)),
+        };
+        let ours = jws
+            .claims()
+            .ok()
+            .and_then(|claims| claims.iss())
+            .is_some_and(|iss| self.tokens.is_own_issuer(iss));
+        if ours {
+            Verification::Done(self.tokens.verify_jws(&jws))
+        } else {
+            verify_provider_token(&self.providers, jws)
         }
     }
 
-    fn refuses_all_but_token68(&self) -> bool {
-        true
-    }
-
     fn recheck(&self, user: &TamboUser, now: SystemTime) -> Result<(), Error> {
-        if user.token_id().is_some() {
-            self.tokens.recheck_cached(user, now)
-        } else {
-            Ok(())
+        match user.origin() {
+            Some(Origin::Tambo { .. }) => self.tokens.recheck_cached(user, now),
+            _ => recheck_provider_user(user),
         }
     }
 

@@ -2,6 +2,11 @@
 //! [`TamboUser`]; a generic OIDC provider; and the registry that routes a token to exactly
 //! one provider by its (unverified) `iss` before verifying it fully.
 //!
+//! A provider is a set of hooks ([`Provider`]): its name, its verifier, a precheck of the
+//! unverified token, the mapping of verified claims to a user, and the hints that explain an
+//! input that is not a JWT. The core builds the one verification path from them
+//! ([`ProviderExt`]); no provider writes its own.
+//!
 //! ```no_run
 //! # async fn demo(token: &str) -> Result<(), tambo_auth::Error> {
 //! use tambo_auth::{OidcProvider, ProviderRegistry, Verifier};
@@ -20,21 +25,27 @@
 
 use std::collections::HashMap;
 use std::fmt::Debug;
+use std::future::Future;
 use std::sync::Arc;
 
-use async_trait::async_trait;
-
-use crate::jwt::{Jws, MAX_TOKEN_BYTES};
-use crate::keys::KeySetStatus;
-use crate::verify::{VerifiedToken, Verifier};
-use crate::{Error, TamboUser};
 use url::{Host, Url};
 
-/// An identity provider: its verification settings and its claim mapping.
+use crate::clock::{SharedClock, SystemClock};
+use crate::jwt::{Claims, Jws, MAX_TOKEN_BYTES};
+use crate::keys::KeySetStatus;
+use crate::user::Origin;
+use crate::verify::{Profile, VerifiedToken, Verifier};
+use crate::{Error, TamboUser};
+
+/// An identity provider, as hooks the core's verification path calls in this order:
+/// [`precheck`](Provider::precheck) on the parsed but unverified token, the
+/// [`verifier`](Provider::verifier)'s checks, then [`map_claims`](Provider::map_claims).
+/// Inputs that are not signed JWTs are explained by
+/// [`explain_non_jwt`](Provider::explain_non_jwt) with the provider's [`hints`](Provider::hints).
 ///
-/// Adapter crates implement this; most only override [`map_claims`](Provider::map_claims)
-/// to add their checks (Clerk's `azp`, Supabase's `role`) and their tenant rule.
-#[async_trait]
+/// Adapter crates implement this; most implement only `name`, `verifier`, `hints` and
+/// `map_claims` (Clerk's `azp`, Supabase's `role`, a tenant of their own). Authenticate with
+/// [`ProviderExt::authenticate`] or through a [`ProviderRegistry`].
 pub trait Provider: Send + Sync + Debug + 'static {
     /// A short name for logs and the `TamboUser` (`auth0`, `clerk`...).
     fn name(&self) -> &str;
@@ -42,59 +53,121 @@ pub trait Provider: Send + Sync + Debug + 'static {
     /// The verifier holding this provider's issuer, keys and claim rules.
     fn verifier(&self) -> &Verifier;
 
-    /// Turns verified claims into a user, or refuses them by policy.
-    fn map_claims(&self, token: &VerifiedToken) -> Result<TamboUser, Error> {
-        TamboUser::from_claims_in(
-            self.name(),
-            self.verifier().issuer_forms(),
-            token.claims().clone(),
-        )
-        .ok_or(Error::MissingClaim { claim: "sub" })
-    }
-
-    /// Explains an input that is not a JWT the way this provider's integrators need
-    /// (which token to send instead). Called for opaque and encrypted inputs.
-    fn explain_non_jwt(&self, error: Error) -> Error {
-        error
-    }
-
-    /// Verifies a parsed token and maps it.
-    async fn authenticate_jws(&self, jws: &Jws<'_>) -> Result<TamboUser, Error> {
-        let verified = self.verifier().verify_jws(jws).await?;
-        self.map_claims(&verified)
-    }
-
-    /// [`authenticate_jws`](Provider::authenticate_jws) without waiting, when the keys are at
-    /// hand (static keys, or a fresh key set that knows the token's `kid`): the layer's direct
-    /// mode then answers without a boxed future. `None` means "call `authenticate_jws`".
-    ///
-    /// The default is `None`, so a provider that adds checks to `authenticate_jws` never has
-    /// them skipped; one that keeps the default flow answers with [`authenticate_now`], one
-    /// with checks of its own runs them first, as [`OidcProvider`] and the adapter crates do.
-    fn authenticate_jws_now(&self, jws: &Jws<'_>) -> Option<Result<TamboUser, Error>> {
+    /// Refusals decided on the unverified token, before any key is looked up: a token this
+    /// provider's integrators send by mistake (a project API key, a session cookie signed
+    /// with the app secret) named for what it is. Nothing here may accept a token. The
+    /// default refuses nothing.
+    fn precheck(&self, jws: &Jws<'_>) -> Result<(), Error> {
         let _ = jws;
-        None
+        Ok(())
     }
 
-    /// Verifies a compact token and maps it.
-    async fn authenticate(&self, token: &str) -> Result<TamboUser, Error> {
-        let jws = Jws::parse(token).map_err(|e| match e {
-            Error::Opaque { .. } | Error::Encrypted { .. } => self.explain_non_jwt(e),
-            other => other,
-        })?;
-        self.authenticate_jws(&jws).await
+    /// Turns verified claims into a user, or refuses them by policy. The default is
+    /// [`VerifiedToken::user`]: `sub`, and the context key in the issuer's namespace with
+    /// Tambo's tenant rule.
+    fn map_claims(&self, token: &VerifiedToken) -> Result<TamboUser, Error> {
+        token.user(self.name())
+    }
+
+    /// Which token to send instead of an opaque or encrypted one.
+    fn hints(&self) -> Hints {
+        Hints::default()
+    }
+
+    /// Explains an `input` that did not parse as a compact JWS (`error` says why) the way
+    /// this provider's integrators need. The default adds [`hints`](Provider::hints) to
+    /// opaque and encrypted inputs.
+    fn explain_non_jwt(&self, input: &str, error: Error) -> Error {
+        let _ = input;
+        self.hints().explain(error)
     }
 }
 
-/// The default flow of [`Provider::authenticate_jws`] (verify, then
-/// [`map_claims`](Provider::map_claims)) without waiting; `None` when the keys need a fetch.
-/// For implementations of [`Provider::authenticate_jws_now`].
-pub fn authenticate_now<P: Provider + ?Sized>(
-    provider: &P,
-    jws: &Jws<'_>,
-) -> Option<Result<TamboUser, Error>> {
-    let verified = provider.verifier().verify_jws_now(jws)?;
-    Some(verified.and_then(|verified| provider.map_claims(&verified)))
+/// A provider's explanation of inputs that are not signed JWTs: which token to send instead.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Hints {
+    /// For an opaque input (a session id, an opaque access token, an API key).
+    pub opaque: Option<&'static str>,
+    /// For an encrypted input (a JWE, five segments).
+    pub encrypted: Option<&'static str>,
+}
+
+impl Hints {
+    /// The same hint for both kinds of input.
+    pub const fn both(hint: &'static str) -> Hints {
+        Hints {
+            opaque: Some(hint),
+            encrypted: Some(hint),
+        }
+    }
+
+    /// Hints for opaque and for encrypted inputs.
+    pub const fn new(opaque: Option<&'static str>, encrypted: Option<&'static str>) -> Hints {
+        Hints { opaque, encrypted }
+    }
+
+    /// `error` with the hint for its kind of input, when there is one.
+    pub fn explain(self, error: Error) -> Error {
+        match error {
+            Error::Opaque { hint: None } if self.opaque.is_some() => Error::Opaque {
+                hint: self.opaque,
+            },
+            Error::Encrypted { hint: None } if self.encrypted.is_some() => Error::Encrypted {
+                hint: self.encrypted,
+            },
+            other => other,
+        }
+    }
+}
+
+/// The verification path every [`Provider`] gets from the core, built from its hooks. It is
+/// implemented for every provider and cannot be overridden, so a check added to a hook
+/// applies to every way a token reaches the provider.
+pub trait ProviderExt: Provider {
+    /// Parses a compact token, verifies it and maps it.
+    fn authenticate<'a>(
+        &'a self,
+        token: &'a str,
+    ) -> impl Future<Output = Result<TamboUser, Error>> + Send + 'a {
+        async move {
+            let jws = Jws::parse(token).map_err(|e| self.explain_non_jwt(token, e))?;
+            self.authenticate_jws(&jws).await
+        }
+    }
+
+    /// Verifies a parsed token and maps it: [`precheck`](Provider::precheck), the verifier,
+    /// [`map_claims`](Provider::map_claims). Ready at its first poll unless the provider's
+    /// keys must be fetched.
+    fn authenticate_jws<'a>(
+        &'a self,
+        jws: &'a Jws<'_>,
+    ) -> impl Future<Output = Result<TamboUser, Error>> + Send + 'a {
+        async move {
+            self.precheck(jws)?;
+            let verified = self.verifier().verify_jws(jws).await?;
+            let user = self.map_claims(&verified)?;
+            let origin = Origin::Provider {
+                verifier: verified.verifier().clone(),
+                key: verified.key().cloned(),
+            };
+            Ok(user.verified_by(Arc::from(jws.as_str()), origin))
+        }
+    }
+}
+
+impl<P: Provider + ?Sized> ProviderExt for P {}
+
+/// Refuses a user an identity provider's admin marked `banned: true` (Better Auth's admin
+/// plugin, Neon Auth), with `how_to_lift` telling the operator what to do.
+pub fn refuse_banned(provider: &'static str, claims: &Claims, how_to_lift: &str) -> Result<(), Error> {
+    if claims.is_true("banned") {
+        return Err(Error::rejected(
+            provider,
+            format!("the user is banned (`banned: true`); {how_to_lift}"),
+        ));
+    }
+    Ok(())
 }
 
 /// The origin of `input` (a configured issuer host, frontend API or allowed party): a bare host
@@ -155,33 +228,43 @@ pub fn origin(
     Ok(url.origin().ascii_serialization())
 }
 
-/// What a provider preset from configuration (`[projects.provider]`) needs besides its own
-/// settings. Adapter crates take it in their `Settings::build`.
+/// The settings every provider takes from its deployment rather than from its own
+/// configuration: one value handed to each adapter's builder (`.options(…)`) and to
+/// [`VerifierBuilder::options`](crate::verify::VerifierBuilder::options).
+///
+/// ```
+/// use tambo_auth::{Profile, ProviderOptions};
+///
+/// let options = ProviderOptions::default()
+///     .profile(Profile::Development)
+///     .allow_loopback_http(true);
+/// assert!(options.allow_loopback_http);
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub struct PresetOptions {
+pub struct ProviderOptions {
     /// The deployment profile (development permits insecure options, loudly).
-    pub profile: crate::Profile,
+    pub profile: Profile,
     /// Permits plain http to loopback identity providers (tests, development).
     pub allow_loopback_http: bool,
     /// The clock verifiers use.
-    pub clock: crate::clock::SharedClock,
+    pub clock: SharedClock,
 }
 
-impl Default for PresetOptions {
+impl Default for ProviderOptions {
     fn default() -> Self {
         Self {
-            profile: crate::Profile::Production,
+            profile: Profile::Production,
             allow_loopback_http: false,
-            clock: std::sync::Arc::new(crate::clock::SystemClock),
+            clock: Arc::new(SystemClock),
         }
     }
 }
 
-impl PresetOptions {
+impl ProviderOptions {
     /// Sets the profile.
     #[must_use]
-    pub fn profile(mut self, profile: crate::Profile) -> Self {
+    pub fn profile(mut self, profile: Profile) -> Self {
         self.profile = profile;
         self
     }
@@ -195,17 +278,9 @@ impl PresetOptions {
 
     /// Sets the clock.
     #[must_use]
-    pub fn clock(mut self, clock: crate::clock::SharedClock) -> Self {
+    pub fn clock(mut self, clock: SharedClock) -> Self {
         self.clock = clock;
         self
-    }
-
-    /// Applies these options to a verifier builder.
-    pub fn apply(&self, builder: crate::verify::VerifierBuilder) -> crate::verify::VerifierBuilder {
-        builder
-            .profile(self.profile)
-            .allow_loopback_http(self.allow_loopback_http)
-            .clock(std::sync::Arc::clone(&self.clock))
     }
 }
 
@@ -226,7 +301,6 @@ impl OidcProvider {
     }
 }
 
-#[async_trait]
 impl Provider for OidcProvider {
     fn name(&self) -> &str {
         &self.name
@@ -234,10 +308,6 @@ impl Provider for OidcProvider {
 
     fn verifier(&self) -> &Verifier {
         &self.verifier
-    }
-
-    fn authenticate_jws_now(&self, jws: &Jws<'_>) -> Option<Result<TamboUser, Error>> {
-        authenticate_now(self, jws)
     }
 }
 
@@ -248,8 +318,8 @@ impl Provider for OidcProvider {
 /// `iss` can never steer discovery (RFC 8725 §3.10, security bar A-36).
 #[derive(Debug, Clone)]
 pub struct ProviderRegistry {
-    /// Configured issuers only: the table never grows with input, so a fast hash is safe.
-    by_issuer: Arc<HashMap<String, Arc<dyn Provider>, foldhash::fast::RandomState>>,
+    /// Configured issuers only: the table never grows with input.
+    by_issuer: Arc<HashMap<String, Arc<dyn Provider>>>,
     providers: Arc<Vec<Arc<dyn Provider>>>,
 }
 
@@ -275,7 +345,7 @@ impl ProviderRegistryBuilder {
 
     /// Builds the registry; two providers claiming one issuer is a configuration error.
     pub fn build(self) -> Result<ProviderRegistry, Error> {
-        let mut by_issuer = HashMap::default();
+        let mut by_issuer = HashMap::new();
         for provider in &self.providers {
             for issuer in provider.verifier().issuers() {
                 if by_issuer
@@ -304,9 +374,8 @@ impl ProviderRegistry {
 
     /// The provider for a token, chosen by its unverified `iss`.
     pub fn route(&self, jws: &Jws<'_>) -> Result<&Arc<dyn Provider>, Error> {
-        let claims = jws.claims_ref()?;
         self.by_issuer
-            .get(claims.required_iss()?)
+            .get(jws.claims()?.required_iss()?)
             .ok_or(Error::UnknownIssuer)
     }
 
@@ -316,18 +385,18 @@ impl ProviderRegistry {
         self.route(&jws)?.authenticate_jws(&jws).await
     }
 
-    /// Parses `token` for routing; with a single provider, its explanation of a non-JWT input.
-    pub(crate) fn parse<'t>(&self, token: &'t str) -> Result<Jws<'t>, Error> {
-        match Jws::parse_with_limit(token, MAX_TOKEN_BYTES) {
-            Ok(jws) => Ok(jws),
-            Err(e @ (Error::Opaque { .. } | Error::Encrypted { .. })) => {
-                Err(match self.providers.as_slice() {
-                    [only] => only.explain_non_jwt(e),
-                    _ => e,
-                })
-            }
-            Err(e) => Err(e),
-        }
+    /// Parses `token` for routing (at most `limit` bytes); with a single provider, its
+    /// explanation of an input that is not a compact JWS.
+    pub fn parse_with_limit<'t>(&self, token: &'t str, limit: usize) -> Result<Jws<'t>, Error> {
+        Jws::parse_with_limit(token, limit).map_err(|e| match self.providers.as_slice() {
+            [only] => only.explain_non_jwt(token, e),
+            _ => e,
+        })
+    }
+
+    /// [`parse_with_limit`](Self::parse_with_limit) with the default 8 KiB limit.
+    pub fn parse<'t>(&self, token: &'t str) -> Result<Jws<'t>, Error> {
+        self.parse_with_limit(token, MAX_TOKEN_BYTES)
     }
 
     /// Every provider, in the order added.

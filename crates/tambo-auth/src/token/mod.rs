@@ -39,8 +39,8 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 
 use crate::clock::{SharedClock, SystemClock};
-use crate::jwt::{Algorithm, ClaimsPolicy, Field, Jws, b64_encode};
-use crate::memo::Memo;
+use crate::jwt::{Algorithm, ClaimsPolicy, Jws, b64_encode};
+use crate::user::{Origin, TamboTokenUser};
 use crate::{ContextKey, Error, TamboUser};
 
 /// The suffix of our issuer on tokens issued for subjects verified by the development
@@ -151,29 +151,10 @@ struct Inner {
     clock: SharedClock,
     revocations: Arc<dyn Revocations>,
     policy: ClaimsPolicy,
-    /// Issuer and project names shared by every user that carries them.
-    names: Interner,
+    /// Our issuer, shared by every user whose subject token we issued for.
+    issuer_name: Arc<str>,
     /// The provider name of every user of a Tambo token.
     provider: Arc<str>,
-}
-
-/// Issuer and project names shared as `Arc<str>` by the users that carry them, instead of
-/// one copy per verified token: the layer's cache holds 100 000 users.
-#[derive(Debug)]
-struct Interner(Memo<Arc<str>>);
-
-impl Interner {
-    const CAPACITY: usize = 256;
-
-    fn get(&self, name: &str) -> Arc<str> {
-        self.0.shared(name)
-    }
-}
-
-impl Default for Interner {
-    fn default() -> Self {
-        Interner(Memo::new(Self::CAPACITY))
-    }
 }
 
 /// Configures [`TamboTokens`].
@@ -286,11 +267,14 @@ impl TamboTokensBuilder {
         if self.accept_insecure {
             issuers.push(format!("{}{INSECURE_ISSUER_SUFFIX}", self.issuer));
         }
-        let policy = ClaimsPolicy::new(issuers)
-            .audiences([self.audience.clone()])
-            .leeway(self.leeway)
-            .with_max_lifetime(Some(MAX_TTL));
+        let policy = ClaimsPolicy {
+            audiences: vec![self.audience.clone()],
+            leeway: self.leeway,
+            max_lifetime: Some(MAX_TTL),
+            ..ClaimsPolicy::new(issuers)
+        };
         policy.validate_config()?;
+        let issuer_name = Arc::from(self.issuer.as_str());
         Ok(TamboTokens {
             inner: Arc::new(Inner {
                 issuer: self.issuer,
@@ -304,7 +288,7 @@ impl TamboTokensBuilder {
                 clock: self.clock,
                 revocations: self.revocations,
                 policy,
-                names: Interner::default(),
+                issuer_name,
                 provider: Arc::from("tambo"),
             }),
         })
@@ -375,7 +359,8 @@ impl TamboTokens {
         } else {
             &inner.issuer
         };
-        let original = |theirs: &str| user.claims().get_str(theirs).filter(|v| !v.is_empty());
+        let subject_claims = user.claims();
+        let original = |theirs: &str| subject_claims.non_empty(theirs);
         let claims = IssuedClaims {
             iss,
             aud: request.audience.as_deref().unwrap_or(&inner.audience),
@@ -415,6 +400,17 @@ impl TamboTokens {
         self.verify_jws(&jws)
     }
 
+    /// Whether `iss` names us: our issuer exactly, or with the development suffix. This, and
+    /// never the header's `typ` (RFC 9068 §2.1 gives every JWT access token `at+jwt`), tells a
+    /// Tambo token from a provider's.
+    pub fn is_own_issuer(&self, iss: &str) -> bool {
+        let ours = &self.inner.issuer;
+        iss == ours
+            || iss
+                .strip_prefix(ours.as_str())
+                .is_some_and(|rest| rest == INSECURE_ISSUER_SUFFIX)
+    }
+
     /// Verifies a parsed Tambo token.
     pub fn verify_jws(&self, jws: &Jws<'_>) -> Result<TamboUser, Error> {
         let inner = &self.inner;
@@ -443,61 +439,63 @@ impl TamboTokens {
             });
         }
         key.verify_jws(alg, jws)?;
-        jws.header_verified();
         inner
             .policy
-            .validate(&claims, crate::clock::unix_seconds_at(now))?;
+            .validate(claims, crate::clock::unix_seconds_at(now))?;
         let required = |name: &'static str| -> Result<&str, Error> {
-            match claims.field(name) {
-                Field::Str(s) if !s.is_empty() => Ok(s),
-                Field::Absent => Err(Error::MissingClaim { claim: name }),
-                _ => Err(Error::invalid_claim(name, "not a non-empty string")),
+            match claims.get(name) {
+                Some(serde_json::Value::String(s)) if !s.is_empty() => Ok(s),
+                None => Err(Error::MissingClaim { claim: name }),
+                Some(_) => Err(Error::invalid_claim(name, "not a non-empty string")),
             }
         };
         let project = required("client_id")?;
-        let jti = required("jti")?.to_owned();
+        let token_id = required("jti")?;
         let context_key = ContextKey::from_stored(required("ctx")?);
         let issued_at = claims.iat()?.ok_or(Error::MissingClaim { claim: "iat" })? as i64;
         if inner
             .revocations
-            .is_revoked(TokenRef::new(&jti, project, &context_key, issued_at))
+            .is_revoked(TokenRef::new(token_id, project, &context_key, issued_at))
         {
             return Err(Error::Revoked);
         }
-        let original_iss = inner
-            .names
-            .get(claims.get_str("original_iss").unwrap_or(&inner.issuer));
-        // Spelled out, not a loop over the names: each lookup of an absent name is then one
-        // test of a bit computed when the library is compiled.
-        let tenant = claims
-            .get_str("tenant")
-            .or_else(|| claims.get_str("original_hd"))
-            .or_else(|| claims.get_str("original_tid"))
-            .or_else(|| claims.get_str("original_org_id"))
+        let original_issuer = match claims.get_str("original_iss") {
+            Some(iss) if iss != inner.issuer => Arc::from(iss),
+            _ => Arc::clone(&inner.issuer_name),
+        };
+        let tenant = ["tenant", "original_hd", "original_tid", "original_org_id"]
+            .into_iter()
+            .find_map(|name| claims.get_str(name))
             .map(str::to_owned);
-        let scope = claims.get_str("scope").map(str::to_owned);
-        let expires_at = claims.exp()?.unwrap_or_default() as i64;
-        TamboUser::from_tambo_token(
-            original_iss,
-            Arc::clone(&inner.provider),
+        let what = TamboTokenUser {
+            original_issuer,
+            provider: Arc::clone(&inner.provider),
             tenant,
             context_key,
-            inner.names.get(project),
-            scope,
-            jti,
-            key,
-            (issued_at, expires_at),
+            project: project.to_owned(),
+            scope: claims.get_str("scope").map(str::to_owned),
+            token_id: token_id.to_owned(),
+            issued_at,
+            expires_at: claims.exp()?.unwrap_or_default() as i64,
+        };
+        let sub = claims.sub().ok_or(Error::MissingClaim { claim: "sub" })?;
+        Ok(TamboUser::from_tambo_token(
+            Arc::from(jws.as_str()),
             claims,
-        )
-        .ok_or(Error::MissingClaim { claim: "sub" })
+            sub,
+            what,
+            key,
+        ))
     }
 
     /// Re-checks a user verified earlier (the layer's cache) at `now`: the signing key is
     /// still trusted and the token was not revoked since.
     pub fn recheck_cached(&self, user: &TamboUser, now: SystemTime) -> Result<(), Error> {
         let inner = &self.inner;
-        let kid = user.key_id().ok_or(Error::UnknownKey)?;
-        if !inner.ring.trusts(kid, now) {
+        let Some(Origin::Tambo { key }) = user.origin() else {
+            return Err(Error::UnknownKey);
+        };
+        if !key.kid().is_some_and(|kid| inner.ring.trusts(kid, now)) {
             return Err(Error::UnknownKey);
         }
         let (Some(jti), Some(project)) = (user.token_id(), user.project()) else {
@@ -551,20 +549,6 @@ mod tests {
     use crate::clock::ManualClock;
     use crate::jwt::Claims;
     use serde_json::json;
-
-    #[test]
-    fn interned_names_are_shared_and_the_interner_stays_bounded() {
-        let names = Interner::default();
-        let a = names.get("p_demo");
-        assert!(Arc::ptr_eq(&a, &names.get("p_demo")));
-        for i in 0..2 * Interner::CAPACITY {
-            assert_eq!(&*names.get(&format!("p_{i}")), format!("p_{i}"));
-        }
-        assert_eq!(names.0.len(), Interner::CAPACITY);
-        // Past capacity a name is still answered, just not shared.
-        assert_eq!(&*names.get("p_late"), "p_late");
-        assert!(Arc::ptr_eq(&a, &names.get("p_demo")));
-    }
 
     const NOW: u64 = 1_800_000_000;
 

@@ -37,7 +37,9 @@ use crate::jwt::{
 use crate::keys::{
     JwkPolicy, KeySet, KeySetState, KeySetStatus, RemoteKeySet, RemoteKeySetConfig, VerificationKey,
 };
-use crate::user::IssuerForms;
+use crate::provider::ProviderOptions;
+use crate::user::Namespace;
+use crate::TamboUser;
 
 /// Which strategy a verifier uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,12 +81,13 @@ pub enum Profile {
     Development,
 }
 
-/// A token whose signature and claims passed.
+/// A token whose signature and claims passed, with the key that verified it.
 #[derive(Debug, Clone)]
 pub struct VerifiedToken {
     header: Header,
     claims: Claims,
-    signature_checked: bool,
+    key: Option<Arc<VerificationKey>>,
+    verifier: Verifier,
 }
 
 impl VerifiedToken {
@@ -100,7 +103,24 @@ impl VerifiedToken {
 
     /// `false` only under the development `none` strategy.
     pub fn signature_checked(&self) -> bool {
-        self.signature_checked
+        self.key.is_some()
+    }
+
+    /// The key that verified the signature (`None` under the `none` strategy).
+    pub fn key(&self) -> Option<&Arc<VerificationKey>> {
+        self.key.as_ref()
+    }
+
+    /// The verifier that checked the token.
+    pub fn verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+
+    /// The user with the default mapping, named after `provider`: `sub`, the context key in
+    /// the verifier's issuer namespace with Tambo's tenant rule (`hd`, `tid`, `org_id`),
+    /// `email` and `email_verified`.
+    pub fn user(&self, provider: &str) -> Result<TamboUser, Error> {
+        TamboUser::from_claims_in(provider, self.verifier.namespace(), self.claims.clone())
     }
 }
 
@@ -119,9 +139,8 @@ pub struct Verifier {
 
 #[derive(Debug)]
 struct Inner {
-    /// The issuer, with its host and namespace derived once for every user this verifier
-    /// maps.
-    forms: IssuerForms,
+    /// The issuer's namespace, derived once for every user this verifier maps.
+    namespace: Namespace,
     strategy: StrategyKind,
     policy: ClaimsPolicy,
     algorithms: AlgorithmSet,
@@ -143,79 +162,22 @@ impl Verifier {
         self.verify_jws(&jws).await
     }
 
-    /// Verifies an already parsed token (the registry parses once to route by issuer).
+    /// Verifies a parsed token (the registry parses once to route by issuer). The checks, in
+    /// order: the issuer (a token for another issuer never costs a key lookup or a fetch),
+    /// the algorithm against the allowlist, the key and the signature, `typ` when required,
+    /// then the dates, the audience and the subject.
+    ///
+    /// It waits only when the key set must be fetched; with the keys at hand the future is
+    /// ready at its first poll.
     pub async fn verify_jws(&self, jws: &Jws<'_>) -> Result<VerifiedToken, Error> {
-        let (claims, alg) = self.precheck(jws)?;
-        if let Some(alg) = alg {
-            match self.signature_now(jws, alg) {
-                Some(checked) => checked?,
-                // Only remote keys that need a fetch, a refresh or a cooldown decision.
-                None => {
-                    if let Keys::Remote(remote) = &self.inner.keys {
-                        remote.verify(jws, alg).await?;
-                    }
-                }
-            }
-        }
-        self.finish(jws, claims, alg.is_some())
-    }
-
-    /// Verifies a parsed token without waiting, when its keys are at hand: static keys, or a
-    /// remote key set that is fresh and knows the token's `kid`. `None` when only
-    /// [`verify_jws`](Self::verify_jws) can decide (a fetch, a refresh or an unknown `kid`).
-    pub fn verify_jws_now(&self, jws: &Jws<'_>) -> Option<Result<VerifiedToken, Error>> {
-        let (claims, alg) = match self.precheck(jws) {
-            Ok(checked) => checked,
-            Err(e) => return Some(Err(e)),
-        };
-        if let Some(alg) = alg
-            && let Err(e) = self.signature_now(jws, alg)?
-        {
-            return Some(Err(e));
-        }
-        Some(self.finish(jws, claims, alg.is_some()))
-    }
-
-    /// The signature check when the key is at hand; `None` when remote keys must be fetched
-    /// or refreshed first.
-    fn signature_now(&self, jws: &Jws<'_>, alg: Algorithm) -> Option<Result<(), Error>> {
-        match &self.inner.keys {
-            Keys::Static(set) => Some(set.verify(jws, alg)),
-            Keys::Remote(remote) => Some(
-                remote
-                    .key_now(jws.header(), alg)?
-                    .and_then(|key| key.verify_jws(alg, jws)),
-            ),
-            Keys::Unverified => Some(Ok(())),
-        }
-    }
-
-    /// The checks before the signature: the issuer (a token for another issuer never costs a
-    /// key lookup or a fetch) and the algorithm, `None` when signatures are not checked.
-    fn precheck<'j>(&self, jws: &'j Jws<'_>) -> Result<(&'j Claims, Option<Algorithm>), Error> {
         let inner = &self.inner;
-        let claims = jws.claims_ref()?;
+        let claims = jws.claims()?;
         inner.policy.check_issuer(claims)?;
-        if matches!(inner.keys, Keys::Unverified) {
-            return Ok((claims, None));
-        }
-        let alg = jws.header().alg()?;
-        if !inner.algorithms.contains(alg) {
-            return Err(Error::AlgorithmNotAllowed {
-                reason: "not on this issuer's allowlist",
-            });
-        }
-        Ok((claims, Some(alg)))
-    }
-
-    /// The checks after the signature: `typ` and the claims.
-    fn finish(
-        &self,
-        jws: &Jws<'_>,
-        claims: &Claims,
-        signature_checked: bool,
-    ) -> Result<VerifiedToken, Error> {
-        let inner = &self.inner;
+        let key = match &inner.keys {
+            Keys::Unverified => None,
+            Keys::Static(set) => Some(set.verify(jws, self.allowed_alg(jws)?)?),
+            Keys::Remote(remote) => Some(remote.verify(jws, self.allowed_alg(jws)?).await?),
+        };
         if let Some(typ) = &inner.required_typ
             && !jws.header().typ_is(typ)
         {
@@ -228,24 +190,45 @@ impl Verifier {
             });
         }
         inner.policy.validate(claims, inner.clock.unix_seconds())?;
-        if signature_checked {
-            jws.header_verified();
-        }
         Ok(VerifiedToken {
             header: jws.header().clone(),
             claims: claims.clone(),
-            signature_checked,
+            key,
+            verifier: self.clone(),
         })
+    }
+
+    /// The token's algorithm, when it is on this issuer's allowlist.
+    fn allowed_alg(&self, jws: &Jws<'_>) -> Result<Algorithm, Error> {
+        let alg = jws.header().alg()?;
+        if self.inner.algorithms.contains(alg) {
+            Ok(alg)
+        } else {
+            Err(Error::AlgorithmNotAllowed {
+                reason: "not on this issuer's allowlist",
+            })
+        }
+    }
+
+    /// Whether `key`, which verified a token of this issuer earlier, still may: the re-check
+    /// of a cached token. Configured keys never change; a remote key set must still list the
+    /// key (an identity provider that drops a key revokes its tokens).
+    pub fn still_trusts(&self, key: Option<&VerificationKey>) -> Result<(), Error> {
+        match (&self.inner.keys, key) {
+            (Keys::Remote(remote), Some(key)) => remote.still_trusts(key),
+            (Keys::Remote(_), None) => Err(Error::UnknownKey),
+            (Keys::Static(_) | Keys::Unverified, _) => Ok(()),
+        }
     }
 
     /// The configured issuer.
     pub fn issuer(&self) -> &str {
-        self.inner.forms.issuer()
+        self.inner.namespace.issuer()
     }
 
-    /// The configured issuer's host and namespace.
-    pub(crate) fn issuer_forms(&self) -> &IssuerForms {
-        &self.inner.forms
+    /// The namespace of the configured issuer, in which users are mapped by default.
+    pub fn namespace(&self) -> &Namespace {
+        &self.inner.namespace
     }
 
     /// Every accepted `iss` value (the issuer plus any additional ones).
@@ -479,6 +462,13 @@ impl VerifierBuilder {
         self
     }
 
+    /// The profile, loopback permission and clock of `options` at once (what adapters pass).
+    pub fn options(self, options: &ProviderOptions) -> Self {
+        self.profile(options.profile)
+            .allow_loopback_http(options.allow_loopback_http)
+            .clock(Arc::clone(&options.clock))
+    }
+
     /// The size limit for tokens (default 8 KiB).
     pub fn max_token_bytes(mut self, limit: usize) -> Self {
         self.max_token_bytes = limit;
@@ -491,13 +481,16 @@ impl VerifierBuilder {
         for extra in &self.extra_issuers {
             check_issuer(extra, "additional_issuers")?;
         }
-        let policy =
-            ClaimsPolicy::new(std::iter::once(self.issuer.clone()).chain(self.extra_issuers))
-                .audiences(self.audiences)
-                .leeway(self.leeway)
-                .require_exp(self.require_exp)
-                .with_max_lifetime(self.max_lifetime)
-                .with_max_age(self.max_age);
+        let policy = ClaimsPolicy {
+            issuers: std::iter::once(self.issuer.clone())
+                .chain(self.extra_issuers)
+                .collect(),
+            audiences: self.audiences,
+            leeway: self.leeway,
+            require_exp: self.require_exp,
+            max_lifetime: self.max_lifetime,
+            max_age: self.max_age,
+        };
         policy.validate_config()?;
 
         let symmetric = matches!(self.strategy, StrategyConfig::Secret(_));
@@ -588,7 +581,7 @@ impl VerifierBuilder {
                 (StrategyKind::None, Keys::Unverified)
             }
         };
-        if policy.audience_list().is_empty() {
+        if policy.audiences().is_empty() {
             tracing::warn!(
                 issuer = %self.issuer,
                 "no audience is checked for this issuer: tokens it issued for other applications are accepted too"
@@ -596,7 +589,7 @@ impl VerifierBuilder {
         }
         Ok(Verifier {
             inner: Arc::new(Inner {
-                forms: IssuerForms::of(&self.issuer),
+                namespace: Namespace::of(&self.issuer),
                 strategy,
                 policy,
                 algorithms,
