@@ -164,7 +164,7 @@ fn rows(c: &mut Criterion) {
     for alg in [Algorithm::EdDSA, Algorithm::ES256, Algorithm::HS256] {
         let tokens = b::tambo_tokens(alg);
         let auth = b::bearer(&b::tambo_token(&tokens, "alice"));
-        let layer = TamboAuthLayer::new(tokens).cache_capacity(0);
+        let layer = b::no_cache(tokens);
         bench_router(
             c,
             &rt,
@@ -181,7 +181,7 @@ fn rows(c: &mut Criterion) {
         ProviderAlg::Hs256,
     ] {
         let auth = b::bearer(&b::provider_token(alg, "alice"));
-        let layer = TamboAuthLayer::direct(b::static_registry(alg)).cache_capacity(0);
+        let layer = b::no_cache(b::static_registry(alg));
         bench_router(
             c,
             &rt,

@@ -323,6 +323,14 @@ pub fn layered(layer: TamboAuthLayer) -> Router {
     bare_router().layer(layer)
 }
 
+/// A layer over `verifier` without the verified-token cache: every request a first sight.
+pub fn no_cache(verifier: impl tambo_auth::layer::BearerVerifier) -> TamboAuthLayer {
+    TamboAuthLayer::builder(verifier)
+        .cache_capacity(0)
+        .build()
+        .expect("a layer without cookie or project builds")
+}
+
 /// A static-key provider verifier for `alg` (direct mode).
 pub fn static_verifier(alg: ProviderAlg) -> Verifier {
     let builder = Verifier::builder(IDP).audience(AUDIENCE);
@@ -423,8 +431,7 @@ pub fn first_sight_rows() -> Vec<FirstSight> {
     ]
     .map(|alg| FirstSight {
         name: format!("direct_{}", alg.name()),
-        router: layered(TamboAuthLayer::direct(static_registry(alg)).cache_capacity(0))
-            .with_state(()),
+        router: layered(no_cache(static_registry(alg))).with_state(()),
         token: provider_token(alg, "alice"),
         key: alg,
     });
@@ -433,7 +440,7 @@ pub fn first_sight_rows() -> Vec<FirstSight> {
         FirstSight {
             name: format!("tambo_{alg}"),
             token: tambo_token(&tokens, "alice"),
-            router: layered(TamboAuthLayer::new(tokens).cache_capacity(0)).with_state(()),
+            router: layered(no_cache(tokens)).with_state(()),
             key: tambo_key(alg),
         }
     });

@@ -18,8 +18,10 @@
 //! | `oversized_jwks_is_refused_past_64_kib_and_keeps_the_last_known_good_keys` | R-06 |
 //! | `endless_chunked_jwks_is_aborted_at_the_body_cap` | R-06 |
 //! | `redirects_are_not_followed_and_count_as_failures` | R-07 |
-//! | `unknown_kid_storm_fetches_at_most_once_per_cooldown` | R-08 |
-//! | `rotation_picks_up_a_new_key_and_drops_a_removed_one_after_refresh` | R-09 |
+//! | `unknown_kid_storm_fetches_at_most_once_per_interval` | R-08 |
+//! | `each_unknown_kid_waits_out_its_own_cooldown` | R-08 |
+//! | `verification_with_keys_at_hand_is_ready_at_its_first_poll` | R-08, R-11 |
+//! | `rotation_picks_up_a_new_key_at_once_and_drops_a_removed_one_after_refresh` | R-09 |
 //! | `expired_freshness_while_idp_down_serves_last_known_good_for_one_hour` | R-10 |
 //! | `refresh_ahead_at_80_percent_makes_one_background_fetch_without_blocking` | R-11 |
 //! | `cache_control_max_age_is_clamped_to_one_minute_and_one_day` | R-11 |
@@ -231,6 +233,7 @@ fn defaults_match_the_reliability_policy() {
     assert_eq!(config.max_freshness, secs(24 * 3600));
     assert!((config.refresh_ahead - 0.8).abs() < f64::EPSILON);
     assert_eq!(config.unknown_kid_cooldown, secs(30));
+    assert_eq!(config.unknown_kid_interval, secs(5));
     assert_eq!(config.stale_if_error, secs(3600));
     assert_eq!(config.retry_min, SECOND);
     assert_eq!(config.retry_max, secs(30));
@@ -655,7 +658,7 @@ async fn redirects_are_not_followed_and_count_as_failures() {
 // ---------------------------------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unknown_kid_storm_fetches_at_most_once_per_cooldown() {
+async fn unknown_kid_storm_fetches_at_most_once_per_interval() {
     let clock = clock();
     let idp = TestIdp::start().await;
     let verifier = jwks_verifier(&idp, &clock);
@@ -663,34 +666,37 @@ async fn unknown_kid_storm_fetches_at_most_once_per_cooldown() {
     assert_eq!(idp.jwks_requests(), 1);
 
     // Issue 6: 10 000 tokens with unknown kids within one second (the clock does not move
-    // during a storm).
-    let storm = |clock: &ManualClock| -> Vec<String> {
-        (0..10_000)
+    // during a storm), every kid a new one.
+    let mut next = 0;
+    let mut storm = |clock: &ManualClock| -> Vec<String> {
+        next += 10_000;
+        (next - 10_000..next)
             .map(|i| token_with_kid(&format!("storm-{i}"), &idp.issuer(), clock))
             .collect()
     };
 
-    // Inside the cooldown of the initial fetch: every token is a 400, nothing is fetched.
+    // Within 5 s of the initial fetch: every token is refused, nothing is fetched.
+    clock.advance(secs(4));
     for result in verify_concurrently(&verifier, storm(&clock)).await {
         assert_unknown_key(result);
     }
     assert_eq!(idp.jwks_requests(), 1);
 
-    // Cooldown over: the whole storm causes exactly one refetch, and is still all 400.
-    clock.advance(secs(30));
+    // 5 s after it: the whole storm causes exactly one refetch, and is still all refused.
+    clock.advance(SECOND);
     for result in verify_concurrently(&verifier, storm(&clock)).await {
         assert_unknown_key(result);
     }
     assert_eq!(idp.jwks_requests(), 2);
 
-    // 29 s later: still inside the new cooldown.
-    clock.advance(secs(29));
+    // 4 s later, new kids again: still inside the interval.
+    clock.advance(secs(4));
     for result in verify_concurrently(&verifier, storm(&clock)).await {
         assert_unknown_key(result);
     }
     assert_eq!(idp.jwks_requests(), 2);
 
-    // 30 s after the last fetch started: one more, never more.
+    // 5 s after the last fetch started: one more, never more.
     clock.advance(SECOND);
     for result in join_all(storm(&clock).iter().map(|t| verifier.verify(t))).await {
         assert_unknown_key(result);
@@ -703,23 +709,69 @@ async fn unknown_kid_storm_fetches_at_most_once_per_cooldown() {
     assert!(verifier.status().ready);
 }
 
-/// The synchronous path (the layer's direct mode without a future) answers only from fresh
-/// keys that know the token's `kid`; everything else is left to the async path, and it never
-/// starts a fetch itself.
 #[tokio::test]
-async fn verify_now_answers_only_from_fresh_keys_that_know_the_kid() {
+async fn each_unknown_kid_waits_out_its_own_cooldown() {
     let clock = clock();
     let idp = TestIdp::start().await;
     let verifier = jwks_verifier(&idp, &clock);
-    let now = |token: &str| verifier.verify_jws_now(&tambo_auth::jwt::Jws::parse(token).unwrap());
-
-    // Cold: nothing to answer from, and nothing fetched.
-    assert!(now(&token(&idp, &clock)).is_none());
-    assert_eq!(idp.jwks_requests(), 0);
-
     verifier.warm_up().await.expect("keys load");
-    assert_eq!(idp.jwks_requests(), 1);
-    let answered = now(&token(&idp, &clock)).expect("fresh keys answer");
+
+    // A kid the set lacks, seen 5 s after the last fetch: refetched at once.
+    clock.advance(secs(5));
+    assert_unknown_key(
+        verifier
+            .verify(&token_with_kid("gone", &idp.issuer(), &clock))
+            .await,
+    );
+    assert_eq!(idp.jwks_requests(), 2);
+
+    // The same kid again, past the interval but within its 30 s cooldown: no refetch.
+    clock.advance(secs(10));
+    assert_unknown_key(
+        verifier
+            .verify(&token_with_kid("gone", &idp.issuer(), &clock))
+            .await,
+    );
+    assert_eq!(idp.jwks_requests(), 2);
+
+    // Another kid, past the interval: its own refetch.
+    assert_unknown_key(
+        verifier
+            .verify(&token_with_kid("other", &idp.issuer(), &clock))
+            .await,
+    );
+    assert_eq!(idp.jwks_requests(), 3);
+
+    // The first kid's cooldown over (30 s after its refetch): refetched again.
+    clock.advance(secs(20));
+    assert_unknown_key(
+        verifier
+            .verify(&token_with_kid("gone", &idp.issuer(), &clock))
+            .await,
+    );
+    assert_eq!(idp.jwks_requests(), 4);
+}
+
+/// With the keys at hand the verification is decided at its first poll: the layer then
+/// answers without a boxed future. Only a fetch makes it wait.
+#[tokio::test]
+async fn verification_with_keys_at_hand_is_ready_at_its_first_poll() {
+    use futures_util::FutureExt as _;
+
+    let clock = clock();
+    let idp = TestIdp::start().await;
+    let verifier = jwks_verifier(&idp, &clock);
+    let first_poll = |token: &str| {
+        let jws = tambo_auth::jwt::Jws::parse(token).expect("parses");
+        verifier.verify_jws(&jws).now_or_never()
+    };
+
+    // Cold: the first poll starts the fetch and waits for it.
+    assert!(first_poll(&token(&idp, &clock)).is_none());
+    verifier.warm_up().await.expect("keys load");
+    assert_eq!(idp.jwks_requests(), 1, "the fetch the first poll started");
+
+    let answered = first_poll(&token(&idp, &clock)).expect("fresh keys answer");
     assert_eq!(answered.expect("valid").claims().sub(), Some("user-1"));
     // A known kid with a bad signature is decided too: another token's signature.
     let genuine = token(&idp, &clock);
@@ -729,19 +781,23 @@ async fn verify_now_answers_only_from_fresh_keys_that_know_the_kid() {
         &genuine[..genuine.rfind('.').unwrap()],
         &other[other.rfind('.').unwrap() + 1..]
     );
-    assert!(matches!(now(&forged), Some(Err(Error::InvalidSignature))));
-    // An unknown kid may need a fetch (the cooldown decides): left to the async path.
-    assert!(now(&token_with_kid("rotated-in", &idp.issuer(), &clock)).is_none());
-    // Due for a refresh (or past usable): left to the async path, which refreshes.
-    clock.advance(secs(24 * 3600));
-    assert!(now(&token(&idp, &clock)).is_none());
-    assert_eq!(idp.jwks_requests(), 1, "the synchronous path never fetches");
-    assert_ok(verifier.verify(&token(&idp, &clock)).await);
-    assert_eq!(idp.jwks_requests(), 2);
+    assert!(matches!(
+        first_poll(&forged),
+        Some(Err(Error::InvalidSignature))
+    ));
+    // An unknown kid within the interval after a fetch: refused at once, nothing fetched.
+    assert!(matches!(
+        first_poll(&token_with_kid("rotated-in", &idp.issuer(), &clock)),
+        Some(Err(Error::UnknownKey))
+    ));
+    // Due for a refresh, the keys still answer while it runs in the background.
+    clock.advance(secs(9 * 60));
+    assert!(matches!(first_poll(&token(&idp, &clock)), Some(Ok(_))));
+    wait_until("the background refresh", || idp.jwks_requests() == 2).await;
 }
 
 #[tokio::test]
-async fn rotation_picks_up_a_new_key_and_drops_a_removed_one_after_refresh() {
+async fn rotation_picks_up_a_new_key_at_once_and_drops_a_removed_one_after_refresh() {
     let clock = clock();
     let idp = TestIdp::start().await;
     let k1 = fixtures().rsa.clone();
@@ -750,15 +806,15 @@ async fn rotation_picks_up_a_new_key_and_drops_a_removed_one_after_refresh() {
     assert_ok(verifier.verify(&token_signed_by(&k1, &idp, &clock)).await);
     assert_eq!(idp.jwks_requests(), 1);
 
-    // The IdP adds K2. A K2 token inside the cooldown of the first fetch is refused
-    // without a refetch.
+    // The IdP adds K2 when it first signs with it (Better Auth's rotation). A K2 token within
+    // 5 s of the last fetch is refused without a refetch...
     idp.add_key(k2.clone());
-    clock.advance(secs(10));
+    clock.advance(secs(2));
     assert_unknown_key(verifier.verify(&token_signed_by(&k2, &idp, &clock)).await);
     assert_eq!(idp.jwks_requests(), 1);
 
-    // Cooldown elapsed: the first K2 token triggers one refetch and verifies.
-    clock.advance(secs(20));
+    // ...and the first one after it triggers one refetch and verifies: no 30 s of refusals.
+    clock.advance(secs(3));
     let refetched_at = clock.unix();
     assert_ok(verifier.verify(&token_signed_by(&k2, &idp, &clock)).await);
     assert_eq!(idp.jwks_requests(), 2);
@@ -767,7 +823,7 @@ async fn rotation_picks_up_a_new_key_and_drops_a_removed_one_after_refresh() {
     assert_eq!(idp.jwks_requests(), 2);
     assert_eq!(verifier.status().keys, 2);
 
-    // The IdP retires K1. Cached K1 tokens keep verifying until a refresh sees it gone.
+    // The IdP retires K1. K1 tokens keep verifying until a refresh sees it gone.
     idp.remove_key(k1.kid());
     clock.advance(secs(100));
     assert_ok(verifier.verify(&token_signed_by(&k1, &idp, &clock)).await);
@@ -784,7 +840,7 @@ async fn rotation_picks_up_a_new_key_and_drops_a_removed_one_after_refresh() {
     assert_eq!(idp.jwks_requests(), 3);
     assert_eq!(verifier.status().keys, 1);
 
-    // Now K1 is unknown (and inside the cooldown, so no refetch); K2 still verifies.
+    // Now K1 is unknown (within the interval, so no refetch); K2 still verifies.
     assert_unknown_key(verifier.verify(&token_signed_by(&k1, &idp, &clock)).await);
     assert_ok(verifier.verify(&token_signed_by(&k2, &idp, &clock)).await);
     assert_eq!(idp.jwks_requests(), 3);

@@ -82,8 +82,14 @@ fn vectors_dir() -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
+/// The vector file `name`, or `None` (the suite skipped) when the vectors are not beside this
+/// checkout; in CI (`CI` set) missing vectors fail the suite instead of skipping it.
 fn load(name: &str) -> Option<Value> {
     let Some(dir) = vectors_dir() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but ../shared/vectors/wycheproof is not beside this checkout: the suite would check nothing"
+        );
         println!("skipped: ../shared/vectors/wycheproof is not beside this checkout");
         return None;
     };
@@ -119,7 +125,7 @@ fn key_set(group: &Value) -> Result<KeySet, String> {
 fn verify(set: &KeySet, token: &str) -> Result<(), String> {
     let jws = Jws::parse(token).map_err(|e| e.to_string())?;
     let alg = jws.header().alg().map_err(|e| e.to_string())?;
-    set.verify(&jws, alg).map_err(|e| e.to_string())
+    set.verify(&jws, alg).map(drop).map_err(|e| e.to_string())
 }
 
 fn run(file: &str) -> Option<(usize, usize)> {

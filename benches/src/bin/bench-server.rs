@@ -44,7 +44,10 @@ fn main() {
                 let tokens = b::tambo_tokens(Algorithm::EdDSA);
                 write(format!("Bearer {}", b::tambo_token(&tokens, "alice")));
                 let capacity = if mode == "layer-hit" { 10_000 } else { 0 };
-                let layer = TamboAuthLayer::new(tokens).cache_capacity(capacity);
+                let layer = TamboAuthLayer::builder(tokens)
+                    .cache_capacity(capacity)
+                    .build()
+                    .expect("layer");
                 axum::serve(listener, b::layered(layer))
                     .await
                     .expect("serve");

@@ -43,7 +43,10 @@ fn main() {
         .build()
         .expect("runtime");
     let tokens = b::tambo_tokens(Algorithm::HS256);
-    let layer = TamboAuthLayer::new(tokens.clone()).cache_capacity(capacity);
+    let layer = TamboAuthLayer::builder(tokens.clone())
+        .cache_capacity(capacity)
+        .build()
+        .expect("layer");
     let router = b::layered(layer.clone()).with_state(());
     let send = |i: usize| {
         // Distinct subjects and a fresh `jti` per token: every request is a first sight.

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use std::sync::Arc;
 
 use tambo_auth::verify::Secret;
-use tambo_auth::{Algorithm, OidcProvider, PresetOptions, Profile, Provider, Verifier};
+use tambo_auth::{Algorithm, OidcProvider, Profile, Provider, ProviderOptions, Verifier};
 
 /// A configuration problem, naming the setting.
 #[derive(Debug, thiserror::Error)]
@@ -289,7 +289,7 @@ pub fn build_provider(
             ));
         }
     };
-    let mut options = PresetOptions::default().profile(profile);
+    let mut options = ProviderOptions::default().profile(profile);
     if let Some(v) = &project.verification {
         let only_loopback = VerificationConfig {
             allow_loopback_http: v.allow_loopback_http,
@@ -306,9 +306,9 @@ pub fn build_provider(
     let table = toml::Value::Table(settings);
     fn from_settings<S, P>(
         table: toml::Value,
-        options: &PresetOptions,
+        options: &ProviderOptions,
         prefix: &str,
-        build: impl FnOnce(S, &PresetOptions) -> Result<P, tambo_auth::Error>,
+        build: impl FnOnce(S, &ProviderOptions) -> Result<P, tambo_auth::Error>,
     ) -> Result<Arc<dyn Provider>, ConfigError>
     where
         S: serde::de::DeserializeOwned,

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use tambo_auth::ProviderExt as _;
 use tambo_auth_server::config::{Config, ConfigError, build_provider};
 use tambo_auth_server::inspect;
 

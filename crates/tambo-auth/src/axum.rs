@@ -124,7 +124,9 @@ fn unauthenticated(parts: &Parts) -> TamboUserRejection {
         error: parts
             .extensions
             .get::<AuthFailure>()
-            .map_or(Error::MissingCredentials, |AuthFailure(error)| error.clone()),
+            .map_or(Error::MissingCredentials, |AuthFailure(error)| {
+                error.clone()
+            }),
         realm: parts
             .extensions
             .get::<LayerMarker>()

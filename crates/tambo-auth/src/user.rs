@@ -114,7 +114,9 @@ impl Namespace {
     /// Tambo's form exactly. An issuer that is not a URL keeps its letters, digits, `.` and
     /// `-`, other characters becoming `_`.
     pub fn of(issuer: &str) -> Namespace {
-        let url = url::Url::parse(issuer).ok().filter(|u| u.host_str().is_some());
+        let url = url::Url::parse(issuer)
+            .ok()
+            .filter(|u| u.host_str().is_some());
         let (host, namespace) = match &url {
             Some(url) => {
                 let host = url.host_str().unwrap_or_default().to_owned();
@@ -626,7 +628,8 @@ mod tests {
             );
         }
         assert!(
-            TamboUser::from_claims("oidc", "https://x.example", claims(json!({"sub": 1}))).is_none()
+            TamboUser::from_claims("oidc", "https://x.example", claims(json!({"sub": 1})))
+                .is_none()
         );
     }
 

@@ -369,9 +369,9 @@ async fn rfc9068_type_and_required_claims_are_enforced() {
 async fn tokens_of_another_project_are_refused_when_the_layer_requires_one() {
     let f = fixture();
     let router = app(TamboAuthLayer::builder(f.tokens.clone())
-            .require_project("p_demo")
-            .build()
-            .expect("layer"));
+        .require_project("p_demo")
+        .build()
+        .expect("layer"));
     let (s, _, _) = call(
         &router,
         "/whoami",
@@ -391,9 +391,9 @@ async fn modes_decide_what_passes_without_a_valid_token() {
     let malformed = [("authorization", "Bearer")];
 
     let router = app(TamboAuthLayer::builder(f.tokens.clone())
-            .mode(Mode::AllowMissing)
-            .build()
-            .expect("layer"));
+        .mode(Mode::AllowMissing)
+        .build()
+        .expect("layer"));
     assert_eq!(call(&router, "/maybe", &[]).await.2, "anonymous");
     assert_eq!(
         call(&router, "/maybe", &garbage).await.0,
@@ -409,9 +409,9 @@ async fn modes_decide_what_passes_without_a_valid_token() {
     assert_eq!(challenge(&h).len(), 1);
 
     let router = app(TamboAuthLayer::builder(f.tokens.clone())
-            .mode(Mode::AllowMissingOrFailed)
-            .build()
-            .expect("layer"));
+        .mode(Mode::AllowMissingOrFailed)
+        .build()
+        .expect("layer"));
     assert_eq!(call(&router, "/maybe", &[]).await.2, "anonymous");
     assert_eq!(call(&router, "/maybe", &garbage).await.2, "anonymous");
     assert_eq!(call(&router, "/maybe", &malformed).await.2, "anonymous");
@@ -530,9 +530,9 @@ async fn a_token_reusing_a_cached_tokens_signature_is_verified_and_refused() {
 async fn rotation_keeps_old_tokens_valid_during_the_overlap_only() {
     let f = fixture();
     let router = app(TamboAuthLayer::builder(f.tokens.clone())
-            .cache_capacity(0)
-            .build()
-            .expect("layer"));
+        .cache_capacity(0)
+        .build()
+        .expect("layer"));
     let old = f.token();
     f.tokens
         .rotate(SigningKey::generate(Algorithm::EdDSA).expect("key"))
@@ -852,9 +852,9 @@ async fn tambo_or_provider_accepts_both_kinds() {
 async fn a_cookie_can_carry_the_token() {
     let f = fixture();
     let router = app(TamboAuthLayer::builder(f.tokens.clone())
-            .cookie("tambo_token")
-            .build()
-            .expect("layer"));
+        .cookie("tambo_token")
+        .build()
+        .expect("layer"));
     let cookie = format!("theme=dark; tambo_token={}", f.token());
     assert_eq!(
         call(&router, "/whoami", &[("cookie", &cookie)]).await.0,

@@ -23,7 +23,7 @@ async fn auth0_users_exchange_their_access_tokens_and_see_only_their_own_notes()
     let idp = TestIdp::builder().trailing_slash(true).start().await;
     let auth0 = Auth0Provider::builder(idp.issuer())
         .audience(AUTH0_API_AUDIENCE)
-        .allow_loopback_http(true)
+        .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
         .build()
         .expect("valid configuration");
     let router = example_support::App::new(auth0, API_KEY)
@@ -66,7 +66,7 @@ async fn the_encrypted_token_from_a_login_without_audience_is_refused_at_the_exc
     let idp = TestIdp::builder().trailing_slash(true).start().await;
     let auth0 = Auth0Provider::builder(idp.issuer())
         .audience(AUTH0_API_AUDIENCE)
-        .allow_loopback_http(true)
+        .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
         .build()
         .expect("valid configuration");
     let router = example_support::App::new(auth0, API_KEY)

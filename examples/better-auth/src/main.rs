@@ -12,7 +12,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let better_auth = BetterAuthProvider::builder(base_url)
         // A Next.js dev server on http://127.0.0.1:3000 serves the JWKS over plain http.
-        .allow_loopback_http(true)
+        .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
         .build()?;
     let app = example_support::App::new(better_auth, &api_key)?;
     example_support::serve(app.router(), "127.0.0.1:8260").await?;

@@ -22,7 +22,7 @@ async fn better_auth_users_exchange_their_jwt_and_see_only_their_notes() {
         .await;
     // What main.rs builds from BETTER_AUTH_URL (here the testkit instead of the app).
     let better_auth = BetterAuthProvider::builder(idp.base_url())
-        .allow_loopback_http(true)
+        .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
         .build()
         .expect("builds");
     let router = example_support::App::new(better_auth, API_KEY)

@@ -23,7 +23,7 @@ fn session_token(issuer: &str, sub: &str, azp: &str) -> String {
 async fn app(idp: &TestIdp) -> example_support::App {
     let clerk = ClerkProvider::builder(idp.issuer())
         .authorized_party(CLERK_AZP)
-        .allow_loopback_http(true)
+        .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
         .build()
         .expect("valid configuration");
     example_support::App::new(clerk, API_KEY).expect("app")

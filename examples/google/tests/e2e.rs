@@ -14,7 +14,7 @@ async fn google_id_tokens_exchange_and_scope_notes_per_user() {
     let provider = GoogleProvider::builder(GOOGLE_CLIENT_ID)
         .hosted_domain("acme.example")
         .issuer(idp.issuer())
-        .allow_loopback_http(true)
+        .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
         .build()
         .expect("builds");
     let router = example_support::App::new(provider, API_KEY)

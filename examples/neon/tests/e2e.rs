@@ -28,7 +28,7 @@ async fn neon_auth_tokens_exchange_and_scope_notes_per_user() {
         .start()
         .await;
     let provider = NeonProvider::neon_auth(idp.issuer(), format!("{}{JWKS_PATH}", idp.base_url()))
-        .allow_loopback_http(true)
+        .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
         .build()
         .expect("builds");
     let router = example_support::App::new(provider, API_KEY)

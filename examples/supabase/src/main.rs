@@ -12,7 +12,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut supabase = SupabaseProvider::builder(&project_url)
         // The Supabase CLI serves plain http on 127.0.0.1:54321.
-        .allow_loopback_http(true);
+        .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true));
     // Only for projects still on the legacy HS256 secret; the default uses the JWKS.
     if let Ok(secret) = std::env::var("SUPABASE_JWT_SECRET") {
         supabase = supabase.legacy_jwt_secret(Secret::from_utf8(secret));

@@ -19,7 +19,7 @@ async fn supabase_users_exchange_their_access_token_and_see_only_their_notes() {
         .await;
     // What main.rs builds from SUPABASE_URL (here the testkit instead of *.supabase.co).
     let supabase = SupabaseProvider::builder(idp.base_url())
-        .allow_loopback_http(true)
+        .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
         .build()
         .expect("builds");
     let router = example_support::App::new(supabase, API_KEY)

@@ -78,11 +78,16 @@ impl App {
     /// `POST /oauth/token`, the `.well-known` documents, and the user-scoped API behind the
     /// layer.
     pub fn router(&self) -> Router {
+        let layer = TamboAuthLayer::builder(self.tokens.clone())
+            .require_project(PROJECT)
+            .build()
+            // Infallible: the project id is a non-empty constant and no cookie is read.
+            .expect("a layer requiring a non-empty project builds");
         let api = Router::new()
             .route("/me", get(me))
             .route("/notes", get(list_notes).post(add_note))
             .with_state(self.notes.clone())
-            .layer(TamboAuthLayer::new(self.tokens.clone()).require_project(PROJECT));
+            .layer(layer);
         self.exchange.router().merge(api)
     }
 }

@@ -23,7 +23,7 @@ async fn authkit_users_exchange_their_access_token_and_see_only_their_notes() {
     // What main.rs builds from WORKOS_CLIENT_ID (here the testkit instead of api.workos.com).
     let workos = WorkosProvider::builder(CLIENT)
         .api_url(idp.base_url())
-        .allow_loopback_http(true)
+        .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
         .build()
         .expect("builds");
     let router = example_support::App::new(workos, API_KEY)

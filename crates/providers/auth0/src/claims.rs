@@ -61,7 +61,7 @@ impl Auth0Claims {
 
     /// Reads the Auth0 claims of a user this crate's provider authenticated.
     pub fn from_user(user: &TamboUser) -> Auth0Claims {
-        Auth0Claims::from_claims(user.claims())
+        Auth0Claims::from_claims(&user.claims())
     }
 
     /// Whether `permissions` holds `permission`.

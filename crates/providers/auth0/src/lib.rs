@@ -3,7 +3,7 @@
 //!
 //! ```no_run
 //! # async fn demo(access_token: &str) -> Result<(), tambo_auth::Error> {
-//! use tambo_auth::Provider;
+//! use tambo_auth::ProviderExt as _;
 //! use tambo_auth_auth0::{Auth0Claims, Auth0Provider};
 //!
 //! let auth0 = Auth0Provider::builder("acme.us.auth0.com") // iss = https://acme.us.auth0.com/

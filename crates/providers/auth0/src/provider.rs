@@ -2,12 +2,8 @@
 
 use std::time::Duration;
 
-use async_trait::async_trait;
-use tambo_auth::clock::SharedClock;
-use tambo_auth::jwt::Jws;
-use tambo_auth::{Algorithm, Error, PresetOptions, Provider, TamboUser, VerifiedToken, Verifier};
+use tambo_auth::{Algorithm, Error, Hints, Provider, ProviderOptions, Verifier};
 
-use crate::Auth0Claims;
 use crate::issuer::auth0_issuer;
 
 /// What an encrypted input means with Auth0, and which token to send instead.
@@ -43,7 +39,7 @@ impl Auth0Provider {
             algorithms: vec![Algorithm::RS256],
             leeway: None,
             max_lifetime: None,
-            options: PresetOptions::default(),
+            options: ProviderOptions::default(),
         }
     }
 
@@ -53,7 +49,10 @@ impl Auth0Provider {
     }
 }
 
-#[async_trait]
+/// The default mapping does what Auth0 needs: `sub` as is (`auth0|…`, `google-oauth2|…`,
+/// `<client>@clients`), tenant `org_id` (each Auth0 Organization its own user namespace, as in
+/// Tambo), in the primary issuer's namespace whichever of the tenant's domains issued the
+/// token.
 impl Provider for Auth0Provider {
     fn name(&self) -> &str {
         "auth0"
@@ -63,32 +62,8 @@ impl Provider for Auth0Provider {
         &self.verifier
     }
 
-    /// `sub` as is (`auth0|…`, `google-oauth2|…`, `<client>@clients`), tenant `org_id`, and
-    /// the primary issuer as namespace whichever of the tenant's domains issued the token.
-    fn map_claims(&self, token: &VerifiedToken) -> Result<TamboUser, Error> {
-        let user =
-            TamboUser::from_claims(self.name(), self.verifier.issuer(), token.claims().clone())
-                .ok_or(Error::MissingClaim { claim: "sub" })?;
-        let org_id = Auth0Claims::from_claims(token.claims())
-            .org_id
-            .filter(|o| !o.is_empty());
-        Ok(user.with_tenant(org_id))
-    }
-
-    fn explain_non_jwt(&self, error: Error) -> Error {
-        match error {
-            Error::Encrypted { .. } => Error::Encrypted {
-                hint: Some(ENCRYPTED_HINT),
-            },
-            Error::Opaque { .. } => Error::Opaque {
-                hint: Some(OPAQUE_HINT),
-            },
-            other => other,
-        }
-    }
-
-    fn authenticate_jws_now(&self, jws: &Jws<'_>) -> Option<Result<TamboUser, Error>> {
-        tambo_auth::provider::authenticate_now(self, jws)
+    fn hints(&self) -> Hints {
+        Hints::new(Some(OPAQUE_HINT), Some(ENCRYPTED_HINT))
     }
 }
 
@@ -103,7 +78,7 @@ pub struct Auth0ProviderBuilder {
     algorithms: Vec<Algorithm>,
     leeway: Option<Duration>,
     max_lifetime: Option<Option<Duration>>,
-    options: PresetOptions,
+    options: ProviderOptions,
 }
 
 impl Auth0ProviderBuilder {
@@ -142,20 +117,9 @@ impl Auth0ProviderBuilder {
         self
     }
 
-    /// Permits plain http to a loopback issuer (tests against the testkit IdP).
-    pub fn allow_loopback_http(mut self, allow: bool) -> Self {
-        self.options = self.options.allow_loopback_http(allow);
-        self
-    }
-
-    /// The clock (default: the system clock).
-    pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.options = self.options.clock(clock);
-        self
-    }
-
-    /// Profile, loopback and clock at once (what `Settings::build` passes).
-    pub fn options(mut self, options: PresetOptions) -> Self {
+    /// The deployment's profile, loopback permission and clock (what `Settings::build`
+    /// passes; tests permit a loopback issuer here).
+    pub fn options(mut self, options: ProviderOptions) -> Self {
         self.options = options;
         self
     }
@@ -166,13 +130,13 @@ impl Auth0ProviderBuilder {
         let issuer = auth0_issuer(&self.domain, "domain", loopback)?;
         let audience = match self.audience.as_deref().map(str::trim) {
             None | Some("") => {
-                return Err(config(
+                return Err(Error::config(
                     "audience",
                     "set your API identifier (Auth0 dashboard → Applications → APIs → Identifier); the frontend must request its access token with this value as `audience`",
                 ));
             }
             Some(a) if a.ends_with("/userinfo") => {
-                return Err(config(
+                return Err(Error::config(
                     "audience",
                     "this is Auth0's /userinfo audience, present in every token requested with `openid`; set your own API identifier instead",
                 ));
@@ -180,7 +144,7 @@ impl Auth0ProviderBuilder {
             Some(a) => a.to_owned(),
         };
         if self.algorithms.is_empty() {
-            return Err(config(
+            return Err(Error::config(
                 "algorithms",
                 "the list is empty; Auth0 APIs sign with RS256",
             ));
@@ -189,7 +153,7 @@ impl Auth0ProviderBuilder {
             match alg {
                 Algorithm::RS256 | Algorithm::PS256 => {}
                 a if a.is_symmetric() => {
-                    return Err(config(
+                    return Err(Error::config(
                         "algorithms",
                         format!(
                             "{a} APIs sign with a secret shared with every application; switch the API to RS256 (Auth0 dashboard → APIs → Settings → Signing Algorithm)"
@@ -197,7 +161,7 @@ impl Auth0ProviderBuilder {
                     ));
                 }
                 a => {
-                    return Err(config(
+                    return Err(Error::config(
                         "algorithms",
                         format!("Auth0 signs access tokens with RS256 or PS256, not {a}"),
                     ));
@@ -205,15 +169,15 @@ impl Auth0ProviderBuilder {
             }
         }
 
-        let mut builder = self
-            .options
-            .apply(Verifier::builder(issuer.as_str()).oidc_discovery())
+        let mut builder = Verifier::builder(issuer.as_str())
+            .oidc_discovery()
+            .options(&self.options)
             .audience(audience)
             .algorithms(self.algorithms);
         for domain in &self.custom_domains {
             let extra = auth0_issuer(domain, "custom_domains", loopback)?;
             if extra == issuer {
-                return Err(config(
+                return Err(Error::config(
                     "custom_domains",
                     format!("{extra} is already the tenant domain"),
                 ));
@@ -229,12 +193,5 @@ impl Auth0ProviderBuilder {
         Ok(Auth0Provider {
             verifier: builder.build()?,
         })
-    }
-}
-
-fn config(field: &str, reason: impl Into<String>) -> Error {
-    Error::Configuration {
-        field: field.into(),
-        reason: reason.into(),
     }
 }

@@ -10,21 +10,21 @@
 //! ```
 
 use serde::Deserialize;
-use tambo_auth::{Algorithm, Error, PresetOptions};
+use tambo_auth::{Algorithm, Error, ProviderOptions};
 
 use crate::Auth0Provider;
 
 /// Auth0 settings from a configuration file (the table minus `kind`).
 ///
 /// ```
-/// use tambo_auth::PresetOptions;
+/// use tambo_auth::ProviderOptions;
 /// use tambo_auth_auth0::Settings;
 ///
 /// let settings: Settings = serde_json::from_value(serde_json::json!({
 ///     "domain": "acme.us.auth0.com",
 ///     "audience": "https://api.acme.com",
 /// })).unwrap();
-/// let provider = settings.build(&PresetOptions::default()).unwrap();
+/// let provider = settings.build(&ProviderOptions::default()).unwrap();
 /// assert_eq!(provider.issuer(), "https://acme.us.auth0.com/");
 /// ```
 #[derive(Debug, Clone, Deserialize)]
@@ -45,7 +45,7 @@ pub struct Settings {
 
 impl Settings {
     /// Builds the provider with the server's profile, loopback permission and clock.
-    pub fn build(self, options: &PresetOptions) -> Result<Auth0Provider, Error> {
+    pub fn build(self, options: &ProviderOptions) -> Result<Auth0Provider, Error> {
         let mut builder = Auth0Provider::builder(self.domain)
             .audience(self.audience)
             .options(options.clone());
@@ -56,9 +56,11 @@ impl Settings {
             let algorithms = names
                 .iter()
                 .map(|name| {
-                    name.parse::<Algorithm>().map_err(|_| Error::Configuration {
-                        field: "algorithms".into(),
-                        reason: format!("unknown algorithm {name:?}; Auth0 uses RS256 or PS256"),
+                    name.parse::<Algorithm>().map_err(|_| {
+                        Error::config(
+                            "algorithms",
+                            format!("unknown algorithm {name:?}; Auth0 uses RS256 or PS256"),
+                        )
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()?;

@@ -2,7 +2,7 @@
 //! Auth0's trailing slash) and Auth0-shaped tokens.
 
 use serde_json::{Value, json};
-use tambo_auth::{ErrorKind, PresetOptions, Provider, ProviderRegistry};
+use tambo_auth::{ErrorKind, Provider, ProviderExt, ProviderOptions, ProviderRegistry};
 use tambo_auth_auth0::{Auth0Claims, Auth0Provider, Settings};
 use tambo_auth_testkit::claims::{self, AUTH0_API_AUDIENCE, AUTH0_CLIENT_ID, now};
 use tambo_auth_testkit::jws::jwe_like;
@@ -19,7 +19,7 @@ fn provider(idp: &TestIdp) -> Auth0Provider {
     Auth0Provider::builder(idp.issuer())
         .audience(AUTH0_API_AUDIENCE)
         .custom_domain(CUSTOM_DOMAIN)
-        .allow_loopback_http(true)
+        .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
         .build()
         .expect("valid configuration")
 }
@@ -263,7 +263,7 @@ fn settings_deserialize_strictly_and_build() {
         "algorithms": ["RS256", "PS256"],
     }))
     .expect("valid settings");
-    let auth0 = settings.build(&PresetOptions::default()).expect("builds");
+    let auth0 = settings.build(&ProviderOptions::default()).expect("builds");
     assert_eq!(auth0.verifier().issuers().len(), 2);
 
     let typo = serde_json::from_value::<Settings>(json!({
@@ -278,6 +278,6 @@ fn settings_deserialize_strictly_and_build() {
         "algorithms": ["RS257"],
     }))
     .expect("shape is fine");
-    let (field, _) = config_field(settings.build(&PresetOptions::default()));
+    let (field, _) = config_field(settings.build(&ProviderOptions::default()));
     assert_eq!(field, "algorithms");
 }

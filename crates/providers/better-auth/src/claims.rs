@@ -60,6 +60,6 @@ impl BetterAuthClaims {
 
     /// Reads the claims of a user this adapter authenticated.
     pub fn from_user(user: &TamboUser) -> Result<BetterAuthClaims, Error> {
-        BetterAuthClaims::from_claims(user.claims())
+        BetterAuthClaims::from_claims(&user.claims())
     }
 }

@@ -1,6 +1,6 @@
 //! ```no_run
 //! # async fn demo(jwt: &str) -> Result<(), tambo_auth::Error> {
-//! use tambo_auth::Provider as _;
+//! use tambo_auth::ProviderExt as _;
 //! use tambo_auth_better_auth::{BetterAuthClaims, BetterAuthProvider};
 //!
 //! // Keys from https://app.acme.example/api/auth/jwks; iss and aud = the base URL's origin.
@@ -31,11 +31,10 @@ pub mod settings;
 pub use claims::BetterAuthClaims;
 pub use settings::Settings;
 
-use async_trait::async_trait;
-use tambo_auth::clock::SharedClock;
 use tambo_auth::jwt::Jws;
+use tambo_auth::provider::{origin, refuse_banned};
 use tambo_auth::{
-    Algorithm, Error, PresetOptions, Profile, Provider, TamboUser, VerifiedToken, Verifier,
+    Algorithm, Error, Hints, Provider, ProviderOptions, TamboUser, VerifiedToken, Verifier,
 };
 
 /// The provider name in logs and on [`TamboUser::provider`].
@@ -71,7 +70,7 @@ impl BetterAuthProvider {
             jwks_path: None,
             jwks_url: None,
             algorithms: None,
-            options: PresetOptions::default(),
+            options: ProviderOptions::default(),
         }
     }
 }
@@ -86,7 +85,7 @@ pub struct BetterAuthProviderBuilder {
     jwks_path: Option<String>,
     jwks_url: Option<String>,
     algorithms: Option<Vec<Algorithm>>,
-    options: PresetOptions,
+    options: ProviderOptions,
 }
 
 impl BetterAuthProviderBuilder {
@@ -123,57 +122,35 @@ impl BetterAuthProviderBuilder {
         self
     }
 
-    /// The deployment profile (default production).
-    pub fn profile(mut self, profile: Profile) -> Self {
-        self.options = self.options.profile(profile);
-        self
-    }
-
-    /// Permits plain http to a loopback app (`http://127.0.0.1:3000` in development, tests).
-    pub fn allow_loopback_http(mut self, allow: bool) -> Self {
-        self.options = self.options.allow_loopback_http(allow);
-        self
-    }
-
-    /// The clock (default: the system clock).
-    pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.options = self.options.clock(clock);
-        self
-    }
-
-    /// Profile, loopback and clock at once (what [`Settings::build`] passes).
-    pub fn options(mut self, options: PresetOptions) -> Self {
+    /// The deployment's profile, loopback permission (`http://127.0.0.1:3000` in development)
+    /// and clock, as [`Settings::build`] passes them.
+    pub fn options(mut self, options: ProviderOptions) -> Self {
         self.options = options;
         self
     }
 
     /// Checks the settings and builds the provider. Does no network I/O.
     pub fn build(self) -> Result<BetterAuthProvider, Error> {
-        let base = url::Url::parse(self.base_url.trim())
-            .ok()
-            .filter(|u| u.host_str().is_some() && matches!(u.scheme(), "https" | "http"))
-            .ok_or_else(|| {
-                config(
-                    "base_url",
-                    "the app's Better Auth baseURL (BETTER_AUTH_URL), e.g. `https://app.acme.example`",
-                )
-            })?;
-        if !matches!(base.path(), "" | "/") {
-            return Err(config(
-                "base_url",
-                "give the origin only (e.g. `https://app.acme.example`); set `jwks_path` for a custom basePath",
-            ));
-        }
-        let origin = base.origin().ascii_serialization();
+        // The app's Better Auth baseURL (BETTER_AUTH_URL), its origin only: a custom
+        // basePath goes in `jwks_path`.
+        let origin = origin(
+            &self.base_url,
+            "base_url",
+            "https://app.acme.example",
+            self.options.allow_loopback_http,
+        )?;
         let jwks_url = match (self.jwks_url, self.jwks_path) {
             (Some(_), Some(_)) => {
-                return Err(config("jwks_path", "set jwks_url or jwks_path, not both"));
+                return Err(Error::config(
+                    "jwks_path",
+                    "set jwks_url or jwks_path, not both",
+                ));
             }
             (Some(url), None) => url,
             (None, path) => {
                 let path = path.unwrap_or_else(|| DEFAULT_JWKS_PATH.into());
                 if !path.starts_with('/') {
-                    return Err(config("jwks_path", "a path starting with `/`"));
+                    return Err(Error::config("jwks_path", "a path starting with `/`"));
                 }
                 format!("{origin}{path}")
             }
@@ -185,14 +162,13 @@ impl BetterAuthProviderBuilder {
         };
         let algorithms = self.algorithms.unwrap_or_else(|| ALGORITHMS.to_vec());
         if algorithms.iter().any(|a| a.is_symmetric()) {
-            return Err(config(
+            return Err(Error::config(
                 "algorithms",
                 "the JWT plugin signs with key pairs (EdDSA, ES256, RS256, PS256); HS* is the session cookie cache, not a JWT-plugin token",
             ));
         }
-        let mut builder = self
-            .options
-            .apply(Verifier::builder(self.issuer.unwrap_or(origin)))
+        let mut builder = Verifier::builder(self.issuer.unwrap_or(origin))
+            .options(&self.options)
             .jwks_url(jwks_url)
             .algorithms(algorithms);
         for audience in audiences {
@@ -204,41 +180,6 @@ impl BetterAuthProviderBuilder {
     }
 }
 
-fn config(field: &str, reason: &str) -> Error {
-    Error::Configuration {
-        field: field.into(),
-        reason: reason.into(),
-    }
-}
-
-fn rejected(reason: &str) -> Error {
-    Error::ClaimRejected {
-        provider: NAME,
-        reason: reason.into(),
-    }
-}
-
-impl BetterAuthProvider {
-    /// The refusals decided before any key is looked at (both authentication paths).
-    fn refuse_early(&self, jws: &Jws<'_>) -> Result<(), Error> {
-        let header = jws.header();
-        if header.alg_name().starts_with("HS") {
-            return Err(Error::AlgorithmNotAllowed {
-                reason: "HS256 is Better Auth's `session_data` cookie cache, signed with the app secret; send the JWT plugin's token (`authClient.token()` or the `set-auth-jwt` header)",
-            });
-        }
-        // Better Auth's own verifier refuses tokens without `kid`; so do we, before any
-        // key lookup (packages/better-auth/src/plugins/jwt/verify.ts).
-        if header.kid().is_none() {
-            return Err(rejected(
-                "the token has no `kid` header, which every JWT-plugin token carries: send the token from `authClient.token()` (GET /api/auth/token) or the `set-auth-jwt` header",
-            ));
-        }
-        Ok(())
-    }
-}
-
-#[async_trait]
 impl Provider for BetterAuthProvider {
     fn name(&self) -> &str {
         NAME
@@ -248,36 +189,34 @@ impl Provider for BetterAuthProvider {
         &self.verifier
     }
 
-    fn map_claims(&self, token: &VerifiedToken) -> Result<TamboUser, Error> {
-        let claims = token.claims();
-        if claims.get("banned") == Some(&true.into()) {
-            return Err(rejected(
-                "the user is banned (admin plugin); lift the ban in Better Auth to let them in",
+    fn precheck(&self, jws: &Jws<'_>) -> Result<(), Error> {
+        let header = jws.header();
+        if header.alg_name().starts_with("HS") {
+            return Err(Error::AlgorithmNotAllowed {
+                reason: "HS256 is Better Auth's `session_data` cookie cache, signed with the app secret; send the JWT plugin's token (`authClient.token()` or the `set-auth-jwt` header)",
+            });
+        }
+        // Better Auth's own verifier refuses tokens without `kid`; so do we, before any
+        // key lookup (packages/better-auth/src/plugins/jwt/verify.ts).
+        if header.kid().is_none() {
+            return Err(Error::rejected(
+                NAME,
+                "the token has no `kid` header, which every JWT-plugin token carries: send the token from `authClient.token()` (GET /api/auth/token) or the `set-auth-jwt` header",
             ));
         }
-        TamboUser::from_claims(NAME, self.verifier.issuer(), claims.clone())
-            .ok_or(Error::MissingClaim { claim: "sub" })
+        Ok(())
     }
 
-    fn explain_non_jwt(&self, error: Error) -> Error {
-        match error {
-            Error::Opaque { .. } => Error::Opaque {
-                hint: Some(SEND_THE_JWT),
-            },
-            other => other,
-        }
+    fn map_claims(&self, token: &VerifiedToken) -> Result<TamboUser, Error> {
+        refuse_banned(
+            NAME,
+            token.claims(),
+            "lift the ban in Better Auth (admin plugin) to let them in",
+        )?;
+        token.user(NAME)
     }
 
-    async fn authenticate_jws(&self, jws: &Jws<'_>) -> Result<TamboUser, Error> {
-        self.refuse_early(jws)?;
-        let verified = self.verifier.verify_jws(jws).await?;
-        self.map_claims(&verified)
-    }
-
-    fn authenticate_jws_now(&self, jws: &Jws<'_>) -> Option<Result<TamboUser, Error>> {
-        if let Err(refused) = self.refuse_early(jws) {
-            return Some(Err(refused));
-        }
-        tambo_auth::provider::authenticate_now(self, jws)
+    fn hints(&self) -> Hints {
+        Hints::new(Some(SEND_THE_JWT), None)
     }
 }

@@ -1,19 +1,19 @@
 //! The `[projects.provider]` table for `kind = "better-auth"`.
 //!
 //! ```
-//! use tambo_auth::PresetOptions;
+//! use tambo_auth::ProviderOptions;
 //! use tambo_auth_better_auth::Settings;
 //!
 //! let settings: Settings = serde_json::from_value(serde_json::json!({
 //!     "base_url": "https://app.acme.example",
 //!     "algorithms": ["EdDSA"],
 //! })).unwrap();
-//! let provider = settings.build(&PresetOptions::default())?;
+//! let provider = settings.build(&ProviderOptions::default())?;
 //! # Ok::<(), tambo_auth::Error>(())
 //! ```
 
 use serde::Deserialize;
-use tambo_auth::{Algorithm, Error, PresetOptions};
+use tambo_auth::{Algorithm, Error, ProviderOptions};
 
 use crate::BetterAuthProvider;
 
@@ -43,7 +43,7 @@ pub struct Settings {
 
 impl Settings {
     /// Builds the provider.
-    pub fn build(self, options: &PresetOptions) -> Result<BetterAuthProvider, Error> {
+    pub fn build(self, options: &ProviderOptions) -> Result<BetterAuthProvider, Error> {
         let mut builder = BetterAuthProvider::builder(self.base_url).options(options.clone());
         if let Some(issuer) = self.issuer {
             builder = builder.issuer(issuer);

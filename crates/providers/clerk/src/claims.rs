@@ -90,7 +90,7 @@ impl ClerkClaims {
 
     /// Reads the Clerk claims of a user this crate's provider authenticated.
     pub fn from_user(user: &TamboUser) -> ClerkClaims {
-        ClerkClaims::from_claims(user.claims())
+        ClerkClaims::from_claims(&user.claims())
     }
 
     /// Whether the session is pending (`sts: "pending"`).

@@ -3,7 +3,7 @@
 //!
 //! ```no_run
 //! # async fn demo(session_token: &str) -> Result<(), tambo_auth::Error> {
-//! use tambo_auth::Provider;
+//! use tambo_auth::ProviderExt as _;
 //! use tambo_auth_clerk::{ClerkClaims, ClerkProvider};
 //!
 //! let clerk = ClerkProvider::builder("https://clerk.acme.com") // the Frontend API URL
@@ -38,5 +38,5 @@ mod provider;
 pub mod settings;
 
 pub use claims::{ClerkClaims, ClerkOrg};
-pub use provider::{ClerkProvider, ClerkProviderBuilder, DEFAULT_LEEWAY};
+pub use provider::{ClerkProvider, ClerkProviderBuilder, DEFAULT_LEEWAY, NAME};
 pub use settings::Settings;

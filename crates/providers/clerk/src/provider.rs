@@ -2,13 +2,12 @@
 
 use std::time::Duration;
 
-use async_trait::async_trait;
-use tambo_auth::clock::SharedClock;
-use tambo_auth::jwt::Jws;
-use tambo_auth::{Algorithm, Error, PresetOptions, Provider, TamboUser, VerifiedToken, Verifier};
+use tambo_auth::provider::origin;
+use tambo_auth::{
+    Algorithm, Error, Hints, Provider, ProviderOptions, TamboUser, VerifiedToken, Verifier,
+};
 
 use crate::ClerkClaims;
-use tambo_auth::provider::origin;
 
 /// Clerk's own SDK tolerates 5 s of clock skew (`clockSkewInMs`); its tokens live 60 s, so a
 /// 60 s leeway would double their life.
@@ -52,7 +51,7 @@ impl ClerkProvider {
             org_in_context_key: true,
             pem_public_key: None,
             leeway: DEFAULT_LEEWAY,
-            options: PresetOptions::default(),
+            options: ProviderOptions::default(),
         }
     }
 
@@ -93,16 +92,15 @@ impl ClerkProvider {
 }
 
 fn rejected(reason: String) -> Error {
-    Error::ClaimRejected {
-        provider: "clerk",
-        reason,
-    }
+    Error::rejected(NAME, reason)
 }
 
-#[async_trait]
+/// The provider name in logs and on [`TamboUser::provider`].
+pub const NAME: &str = "clerk";
+
 impl Provider for ClerkProvider {
     fn name(&self) -> &str {
-        "clerk"
+        NAME
     }
 
     fn verifier(&self) -> &Verifier {
@@ -113,27 +111,12 @@ impl Provider for ClerkProvider {
     fn map_claims(&self, token: &VerifiedToken) -> Result<TamboUser, Error> {
         let clerk = ClerkClaims::from_claims(token.claims());
         self.check_policy(&clerk)?;
-        let user =
-            TamboUser::from_claims(self.name(), self.verifier.issuer(), token.claims().clone())
-                .ok_or(Error::MissingClaim { claim: "sub" })?;
         let tenant = clerk.org.filter(|_| self.org_in_context_key).map(|o| o.id);
-        Ok(user.with_tenant(tenant))
+        Ok(token.user(NAME)?.with_tenant(tenant))
     }
 
-    fn explain_non_jwt(&self, error: Error) -> Error {
-        match error {
-            Error::Encrypted { .. } => Error::Encrypted {
-                hint: Some(ENCRYPTED_HINT),
-            },
-            Error::Opaque { .. } => Error::Opaque {
-                hint: Some(OPAQUE_HINT),
-            },
-            other => other,
-        }
-    }
-
-    fn authenticate_jws_now(&self, jws: &Jws<'_>) -> Option<Result<TamboUser, Error>> {
-        tambo_auth::provider::authenticate_now(self, jws)
+    fn hints(&self) -> Hints {
+        Hints::new(Some(OPAQUE_HINT), Some(ENCRYPTED_HINT))
     }
 }
 
@@ -149,7 +132,7 @@ pub struct ClerkProviderBuilder {
     org_in_context_key: bool,
     pem_public_key: Option<String>,
     leeway: Duration,
-    options: PresetOptions,
+    options: ProviderOptions,
 }
 
 impl ClerkProviderBuilder {
@@ -210,20 +193,9 @@ impl ClerkProviderBuilder {
         self
     }
 
-    /// Permits plain http to a loopback Frontend API (tests against the testkit IdP).
-    pub fn allow_loopback_http(mut self, allow: bool) -> Self {
-        self.options = self.options.allow_loopback_http(allow);
-        self
-    }
-
-    /// The clock (default: the system clock).
-    pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.options = self.options.clock(clock);
-        self
-    }
-
-    /// Profile, loopback and clock at once (what `Settings::build` passes).
-    pub fn options(mut self, options: PresetOptions) -> Self {
+    /// The deployment's profile, loopback permission and clock (what `Settings::build`
+    /// passes; tests permit a loopback Frontend API here).
+    pub fn options(mut self, options: ProviderOptions) -> Self {
         self.options = options;
         self
     }
@@ -237,10 +209,10 @@ impl ClerkProviderBuilder {
             self.options.allow_loopback_http,
         )?;
         if self.authorized_parties.is_empty() {
-            return Err(Error::Configuration {
-                field: "authorized_parties".into(),
-                reason: "list the origins your frontend runs on (e.g. https://app.acme.com); Clerk puts the requesting origin in azp and tokens from other origins must be refused".into(),
-            });
+            return Err(Error::config(
+                "authorized_parties",
+                "list the origins your frontend runs on (e.g. https://app.acme.com); Clerk puts the requesting origin in azp and tokens from other origins must be refused",
+            ));
         }
         let authorized_parties = self
             .authorized_parties
@@ -254,9 +226,8 @@ impl ClerkProviderBuilder {
             Some(pem) => builder.public_key_pem(pem),
             None => builder.jwks_url(format!("{issuer}/.well-known/jwks.json")),
         };
-        let verifier = self
-            .options
-            .apply(builder)
+        let verifier = builder
+            .options(&self.options)
             .algorithms([Algorithm::RS256])
             .leeway(self.leeway)
             .build()?;

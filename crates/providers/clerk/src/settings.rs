@@ -12,21 +12,21 @@
 //! ```
 
 use serde::Deserialize;
-use tambo_auth::{Error, PresetOptions};
+use tambo_auth::{Error, ProviderOptions};
 
 use crate::ClerkProvider;
 
 /// Clerk settings from a configuration file (the table minus `kind`).
 ///
 /// ```
-/// use tambo_auth::PresetOptions;
+/// use tambo_auth::ProviderOptions;
 /// use tambo_auth_clerk::Settings;
 ///
 /// let settings: Settings = serde_json::from_value(serde_json::json!({
 ///     "frontend_api": "clerk.acme.com",
 ///     "authorized_parties": ["https://app.acme.com"],
 /// })).unwrap();
-/// let provider = settings.build(&PresetOptions::default()).unwrap();
+/// let provider = settings.build(&ProviderOptions::default()).unwrap();
 /// assert_eq!(provider.issuer(), "https://clerk.acme.com");
 /// ```
 #[derive(Debug, Clone, Deserialize)]
@@ -57,7 +57,7 @@ fn yes() -> bool {
 
 impl Settings {
     /// Builds the provider with the server's profile, loopback permission and clock.
-    pub fn build(self, options: &PresetOptions) -> Result<ClerkProvider, Error> {
+    pub fn build(self, options: &ProviderOptions) -> Result<ClerkProvider, Error> {
         let builder = ClerkProvider::builder(self.frontend_api)
             .authorized_parties(self.authorized_parties)
             .require_azp(self.require_azp)

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tambo_auth::clock::ManualClock;
-use tambo_auth::{ErrorKind, PresetOptions, Provider, StrategyKind};
+use tambo_auth::{ErrorKind, Provider, ProviderExt, ProviderOptions, StrategyKind};
 use tambo_auth_clerk::{ClerkClaims, ClerkProvider, ClerkProviderBuilder, Settings};
 use tambo_auth_testkit::claims::{self, CLERK_AZP, now};
 use tambo_auth_testkit::{JwsBuilder, TestIdp, fixtures};
@@ -17,7 +17,7 @@ const ORG: &str = "org_2ZkR1sT2uV3wX4yZ5aB6cD7eF8g";
 fn builder(idp: &TestIdp) -> ClerkProviderBuilder {
     ClerkProvider::builder(idp.issuer())
         .authorized_party(CLERK_AZP)
-        .allow_loopback_http(true)
+        .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
 }
 
 fn sign(payload: Value) -> String {
@@ -144,8 +144,13 @@ async fn sixty_second_tokens_with_nbf_skew_pass_and_expire_on_time() {
     let idp = TestIdp::start().await;
     let iat = now();
     let clock = ManualClock::at_unix(iat - 4); // this server runs 4 s behind Clerk
-    let clerk = builder(&idp)
-        .clock(Arc::new(clock.clone()))
+    let clerk = ClerkProvider::builder(idp.issuer())
+        .authorized_party(CLERK_AZP)
+        .options(
+            ProviderOptions::default()
+                .allow_loopback_http(true)
+                .clock(Arc::new(clock.clone())),
+        )
         .build()
         .expect("valid");
     let token = sign(claims::clerk_session_token(&idp.issuer(), SUB, iat));
@@ -325,7 +330,7 @@ fn settings_deserialize_strictly_with_their_defaults() {
     .expect("valid settings");
     assert!(settings.org_in_context_key);
     assert!(!settings.require_azp && !settings.allow_pending_sessions);
-    let clerk = settings.build(&PresetOptions::default()).expect("builds");
+    let clerk = settings.build(&ProviderOptions::default()).expect("builds");
     assert_eq!(clerk.verifier().strategy(), StrategyKind::Jwks);
 
     let with_pem: Settings = serde_json::from_value(json!({
@@ -335,7 +340,7 @@ fn settings_deserialize_strictly_with_their_defaults() {
         "org_in_context_key": false,
     }))
     .expect("valid settings");
-    let clerk = with_pem.build(&PresetOptions::default()).expect("builds");
+    let clerk = with_pem.build(&ProviderOptions::default()).expect("builds");
     assert_eq!(clerk.verifier().strategy(), StrategyKind::Asymmetric);
 
     let typo = serde_json::from_value::<Settings>(json!({

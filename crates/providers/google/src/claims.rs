@@ -57,7 +57,7 @@ impl GoogleClaims {
 
     /// Reads the claims of a user mapped by [`GoogleProvider`](crate::GoogleProvider).
     pub fn from_user(user: &TamboUser) -> GoogleClaims {
-        GoogleClaims::from_claims(user.claims())
+        GoogleClaims::from_claims(&user.claims())
     }
 }
 

@@ -3,7 +3,7 @@
 //!
 //! ```no_run
 //! # async fn demo(id_token: &str) -> Result<(), tambo_auth::Error> {
-//! use tambo_auth::Provider;
+//! use tambo_auth::ProviderExt as _;
 //! use tambo_auth_google::{GoogleClaims, GoogleProvider};
 //!
 //! let google = GoogleProvider::builder("1234-abc.apps.googleusercontent.com")

@@ -1,10 +1,9 @@
 //! [`GoogleProvider`] and its builder: Google's issuer, discovery, RS256 and the client-id,
 //! `azp`, `hd` and `email_verified` rules.
 
-use async_trait::async_trait;
-use tambo_auth::clock::SharedClock;
-use tambo_auth::jwt::Jws;
-use tambo_auth::{Algorithm, Error, PresetOptions, Provider, TamboUser, VerifiedToken, Verifier};
+use tambo_auth::{
+    Algorithm, Error, Hints, Provider, ProviderOptions, TamboUser, VerifiedToken, Verifier,
+};
 
 use crate::GoogleClaims;
 
@@ -39,15 +38,12 @@ impl GoogleProvider {
             require_hosted_domain: false,
             require_verified_email: false,
             issuer: GOOGLE_ISSUER.to_owned(),
-            options: PresetOptions::default(),
+            options: ProviderOptions::default(),
         }
     }
 
-    fn refuse(reason: impl Into<String>) -> Error {
-        Error::ClaimRejected {
-            provider: NAME,
-            reason: reason.into(),
-        }
+    fn refuse(reason: &str) -> Error {
+        Error::rejected(NAME, reason)
     }
 
     fn check_azp(&self, claims: &GoogleClaims) -> Result<(), Error> {
@@ -109,7 +105,6 @@ impl GoogleProvider {
     }
 }
 
-#[async_trait]
 impl Provider for GoogleProvider {
     fn name(&self) -> &str {
         NAME
@@ -124,32 +119,23 @@ impl Provider for GoogleProvider {
         self.check_azp(&claims)?;
         self.check_hosted_domain(&claims)?;
         self.check_email(&claims)?;
-        // Mapping against the configured issuer, whatever spelling the token used, gives both
-        // spellings one context key and one `original_iss`.
-        let user = TamboUser::from_claims(NAME, self.verifier.issuer(), token.claims().clone())
-            .ok_or(Error::MissingClaim { claim: "sub" })?;
-        // `hd` is the tenant, as in Tambo; set here too so an overridden (test) issuer keeps it.
-        Ok(user.with_tenant(claims.hd.filter(|hd| !hd.is_empty())))
+        // Mapped in the configured issuer's namespace whatever spelling the token used, so
+        // both spellings give one context key and one `original_iss`; `hd` is the tenant, as
+        // in Tambo, set here too so an overridden (test) issuer keeps it.
+        Ok(token
+            .user(NAME)?
+            .with_tenant(claims.hd.filter(|hd| !hd.is_empty())))
     }
 
-    fn explain_non_jwt(&self, error: Error) -> Error {
-        match error {
-            Error::Encrypted { .. } => Error::Encrypted {
-                hint: Some(
-                    "this looks like the Auth.js session cookie (authjs.session-token / next-auth.session-token), which only your Auth.js app can decrypt; send the Google ID token instead: keep `account.id_token` in the Auth.js `jwt` callback and expose it on the session",
-                ),
-            },
-            Error::Opaque { .. } => Error::Opaque {
-                hint: Some(
-                    "this looks like a Google access token (`ya29.…`, Auth.js `account.access_token`), which is not a JWT; send the Google ID token instead: keep `account.id_token` in the Auth.js `jwt` callback and expose it on the session",
-                ),
-            },
-            other => other,
-        }
-    }
-
-    fn authenticate_jws_now(&self, jws: &Jws<'_>) -> Option<Result<TamboUser, Error>> {
-        tambo_auth::provider::authenticate_now(self, jws)
+    fn hints(&self) -> Hints {
+        Hints::new(
+            Some(
+                "this looks like a Google access token (`ya29.…`, Auth.js `account.access_token`), which is not a JWT; send the Google ID token instead: keep `account.id_token` in the Auth.js `jwt` callback and expose it on the session",
+            ),
+            Some(
+                "this looks like the Auth.js session cookie (authjs.session-token / next-auth.session-token), which only your Auth.js app can decrypt; send the Google ID token instead: keep `account.id_token` in the Auth.js `jwt` callback and expose it on the session",
+            ),
+        )
     }
 }
 
@@ -163,7 +149,7 @@ pub struct GoogleProviderBuilder {
     require_hosted_domain: bool,
     require_verified_email: bool,
     issuer: String,
-    options: PresetOptions,
+    options: ProviderOptions,
 }
 
 impl GoogleProviderBuilder {
@@ -211,21 +197,10 @@ impl GoogleProviderBuilder {
         self
     }
 
-    /// Profile, loopback-http permission and clock at once (what the server passes).
-    pub fn options(mut self, options: PresetOptions) -> Self {
+    /// The deployment's profile, loopback permission and clock (what the server passes;
+    /// tests permit a loopback issuer here).
+    pub fn options(mut self, options: ProviderOptions) -> Self {
         self.options = options;
-        self
-    }
-
-    /// Permits plain http to a loopback issuer (tests with a local identity provider).
-    pub fn allow_loopback_http(mut self, allow: bool) -> Self {
-        self.options = self.options.allow_loopback_http(allow);
-        self
-    }
-
-    /// The clock for token dates and key freshness (default: the system clock).
-    pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.options = self.options.clock(clock);
         self
     }
 
@@ -242,7 +217,7 @@ impl GoogleProviderBuilder {
                 || domain.contains(['@', '/', ':'])
                 || domain.chars().any(char::is_whitespace)
             {
-                return Err(config(
+                return Err(Error::config(
                     "hosted_domains",
                     "a hosted domain is a bare domain such as `acme.com` (no `@`, scheme or path)",
                 ));
@@ -250,12 +225,13 @@ impl GoogleProviderBuilder {
         }
         let mut builder = Verifier::builder(self.issuer)
             .oidc_discovery()
+            .options(&self.options)
             .additional_issuer(GOOGLE_LEGACY_ISSUER)
             .algorithms([Algorithm::RS256]);
         for id in self.client_ids {
             builder = builder.audience(id);
         }
-        let verifier = self.options.apply(builder).build()?;
+        let verifier = builder.build()?;
         Ok(GoogleProvider {
             verifier,
             authorized_parties: self.authorized_parties,
@@ -268,23 +244,16 @@ impl GoogleProviderBuilder {
 
 fn check_client_id(id: &str, field: &str) -> Result<(), Error> {
     if id.is_empty() || id.chars().any(char::is_whitespace) {
-        return Err(config(
+        return Err(Error::config(
             field,
             "an OAuth client id is required, without whitespace",
         ));
     }
     if id.starts_with("GOCSPX-") {
-        return Err(config(
+        return Err(Error::config(
             field,
             "this is the OAuth client secret (`GOCSPX-…`); configure the client id (`…apps.googleusercontent.com`) and keep the secret out of this configuration",
         ));
     }
     Ok(())
-}
-
-fn config(field: &str, reason: &str) -> Error {
-    Error::Configuration {
-        field: field.into(),
-        reason: reason.into(),
-    }
 }

@@ -2,20 +2,20 @@
 //!
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use tambo_auth::PresetOptions;
+//! use tambo_auth::ProviderOptions;
 //! use tambo_auth_google::Settings;
 //!
 //! let settings: Settings = serde_json::from_value(serde_json::json!({
 //!     "client_ids": ["1234-abc.apps.googleusercontent.com"],
 //!     "hosted_domains": ["acme.example"],
 //! }))?;
-//! let provider = settings.build(&PresetOptions::default())?;
+//! let provider = settings.build(&ProviderOptions::default())?;
 //! # let _ = provider;
 //! # Ok(()) }
 //! ```
 
 use serde::Deserialize;
-use tambo_auth::{Error, PresetOptions};
+use tambo_auth::{Error, ProviderOptions};
 
 use crate::GoogleProvider;
 
@@ -45,7 +45,7 @@ pub struct Settings {
 
 impl Settings {
     /// Builds the provider these settings describe.
-    pub fn build(self, options: &PresetOptions) -> Result<GoogleProvider, Error> {
+    pub fn build(self, options: &ProviderOptions) -> Result<GoogleProvider, Error> {
         let mut ids = self.client_ids.into_iter();
         let first = ids.next().ok_or_else(|| Error::Configuration {
             field: "client_ids".into(),

@@ -1,7 +1,9 @@
 //! The Google adapter against the testkit's discovery and JWKS, with Google-shaped ID tokens.
 
 use serde_json::{Value, json};
-use tambo_auth::{Algorithm, ContextKey, ErrorKind, PresetOptions, Provider, StrategyKind};
+use tambo_auth::{
+    Algorithm, ContextKey, ErrorKind, Provider, ProviderExt, ProviderOptions, StrategyKind,
+};
 use tambo_auth_google::{
     GOOGLE_ISSUER, GOOGLE_LEGACY_ISSUER, GoogleClaims, GoogleProvider, GoogleProviderBuilder,
     Settings,
@@ -15,7 +17,7 @@ const SUB: &str = "108234567890123456789";
 fn builder(idp: &TestIdp) -> GoogleProviderBuilder {
     GoogleProvider::builder(GOOGLE_CLIENT_ID)
         .issuer(idp.issuer())
-        .allow_loopback_http(true)
+        .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
 }
 
 fn sign(claims: &Value) -> String {
@@ -124,7 +126,7 @@ fn the_defaults_are_googles_discovery_both_issuers_rs256_and_the_client_id() {
         verifier.algorithms().iter().collect::<Vec<_>>(),
         [Algorithm::RS256]
     );
-    assert_eq!(verifier.policy().audience_list(), [GOOGLE_CLIENT_ID]);
+    assert_eq!(verifier.policy().audiences(), [GOOGLE_CLIENT_ID]);
 }
 
 #[tokio::test]
@@ -299,7 +301,7 @@ async fn settings_build_a_working_provider() {
     }))
     .expect("deserializes");
     let google = settings
-        .build(&PresetOptions::default().allow_loopback_http(true))
+        .build(&ProviderOptions::default().allow_loopback_http(true))
         .expect("builds");
 
     let user = google
@@ -320,7 +322,7 @@ fn settings_refuse_unknown_fields_and_missing_client_ids() {
     let settings: Settings =
         serde_json::from_value(json!({"client_ids": []})).expect("deserializes");
     let err = settings
-        .build(&PresetOptions::default())
+        .build(&ProviderOptions::default())
         .expect_err("refused");
     assert!(
         matches!(&err, tambo_auth::Error::Configuration { field, .. } if field == "client_ids")

@@ -68,6 +68,6 @@ impl NeonClaims {
 
     /// Reads the claims of a user mapped by [`NeonProvider`](crate::NeonProvider).
     pub fn from_user(user: &TamboUser) -> NeonClaims {
-        NeonClaims::from_claims(user.claims())
+        NeonClaims::from_claims(&user.claims())
     }
 }

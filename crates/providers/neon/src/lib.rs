@@ -3,7 +3,7 @@
 //!
 //! ```no_run
 //! # async fn demo(token: &str) -> Result<(), tambo_auth::Error> {
-//! use tambo_auth::Provider;
+//! use tambo_auth::ProviderExt as _;
 //! use tambo_auth_neon::{NeonClaims, NeonProvider};
 //!
 //! let neon = NeonProvider::neon_auth(

@@ -1,11 +1,10 @@
 //! [`NeonProvider`]: one provider, three setups (Neon Auth, legacy Stack Auth, Auth.js with
 //! Google), each with its issuer form, key source, algorithm and refusals.
 
-use async_trait::async_trait;
-use serde_json::Value;
-use tambo_auth::clock::SharedClock;
-use tambo_auth::jwt::Jws;
-use tambo_auth::{Algorithm, Error, PresetOptions, Provider, TamboUser, VerifiedToken, Verifier};
+use tambo_auth::provider::{origin, refuse_banned};
+use tambo_auth::{
+    Algorithm, Error, Hints, Provider, ProviderOptions, TamboUser, VerifiedToken, Verifier,
+};
 use tambo_auth_google::GoogleProvider;
 use url::Url;
 
@@ -87,16 +86,8 @@ impl NeonProvider {
     pub fn mode(&self) -> NeonMode {
         self.mode
     }
-
-    fn refuse(reason: &str) -> Error {
-        Error::ClaimRejected {
-            provider: NAME,
-            reason: reason.to_owned(),
-        }
-    }
 }
 
-#[async_trait]
 impl Provider for NeonProvider {
     fn name(&self) -> &str {
         NAME
@@ -110,57 +101,57 @@ impl Provider for NeonProvider {
     }
 
     fn map_claims(&self, token: &VerifiedToken) -> Result<TamboUser, Error> {
-        let claims = token.claims();
-        let user = match &self.inner {
+        match &self.inner {
+            // Google's checks and mapping (issuer spellings, `hd` tenant), named "neon".
             Inner::Google(google) => {
-                // Google's checks and mapping (issuer spellings, `hd` tenant), named "neon".
                 let mapped = google.map_claims(token)?;
-                TamboUser::from_claims(NAME, mapped.issuer(), claims.clone())
-                    .map(|user| user.with_tenant(mapped.tenant().map(str::to_owned)))
+                Ok(token
+                    .user(NAME)?
+                    .with_tenant(mapped.tenant().map(str::to_owned)))
             }
-            Inner::Jwt(verifier) => {
-                if claims.get("banned") == Some(&Value::Bool(true)) {
-                    return Err(Self::refuse(
-                        "the user is banned in Neon Auth (`banned: true`); lift the ban in the Neon console, then fetch a new token",
-                    ));
-                }
-                if claims.get("is_anonymous") == Some(&Value::Bool(true)) {
-                    return Err(Self::refuse(
+            Inner::Jwt(_) => {
+                let claims = token.claims();
+                refuse_banned(
+                    NAME,
+                    claims,
+                    "lift the ban in the Neon console, then fetch a new token",
+                )?;
+                if claims.is_true("is_anonymous") {
+                    return Err(Error::rejected(
+                        NAME,
                         "this is a Stack Auth anonymous user's token; sign the user in first",
                     ));
                 }
-                TamboUser::from_claims(NAME, verifier.issuer(), claims.clone())
+                token.user(NAME)
             }
-        };
-        user.ok_or(Error::MissingClaim { claim: "sub" })
-    }
-
-    fn explain_non_jwt(&self, error: Error) -> Error {
-        let (opaque, encrypted) = match self.mode {
-            NeonMode::NeonAuth => (
-                "this looks like the Neon Auth session token or cookie, which is opaque; send the JWT from `authClient.token()` (or the `set-auth-jwt` header of `getSession()`)",
-                "send the JWT from `authClient.token()` (or the `set-auth-jwt` header of `getSession()`)",
-            ),
-            NeonMode::StackAuth => (
-                "this looks like a Stack Auth refresh token; send the `accessToken` from `user.getAuthJson()`",
-                "send the `accessToken` from `user.getAuthJson()`",
-            ),
-            NeonMode::AuthJsGoogle => (
-                "Tambo's Neon guide sends `account.access_token`, Google's opaque access token (`ya29.…`); send the Google ID token instead: keep `account.id_token` in the Auth.js `jwt` callback and expose it on the session",
-                "this looks like the Auth.js session cookie, which only your Auth.js app can decrypt; send the Google ID token instead: keep `account.id_token` in the Auth.js `jwt` callback and expose it on the session",
-            ),
-        };
-        match error {
-            Error::Opaque { .. } => Error::Opaque { hint: Some(opaque) },
-            Error::Encrypted { .. } => Error::Encrypted {
-                hint: Some(encrypted),
-            },
-            other => other,
         }
     }
 
-    fn authenticate_jws_now(&self, jws: &Jws<'_>) -> Option<Result<TamboUser, Error>> {
-        tambo_auth::provider::authenticate_now(self, jws)
+    fn hints(&self) -> Hints {
+        match self.mode {
+            NeonMode::NeonAuth => Hints::new(
+                Some(
+                    "this looks like the Neon Auth session token or cookie, which is opaque; send the JWT from `authClient.token()` (or the `set-auth-jwt` header of `getSession()`)",
+                ),
+                Some(
+                    "send the JWT from `authClient.token()` (or the `set-auth-jwt` header of `getSession()`)",
+                ),
+            ),
+            NeonMode::StackAuth => Hints::new(
+                Some(
+                    "this looks like a Stack Auth refresh token; send the `accessToken` from `user.getAuthJson()`",
+                ),
+                Some("send the `accessToken` from `user.getAuthJson()`"),
+            ),
+            NeonMode::AuthJsGoogle => Hints::new(
+                Some(
+                    "Tambo's Neon guide sends `account.access_token`, Google's opaque access token (`ya29.…`); send the Google ID token instead: keep `account.id_token` in the Auth.js `jwt` callback and expose it on the session",
+                ),
+                Some(
+                    "this looks like the Auth.js session cookie, which only your Auth.js app can decrypt; send the Google ID token instead: keep `account.id_token` in the Auth.js `jwt` callback and expose it on the session",
+                ),
+            ),
+        }
     }
 }
 
@@ -177,7 +168,7 @@ enum Setup {
 pub struct NeonProviderBuilder {
     setup: Setup,
     base_url: Option<String>,
-    options: PresetOptions,
+    options: ProviderOptions,
 }
 
 impl NeonProviderBuilder {
@@ -185,7 +176,7 @@ impl NeonProviderBuilder {
         Self {
             setup,
             base_url: None,
-            options: PresetOptions::default(),
+            options: ProviderOptions::default(),
         }
     }
 
@@ -197,21 +188,10 @@ impl NeonProviderBuilder {
         self
     }
 
-    /// Profile, loopback-http permission and clock at once (what the server passes).
-    pub fn options(mut self, options: PresetOptions) -> Self {
+    /// The deployment's profile, loopback permission and clock (what the server passes;
+    /// tests permit a loopback issuer here).
+    pub fn options(mut self, options: ProviderOptions) -> Self {
         self.options = options;
-        self
-    }
-
-    /// Permits plain http to a loopback issuer (tests with a local identity provider).
-    pub fn allow_loopback_http(mut self, allow: bool) -> Self {
-        self.options = self.options.allow_loopback_http(allow);
-        self
-    }
-
-    /// The clock for token dates and key freshness (default: the system clock).
-    pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.options = self.options.clock(clock);
         self
     }
 
@@ -220,17 +200,18 @@ impl NeonProviderBuilder {
         match self.setup {
             Setup::NeonAuth { issuer, jwks_url } => {
                 if self.base_url.is_some() {
-                    return Err(config(
+                    return Err(Error::config(
                         "base_url",
                         "Neon Auth takes its `issuer` and `jwks_url` directly; remove `base_url`",
                     ));
                 }
-                check_neon_auth(&issuer, &jwks_url)?;
-                let builder = Verifier::builder(issuer.clone())
+                check_neon_auth(&issuer, &jwks_url, self.options.allow_loopback_http)?;
+                let verifier = Verifier::builder(issuer.clone())
+                    .options(&self.options)
                     .jwks_url(jwks_url)
                     .audience(issuer)
-                    .algorithms([Algorithm::EdDSA]);
-                let verifier = self.options.apply(builder).build()?;
+                    .algorithms([Algorithm::EdDSA])
+                    .build()?;
                 Ok(NeonProvider {
                     mode: NeonMode::NeonAuth,
                     inner: Inner::Jwt(verifier),
@@ -242,18 +223,19 @@ impl NeonProviderBuilder {
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || c == '-')
                 {
-                    return Err(config(
+                    return Err(Error::config(
                         "project_id",
                         "the Stack Auth project id is a UUID (`NEXT_PUBLIC_STACK_PROJECT_ID`), not a URL",
                     ));
                 }
                 let api = self.base_url.as_deref().unwrap_or(STACK_AUTH_API);
                 let issuer = format!("{}/api/v1/projects/{project_id}", api.trim_end_matches('/'));
-                let builder = Verifier::builder(issuer.clone())
+                let verifier = Verifier::builder(issuer.clone())
+                    .options(&self.options)
                     .jwks_url(format!("{issuer}/.well-known/jwks.json"))
                     .audience(project_id)
-                    .algorithms([Algorithm::ES256]);
-                let verifier = self.options.apply(builder).build()?;
+                    .algorithms([Algorithm::ES256])
+                    .build()?;
                 Ok(NeonProvider {
                     mode: NeonMode::StackAuth,
                     inner: Inner::Jwt(verifier),
@@ -272,40 +254,28 @@ impl NeonProviderBuilder {
 
 /// Neon Auth's `iss` is the origin of the Neon Auth URL, while its keys sit under the URL's
 /// path: catch the two usual mix-ups (the full URL as issuer, URLs of two branches) early.
-fn check_neon_auth(issuer: &str, jwks_url: &str) -> Result<(), Error> {
-    let parsed = Url::parse(issuer).map_err(|_| {
-        config(
+fn check_neon_auth(issuer: &str, jwks_url: &str, allow_loopback_http: bool) -> Result<(), Error> {
+    const EXAMPLE: &str = "https://ep-….neonauth.<region>.aws.neon.tech";
+    let issuer_origin = origin(issuer, "issuer", EXAMPLE, allow_loopback_http)?;
+    if issuer != issuer_origin {
+        return Err(Error::config(
             "issuer",
-            "not a URL; use the origin of your Neon Auth URL (`https://ep-….neonauth.<region>.aws.neon.tech`)",
-        )
-    })?;
-    let origin = parsed.origin().ascii_serialization();
-    if issuer != origin {
-        return Err(Error::Configuration {
-            field: "issuer".into(),
-            reason: format!(
-                "Neon Auth's `iss` is the origin of the Neon Auth URL, without path or trailing slash: use `{origin}`"
+            format!(
+                "Neon Auth's `iss` is the origin of the Neon Auth URL, without path or trailing slash: use `{issuer_origin}`"
             ),
-        });
+        ));
     }
     let jwks = Url::parse(jwks_url).map_err(|_| {
-        config(
+        Error::config(
             "jwks_url",
             "not a URL; use your Neon Auth URL plus `/.well-known/jwks.json` (`NEON_AUTH_JWKS_URL`)",
         )
     })?;
-    if jwks.origin().ascii_serialization() != origin {
-        return Err(config(
+    if jwks.origin().ascii_serialization() != issuer_origin {
+        return Err(Error::config(
             "jwks_url",
             "the JWKS URL is not on the issuer's host; Neon Auth hosts differ per branch, so take both from the same branch's Neon Auth URL",
         ));
     }
     Ok(())
-}
-
-fn config(field: &str, reason: &str) -> Error {
-    Error::Configuration {
-        field: field.into(),
-        reason: reason.into(),
-    }
 }

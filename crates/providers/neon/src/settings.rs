@@ -2,7 +2,7 @@
 //!
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use tambo_auth::PresetOptions;
+//! use tambo_auth::ProviderOptions;
 //! use tambo_auth_neon::Settings;
 //!
 //! let settings: Settings = serde_json::from_value(serde_json::json!({
@@ -10,13 +10,13 @@
 //!     "issuer": "https://ep-cool-river-a1b2c3d4.neonauth.us-east-2.aws.neon.tech",
 //!     "jwks_url": "https://ep-cool-river-a1b2c3d4.neonauth.us-east-2.aws.neon.tech/neondb/auth/.well-known/jwks.json",
 //! }))?;
-//! let provider = settings.build(&PresetOptions::default())?;
+//! let provider = settings.build(&ProviderOptions::default())?;
 //! # let _ = provider;
 //! # Ok(()) }
 //! ```
 
 use serde::Deserialize;
-use tambo_auth::{Error, PresetOptions};
+use tambo_auth::{Error, ProviderOptions};
 
 use crate::NeonProvider;
 
@@ -48,7 +48,7 @@ pub enum Settings {
 
 impl Settings {
     /// Builds the provider these settings describe.
-    pub fn build(self, options: &PresetOptions) -> Result<NeonProvider, Error> {
+    pub fn build(self, options: &ProviderOptions) -> Result<NeonProvider, Error> {
         match self {
             Settings::NeonAuth { issuer, jwks_url } => NeonProvider::neon_auth(issuer, jwks_url)
                 .options(options.clone())

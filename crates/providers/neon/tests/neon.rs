@@ -1,7 +1,7 @@
 //! The Neon adapter's three setups against the testkit's key sets, with realistic tokens.
 
 use serde_json::{Value, json};
-use tambo_auth::{Algorithm, ErrorKind, PresetOptions, Provider, StrategyKind};
+use tambo_auth::{Algorithm, ErrorKind, Provider, ProviderExt, ProviderOptions, StrategyKind};
 use tambo_auth_neon::{NeonClaims, NeonMode, NeonProvider, NeonProviderBuilder, Settings};
 use tambo_auth_testkit::claims::{
     GOOGLE_CLIENT_ID, better_auth_header, google_header, google_id_token, neon_auth_jwt, now,
@@ -36,7 +36,7 @@ async fn neon_auth_idp(keys: Vec<TestKey>) -> TestIdp {
 
 fn neon_auth(idp: &TestIdp) -> NeonProvider {
     NeonProvider::neon_auth(idp.issuer(), format!("{}{JWKS_PATH}", idp.base_url()))
-        .allow_loopback_http(true)
+        .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
         .build()
         .expect("builds")
 }
@@ -200,7 +200,7 @@ fn neon_auth_misconfigurations_name_the_field() {
         verifier.algorithms().iter().collect::<Vec<_>>(),
         [Algorithm::EdDSA]
     );
-    assert_eq!(verifier.policy().audience_list(), [host]);
+    assert_eq!(verifier.policy().audiences(), [host]);
 }
 
 // Legacy Neon Auth (Stack Auth)
@@ -246,7 +246,7 @@ async fn stack_idp() -> TestIdp {
 fn stack_auth(idp: &TestIdp) -> NeonProvider {
     NeonProvider::stack_auth(STACK_PROJECT)
         .base_url(idp.base_url())
-        .allow_loopback_http(true)
+        .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
         .build()
         .expect("builds")
 }
@@ -316,7 +316,7 @@ fn stack_auth_defaults_are_the_stack_api_es256_and_the_project_audience() {
         verifier.algorithms().iter().collect::<Vec<_>>(),
         [Algorithm::ES256]
     );
-    assert_eq!(verifier.policy().audience_list(), [STACK_PROJECT]);
+    assert_eq!(verifier.policy().audiences(), [STACK_PROJECT]);
 
     let (field, _) = config_field(NeonProvider::stack_auth(format!(
         "https://api.stack-auth.com/api/v1/projects/{STACK_PROJECT}"
@@ -329,7 +329,7 @@ fn stack_auth_defaults_are_the_stack_api_es256_and_the_project_audience() {
 fn authjs(idp: &TestIdp) -> NeonProvider {
     NeonProvider::authjs_google(GOOGLE_CLIENT_ID)
         .base_url(idp.issuer())
-        .allow_loopback_http(true)
+        .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
         .build()
         .expect("builds")
 }
@@ -391,7 +391,7 @@ async fn the_guides_google_access_token_is_refused_with_the_token_to_send() {
 
 #[tokio::test]
 async fn settings_build_each_mode() {
-    let options = PresetOptions::default().allow_loopback_http(true);
+    let options = ProviderOptions::default().allow_loopback_http(true);
 
     let idp = neon_auth_idp(vec![fixtures().ed.clone()]).await;
     let settings: Settings = serde_json::from_value(json!({

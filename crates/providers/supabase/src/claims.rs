@@ -74,7 +74,7 @@ impl SupabaseClaims {
 
     /// Reads the claims of a user this adapter authenticated.
     pub fn from_user(user: &TamboUser) -> Result<SupabaseClaims, Error> {
-        SupabaseClaims::from_claims(user.claims())
+        SupabaseClaims::from_claims(&user.claims())
     }
 }
 

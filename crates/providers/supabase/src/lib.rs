@@ -1,6 +1,6 @@
 //! ```no_run
 //! # async fn demo(access_token: &str) -> Result<(), tambo_auth::Error> {
-//! use tambo_auth::Provider as _;
+//! use tambo_auth::ProviderExt as _;
 //! use tambo_auth_supabase::{SupabaseClaims, SupabaseProvider};
 //!
 //! // Asymmetric signing keys: keys from https://<ref>.supabase.co/auth/v1/.well-known/jwks.json
@@ -36,12 +36,11 @@ pub mod settings;
 pub use claims::{AuthMethod, SupabaseClaims};
 pub use settings::Settings;
 
-use async_trait::async_trait;
-use tambo_auth::clock::SharedClock;
 use tambo_auth::jwt::Jws;
 use tambo_auth::verify::Secret;
 use tambo_auth::{
-    Algorithm, Error, PresetOptions, Profile, Provider, TamboUser, VerifiedToken, Verifier,
+    Algorithm, Error, Hints, Namespace, Profile, Provider, ProviderOptions, TamboUser,
+    VerifiedToken, Verifier,
 };
 
 /// The provider name in logs and on [`TamboUser::provider`].
@@ -62,7 +61,7 @@ const LEGACY_HS256: &str = "HS256 is Supabase's legacy JWT secret, but this prov
 pub struct SupabaseProvider {
     verifier: Verifier,
     allow_anonymous: bool,
-    namespace: String,
+    namespace: Namespace,
 }
 
 impl SupabaseProvider {
@@ -77,7 +76,7 @@ impl SupabaseProvider {
             strategy: Strategy::SigningKeys,
             allow_anonymous: true,
             namespace_by_host: false,
-            options: PresetOptions::default(),
+            options: ProviderOptions::default(),
         }
     }
 }
@@ -99,7 +98,7 @@ pub struct SupabaseProviderBuilder {
     strategy: Strategy,
     allow_anonymous: bool,
     namespace_by_host: bool,
-    options: PresetOptions,
+    options: ProviderOptions,
 }
 
 impl SupabaseProviderBuilder {
@@ -146,26 +145,10 @@ impl SupabaseProviderBuilder {
         self
     }
 
-    /// The deployment profile (default production).
-    pub fn profile(mut self, profile: Profile) -> Self {
-        self.options = self.options.profile(profile);
-        self
-    }
-
-    /// Permits plain http to a loopback Auth server (the Supabase CLI, tests).
-    pub fn allow_loopback_http(mut self, allow: bool) -> Self {
-        self.options = self.options.allow_loopback_http(allow);
-        self
-    }
-
-    /// The clock (default: the system clock).
-    pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.options = self.options.clock(clock);
-        self
-    }
-
-    /// Profile, loopback and clock at once (what [`Settings::build`] passes).
-    pub fn options(mut self, options: PresetOptions) -> Self {
+    /// The deployment's profile (development permits `insecure_no_verification`), loopback
+    /// permission (the Supabase CLI's `http://127.0.0.1:54321`) and clock, as
+    /// [`Settings::build`] passes them.
+    pub fn options(mut self, options: ProviderOptions) -> Self {
         self.options = options;
         self
     }
@@ -178,14 +161,14 @@ impl SupabaseProviderBuilder {
         };
         let namespace = if self.namespace_by_host {
             url::Url::parse(&issuer)
-                .map(|u| u.origin().ascii_serialization())
-                .map_err(|_| config("issuer", "not a URL"))?
+                .map(|u| Namespace::of(&u.origin().ascii_serialization()))
+                .map_err(|_| Error::config("issuer", "not a URL"))?
         } else {
-            issuer.clone()
+            Namespace::of(&issuer)
         };
-        let builder = self
-            .options
-            .apply(Verifier::builder(&issuer).audience(AUDIENCE));
+        let builder = Verifier::builder(&issuer)
+            .options(&self.options)
+            .audience(AUDIENCE);
         let builder = match self.strategy {
             Strategy::SigningKeys => builder
                 .jwks_url(
@@ -195,7 +178,12 @@ impl SupabaseProviderBuilder {
                 .algorithms([Algorithm::ES256, Algorithm::RS256]),
             Strategy::LegacySecret(secret) => {
                 refuse_jwks_url(self.jwks_url.is_some(), "legacy_jwt_secret")?;
-                secret.check().map_err(|e| rename(e, "legacy_jwt_secret"))?;
+                secret.check().map_err(|e| match e {
+                    Error::Configuration { reason, .. } => {
+                        Error::config("legacy_jwt_secret", reason)
+                    }
+                    other => other,
+                })?;
                 builder.shared_secret(secret).algorithms([Algorithm::HS256])
             }
             Strategy::Unverified => {
@@ -224,13 +212,13 @@ fn issuer_for(project: &str) -> Result<String, Error> {
         return Ok(format!("https://{project}.supabase.co/auth/v1"));
     }
     let url = url::Url::parse(project).map_err(|_| {
-        config(
+        Error::config(
             "project_url",
             "neither a URL (`https://<ref>.supabase.co`) nor a 20-character project ref",
         )
     })?;
     if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-        return Err(config(
+        return Err(Error::config(
             "project_url",
             "the project URL is an https URL such as `https://<ref>.supabase.co`",
         ));
@@ -252,7 +240,7 @@ fn is_project_ref(text: &str) -> bool {
 
 fn refuse_jwks_url(set: bool, strategy: &str) -> Result<(), Error> {
     if set {
-        return Err(config(
+        return Err(Error::config(
             "jwks_url",
             format!("a JWKS URL is used only with signing keys, not with `{strategy}`"),
         ));
@@ -260,25 +248,8 @@ fn refuse_jwks_url(set: bool, strategy: &str) -> Result<(), Error> {
     Ok(())
 }
 
-fn rename(error: Error, field: &str) -> Error {
-    match error {
-        Error::Configuration { reason, .. } => config(field, reason),
-        other => other,
-    }
-}
-
-fn config(field: &str, reason: impl Into<String>) -> Error {
-    Error::Configuration {
-        field: field.into(),
-        reason: reason.into(),
-    }
-}
-
 fn rejected(reason: impl Into<String>) -> Error {
-    Error::ClaimRejected {
-        provider: NAME,
-        reason: reason.into(),
-    }
+    Error::rejected(NAME, reason)
 }
 
 /// Why a `role` other than `authenticated` is not a user, and what to send instead.
@@ -300,9 +271,16 @@ fn role_refusal(role: Option<&str>) -> Error {
     })
 }
 
-impl SupabaseProvider {
-    /// The refusals decided before any key is looked at (both authentication paths).
-    fn refuse_early(&self, jws: &Jws<'_>) -> Result<(), Error> {
+impl Provider for SupabaseProvider {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+
+    fn precheck(&self, jws: &Jws<'_>) -> Result<(), Error> {
         // Project API keys carry `iss: "supabase"`: the issuer check would refuse them, but
         // without saying which token to send. Refusing on unverified claims is always safe.
         if let Ok(claims) = jws.claims()
@@ -319,17 +297,6 @@ impl SupabaseProvider {
         }
         Ok(())
     }
-}
-
-#[async_trait]
-impl Provider for SupabaseProvider {
-    fn name(&self) -> &str {
-        NAME
-    }
-
-    fn verifier(&self) -> &Verifier {
-        &self.verifier
-    }
 
     fn map_claims(&self, token: &VerifiedToken) -> Result<TamboUser, Error> {
         let claims = token.claims();
@@ -337,34 +304,15 @@ impl Provider for SupabaseProvider {
         if role != Some(USER_ROLE) {
             return Err(role_refusal(role));
         }
-        if !self.allow_anonymous && claims.get("is_anonymous") == Some(&true.into()) {
+        if !self.allow_anonymous && claims.is_true("is_anonymous") {
             return Err(rejected(
                 "anonymous sign-ins are refused here (allow_anonymous = false): have the user sign in with an identity, or allow anonymous users",
             ));
         }
-        TamboUser::from_claims(NAME, &self.namespace, claims.clone())
-            .ok_or(Error::MissingClaim { claim: "sub" })
+        TamboUser::from_claims_in(NAME, &self.namespace, claims.clone())
     }
 
-    fn explain_non_jwt(&self, error: Error) -> Error {
-        match error {
-            Error::Opaque { .. } => Error::Opaque {
-                hint: Some(OPAQUE_HINT),
-            },
-            other => other,
-        }
-    }
-
-    async fn authenticate_jws(&self, jws: &Jws<'_>) -> Result<TamboUser, Error> {
-        self.refuse_early(jws)?;
-        let verified = self.verifier.verify_jws(jws).await?;
-        self.map_claims(&verified)
-    }
-
-    fn authenticate_jws_now(&self, jws: &Jws<'_>) -> Option<Result<TamboUser, Error>> {
-        if let Err(refused) = self.refuse_early(jws) {
-            return Some(Err(refused));
-        }
-        tambo_auth::provider::authenticate_now(self, jws)
+    fn hints(&self) -> Hints {
+        Hints::new(Some(OPAQUE_HINT), None)
     }
 }

@@ -1,22 +1,22 @@
 //! The `[projects.provider]` table for `kind = "supabase"`.
 //!
 //! ```
-//! use tambo_auth::PresetOptions;
+//! use tambo_auth::ProviderOptions;
 //! use tambo_auth_supabase::Settings;
 //!
 //! let settings: Settings = serde_json::from_value(serde_json::json!({
 //!     "project_url": "https://abcdefghijklmnopqrst.supabase.co",
 //!     "allow_anonymous": false,
 //! })).unwrap();
-//! let provider = settings.build(&PresetOptions::default())?;
+//! let provider = settings.build(&ProviderOptions::default())?;
 //! # Ok::<(), tambo_auth::Error>(())
 //! ```
 
 use serde::Deserialize;
 use tambo_auth::verify::Secret;
-use tambo_auth::{Error, PresetOptions};
+use tambo_auth::{Error, ProviderOptions};
 
-use crate::{SupabaseProvider, config};
+use crate::SupabaseProvider;
 
 /// Supabase settings from a configuration file.
 #[derive(Debug, Clone, Deserialize)]
@@ -52,7 +52,7 @@ fn yes() -> bool {
 
 impl Settings {
     /// Builds the provider; reads the legacy secret's environment variable when set.
-    pub fn build(self, options: &PresetOptions) -> Result<SupabaseProvider, Error> {
+    pub fn build(self, options: &ProviderOptions) -> Result<SupabaseProvider, Error> {
         let mut builder = SupabaseProvider::builder(self.project_url)
             .allow_anonymous(self.allow_anonymous)
             .namespace_by_host(self.namespace_by_host)
@@ -65,14 +65,14 @@ impl Settings {
         }
         match (self.legacy_jwt_secret_env, self.insecure_no_verification) {
             (Some(_), true) => {
-                return Err(config(
+                return Err(Error::config(
                     "insecure_no_verification",
                     "set either legacy_jwt_secret_env or insecure_no_verification, not both",
                 ));
             }
             (Some(var), false) => {
                 let secret = std::env::var(&var).map_err(|_| {
-                    config(
+                    Error::config(
                         "legacy_jwt_secret_env",
                         format!("the environment variable `{var}` is not set (or not UTF-8)"),
                     )

@@ -58,7 +58,7 @@ impl WorkosClaims {
 
     /// Reads the claims of a user this adapter authenticated.
     pub fn from_user(user: &TamboUser) -> Result<WorkosClaims, Error> {
-        WorkosClaims::from_claims(user.claims())
+        WorkosClaims::from_claims(&user.claims())
     }
 
     /// Whether `permissions` holds `permission`.

@@ -1,6 +1,6 @@
 //! ```no_run
 //! # async fn demo(access_token: &str) -> Result<(), tambo_auth::Error> {
-//! use tambo_auth::Provider as _;
+//! use tambo_auth::ProviderExt as _;
 //! use tambo_auth_workos::{WorkosClaims, WorkosProvider};
 //!
 //! // Keys from https://api.workos.com/sso/jwks/<client id>; no discovery involved.
@@ -37,11 +37,10 @@ pub mod settings;
 pub use claims::WorkosClaims;
 pub use settings::Settings;
 
-use async_trait::async_trait;
-use tambo_auth::clock::SharedClock;
-use tambo_auth::jwt::Jws;
+use tambo_auth::provider::origin;
 use tambo_auth::{
-    Algorithm, Error, PresetOptions, Profile, Provider, TamboUser, VerifiedToken, Verifier,
+    Algorithm, Error, Hints, Namespace, Provider, ProviderOptions, TamboUser, VerifiedToken,
+    Verifier,
 };
 
 /// The provider name in logs and on [`TamboUser::provider`].
@@ -57,7 +56,7 @@ const NOT_A_JWT: &str = "WorkOS: send the AuthKit access token (`accessToken` fr
 pub struct WorkosProvider {
     verifier: Verifier,
     client_id: String,
-    namespace: String,
+    namespace: Namespace,
     org_as_tenant: bool,
 }
 
@@ -70,7 +69,7 @@ impl WorkosProvider {
             jwks_url: None,
             legacy_issuer: true,
             org_as_tenant: true,
-            options: PresetOptions::default(),
+            options: ProviderOptions::default(),
         }
     }
 
@@ -89,7 +88,7 @@ pub struct WorkosProviderBuilder {
     jwks_url: Option<String>,
     legacy_issuer: bool,
     org_as_tenant: bool,
-    options: PresetOptions,
+    options: ProviderOptions,
 }
 
 impl WorkosProviderBuilder {
@@ -121,26 +120,9 @@ impl WorkosProviderBuilder {
         self
     }
 
-    /// The deployment profile (default production).
-    pub fn profile(mut self, profile: Profile) -> Self {
-        self.options = self.options.profile(profile);
-        self
-    }
-
-    /// Permits plain http to a loopback issuer (tests).
-    pub fn allow_loopback_http(mut self, allow: bool) -> Self {
-        self.options = self.options.allow_loopback_http(allow);
-        self
-    }
-
-    /// The clock (default: the system clock).
-    pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.options = self.options.clock(clock);
-        self
-    }
-
-    /// Profile, loopback and clock at once (what [`Settings::build`] passes).
-    pub fn options(mut self, options: PresetOptions) -> Self {
+    /// The deployment's profile, loopback permission (tests) and clock, as
+    /// [`Settings::build`] passes them.
+    pub fn options(mut self, options: ProviderOptions) -> Self {
         self.options = options;
         self
     }
@@ -152,28 +134,24 @@ impl WorkosProviderBuilder {
             .strip_prefix("client_")
             .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric()));
         if !well_formed {
-            return Err(config(
+            return Err(Error::config(
                 "client_id",
                 "a WorkOS client id looks like `client_01H…` (WORKOS_CLIENT_ID); the API key `sk_…` is not needed",
             ));
         }
-        let api = url::Url::parse(&self.api_url)
-            .ok()
-            .filter(|u| u.host_str().is_some() && matches!(u.path(), "" | "/"))
-            .ok_or_else(|| {
-                config(
-                    "api_url",
-                    "an origin such as `https://api.workos.com` or your custom authentication domain, without a path",
-                )
-            })?;
-        let origin = api.origin().ascii_serialization();
+        // The API host or your custom authentication domain, without a path.
+        let origin = origin(
+            &self.api_url,
+            "api_url",
+            API_URL,
+            self.options.allow_loopback_http,
+        )?;
         let issuer = format!("{origin}/user_management/{client_id}");
         let jwks_url = self
             .jwks_url
             .unwrap_or_else(|| format!("{origin}/sso/jwks/{client_id}"));
-        let mut builder = self
-            .options
-            .apply(Verifier::builder(issuer))
+        let mut builder = Verifier::builder(issuer)
+            .options(&self.options)
             .jwks_url(jwks_url)
             .algorithms([Algorithm::RS256]);
         if self.legacy_issuer {
@@ -184,20 +162,12 @@ impl WorkosProviderBuilder {
         Ok(WorkosProvider {
             verifier: builder.build()?,
             client_id: client_id.to_owned(),
-            namespace: origin,
+            namespace: Namespace::of(&origin),
             org_as_tenant: self.org_as_tenant,
         })
     }
 }
 
-fn config(field: &str, reason: &str) -> Error {
-    Error::Configuration {
-        field: field.into(),
-        reason: reason.into(),
-    }
-}
-
-#[async_trait]
 impl Provider for WorkosProvider {
     fn name(&self) -> &str {
         NAME
@@ -213,18 +183,17 @@ impl Provider for WorkosProvider {
         if let Some(aud) = claims.aud()?
             && !aud.contains(&self.client_id)
         {
-            return Err(Error::ClaimRejected {
-                provider: NAME,
-                reason: format!(
+            return Err(Error::rejected(
+                NAME,
+                format!(
                     "the token is for the audience {:?} (an MCP, Connect or M2M token?), not this client `{}`: send the user's AuthKit session access token",
                     aud.values(),
                     self.client_id
                 ),
-            });
+            ));
         }
         // One namespace for both issuer spellings: the host, as Tambo keys WorkOS users.
-        let user = TamboUser::from_claims(NAME, &self.namespace, claims.clone())
-            .ok_or(Error::MissingClaim { claim: "sub" })?;
+        let user = TamboUser::from_claims_in(NAME, &self.namespace, claims.clone())?;
         Ok(if self.org_as_tenant {
             user
         } else {
@@ -232,29 +201,18 @@ impl Provider for WorkosProvider {
         })
     }
 
-    fn explain_non_jwt(&self, error: Error) -> Error {
-        match error {
-            Error::Opaque { .. } => Error::Opaque {
-                hint: Some(NOT_A_JWT),
-            },
-            Error::Encrypted { .. } => Error::Encrypted {
-                hint: Some(NOT_A_JWT),
-            },
-            other => other,
-        }
+    fn hints(&self) -> Hints {
+        Hints::both(NOT_A_JWT)
     }
 
-    async fn authenticate(&self, token: &str) -> Result<TamboUser, Error> {
+    fn explain_non_jwt(&self, input: &str, error: Error) -> Error {
         // The sealed `wos-session` cookie (iron-session, `Fe26.2**…`) is not JWT-shaped
         // enough to be classified as opaque; name it anyway.
-        if token.starts_with("Fe26.") {
-            return Err(self.explain_non_jwt(Error::Opaque { hint: None }));
+        if input.starts_with("Fe26.") {
+            return Error::Opaque {
+                hint: Some(NOT_A_JWT),
+            };
         }
-        let jws = tambo_auth::jwt::Jws::parse(token).map_err(|e| self.explain_non_jwt(e))?;
-        self.authenticate_jws(&jws).await
-    }
-
-    fn authenticate_jws_now(&self, jws: &Jws<'_>) -> Option<Result<TamboUser, Error>> {
-        tambo_auth::provider::authenticate_now(self, jws)
+        self.hints().explain(error)
     }
 }

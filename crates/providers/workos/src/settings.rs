@@ -1,18 +1,18 @@
 //! The `[projects.provider]` table for `kind = "workos"`.
 //!
 //! ```
-//! use tambo_auth::PresetOptions;
+//! use tambo_auth::ProviderOptions;
 //! use tambo_auth_workos::Settings;
 //!
 //! let settings: Settings = serde_json::from_value(serde_json::json!({
 //!     "client_id": "client_01K2M8ABCDEF0123456789XYZ",
 //! })).unwrap();
-//! let provider = settings.build(&PresetOptions::default())?;
+//! let provider = settings.build(&ProviderOptions::default())?;
 //! # Ok::<(), tambo_auth::Error>(())
 //! ```
 
 use serde::Deserialize;
-use tambo_auth::{Error, PresetOptions};
+use tambo_auth::{Error, ProviderOptions};
 
 use crate::WorkosProvider;
 
@@ -43,7 +43,7 @@ fn yes() -> bool {
 
 impl Settings {
     /// Builds the provider.
-    pub fn build(self, options: &PresetOptions) -> Result<WorkosProvider, Error> {
+    pub fn build(self, options: &ProviderOptions) -> Result<WorkosProvider, Error> {
         let mut builder = WorkosProvider::builder(self.client_id)
             .legacy_issuer(self.legacy_issuer)
             .org_as_tenant(self.org_as_tenant)

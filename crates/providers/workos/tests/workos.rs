@@ -2,7 +2,9 @@
 //! `/user_management/<client id>`, keys at `/sso/jwks/<client id>`, no discovery.
 
 use serde_json::json;
-use tambo_auth::{ErrorKind, PresetOptions, Provider, ProviderRegistry, StrategyKind};
+use tambo_auth::{
+    ErrorKind, Provider, ProviderExt, ProviderOptions, ProviderRegistry, StrategyKind,
+};
 use tambo_auth_testkit::claims::{now, workos_access_token, workos_header};
 use tambo_auth_testkit::{JwsBuilder, TestIdp, TestKey, fixtures};
 use tambo_auth_workos::{Settings, WorkosClaims, WorkosProvider};
@@ -23,7 +25,7 @@ async fn workos_api() -> TestIdp {
 fn builder(idp: &TestIdp) -> tambo_auth_workos::WorkosProviderBuilder {
     WorkosProvider::builder(CLIENT)
         .api_url(idp.base_url())
-        .allow_loopback_http(true)
+        .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
 }
 
 fn provider(idp: &TestIdp) -> WorkosProvider {
@@ -236,7 +238,7 @@ fn settings_deserialize_strictly_and_build() {
         "legacy_issuer": false,
     }))
     .expect("valid settings");
-    let workos = settings.build(&PresetOptions::default()).expect("builds");
+    let workos = settings.build(&ProviderOptions::default()).expect("builds");
     assert_eq!(
         workos.verifier().issuers(),
         [format!(

@@ -395,7 +395,11 @@ impl TokenExchange {
         let jws = registry.parse_with_limit(token, self.max_subject_token)?;
         // Ours by who signed it, never by `typ`: RFC 9068 (§2.1) gives every JWT access token
         // `typ: at+jwt`, providers' included.
-        if jws.claims()?.iss().is_some_and(|iss| self.tokens.is_own_issuer(iss)) {
+        if jws
+            .claims()?
+            .iss()
+            .is_some_and(|iss| self.tokens.is_own_issuer(iss))
+        {
             return Err(invalid(
                 "a Tambo token cannot be exchanged; send the identity provider token",
             ));

@@ -570,6 +570,9 @@ mod tests {
                 "{p:?}"
             );
         }
-        assert_eq!(Claims::from_json(br#"{"sub":"a"}"#).unwrap().sub(), Some("a"));
+        assert_eq!(
+            Claims::from_json(br#"{"sub":"a"}"#).unwrap().sub(),
+            Some("a")
+        );
     }
 }

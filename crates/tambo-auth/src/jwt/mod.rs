@@ -158,7 +158,8 @@ impl<'a> Jws<'a> {
         if h.is_empty() {
             return Err(Error::malformed("the header segment is empty"));
         }
-        let header = b64_decode(h).ok_or(Error::malformed("the header is not canonical base64url"))?;
+        let header =
+            b64_decode(h).ok_or(Error::malformed("the header is not canonical base64url"))?;
         let header = Header::from_bytes(&header)?;
         // `h.p.` is an unsigned JWS when the header says `alg: none`; it parses, and every
         // strategy but the development `none` refuses it by its algorithm.

@@ -435,9 +435,9 @@ impl Inner {
                     .refetched_for
                     .retain(|_, at| elapsed(*at, now) < cooldown);
                 !backing_off
-                    && control.last_fetch_started.is_none_or(|last| {
-                        elapsed(last, now) >= self.config.unknown_kid_interval
-                    })
+                    && control
+                        .last_fetch_started
+                        .is_none_or(|last| elapsed(last, now) >= self.config.unknown_kid_interval)
                     && !control.refetched_for.contains_key(kid)
                     && control.refetched_for.len() < MAX_REFETCHED_KIDS
             }

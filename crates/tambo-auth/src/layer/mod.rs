@@ -59,9 +59,9 @@ mod service;
 mod verifier;
 
 pub use authorize::{Authorize, AuthorizeFuture, AuthorizeLayer, UserCheck};
-pub use response::{EmptyBody, Realm, RefusalBody};
 #[cfg(feature = "axum")]
 pub(crate) use response::refusal;
+pub use response::{EmptyBody, Realm, RefusalBody};
 pub use service::{ResponseFuture, TamboAuth};
 pub use verifier::{BearerVerifier, TamboOrProvider, Verification};
 

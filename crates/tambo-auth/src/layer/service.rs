@@ -57,9 +57,7 @@ impl Shared {
             Ok(Credentials::None) => {
                 return Step::Decided(match self.mode {
                     Mode::Required => Decision::Refuse(Error::MissingCredentials),
-                    Mode::AllowMissing | Mode::AllowMissingOrFailed => {
-                        Decision::PassWithout(None)
-                    }
+                    Mode::AllowMissing | Mode::AllowMissingOrFailed => Decision::PassWithout(None),
                 });
             }
             Err(e) => return Step::Decided(self.failed(e)),
@@ -151,16 +149,18 @@ where
                     })),
                 }
             }
-            Step::Decided(decided) => match pass(&self.shared, &self.refusal, &mut request, decided) {
-                // Decided now: the service that was polled ready is called at once, as any
-                // synchronous middleware does.
-                Ok(()) => State::Calling {
-                    fut: self.inner.call(request),
-                },
-                Err(response) => State::Refused {
-                    response: Some(response),
-                },
-            },
+            Step::Decided(decided) => {
+                match pass(&self.shared, &self.refusal, &mut request, decided) {
+                    // Decided now: the service that was polled ready is called at once, as any
+                    // synchronous middleware does.
+                    Ok(()) => State::Calling {
+                        fut: self.inner.call(request),
+                    },
+                    Err(response) => State::Refused {
+                        response: Some(response),
+                    },
+                }
+            }
         };
         ResponseFuture { state }
     }

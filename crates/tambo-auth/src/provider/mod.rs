@@ -110,9 +110,9 @@ impl Hints {
     /// `error` with the hint for its kind of input, when there is one.
     pub fn explain(self, error: Error) -> Error {
         match error {
-            Error::Opaque { hint: None } if self.opaque.is_some() => Error::Opaque {
-                hint: self.opaque,
-            },
+            Error::Opaque { hint: None } if self.opaque.is_some() => {
+                Error::Opaque { hint: self.opaque }
+            }
             Error::Encrypted { hint: None } if self.encrypted.is_some() => Error::Encrypted {
                 hint: self.encrypted,
             },
@@ -160,7 +160,11 @@ impl<P: Provider + ?Sized> ProviderExt for P {}
 
 /// Refuses a user an identity provider's admin marked `banned: true` (Better Auth's admin
 /// plugin, Neon Auth), with `how_to_lift` telling the operator what to do.
-pub fn refuse_banned(provider: &'static str, claims: &Claims, how_to_lift: &str) -> Result<(), Error> {
+pub fn refuse_banned(
+    provider: &'static str,
+    claims: &Claims,
+    how_to_lift: &str,
+) -> Result<(), Error> {
     if claims.is_true("banned") {
         return Err(Error::rejected(
             provider,
@@ -222,7 +226,13 @@ pub fn origin(
         return Err(refuse("credentials do not belong in an origin"));
     }
     if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
-        return Err(refuse("an origin has no path, query or fragment"));
+        return Err(Error::config(
+            field,
+            format!(
+                "an origin has no path, query or fragment (got {input:?}): use `{}`",
+                url.origin().ascii_serialization()
+            ),
+        ));
     }
     // Lowercases the host and drops a default port; no trailing slash, as in Clerk's tokens.
     Ok(url.origin().ascii_serialization())

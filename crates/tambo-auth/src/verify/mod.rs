@@ -29,6 +29,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::Error;
+use crate::TamboUser;
 use crate::clock::{SharedClock, SystemClock};
 use crate::jwt::{
     Algorithm, AlgorithmSet, Claims, ClaimsPolicy, DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, Header,
@@ -39,7 +40,6 @@ use crate::keys::{
 };
 use crate::provider::ProviderOptions;
 use crate::user::Namespace;
-use crate::TamboUser;
 
 /// Which strategy a verifier uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
