@@ -1,136 +1,171 @@
-//! `GET /metrics`: Prometheus text exposition of exchanges and API requests by outcome, key-set
-//! fetches and readiness per issuer, and the verified-token cache.
+//! `GET /metrics`: Prometheus text exposition (format 0.0.4) of exchanges and API requests by
+//! outcome, key-set fetches and readiness per issuer, and the verified-token cache.
+//!
+//! The series, encoded by `prometheus-client`:
+//!
+//! | series | type | counted |
+//! | --- | --- | --- |
+//! | `tambo_auth_exchanges_total{status}` | counter | per request, by [`count_exchanges`] |
+//! | `tambo_auth_api_requests_total{status}` | counter | per request, by [`count_api`] |
+//! | `tambo_auth_token_cache_hits_total`, `..._misses_total` | counter | read at scrape time |
+//! | `tambo_auth_token_cache_entries` | gauge | read at scrape time |
+//! | `tambo_auth_jwks_fetches_total{issuer,result}` | counter | read at scrape time |
+//! | `tambo_auth_issuer_ready{issuer}` | gauge | read at scrape time |
+//! | `tambo_auth_insecure_verification` | gauge | fixed when the server is built |
+//!
+//! Counters are named here without `_total`: the encoder appends it (and `prometheus-client`
+//! refuses a counter registered with it in debug builds).
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric as _};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::registry::Registry;
 use tambo_auth::ProviderRegistry;
 use tambo_auth::layer::TamboAuthLayer;
 
-/// Counters the server keeps; cheap to clone.
+/// The `Content-Type` of what [`Metrics::render`] writes: the Prometheus text format 0.0.4.
+pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
+
+/// The server's metrics; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Metrics {
     inner: Arc<Inner>,
 }
 
+/// The label of the per-request counters: the answer's HTTP status.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct Status {
+    status: u16,
+}
+
+/// Per-request counters are `Family` counters rather than counters created once: a handler or
+/// a middleware may answer any status, so the set of label values is not known up front.
+/// Counting takes the family's read lock, which requests share (only the first answer with a
+/// new status takes it for writing, to add the counter), and then increments an atomic: no
+/// request waits for another, unlike the `Mutex` this replaced.
+type ByStatus = Family<Status, Counter>;
+
 #[derive(Debug)]
 struct Inner {
-    exchanges: Mutex<BTreeMap<u16, u64>>,
-    api: Mutex<BTreeMap<u16, u64>>,
-    layer: TamboAuthLayer,
-    registries: Vec<ProviderRegistry>,
-    insecure: bool,
+    registry: Registry,
+    exchanges: ByStatus,
+    api: ByStatus,
 }
 
 impl Metrics {
-    /// Metrics over `layer`'s cache and `registries`' key sets.
+    /// Metrics over `layer`'s cache and `registries`' key sets, read when scraped.
     pub fn new(layer: TamboAuthLayer, registries: Vec<ProviderRegistry>, insecure: bool) -> Self {
+        let exchanges = ByStatus::default();
+        let api = ByStatus::default();
+        let mut registry = Registry::default();
+        // `register` appends a full stop to the help text; `ScrapeTime` writes its own.
+        registry.register(
+            "tambo_auth_exchanges",
+            "Token exchanges at /oauth/token by HTTP status",
+            exchanges.clone(),
+        );
+        registry.register(
+            "tambo_auth_api_requests",
+            "Requests to /v1 by HTTP status (401 and 400: bearer verification refused)",
+            api.clone(),
+        );
+        registry.register(
+            "tambo_auth_insecure_verification",
+            "1 when the development profile is on",
+            ConstGauge::new(i64::from(insecure)),
+        );
+        registry.register_collector(Box::new(ScrapeTime { layer, registries }));
         Self {
             inner: Arc::new(Inner {
-                exchanges: Mutex::default(),
-                api: Mutex::default(),
-                layer,
-                registries,
-                insecure,
+                registry,
+                exchanges,
+                api,
             }),
         }
     }
 
-    fn count(map: &Mutex<BTreeMap<u16, u64>>, status: u16) {
-        *map.lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(status)
-            .or_default() += 1;
-    }
-
-    /// The exposition text.
-    pub fn render(&self) -> String {
-        let inner = &self.inner;
+    /// The exposition text, in the format [`CONTENT_TYPE`] names.
+    ///
+    /// # Errors
+    ///
+    /// When the encoder fails; writing to a `String` does not, so this is not expected.
+    pub fn render(&self) -> Result<String, std::fmt::Error> {
         let mut out = String::new();
-        let counters =
-            |out: &mut String, name: &str, help: &str, map: &Mutex<BTreeMap<u16, u64>>| {
-                let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
-                for (status, count) in map.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-                    let _ = writeln!(out, "{name}{{status=\"{status}\"}} {count}");
-                }
-            };
-        counters(
-            &mut out,
-            "tambo_auth_exchanges_total",
-            "Token exchanges at /oauth/token by HTTP status.",
-            &inner.exchanges,
-        );
-        counters(
-            &mut out,
-            "tambo_auth_api_requests_total",
-            "Requests to /v1 by HTTP status (401 and 400: bearer verification refused).",
-            &inner.api,
-        );
-        let stats = inner.layer.cache_stats();
-        let _ = writeln!(
-            out,
-            "# HELP tambo_auth_token_cache_hits_total Bearer tokens answered from the verified-token cache.\n# TYPE tambo_auth_token_cache_hits_total counter\ntambo_auth_token_cache_hits_total {}",
-            stats.hits
-        );
-        let _ = writeln!(
-            out,
-            "# HELP tambo_auth_token_cache_misses_total Bearer tokens verified in full.\n# TYPE tambo_auth_token_cache_misses_total counter\ntambo_auth_token_cache_misses_total {}",
-            stats.misses
-        );
-        let _ = writeln!(
-            out,
-            "# HELP tambo_auth_token_cache_entries Tokens held by the verified-token cache.\n# TYPE tambo_auth_token_cache_entries gauge\ntambo_auth_token_cache_entries {}",
-            stats.entries
-        );
-        let statuses: Vec<_> = inner
+        prometheus_client::encoding::prometheus_text::encode(&mut out, &self.inner.registry)?;
+        Ok(out)
+    }
+}
+
+/// The values other components own, read at each scrape: the layer's cache statistics and
+/// each registry's key-set status.
+#[derive(Debug)]
+struct ScrapeTime {
+    layer: TamboAuthLayer,
+    registries: Vec<ProviderRegistry>,
+}
+
+impl Collector for ScrapeTime {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
+        let stats = self.layer.cache_stats();
+        let hits = ConstCounter::new(stats.hits);
+        hits.encode(encoder.encode_descriptor(
+            "tambo_auth_token_cache_hits",
+            "Bearer tokens answered from the verified-token cache.",
+            None,
+            hits.metric_type(),
+        )?)?;
+        let misses = ConstCounter::new(stats.misses);
+        misses.encode(encoder.encode_descriptor(
+            "tambo_auth_token_cache_misses",
+            "Bearer tokens verified in full.",
+            None,
+            misses.metric_type(),
+        )?)?;
+        let entries = ConstGauge::new(i64::try_from(stats.entries).unwrap_or(i64::MAX));
+        entries.encode(encoder.encode_descriptor(
+            "tambo_auth_token_cache_entries",
+            "Tokens held by the verified-token cache.",
+            None,
+            entries.metric_type(),
+        )?)?;
+
+        let statuses: Vec<_> = self
             .registries
             .iter()
             .flat_map(ProviderRegistry::status)
             .collect();
-        let _ = writeln!(
-            out,
-            "# HELP tambo_auth_jwks_fetches_total Key-set fetches per issuer by result.\n# TYPE tambo_auth_jwks_fetches_total counter"
-        );
+        let mut fetches = encoder.encode_descriptor(
+            "tambo_auth_jwks_fetches",
+            "Key-set fetches per issuer by result.",
+            None,
+            prometheus_client::metrics::MetricType::Counter,
+        )?;
         for s in &statuses {
-            let issuer = escape(&s.issuer);
-            let _ = writeln!(
-                out,
-                "tambo_auth_jwks_fetches_total{{issuer=\"{issuer}\",result=\"ok\"}} {}\ntambo_auth_jwks_fetches_total{{issuer=\"{issuer}\",result=\"error\"}} {}",
-                s.fetches - s.fetch_failures,
-                s.fetch_failures
-            );
+            let ok = s.fetches.saturating_sub(s.fetch_failures);
+            for (result, count) in [("ok", ok), ("error", s.fetch_failures)] {
+                let labels = [("issuer", s.issuer.as_str()), ("result", result)];
+                ConstCounter::new(count).encode(fetches.encode_family(&labels)?)?;
+            }
         }
-        let _ = writeln!(
-            out,
-            "# HELP tambo_auth_issuer_ready Whether an issuer's keys are usable (1) or not (0).\n# TYPE tambo_auth_issuer_ready gauge"
-        );
+        let mut ready = encoder.encode_descriptor(
+            "tambo_auth_issuer_ready",
+            "Whether an issuer's keys are usable (1) or not (0).",
+            None,
+            prometheus_client::metrics::MetricType::Gauge,
+        )?;
         for s in &statuses {
-            let _ = writeln!(
-                out,
-                "tambo_auth_issuer_ready{{issuer=\"{}\"}} {}",
-                escape(&s.issuer),
-                u8::from(s.ready)
-            );
+            let labels = [("issuer", s.issuer.as_str())];
+            ConstGauge::new(i64::from(s.ready)).encode(ready.encode_family(&labels)?)?;
         }
-        let _ = writeln!(
-            out,
-            "# HELP tambo_auth_insecure_verification 1 when the development profile is on.\n# TYPE tambo_auth_insecure_verification gauge\ntambo_auth_insecure_verification {}",
-            u8::from(inner.insecure)
-        );
-        out
+        Ok(())
     }
-}
-
-/// Label values escape `\`, `"` and newlines (Prometheus text format).
-fn escape(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 /// Middleware counting `/oauth/token` answers (the exchange router's other routes, the
@@ -143,7 +178,7 @@ pub async fn count_exchanges(
     let is_exchange = request.uri().path() == tambo_auth::exchange::TOKEN_PATH;
     let response = next.run(request).await;
     if is_exchange {
-        Metrics::count(&metrics.inner.exchanges, response.status().as_u16());
+        count(&metrics.inner.exchanges, &response);
     }
     response
 }
@@ -151,6 +186,83 @@ pub async fn count_exchanges(
 /// Middleware counting `/v1` answers (outside the authentication layer).
 pub async fn count_api(State(metrics): State<Metrics>, request: Request, next: Next) -> Response {
     let response = next.run(request).await;
-    Metrics::count(&metrics.inner.api, response.status().as_u16());
+    count(&metrics.inner.api, &response);
     response
+}
+
+fn count(family: &ByStatus, response: &Response) {
+    family
+        .get_or_create(&Status {
+            status: response.status().as_u16(),
+        })
+        .inc();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tambo_auth::Algorithm;
+    use tambo_auth::token::{SigningKey, TamboTokens};
+
+    fn metrics(insecure: bool) -> Metrics {
+        let tokens = TamboTokens::builder("https://auth.example.com")
+            .signing_key(SigningKey::generate(Algorithm::EdDSA).unwrap())
+            .build()
+            .unwrap();
+        Metrics::new(TamboAuthLayer::new(tokens), Vec::new(), insecure)
+    }
+
+    #[test]
+    fn the_exposition_keeps_the_names_help_and_types_scrapers_know() {
+        let metrics = metrics(false);
+        let ok = Response::default();
+        count(&metrics.inner.exchanges, &ok);
+        count(&metrics.inner.exchanges, &ok);
+        count(&metrics.inner.api, &ok);
+        assert_eq!(
+            metrics.render().unwrap(),
+            "# HELP tambo_auth_exchanges_total Token exchanges at /oauth/token by HTTP status.\n\
+             # TYPE tambo_auth_exchanges_total counter\n\
+             tambo_auth_exchanges_total{status=\"200\"} 2\n\
+             # HELP tambo_auth_api_requests_total Requests to /v1 by HTTP status (401 and 400: bearer verification refused).\n\
+             # TYPE tambo_auth_api_requests_total counter\n\
+             tambo_auth_api_requests_total{status=\"200\"} 1\n\
+             # HELP tambo_auth_insecure_verification 1 when the development profile is on.\n\
+             # TYPE tambo_auth_insecure_verification gauge\n\
+             tambo_auth_insecure_verification 0\n\
+             # HELP tambo_auth_token_cache_hits_total Bearer tokens answered from the verified-token cache.\n\
+             # TYPE tambo_auth_token_cache_hits_total counter\n\
+             tambo_auth_token_cache_hits_total 0\n\
+             # HELP tambo_auth_token_cache_misses_total Bearer tokens verified in full.\n\
+             # TYPE tambo_auth_token_cache_misses_total counter\n\
+             tambo_auth_token_cache_misses_total 0\n\
+             # HELP tambo_auth_token_cache_entries Tokens held by the verified-token cache.\n\
+             # TYPE tambo_auth_token_cache_entries gauge\n\
+             tambo_auth_token_cache_entries 0\n\
+             # HELP tambo_auth_jwks_fetches_total Key-set fetches per issuer by result.\n\
+             # TYPE tambo_auth_jwks_fetches_total counter\n\
+             # HELP tambo_auth_issuer_ready Whether an issuer's keys are usable (1) or not (0).\n\
+             # TYPE tambo_auth_issuer_ready gauge\n"
+        );
+    }
+
+    #[test]
+    fn each_status_has_its_own_series() {
+        let metrics = metrics(true);
+        for status in [200, 401, 401, 500] {
+            let response = Response::builder().status(status).body(Default::default());
+            count(&metrics.inner.api, &response.unwrap());
+        }
+        let text = metrics.render().unwrap();
+        for line in [
+            "tambo_auth_api_requests_total{status=\"200\"} 1",
+            "tambo_auth_api_requests_total{status=\"401\"} 2",
+            "tambo_auth_api_requests_total{status=\"500\"} 1",
+            "tambo_auth_insecure_verification 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "no `{line}` in\n{text}");
+        }
+        // No exchange was answered: the family has no series (and so no HELP or TYPE line).
+        assert!(!text.contains("tambo_auth_exchanges_total"), "{text}");
+    }
 }

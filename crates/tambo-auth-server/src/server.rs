@@ -13,6 +13,7 @@ use axum::Json;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::middleware;
+use axum::response::IntoResponse as _;
 use axum::routing::get;
 use serde_json::json;
 use tambo_auth::exchange::{Project, StaticProjects, TokenExchange};
@@ -170,14 +171,21 @@ impl Server {
             .route(
                 "/metrics",
                 get(move || {
-                    let text = metrics.render();
-                    std::future::ready((
-                        [(
-                            axum::http::header::CONTENT_TYPE,
-                            "text/plain; version=0.0.4",
-                        )],
-                        text,
-                    ))
+                    let answer = match metrics.render() {
+                        Ok(text) => (
+                            [(
+                                axum::http::header::CONTENT_TYPE,
+                                crate::metrics::CONTENT_TYPE,
+                            )],
+                            text,
+                        )
+                            .into_response(),
+                        Err(_) => {
+                            tracing::error!("the metrics could not be encoded");
+                            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+                        }
+                    };
+                    std::future::ready(answer)
                 }),
             );
         Ok(Server {

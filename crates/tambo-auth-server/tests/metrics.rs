@@ -72,14 +72,25 @@ allow_loopback_http = true
         .expect("request");
     assert_eq!(send(&router, jwks).await.0, StatusCode::OK);
 
-    let (status, text) = send(
-        &router,
-        Request::get("/metrics")
-            .body(Body::empty())
-            .expect("request"),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    let response = router
+        .clone()
+        .oneshot(
+            Request::get("/metrics")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("infallible");
+    assert_eq!(response.status(), StatusCode::OK);
+    // The classic Prometheus text format, which every Prometheus version scrapes.
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    let text = String::from_utf8(body.to_vec()).expect("UTF-8");
     let issuer = idp.issuer();
     for line in [
         "tambo_auth_exchanges_total{status=\"200\"} 1".to_owned(),
@@ -88,7 +99,9 @@ allow_loopback_http = true
         "tambo_auth_api_requests_total{status=\"401\"} 1".to_owned(),
         "tambo_auth_token_cache_hits_total 1".to_owned(),
         "tambo_auth_token_cache_misses_total 1".to_owned(),
+        "tambo_auth_token_cache_entries 1".to_owned(),
         format!("tambo_auth_jwks_fetches_total{{issuer=\"{issuer}\",result=\"ok\"}} 1"),
+        format!("tambo_auth_jwks_fetches_total{{issuer=\"{issuer}\",result=\"error\"}} 0"),
         format!("tambo_auth_issuer_ready{{issuer=\"{issuer}\"}} 1"),
         "tambo_auth_insecure_verification 0".to_owned(),
     ] {

@@ -7,6 +7,9 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+
 use super::StoreError;
 
 static LAST_MICROS: AtomicI64 = AtomicI64::new(0);
@@ -26,21 +29,18 @@ pub(crate) fn now_micros() -> i64 {
     }
 }
 
+/// RFC 3339 in UTC with exactly six fractional digits and `Z`: `time`'s `Rfc3339` trims
+/// trailing zeros from the fraction, so the description is spelled out here.
+const RFC3339_MICROS: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+
 /// RFC 3339 in UTC with exactly six fractional digits, e.g. `2026-05-01T12:00:00.123456Z`.
 /// The fixed width makes the strings sort like the instants they name.
 pub(crate) fn rfc3339(micros: i64) -> Result<String, StoreError> {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000)
-        .map_err(|_| StoreError::Internal("a stored time is out of range"))?;
-    Ok(format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.microsecond()
-    ))
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000)
+        .map_err(|_| StoreError::Internal("a stored time is out of range"))?
+        .format(RFC3339_MICROS)
+        .map_err(|_| StoreError::Internal("a stored time cannot be written as RFC 3339"))
 }
 
 /// Crockford's base32 alphabet in lower case: no `i`, `l`, `o`, `u`.
@@ -96,6 +96,20 @@ mod tests {
             rfc3339(1_777_636_800_123_456).unwrap(),
             "2026-05-01T12:00:00.123456Z"
         );
+        // Whole seconds and whole milliseconds keep all six digits, so strings sort as times.
+        assert_eq!(
+            rfc3339(1_777_636_800_000_000).unwrap(),
+            "2026-05-01T12:00:00.000000Z"
+        );
+        assert_eq!(
+            rfc3339(1_777_636_800_120_000).unwrap(),
+            "2026-05-01T12:00:00.120000Z"
+        );
+        assert_eq!(
+            rfc3339(253_402_300_799_999_999).unwrap(),
+            "9999-12-31T23:59:59.999999Z"
+        );
+        assert!(rfc3339(253_402_300_800_000_000).is_err(), "year 10000");
     }
 
     #[test]
