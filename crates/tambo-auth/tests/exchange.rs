@@ -880,15 +880,67 @@ async fn a_tambo_token_cannot_be_exchanged_again() {
         .expect("issued")
         .access_token;
     let answer = fx.form(&good(&ours, &[])).await;
-    answer.error(400, "invalid_request");
+    let description = answer.error(400, "invalid_request");
+    assert!(description.contains("Tambo token"), "{description}");
 
-    // Our issuer with another typ is refused too.
+    // Our issuer with another typ is refused too: who signed decides, not the header.
     let mut c = tambo_auth_testkit::claims::claims(OUR_ISSUER, "alice", NOW);
     c["exp"] = json!(NOW + 600);
     let lookalike = tambo_auth_testkit::jws::token(&fixtures().ed, &c);
-    fx.form(&good(&lookalike, &[]))
+    let description = fx
+        .form(&good(&lookalike, &[]))
         .await
         .error(400, "invalid_request");
+    assert!(description.contains("Tambo token"), "{description}");
+}
+
+/// Issue 13, routing by who signed: RFC 9068 (§2.1) gives every JWT access token
+/// `typ: at+jwt`, so an identity provider's access token with that header is exchanged, and
+/// so is a token of a provider whose issuer starts with ours.
+#[tokio::test]
+async fn provider_access_tokens_typed_at_jwt_are_exchanged() {
+    let under_ours = format!("{OUR_ISSUER}/idp");
+    let fx = fixture_with(|clock| {
+        let static_key = |issuer: &str, key: &tambo_auth_testkit::TestKey| {
+            Verifier::builder(issuer)
+                .public_key_pem(key.public_pem())
+                .clock(Arc::new(clock.clone()))
+                .build()
+                .expect("verifier")
+        };
+        ProviderRegistry::builder()
+            .provider(OidcProvider::new("idp", static_key(IDP, &fixtures().ed)))
+            .provider(OidcProvider::new(
+                "rsa",
+                static_key("https://rsa.example", &fixtures().rsa),
+            ))
+            .provider(OidcProvider::new(
+                "under-ours",
+                static_key(&under_ours, &fixtures().ec),
+            ))
+            .build()
+            .expect("registry")
+    });
+    for (key, alg, iss) in [
+        (&fixtures().ed, "EdDSA", IDP),
+        (&fixtures().rsa, "RS256", "https://rsa.example"),
+        (&fixtures().ec, "ES256", under_ours.as_str()),
+    ] {
+        // A user's access token and a client-credentials one, as an RFC 9068 issuer mints them.
+        for sub in ["alice", "client-7@clients"] {
+            let access_token = JwsBuilder::new()
+                .header(json!({"alg": alg, "typ": "at+jwt", "kid": key.kid()}))
+                .payload(json!({
+                    "iss": iss, "sub": sub, "client_id": "spa", "iat": NOW, "exp": NOW + 600,
+                    "jti": "at-1", "scope": "openid",
+                }))
+                .sign(key, alg);
+            let answer = fx.form(&good(&access_token, &[])).await;
+            let issued = decode_segment(&answer.access_token(), 1);
+            assert_eq!(issued["sub"], sub, "{iss}");
+            assert_eq!(issued["original_iss"], iss);
+        }
+    }
 }
 
 #[tokio::test]

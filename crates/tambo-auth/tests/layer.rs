@@ -12,7 +12,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::{HeaderMap, Request, StatusCode};
 use serde_json::json;
-use tambo_auth::clock::ManualClock;
+use tambo_auth::clock::{Clock as _, ManualClock};
 use tambo_auth::jwt::Claims;
 use tambo_auth::layer::{AuthorizeLayer, Mode, TamboAuthLayer};
 use tambo_auth::token::{IssueRequest, MemoryRevocations, SigningKey, TamboTokens};
@@ -860,4 +860,350 @@ async fn a_cookie_can_carry_the_token() {
         call(&router, "/whoami", &[("cookie", &cookie)]).await.0,
         StatusCode::OK
     );
+}
+
+/// Issue 13, routing by who signed: RFC 9068 (§2.1) gives every JWT access token
+/// `typ: at+jwt`, so a provider's access token with that header is a provider token in
+/// direct mode and beside Tambo tokens, and so is a token of a provider whose issuer
+/// starts with ours.
+#[tokio::test]
+async fn provider_access_tokens_typed_at_jwt_and_issuers_under_ours_go_to_the_provider() {
+    let f = fixture();
+    let under_ours = format!("{ISSUER}/idp");
+    let provider = |name: &str, issuer: &str, key: &tambo_auth_testkit::TestKey, alg| {
+        OidcProvider::new(
+            name,
+            Verifier::builder(issuer)
+                .public_key_pem(key.public_pem())
+                .algorithms([alg])
+                .clock(Arc::new(f.clock.clone()))
+                .build()
+                .expect("verifier"),
+        )
+    };
+    let registry = ProviderRegistry::builder()
+        .provider(provider(
+            "rsa",
+            "https://rsa.example",
+            &fixtures().rsa,
+            Algorithm::RS256,
+        ))
+        .provider(provider(
+            "ec",
+            "https://ec.example/realms/a",
+            &fixtures().ec,
+            Algorithm::ES256,
+        ))
+        .provider(provider(
+            "ed",
+            &under_ours,
+            &fixtures().ed,
+            Algorithm::EdDSA,
+        ))
+        .build()
+        .expect("registry");
+    let access_token = |key: &tambo_auth_testkit::TestKey, alg: &str, iss: &str, sub: &str| {
+        JwsBuilder::new()
+            .header(json!({"alg": alg, "typ": "at+jwt", "kid": key.kid()}))
+            .payload(json!({
+                "iss": iss, "sub": sub, "client_id": "spa", "iat": NOW, "exp": NOW + 600,
+                "jti": format!("jti-{sub}"),
+            }))
+            .sign(key, alg)
+    };
+    let tokens = [
+        (
+            access_token(&fixtures().rsa, "RS256", "https://rsa.example", "rs"),
+            "rs|oauth:user:rsa.example:rs|-",
+        ),
+        (
+            access_token(&fixtures().ec, "ES256", "https://ec.example/realms/a", "es"),
+            "es|oauth:user:ec.example/realms/a:es|-",
+        ),
+        (
+            access_token(&fixtures().ed, "EdDSA", &under_ours, "ed"),
+            "ed|oauth:user:auth.example.com/idp:ed|-",
+        ),
+    ];
+    let direct = app(TamboAuthLayer::direct(registry.clone()));
+    let mixed = app(TamboAuthLayer::tambo_or_provider(
+        f.tokens.clone(),
+        registry,
+    ));
+    for router in [&direct, &mixed] {
+        for (token, expected) in &tokens {
+            let (status, _, body) =
+                call(router, "/whoami", &[("authorization", &bearer(token))]).await;
+            assert_eq!((status, body.as_str()), (StatusCode::OK, *expected));
+        }
+    }
+    // Our own tokens still go to TamboTokens in mixed mode, and are no provider's in direct
+    // mode: no provider is configured for our issuer.
+    assert_eq!(status_for(&mixed, &f.token()).await, StatusCode::OK);
+    let (status, headers, _) = call(
+        &direct,
+        "/whoami",
+        &[("authorization", &bearer(&f.token()))],
+    )
+    .await;
+    assert_invalid_token(status, &headers);
+}
+
+/// Issue 13: a cache hit re-checks what can change under it. For a provider token, the key
+/// that verified it must still be in the provider's current key set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cached_provider_token_is_refused_once_its_key_leaves_the_key_set() {
+    let clock = ManualClock::at_unix(NOW);
+    let idp = TestIdp::builder()
+        .keys(vec![fixtures().rsa.clone()])
+        .start()
+        .await;
+    let registry = ProviderRegistry::builder()
+        .provider(OidcProvider::new(
+            "idp",
+            Verifier::builder(idp.issuer())
+                .allow_loopback_http(true)
+                .clock(Arc::new(clock.clone()))
+                .build()
+                .expect("verifier"),
+        ))
+        .build()
+        .expect("registry");
+    let layer = TamboAuthLayer::direct(registry.clone());
+    let router = app(layer.clone());
+    let token = idp.token(&idp.claims("alice", NOW));
+    assert_eq!(status_for(&router, &token).await, StatusCode::OK);
+    assert_eq!(status_for(&router, &token).await, StatusCode::OK);
+    assert_eq!(
+        (layer.cache_stats().misses, layer.cache_stats().hits),
+        (1, 1)
+    );
+    assert_eq!(idp.jwks_requests(), 1);
+
+    // The identity provider rotates the key out. Until the key set refreshes, the cached
+    // token passes; due for a refresh, a cache hit starts one in the background.
+    idp.set_keys(vec![fixtures().rsa2.clone()]);
+    clock.advance(Duration::from_secs(9 * 60));
+    assert_eq!(status_for(&router, &token).await, StatusCode::OK);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while registry.status()[0].last_success != Some(clock.now()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no background refresh"
+        );
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(idp.jwks_requests(), 2);
+
+    // The key set refreshed without the key: the same cached token is refused, as a token
+    // seen for the first time would be, and leaves the cache.
+    let (status, headers, _) =
+        call(&router, "/whoami", &[("authorization", &bearer(&token))]).await;
+    assert_invalid_token(status, &headers);
+    assert_eq!(layer.cache_stats().hits, 3);
+    assert_eq!(layer.cache_stats().entries, 0);
+    let (status, headers, _) =
+        call(&router, "/whoami", &[("authorization", &bearer(&token))]).await;
+    assert_invalid_token(status, &headers);
+    assert_eq!(layer.cache_stats().misses, 2, "verified again, and refused");
+}
+
+#[test]
+fn the_builder_checks_every_setting_once() {
+    use tambo_auth::layer::Realm;
+    let f = fixture();
+    let field = |result: Result<TamboAuthLayer, tambo_auth::Error>| match result {
+        Err(tambo_auth::Error::Configuration { field, .. }) => field,
+        other => panic!("expected a configuration error, got {other:?}"),
+    };
+    for name in ["", "tambo token", "a;b", "é"] {
+        assert_eq!(
+            field(
+                TamboAuthLayer::builder(f.tokens.clone())
+                    .cookie(name)
+                    .build()
+            ),
+            "cookie",
+            "{name:?}"
+        );
+    }
+    assert_eq!(
+        field(
+            TamboAuthLayer::builder(f.tokens.clone())
+                .require_project("")
+                .build()
+        ),
+        "require_project"
+    );
+    for realm in ["", "a\"b", "a\\b", "line\nbreak"] {
+        match Realm::new(realm) {
+            Err(tambo_auth::Error::Configuration { field, .. }) => assert_eq!(field, "realm"),
+            other => panic!("{realm:?}: {other:?}"),
+        }
+    }
+}
+
+/// Item 8: a configured realm, a refusal body shaped as an RFC 9457 problem document with the
+/// RFC 6750 status and challenge kept, and gRPC refusals untouched.
+#[tokio::test]
+async fn refusal_bodies_can_be_shaped_while_the_challenge_and_grpc_status_stay() {
+    use http::header::CONTENT_TYPE;
+    use tambo_auth::layer::Realm;
+    let f = fixture();
+    let problem = |error: &tambo_auth::Error, response: http::Response<()>| {
+        let status = response.status().as_u16();
+        let mut response = response.map(|()| {
+            Body::from(
+                json!({"type": "about:blank", "status": status, "code": error.kind().code()})
+                    .to_string(),
+            )
+        });
+        response.headers_mut().insert(
+            CONTENT_TYPE,
+            http::HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    };
+    let layer = TamboAuthLayer::builder(f.tokens.clone())
+        .realm(Realm::new("acme api").expect("realm"))
+        .refusal_body(problem)
+        .build()
+        .expect("layer");
+    let router = Router::new().route("/whoami", get(whoami)).layer(layer);
+
+    let (status, headers, body) = call(
+        &router,
+        "/whoami",
+        &[("authorization", "Bearer nope.nope.nope")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(headers[CONTENT_TYPE], "application/problem+json");
+    let attrs = challenge(&headers);
+    assert_eq!(attr(&attrs, "realm"), Some("acme api"));
+    assert_eq!(attr(&attrs, "error"), Some("invalid_token"));
+    let body: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(body["status"], 401);
+    assert_eq!(body["code"], "malformed");
+
+    let (status, headers, body) = call(&router, "/whoami", &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        challenge(&headers),
+        [("realm".to_owned(), "acme api".to_owned())]
+    );
+    assert!(body.contains("missing_credentials"), "{body}");
+
+    let (status, headers, body) =
+        call(&router, "/whoami", &[("content-type", "application/grpc")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["grpc-status"], "16");
+    assert_eq!(headers[CONTENT_TYPE], "application/grpc");
+    assert_eq!(body, "", "trailers-only");
+
+    // The token still passes.
+    assert_eq!(status_for(&router, &f.token()).await, StatusCode::OK);
+}
+
+/// Item 8: in `AllowMissingOrFailed` mode a handler can read why there is no user, and the
+/// `TamboUser` extractor refuses as the layer would have.
+#[tokio::test]
+async fn handlers_see_why_credentials_failed_when_the_layer_lets_them_through() {
+    use axum::Extension;
+    use tambo_auth::layer::{AuthFailure, Realm};
+    async fn why(failure: Option<Extension<AuthFailure>>) -> String {
+        failure.map_or_else(
+            || "none".to_owned(),
+            |Extension(AuthFailure(error))| error.kind().code().to_owned(),
+        )
+    }
+    let f = fixture();
+    let layer = TamboAuthLayer::builder(f.tokens.clone())
+        .mode(Mode::AllowMissingOrFailed)
+        .realm(Realm::new("acme").expect("realm"))
+        .build()
+        .expect("layer");
+    let router = Router::new()
+        .route("/why", get(why))
+        .route("/whoami", get(whoami))
+        .layer(layer);
+    for (headers, code) in [
+        (&[][..], "none"),
+        (&[("authorization", "Bearer")][..], "invalid_request"),
+        (&[("authorization", "Bearer a.b.c")][..], "malformed"),
+        (&[("authorization", "Basic dXNlcjpwdw==")][..], "none"),
+    ] {
+        assert_eq!(call(&router, "/why", headers).await.2, code, "{headers:?}");
+    }
+    // A token signed by a key of another deployment: refused, and the extractor says so.
+    let foreign = bearer(&fixture().token());
+    assert_eq!(
+        call(&router, "/why", &[("authorization", &foreign)])
+            .await
+            .2,
+        "unknown_key"
+    );
+    let (status, headers, _) = call(&router, "/whoami", &[("authorization", &foreign)]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let attrs = challenge(&headers);
+    assert_eq!(attr(&attrs, "realm"), Some("acme"));
+    assert_eq!(attr(&attrs, "error"), Some("invalid_token"));
+    let (status, headers, _) = call(&router, "/whoami", &[("authorization", "Bearer")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(attr(&challenge(&headers), "error"), Some("invalid_request"));
+    let (status, headers, _) = call(&router, "/whoami", &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        challenge(&headers),
+        [("realm".to_owned(), "acme".to_owned())]
+    );
+}
+
+/// Item 8: `Claims<T>` reads the verified token's claims as the handler's own type, on the
+/// first request and from the cache alike; claims of another shape are a 401.
+#[tokio::test]
+async fn claims_extract_as_the_handlers_own_type() {
+    use tambo_auth::axum::Claims as TokenClaims;
+    #[derive(serde::Deserialize)]
+    struct Ours {
+        client_id: String,
+        ctx: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Admin {
+        #[allow(dead_code)] // read only to require the claim
+        admin: bool,
+    }
+    async fn ours(TokenClaims(claims): TokenClaims<Ours>) -> String {
+        format!("{}|{}", claims.client_id, claims.ctx)
+    }
+    async fn admin(TokenClaims(_): TokenClaims<Admin>) -> &'static str {
+        "admin"
+    }
+    let f = fixture();
+    let router = Router::new()
+        .route("/ours", get(ours))
+        .route("/admin", get(admin))
+        .layer(TamboAuthLayer::new(f.tokens.clone()));
+    let auth = bearer(&f.token());
+    for _ in 0..2 {
+        let (status, _, body) = call(&router, "/ours", &[("authorization", &auth)]).await;
+        assert_eq!(
+            (status, body.as_str()),
+            (StatusCode::OK, "p_demo|oauth:user:idp.example:alice")
+        );
+    }
+    let (status, headers, _) = call(&router, "/admin", &[("authorization", &auth)]).await;
+    assert_invalid_token(status, &headers);
+    let (status, headers, _) = call(&router, "/ours", &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(challenge(&headers).len(), 1, "a bare challenge");
+}
+
+#[test]
+fn extractor_rejections_are_errors_that_say_what_is_missing() {
+    use tambo_auth::axum::TamboUserRejection;
+    let missing: Box<dyn std::error::Error> = Box::new(TamboUserRejection::MissingLayer);
+    assert!(missing.to_string().contains("TamboAuthLayer"), "{missing}");
+    assert!(missing.source().is_none());
 }

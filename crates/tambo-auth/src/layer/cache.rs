@@ -75,3 +75,113 @@ impl TokenCache {
         self.entries.as_ref().map_or(0, Cache::len)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jwt::Claims;
+    use crate::user::Origin;
+    use crate::verify::{Profile, Verifier};
+
+    fn user(token: &str, sub: &str, exp: i64) -> TamboUser {
+        let claims = serde_json::json!({"sub": sub, "exp": exp});
+        let verifier = Verifier::builder("https://i.example")
+            .insecure_no_verification()
+            .profile(Profile::Development)
+            .build()
+            .expect("verifier");
+        TamboUser::from_claims(
+            "t",
+            "https://i.example",
+            Claims::from_map(claims.as_object().cloned().unwrap_or_default()),
+        )
+        .expect("user")
+        .verified_by(
+            Arc::from(token),
+            Origin::Provider {
+                verifier,
+                key: None,
+            },
+        )
+    }
+
+    fn sub(cache: &TokenCache, token: &str, now: i64) -> Option<String> {
+        cache.get(token, now).map(|u| u.sub().to_owned())
+    }
+
+    #[test]
+    fn only_the_same_token_hits_and_entries_end_at_exp() {
+        let cache = TokenCache::new(32);
+        let genuine = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhbGljZSJ9.SIGNATURE-0123456789abcdef";
+        cache.insert(&user(genuine, "alice", 50), 0);
+        for other in [
+            "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhZG1pbiJ9.SIGNATURE-0123456789abcdef",
+            &genuine[1..],
+            &genuine[..genuine.len() - 1],
+        ] {
+            assert_eq!(sub(&cache, other, 1), None, "{other}");
+        }
+        assert_eq!(sub(&cache, genuine, 49), Some("alice".into()));
+        assert_eq!(sub(&cache, genuine, 50), None, "expired at exp");
+        assert_eq!(cache.len(), 0, "and dropped");
+        cache.insert(&user(genuine, "alice", 50), 50);
+        assert_eq!(cache.len(), 0, "an expired user is not cached");
+    }
+
+    #[test]
+    fn the_cache_stays_within_its_capacity_and_a_removal_needs_the_token() {
+        let cache = TokenCache::new(100);
+        for i in 0..1_000 {
+            cache.insert(&user(&format!("h.p.signature-{i:08}"), "u", 100), 0);
+            assert!(cache.len() <= 100, "grew past its capacity");
+        }
+        let kept = (0..1_000)
+            .filter(|i| sub(&cache, &format!("h.p.signature-{i:08}"), 1).is_some())
+            .count();
+        assert!(kept >= 50, "holds most of its capacity: {kept}");
+        cache.insert(&user("h.p.same", "u", 100), 0);
+        cache.remove("h.p.other");
+        assert!(sub(&cache, "h.p.same", 1).is_some());
+        cache.remove("h.p.same");
+        assert!(sub(&cache, "h.p.same", 1).is_none());
+    }
+
+    #[test]
+    fn concurrent_inserts_and_hits_never_cross_users() {
+        let cache = Arc::new(TokenCache::new(64));
+        let hits = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for t in 0..4 {
+                let (cache, hits) = (&cache, &hits);
+                s.spawn(move || {
+                    for i in 0..2_000 {
+                        let token = format!("h.p.signature-of-{t}-{i:08}");
+                        cache.insert(&user(&token, &format!("user-{t}-{i}"), 100), 0);
+                        if let Some(sub) = sub(cache, &token, 1) {
+                            assert_eq!(sub, format!("user-{t}-{i}"));
+                            hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+        });
+        assert!(cache.len() <= 64);
+        // Each token is looked up right after its insert: nearly every lookup hits.
+        let hits = hits.into_inner();
+        assert!(hits > 4 * 2_000 / 2, "only {hits} hits of 8 000 lookups");
+    }
+
+    #[test]
+    fn a_disabled_cache_holds_nothing_and_debug_shows_no_token() {
+        let cache = TokenCache::new(0);
+        cache.insert(&user("t.t.t", "u", 100), 0);
+        assert_eq!(cache.len(), 0);
+        assert!(cache.get("t.t.t", 1).is_none());
+        let cache = TokenCache::new(8);
+        cache.insert(&user("secret-token-bytes", "u", 100), 0);
+        let debug = format!("{cache:?}");
+        assert!(!debug.contains("secret-token-bytes"), "{debug}");
+        let cached = cache.get("secret-token-bytes", 1).expect("hit");
+        assert!(!format!("{cached:?}").contains("secret-token-bytes"));
+    }
+}
