@@ -1,9 +1,11 @@
 //! Tambo-style user authentication for axum and tonic services.
 //!
 //! A provider JWT (Auth0, Clerk, Supabase, WorkOS, Better Auth, Neon Auth, Google, any OIDC
-//! issuer) is verified by one of four strategies — OIDC discovery, a configured public key, a
-//! shared secret, or none in development — and mapped to a [`TamboUser`] whose
-//! [`ContextKey`] scopes that user's threads and messages.
+//! issuer) is verified by one of five strategies — OIDC discovery, a configured JWKS URL, a
+//! configured public key, a shared secret, or none in development — and mapped to a
+//! [`TamboUser`] whose [`ContextKey`] scopes that user's threads and messages. The user then
+//! exchanges it for a short-lived Tambo token ([`exchange`], [`token`]) that
+//! [`TamboAuthLayer`](layer::TamboAuthLayer) checks on every request.
 //!
 //! ```no_run
 //! # async fn demo(token: &str) -> Result<(), tambo_auth::Error> {
@@ -27,8 +29,12 @@
 //!
 //! Modules, one concern each: [`jwt`] (parsing and header/claim policy), [`keys`] (key
 //! material, remote key sets, discovery), [`verify`] (strategies and the [`Verifier`]),
-//! [`provider`] (the [`Provider`] trait and the issuer registry), [`user`] (the user and its
-//! context key), [`error`] (the one error type and its status table), [`clock`] (time).
+//! [`provider`] (the [`Provider`] hooks, the one verification path built from them, the
+//! issuer registry), [`user`] (the user and its context key), [`token`] (issuing and
+//! verifying Tambo tokens, their key ring and revocation), [`exchange`] (the RFC 8693
+//! `/oauth/token` endpoint), [`layer`] (the Tower middleware and its verified-token cache),
+//! `axum` and `tonic` (extractors, behind features), [`error`] (the one error type and its
+//! status table), [`clock`] (time).
 //!
 //! Crypto goes through `aws-lc-rs` by default, with every key parsed once when it is loaded;
 //! feature `rust-crypto` (without `aws-lc-rs`) uses the RustCrypto backend through
