@@ -1,6 +1,7 @@
 //! What every provider example shares, so each example shows only its provider's setup: the
 //! token exchange, `TamboAuthLayer`, and a small user-scoped API (`GET /me`, `GET/POST
-//! /notes`) where each user sees only their own notes.
+//! /notes`) where each user sees only their own notes. [`testing`] drives it in the examples'
+//! tests.
 //!
 //! ```no_run
 //! # async fn demo(provider: tambo_auth::OidcProvider) -> Result<(), Box<dyn std::error::Error>> {
@@ -20,6 +21,8 @@ use tambo_auth::exchange::{Project, StaticProjects, TokenExchange};
 use tambo_auth::layer::TamboAuthLayer;
 use tambo_auth::token::{SigningKey, TamboTokens};
 use tambo_auth::{Algorithm, ContextKey, Provider, ProviderRegistry, TamboUser};
+
+pub mod testing;
 
 /// The project id every example uses.
 pub const PROJECT: &str = "p_example";
@@ -134,80 +137,4 @@ pub async fn serve(router: Router, addr: &str) -> std::io::Result<()> {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
-}
-
-/// For example tests: drives `router` in process.
-pub mod client {
-    use axum::Router;
-    use axum::body::Body;
-    use http::{Request, StatusCode};
-    use tower::ServiceExt as _;
-
-    use super::Me;
-
-    /// `POST /oauth/token` with `subject_token`; the status and the JSON answer.
-    pub async fn exchange(
-        router: &Router,
-        api_key: &str,
-        subject_token: &str,
-    ) -> (StatusCode, serde_json::Value) {
-        let body = format!(
-            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token&subject_token={subject_token}"
-        );
-        let request = Request::post("/oauth/token")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-api-key", api_key)
-            .body(Body::from(body))
-            .expect("request");
-        send(router, request).await
-    }
-
-    /// [`exchange`] that must succeed: the Tambo token.
-    ///
-    /// # Panics
-    ///
-    /// When the exchange does not answer 200 with an access token (a failed test).
-    pub async fn exchange_ok(router: &Router, api_key: &str, subject_token: &str) -> String {
-        let (status, body) = exchange(router, api_key, subject_token).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body["access_token"]
-            .as_str()
-            .expect("a Tambo token")
-            .to_owned()
-    }
-
-    /// `GET /me` with a Tambo token.
-    pub async fn me(router: &Router, token: &str) -> (StatusCode, Option<Me>) {
-        let request = Request::get("/me")
-            .header("authorization", format!("Bearer {token}"))
-            .body(Body::empty())
-            .expect("request");
-        let (status, json) = send(router, request).await;
-        (status, serde_json::from_value(json).ok())
-    }
-
-    /// `POST /notes` then `GET /notes` with a Tambo token: the user's notes after adding one.
-    pub async fn add_and_list(router: &Router, token: &str, text: &str) -> Vec<String> {
-        let request = Request::post("/notes")
-            .header("authorization", format!("Bearer {token}"))
-            .header("content-type", "application/json")
-            .body(Body::from(serde_json::json!({"text": text}).to_string()))
-            .expect("request");
-        let (status, _) = send(router, request).await;
-        assert_eq!(status, StatusCode::CREATED);
-        let request = Request::get("/notes")
-            .header("authorization", format!("Bearer {token}"))
-            .body(Body::empty())
-            .expect("request");
-        serde_json::from_value(send(router, request).await.1).unwrap_or_default()
-    }
-
-    async fn send(router: &Router, request: Request<Body>) -> (StatusCode, serde_json::Value) {
-        let response = router.clone().oneshot(request).await.expect("infallible");
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .unwrap_or_default();
-        (status, serde_json::from_slice(&bytes).unwrap_or_default())
-    }
 }

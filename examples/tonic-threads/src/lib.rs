@@ -14,10 +14,10 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use tambo_auth::ContextKey;
 use tambo_auth::layer::TamboAuthLayer;
 use tambo_auth::token::TamboTokens;
 use tambo_auth::tonic::RequestExt as _;
+use tambo_auth::{ContextKey, TamboUser};
 use tonic::body::Body;
 use tonic::server::{Grpc, NamedService, UnaryService};
 use tonic::transport::server::TcpIncoming;
@@ -90,55 +90,48 @@ impl NamedService for Threads {
 
 type Ready<T> = std::future::Ready<Result<Response<T>, Status>>;
 
-struct WhoAmI;
+/// One unary method of `demo.Threads`, from a function of the caller and the request message:
+/// the user is read once here, and a call that carries none is `Unauthenticated`.
+struct Method<F>(F);
 
-impl UnaryService<Empty> for WhoAmI {
-    type Response = WhoAmIReply;
-    type Future = Ready<WhoAmIReply>;
+impl<Req, Res, F> UnaryService<Req> for Method<F>
+where
+    F: FnMut(TamboUser, Req) -> Res,
+{
+    type Response = Res;
+    type Future = Ready<Res>;
 
-    fn call(&mut self, request: Request<Empty>) -> Self::Future {
-        std::future::ready(request.tambo_user().map(|user| {
-            Response::new(WhoAmIReply {
-                sub: user.sub().to_owned(),
-                context_key: user.context_key().to_string(),
-            })
-        }))
+    fn call(&mut self, request: Request<Req>) -> Self::Future {
+        std::future::ready(
+            request
+                .tambo_user()
+                .map(|user| Response::new((self.0)(user, request.into_inner()))),
+        )
     }
 }
 
-struct Create(Store);
-
-impl UnaryService<CreateThread> for Create {
-    type Response = Thread;
-    type Future = Ready<Thread>;
-
-    fn call(&mut self, request: Request<CreateThread>) -> Self::Future {
-        std::future::ready(request.tambo_user().map(|user| {
-            let mut store = self.0.lock().unwrap_or_else(|e| e.into_inner());
-            let threads = store.entry(user.context_key().clone()).or_default();
-            let thread = Thread {
-                id: format!("thr_{}", threads.len() + 1),
-                name: request.into_inner().name,
-            };
-            threads.push(thread.clone());
-            Response::new(thread)
-        }))
+fn whoami(user: TamboUser, _: Empty) -> WhoAmIReply {
+    WhoAmIReply {
+        sub: user.sub().to_owned(),
+        context_key: user.context_key().to_string(),
     }
 }
 
-struct List(Store);
+fn create(store: &Store, user: TamboUser, request: CreateThread) -> Thread {
+    let mut store = store.lock().unwrap_or_else(|e| e.into_inner());
+    let threads = store.entry(user.context_key().clone()).or_default();
+    let thread = Thread {
+        id: format!("thr_{}", threads.len() + 1),
+        name: request.name,
+    };
+    threads.push(thread.clone());
+    thread
+}
 
-impl UnaryService<Empty> for List {
-    type Response = ThreadList;
-    type Future = Ready<ThreadList>;
-
-    fn call(&mut self, request: Request<Empty>) -> Self::Future {
-        std::future::ready(request.tambo_user().map(|user| {
-            let store = self.0.lock().unwrap_or_else(|e| e.into_inner());
-            Response::new(ThreadList {
-                threads: store.get(user.context_key()).cloned().unwrap_or_default(),
-            })
-        }))
+fn list(store: &Store, user: TamboUser, _: Empty) -> ThreadList {
+    let store = store.lock().unwrap_or_else(|e| e.into_inner());
+    ThreadList {
+        threads: store.get(user.context_key()).cloned().unwrap_or_default(),
     }
 }
 
@@ -157,17 +150,17 @@ impl tower_service::Service<http::Request<Body>> for Threads {
             Ok(match request.uri().path() {
                 paths::WHOAMI => {
                     Grpc::new(ProstCodec::<WhoAmIReply, Empty>::default())
-                        .unary(WhoAmI, request)
+                        .unary(Method(whoami), request)
                         .await
                 }
                 paths::CREATE => {
                     Grpc::new(ProstCodec::<Thread, CreateThread>::default())
-                        .unary(Create(store), request)
+                        .unary(Method(|user, m| create(&store, user, m)), request)
                         .await
                 }
                 paths::LIST => {
                     Grpc::new(ProstCodec::<ThreadList, Empty>::default())
-                        .unary(List(store), request)
+                        .unary(Method(|user, m| list(&store, user, m)), request)
                         .await
                 }
                 _ => Status::unimplemented("no such method").into_http(),

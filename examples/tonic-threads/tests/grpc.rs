@@ -1,6 +1,8 @@
 //! A real tonic client against the layer over loopback: the handler sees the user, each user
 //! sees only their own threads, bad calls are `Unauthenticated`.
 
+use std::net::SocketAddr;
+
 use example_tonic_threads::Client;
 use tambo_auth::jwt::Claims;
 use tambo_auth::token::{IssueRequest, SigningKey, TamboTokens};
@@ -28,36 +30,43 @@ fn token(tokens: &TamboTokens, sub: &str) -> String {
         .access_token
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_handler_sees_the_user_and_bad_calls_are_unauthenticated() {
+/// The service on a loopback port, and the tokens it trusts.
+async fn serve() -> (TamboTokens, SocketAddr) {
     let tokens = tokens();
     let addr = example_tonic_threads::serve(tokens.clone())
         .await
         .expect("serving");
+    (tokens, addr)
+}
 
-    let mut alice = Client::connect(addr, Some(&token(&tokens, "alice")))
-        .await
-        .expect("connects");
+async fn connect(addr: SocketAddr, token: Option<&str>) -> Client {
+    Client::connect(addr, token).await.expect("connects")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_handler_sees_the_user_and_bad_calls_are_unauthenticated() {
+    let (tokens, addr) = serve().await;
+
+    let mut alice = connect(addr, Some(&token(&tokens, "alice"))).await;
     let me = alice.whoami().await.expect("authenticated call");
     assert_eq!(me.sub, "alice");
     assert_eq!(me.context_key, "oauth:user:idp.example:alice");
 
-    let mut anonymous = Client::connect(addr, None).await.expect("connects");
-    let missing = anonymous.whoami().await.expect_err("refused");
+    let missing = connect(addr, None)
+        .await
+        .whoami()
+        .await
+        .expect_err("refused");
     assert_eq!(missing.code(), Code::Unauthenticated);
     assert_eq!(missing.message(), "a bearer token is required");
 
     let forged = token(&self::tokens(), "mallory");
-    let mut mallory = Client::connect(addr, Some(&forged))
-        .await
-        .expect("connects");
+    let mut mallory = connect(addr, Some(&forged)).await;
     let bad = mallory.list_threads().await.expect_err("refused");
     assert_eq!(bad.code(), Code::Unauthenticated);
     assert_eq!(bad.message(), "the token signature could not be verified");
 
-    let mut garbage = Client::connect(addr, Some("not-a-jwt"))
-        .await
-        .expect("connects");
+    let mut garbage = connect(addr, Some("not-a-jwt")).await;
     assert_eq!(
         garbage.whoami().await.expect_err("refused").code(),
         Code::Unauthenticated
@@ -66,16 +75,9 @@ async fn the_handler_sees_the_user_and_bad_calls_are_unauthenticated() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_user_sees_only_their_own_threads() {
-    let tokens = tokens();
-    let addr = example_tonic_threads::serve(tokens.clone())
-        .await
-        .expect("serving");
-    let mut alice = Client::connect(addr, Some(&token(&tokens, "alice")))
-        .await
-        .expect("connects");
-    let mut bob = Client::connect(addr, Some(&token(&tokens, "bob")))
-        .await
-        .expect("connects");
+    let (tokens, addr) = serve().await;
+    let mut alice = connect(addr, Some(&token(&tokens, "alice"))).await;
+    let mut bob = connect(addr, Some(&token(&tokens, "bob"))).await;
 
     alice.create_thread("groceries").await.expect("created");
     alice.create_thread("travel").await.expect("created");
