@@ -188,6 +188,39 @@ pub fn token(key: &TestKey, claims: &Value) -> String {
         .sign(key, key.default_alg())
 }
 
+/// A token with this exact header, signed by `key` under the header's own `alg`: a provider's
+/// header shape (`claims::*_header`) or a hand-written one like `{"alg": "PS256", "kid": ..}`.
+///
+/// # Panics
+///
+/// When the header has no string `alg`, or `key` cannot sign with it.
+pub fn token_with_header(key: &TestKey, header: &Value, claims: &Value) -> String {
+    JwsBuilder::new()
+        .header(header.clone())
+        .payload(claims.clone())
+        .sign(key, header_alg(header))
+}
+
+/// A token with this exact header and an HMAC tag under any secret bytes, with the header's
+/// `alg` (`HS256`, `HS384` or `HS512`): a legacy shared-secret token, or a forgery under a
+/// secret the verifier does not hold.
+///
+/// # Panics
+///
+/// When the header's `alg` is missing or not an HMAC algorithm.
+pub fn hmac_token(secret: &[u8], header: &Value, claims: &Value) -> String {
+    JwsBuilder::new()
+        .header(header.clone())
+        .payload(claims.clone())
+        .sign_hmac(secret, header_alg(header))
+}
+
+fn header_alg(header: &Value) -> &str {
+    header["alg"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the header {header} has no string `alg` to sign with"))
+}
+
 /// A five-segment JWE-shaped string (RFC 7516 §7.1) with the given protected header and random
 /// content: what Auth0 returns without an `audience` and what an Auth.js session cookie is. No
 /// verifier should mistake it for a JWS.
@@ -278,6 +311,40 @@ mod tests {
             header,
             json!({"alg": "EdDSA", "kid": "idp-ed-1", "typ": "JWT"})
         );
+    }
+
+    #[test]
+    fn token_with_header_signs_under_the_headers_alg() {
+        let key = &fixtures().rsa;
+        let header = json!({"alg": "PS256", "kid": "other", "cat": "x"});
+        let token = token_with_header(key, &header, &json!({"sub": "s"}));
+        let (input, signature) = token.rsplit_once('.').expect("three segments");
+        let (encoded_header, _) = input.split_once('.').expect("header and payload");
+        assert_eq!(decode(encoded_header), header.to_string().into_bytes());
+        let verified = jsonwebtoken::crypto::verify(
+            signature,
+            input.as_bytes(),
+            &key.decoding_key(),
+            jsonwebtoken::Algorithm::PS256,
+        );
+        assert!(verified.expect("the verifier runs"));
+    }
+
+    #[test]
+    fn hmac_token_tags_under_the_headers_alg() {
+        let header = json!({"alg": "HS384", "typ": "JWT"});
+        let token = hmac_token(b"secret", &header, &json!({"sub": "s"}));
+        let (input, signature) = token.rsplit_once('.').expect("three segments");
+        assert_eq!(
+            decode(signature),
+            hmac_sign(b"secret", "HS384", input.as_bytes())
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "no string `alg`")]
+    fn a_header_without_alg_cannot_choose_the_algorithm() {
+        token_with_header(&fixtures().ec, &json!({"kid": "k"}), &json!({}));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //!   Better Auth, Neon Auth and Google tokens.
 //! - [`idp`]: a fake OpenID provider on `127.0.0.1` serving discovery and a JWKS, with key
 //!   rotation, request counters, injected faults and stop/restart on the same port.
+//! - [`refusal`]: [`assert_refused!`], an error of one exact kind whose message names the fix.
 //!
 //! Keys are generated at run time and never printed: `Debug` shows a key's `kid` and kind
 //! only.
@@ -38,6 +39,7 @@ pub mod claims;
 pub mod idp;
 pub mod jws;
 pub mod keys;
+pub mod refusal;
 
 pub use idp::{Fault, TestIdp, TestIdpBuilder};
 pub use jws::JwsBuilder;

@@ -1,42 +1,46 @@
 //! The Better Auth adapter against the testkit IdP laid out like an app with the JWT plugin:
 //! keys at `/api/auth/jwks`, no discovery, `iss` and `aud` the app's origin.
 
-use serde_json::json;
+use serde_json::{Value, json};
 use tambo_auth::{Algorithm, ErrorKind, Provider, ProviderExt, ProviderOptions};
-use tambo_auth_better_auth::{BetterAuthClaims, BetterAuthProvider, Settings};
+use tambo_auth_better_auth::{
+    BetterAuthClaims, BetterAuthProvider, BetterAuthProviderBuilder, Settings,
+};
 use tambo_auth_testkit::claims::{better_auth_header, better_auth_jwt, now};
-use tambo_auth_testkit::{JwsBuilder, TestIdp, TestKey, fixtures};
+use tambo_auth_testkit::{TestIdp, TestKey, assert_refused, fixtures, jws};
 
 const USER: &str = "Xr7pK2mQ9vT4wN8bC1dF6gH3jL5sA0eZ";
+const PREVIEW: &str = "https://preview-123.acme.example";
 
 async fn app(key: &TestKey) -> TestIdp {
+    app_serving_jwks_at(key, "/api/auth/jwks").await
+}
+
+async fn app_serving_jwks_at(key: &TestKey, jwks_path: &str) -> TestIdp {
     TestIdp::builder()
         .keys(vec![key.clone()])
-        .jwks_path("/api/auth/jwks")
+        .jwks_path(jwks_path)
         .discovery(false)
         .start()
         .await
 }
 
-fn provider(idp: &TestIdp) -> BetterAuthProvider {
+fn builder(idp: &TestIdp) -> BetterAuthProviderBuilder {
     BetterAuthProvider::builder(idp.base_url())
         .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
-        .build()
-        .expect("builds")
 }
 
-fn sign(key: &TestKey, alg: &str, payload: serde_json::Value) -> String {
-    JwsBuilder::new()
-        .header(json!({"alg": alg, "kid": key.kid()}))
-        .payload(payload)
-        .sign(key, alg)
+fn provider(idp: &TestIdp) -> BetterAuthProvider {
+    builder(idp).build().expect("builds")
+}
+
+/// The plugin's token: Better Auth's header (the key's algorithm, no `typ`) over `payload`.
+fn sign(key: &TestKey, payload: &Value) -> String {
+    jws::token_with_header(key, &better_auth_header(key), payload)
 }
 
 fn jwt(idp: &TestIdp, key: &TestKey) -> String {
-    JwsBuilder::new()
-        .header(better_auth_header(key))
-        .payload(better_auth_jwt(&idp.issuer(), USER, now()))
-        .sign(key, key.default_alg())
+    sign(key, &better_auth_jwt(&idp.issuer(), USER, now()))
 }
 
 #[tokio::test]
@@ -76,38 +80,30 @@ async fn the_key_decides_the_algorithm() {
         let mut jwk = key.public_jwk();
         jwk["alg"] = json!(alg);
         idp.set_jwks_body(json!({ "keys": [jwk] }));
-        let token = sign(key, alg, better_auth_jwt(&idp.issuer(), USER, now()));
+        let header = json!({"alg": alg, "kid": key.kid()});
+        let payload = better_auth_jwt(&idp.issuer(), USER, now());
+        let token = jws::token_with_header(key, &header, &payload);
         let user = provider(&idp).authenticate(&token).await.expect(alg);
         assert_eq!(user.sub(), USER, "{alg}");
     }
 
     let idp = app(&f.rsa).await;
-    let ed_only = BetterAuthProvider::builder(idp.base_url())
-        .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
+    let ed_only = builder(&idp)
         .algorithms([Algorithm::EdDSA])
         .build()
         .expect("builds");
-    let err = ed_only
-        .authenticate(&jwt(&idp, &f.rsa))
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::AlgorithmNotAllowed);
+    let rs256 = ed_only.authenticate(&jwt(&idp, &f.rsa)).await;
+    assert_refused!(rs256, ErrorKind::AlgorithmNotAllowed);
 }
 
 #[tokio::test]
 async fn a_token_without_kid_is_refused_like_better_auth_does() {
     let key = &fixtures().ed;
     let idp = app(key).await;
-    let token = JwsBuilder::new()
-        .header(json!({"alg": "EdDSA"}))
-        .payload(better_auth_jwt(&idp.issuer(), USER, now()))
-        .sign(key, "EdDSA");
-    let err = provider(&idp)
-        .authenticate(&token)
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::ClaimRejected);
-    assert!(err.to_string().contains("`kid`"), "{err}");
+    let payload = better_auth_jwt(&idp.issuer(), USER, now());
+    let token = jws::token_with_header(key, &json!({"alg": "EdDSA"}), &payload);
+    let result = provider(&idp).authenticate(&token).await;
+    assert_refused!(result, ErrorKind::ClaimRejected, "`kid`");
     assert_eq!(idp.jwks_requests(), 0);
 }
 
@@ -116,23 +112,18 @@ async fn the_session_token_and_cookie_cache_are_explained() {
     let idp = app(&fixtures().ed).await;
     let better_auth = provider(&idp);
 
-    let err = better_auth
+    let session_token = better_auth
         .authenticate("Yx4b0eT5mQ2kR9vW7zN1cL8pA3sD6fG0")
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::Opaque);
-    assert!(err.to_string().contains("authClient.token()"), "{err}");
+        .await;
+    assert_refused!(session_token, ErrorKind::Opaque, "authClient.token()");
 
-    let session_data = JwsBuilder::new()
-        .header(json!({"alg": "HS256", "typ": "JWT"}))
-        .payload(json!({"session": {"token": "Yx4b0eT5"}, "iss": idp.issuer(), "exp": now() + 300}))
-        .sign_hmac(b"better-auth-secret-0123456789abcdef", "HS256");
-    let err = better_auth
-        .authenticate(&session_data)
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::AlgorithmNotAllowed);
-    assert!(err.to_string().contains("session_data"), "{err}");
+    let session_data = jws::hmac_token(
+        b"better-auth-secret-0123456789abcdef",
+        &json!({"alg": "HS256", "typ": "JWT"}),
+        &json!({"session": {"token": "Yx4b0eT5"}, "iss": idp.issuer(), "exp": now() + 300}),
+    );
+    let cookie_cache = better_auth.authenticate(&session_data).await;
+    assert_refused!(cookie_cache, ErrorKind::AlgorithmNotAllowed, "session_data");
 }
 
 #[tokio::test]
@@ -141,43 +132,32 @@ async fn another_origin_in_iss_or_aud_is_refused() {
     let idp = app(key).await;
     let better_auth = provider(&idp);
 
-    let mut payload = better_auth_jwt(&idp.issuer(), USER, now());
-    payload["aud"] = json!("https://preview-123.acme.example");
-    let err = better_auth
-        .authenticate(&sign(key, "EdDSA", payload))
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::AudienceMismatch);
-
-    let preview = better_auth_jwt("https://preview-123.acme.example", USER, now());
-    let err = better_auth
-        .authenticate(&sign(key, "EdDSA", preview))
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::IssuerMismatch);
+    let mut other_audience = better_auth_jwt(&idp.issuer(), USER, now());
+    other_audience["aud"] = json!(PREVIEW);
+    let other_issuer = better_auth_jwt(PREVIEW, USER, now());
+    for (payload, kind) in [
+        (other_audience, ErrorKind::AudienceMismatch),
+        (other_issuer, ErrorKind::IssuerMismatch),
+    ] {
+        assert_refused!(better_auth.authenticate(&sign(key, &payload)).await, kind);
+    }
 }
 
 #[tokio::test]
 async fn a_configured_issuer_audience_and_jwks_path_are_used() {
     let key = &fixtures().ed;
-    let idp = TestIdp::builder()
-        .keys(vec![key.clone()])
-        .jwks_path("/auth/.well-known/jwks.json")
-        .discovery(false)
-        .start()
-        .await;
-    let better_auth = BetterAuthProvider::builder(idp.base_url())
+    let idp = app_serving_jwks_at(key, "/auth/.well-known/jwks.json").await;
+    let better_auth = builder(&idp)
         .issuer("https://auth.acme.example")
         .audience("https://api.acme.example")
         .audience("https://admin.acme.example")
         .jwks_path("/auth/.well-known/jwks.json")
-        .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
         .build()
         .expect("builds");
     let mut payload = better_auth_jwt("https://auth.acme.example", USER, now());
     payload["aud"] = json!(["https://admin.acme.example"]);
     let user = better_auth
-        .authenticate(&sign(key, "EdDSA", payload))
+        .authenticate(&sign(key, &payload))
         .await
         .expect("accepted");
     assert_eq!(
@@ -193,51 +173,38 @@ async fn banned_users_are_refused() {
     let mut payload = better_auth_jwt(&idp.issuer(), USER, now());
     payload["role"] = json!("user");
     payload["banned"] = json!(true);
-    let err = provider(&idp)
-        .authenticate(&sign(key, "EdDSA", payload))
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::ClaimRejected);
-    assert!(err.to_string().contains("banned"), "{err}");
+    let result = provider(&idp).authenticate(&sign(key, &payload)).await;
+    assert_refused!(result, ErrorKind::ClaimRejected, "banned");
 }
 
 #[test]
 fn configuration_errors_name_the_field() {
-    let field = |result: Result<BetterAuthProvider, tambo_auth::Error>| match result {
-        Err(tambo_auth::Error::Configuration { field, .. }) => field,
-        other => panic!("expected a configuration error, got {other:?}"),
-    };
-    for base_url in ["", "ftp://app.acme.example", "http://app.acme.example"] {
-        assert_eq!(
-            field(BetterAuthProvider::builder(base_url).build()),
-            "base_url"
-        );
+    let origin = || BetterAuthProvider::builder("https://app.acme.example");
+    for (builder, field) in [
+        (BetterAuthProvider::builder(""), "base_url"),
+        (
+            BetterAuthProvider::builder("ftp://app.acme.example"),
+            "base_url",
+        ),
+        (
+            BetterAuthProvider::builder("http://app.acme.example"),
+            "base_url",
+        ),
+        (
+            BetterAuthProvider::builder("https://app.acme.example/api/auth"),
+            "base_url",
+        ),
+        (origin().algorithms([Algorithm::HS256]), "algorithms"),
+        (origin().jwks_path("api/auth/jwks"), "jwks_path"),
+    ] {
+        let named = format!("invalid configuration `{field}`:");
+        assert_refused!(builder.build(), ErrorKind::Configuration, &named);
     }
     // A bare host is an https origin, as everywhere origins are configured.
     assert!(
         BetterAuthProvider::builder("app.acme.example")
             .build()
             .is_ok()
-    );
-    assert_eq!(
-        field(BetterAuthProvider::builder("https://app.acme.example/api/auth").build()),
-        "base_url"
-    );
-    assert_eq!(
-        field(
-            BetterAuthProvider::builder("https://app.acme.example")
-                .algorithms([Algorithm::HS256])
-                .build()
-        ),
-        "algorithms"
-    );
-    assert_eq!(
-        field(
-            BetterAuthProvider::builder("https://app.acme.example")
-                .jwks_path("api/auth/jwks")
-                .build()
-        ),
-        "jwks_path"
     );
 }
 
@@ -260,10 +227,12 @@ fn settings_deserialize_strictly_and_build() {
         "algorithms": ["ES512"],
     }))
     .expect("valid shape");
-    assert!(matches!(
-        bad.build(&ProviderOptions::default()),
-        Err(tambo_auth::Error::Configuration { field, .. }) if field == "algorithms"
-    ));
+    let invalid = bad.build(&ProviderOptions::default());
+    assert_refused!(
+        invalid,
+        ErrorKind::Configuration,
+        "invalid configuration `algorithms`:"
+    );
     let unknown = serde_json::from_value::<Settings>(json!({
         "base_url": "https://app.acme.example",
         "secret": "x",

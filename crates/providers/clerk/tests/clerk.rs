@@ -1,6 +1,7 @@
 //! The Clerk adapter against the testkit IdP (JWKS on 127.0.0.1) and Clerk-shaped session
 //! tokens (version 2 claims, `cat` header, 60 s lifetime, `nbf = iat - 5`).
 
+use std::fmt::Debug;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,7 +10,8 @@ use tambo_auth::clock::ManualClock;
 use tambo_auth::{ErrorKind, Provider, ProviderExt, ProviderOptions, StrategyKind};
 use tambo_auth_clerk::{ClerkClaims, ClerkProvider, ClerkProviderBuilder, Settings};
 use tambo_auth_testkit::claims::{self, CLERK_AZP, now};
-use tambo_auth_testkit::{JwsBuilder, TestIdp, fixtures};
+use tambo_auth_testkit::refusal::assert_mentions;
+use tambo_auth_testkit::{TestIdp, assert_refused, fixtures, jws};
 
 const SUB: &str = "user_2ZkQ7pQ8rS9tU0vW1xY2zA3bC4d";
 const ORG: &str = "org_2ZkR1sT2uV3wX4yZ5aB6cD7eF8g";
@@ -22,24 +24,20 @@ fn builder(idp: &TestIdp) -> ClerkProviderBuilder {
 
 fn sign(payload: Value) -> String {
     let key = &fixtures().rsa;
-    JwsBuilder::new()
-        .header(claims::clerk_header(key))
-        .payload(payload)
-        .sign(key, "RS256")
+    jws::token_with_header(key, &claims::clerk_header(key), &payload)
 }
 
 fn host(idp: &TestIdp) -> String {
     format!("127.0.0.1%3A{}", idp.port())
 }
 
-fn reason(err: tambo_auth::Error) -> String {
-    match err {
-        tambo_auth::Error::ClaimRejected { provider, reason } => {
-            assert_eq!(provider, "clerk");
-            reason
-        }
-        other => panic!("expected ClaimRejected, got {other:?}"),
-    }
+/// Asserts that `result` is the Clerk provider's own refusal, its reason saying each of `texts`.
+fn assert_clerk_refused(result: Result<impl Debug, tambo_auth::Error>, texts: &[&str]) {
+    let own = "refused by the clerk provider:";
+    assert_mentions(
+        &assert_refused!(result, ErrorKind::ClaimRejected, own),
+        texts,
+    );
 }
 
 #[tokio::test]
@@ -78,15 +76,9 @@ async fn a_token_requested_from_an_unlisted_origin_is_refused_with_the_origin_na
     let mut payload = claims::clerk_session_token(&idp.issuer(), SUB, now());
     payload["azp"] = json!("https://evil.example");
 
-    let err = clerk
-        .authenticate(&sign(payload))
-        .await
-        .expect_err("refused");
+    let result = clerk.authenticate(&sign(payload)).await;
 
-    assert_eq!(err.kind(), ErrorKind::ClaimRejected);
-    let reason = reason(err);
-    assert!(reason.contains("https://evil.example"), "{reason}");
-    assert!(reason.contains("authorized_parties"), "{reason}");
+    assert_clerk_refused(result, &["https://evil.example", "authorized_parties"]);
 }
 
 #[tokio::test]
@@ -103,9 +95,7 @@ async fn a_token_without_azp_is_accepted_unless_azp_is_required() {
         .expect("accepted, as Clerk's SDK");
 
     let strict = builder(&idp).require_azp(true).build().expect("valid");
-    let err = strict.authenticate(&token).await.expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::ClaimRejected);
-    assert!(reason(err).contains("no azp"));
+    assert_clerk_refused(strict.authenticate(&token).await, &["no azp"]);
 }
 
 #[tokio::test]
@@ -117,16 +107,9 @@ async fn a_pending_session_is_refused_by_default_and_accepted_when_allowed() {
         now(),
     ));
 
-    let err = builder(&idp)
-        .build()
-        .expect("valid")
-        .authenticate(&token)
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::ClaimRejected);
-    let reason = reason(err);
-    assert!(reason.contains("pending"), "{reason}");
-    assert!(reason.contains("organization"), "{reason}");
+    let clerk = builder(&idp).build().expect("valid");
+    let result = clerk.authenticate(&token).await;
+    assert_clerk_refused(result, &["pending", "organization"]);
 
     let user = builder(&idp)
         .allow_pending_sessions(true)
@@ -165,8 +148,7 @@ async fn sixty_second_tokens_with_nbf_skew_pass_and_expire_on_time() {
         .await
         .expect("exp + 4 s is within leeway");
     clock.advance(Duration::from_secs(2));
-    let err = clerk.authenticate(&token).await.expect_err("expired");
-    assert_eq!(err.kind(), ErrorKind::Expired);
+    assert_refused!(clerk.authenticate(&token).await, ErrorKind::Expired);
 }
 
 #[tokio::test]
@@ -222,27 +204,20 @@ async fn version_1_organization_claims_still_give_the_tenant() {
 #[tokio::test]
 async fn a_session_id_or_cookie_is_refused_with_a_hint_to_send_get_token() {
     let idp = TestIdp::start().await;
-    let err = builder(&idp)
-        .build()
-        .expect("valid")
-        .authenticate("sess_2ZkQ9aB1cD2eF3gH4iJ5kL6mN7o")
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::Opaque);
-    assert!(err.to_string().contains("getToken()"), "{err}");
+    let clerk = builder(&idp).build().expect("valid");
+    let result = clerk.authenticate("sess_2ZkQ9aB1cD2eF3gH4iJ5kL6mN7o").await;
+    assert_refused!(result, ErrorKind::Opaque, "getToken()");
 }
 
 #[tokio::test]
 async fn an_issuer_with_a_trailing_slash_is_another_issuer() {
     let idp = TestIdp::start().await;
     let payload = claims::clerk_session_token(&format!("{}/", idp.issuer()), SUB, now());
-    let err = builder(&idp)
-        .build()
-        .expect("valid")
-        .authenticate(&sign(payload))
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::IssuerMismatch);
+    let clerk = builder(&idp).build().expect("valid");
+    assert_refused!(
+        clerk.authenticate(&sign(payload)).await,
+        ErrorKind::IssuerMismatch
+    );
 }
 
 #[tokio::test]
@@ -265,47 +240,47 @@ async fn the_pem_public_key_verifies_without_network_and_rs256_only() {
     );
 
     let key = &fixtures().rsa;
-    let ps256 = JwsBuilder::new()
-        .header(json!({"alg": "PS256", "kid": key.kid()}))
-        .payload(claims::clerk_session_token(issuer, SUB, now()))
-        .sign(key, "PS256");
-    let err = clerk.authenticate(&ps256).await.expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::AlgorithmNotAllowed);
+    let ps256 = jws::token_with_header(
+        key,
+        &json!({"alg": "PS256", "kid": key.kid()}),
+        &claims::clerk_session_token(issuer, SUB, now()),
+    );
+    let result = clerk.authenticate(&ps256).await;
+    assert_refused!(result, ErrorKind::AlgorithmNotAllowed);
 
+    // An EC key cannot verify RS256.
     let ec = ClerkProvider::builder(issuer)
         .authorized_party(CLERK_AZP)
         .pem_public_key(fixtures().ec.public_pem())
-        .build()
-        .expect_err("an EC key cannot verify RS256");
-    assert_eq!(ec.kind(), ErrorKind::Configuration);
-}
-
-fn config_field(result: Result<ClerkProvider, tambo_auth::Error>) -> (String, String) {
-    match result {
-        Err(tambo_auth::Error::Configuration { field, reason }) => (field, reason),
-        other => panic!("expected a configuration error, got {other:?}"),
-    }
+        .build();
+    assert_refused!(ec, ErrorKind::Configuration);
 }
 
 #[test]
 fn misconfigurations_name_the_field_and_the_fix() {
-    let (field, reason) = config_field(ClerkProvider::builder("clerk.acme.com").build());
-    assert_eq!(field, "authorized_parties");
-    assert!(reason.contains("origins"), "{reason}");
-
-    let (field, _) = config_field(
-        ClerkProvider::builder("clerk.acme.com")
-            .authorized_party("https://app.acme.com/dashboard")
-            .build(),
-    );
-    assert_eq!(field, "authorized_parties");
-
-    let (field, _) = config_field(
-        ClerkProvider::builder("https://clerk.acme.com/v1")
-            .authorized_party("https://app.acme.com")
-            .build(),
-    );
-    assert_eq!(field, "frontend_api");
+    for (builder, field, texts) in [
+        (
+            ClerkProvider::builder("clerk.acme.com"),
+            "authorized_parties",
+            &["origins"][..],
+        ),
+        (
+            ClerkProvider::builder("clerk.acme.com")
+                .authorized_party("https://app.acme.com/dashboard"),
+            "authorized_parties",
+            &[],
+        ),
+        (
+            ClerkProvider::builder("https://clerk.acme.com/v1")
+                .authorized_party("https://app.acme.com"),
+            "frontend_api",
+            &[],
+        ),
+    ] {
+        let named = format!("invalid configuration `{field}`:");
+        let err = assert_refused!(builder.build(), ErrorKind::Configuration, &named);
+        assert_mentions(&err, texts);
+    }
 }
 
 #[test]

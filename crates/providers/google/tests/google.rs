@@ -9,8 +9,9 @@ use tambo_auth_google::{
     Settings,
 };
 use tambo_auth_testkit::claims::{GOOGLE_CLIENT_ID, google_header, google_id_token, now};
-use tambo_auth_testkit::jws::{JwsBuilder, jwe_like};
-use tambo_auth_testkit::{TestIdp, fixtures};
+use tambo_auth_testkit::jws::{self, jwe_like};
+use tambo_auth_testkit::refusal::assert_mentions;
+use tambo_auth_testkit::{TestIdp, assert_refused, fixtures};
 
 const SUB: &str = "108234567890123456789";
 
@@ -22,17 +23,7 @@ fn builder(idp: &TestIdp) -> GoogleProviderBuilder {
 
 fn sign(claims: &Value) -> String {
     let key = &fixtures().rsa;
-    JwsBuilder::new()
-        .header(google_header(key))
-        .payload(claims.clone())
-        .sign(key, "RS256")
-}
-
-fn reason(err: &tambo_auth::Error) -> String {
-    match err {
-        tambo_auth::Error::ClaimRejected { reason, .. } => reason.clone(),
-        other => panic!("expected ClaimRejected, got {other:?}"),
-    }
+    jws::token_with_header(key, &google_header(key), claims)
 }
 
 #[tokio::test]
@@ -138,79 +129,71 @@ async fn a_token_for_another_client_is_refused_and_a_second_client_id_is_accepte
     let token = sign(&claims);
 
     let web_only = builder(&idp).build().expect("builds");
-    let err = web_only.authenticate(&token).await.expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::AudienceMismatch);
+    assert_refused!(
+        web_only.authenticate(&token).await,
+        ErrorKind::AudienceMismatch
+    );
 
     let both = builder(&idp).client_id(mobile).build().expect("builds");
     both.authenticate(&token).await.expect("accepted");
 }
 
-#[tokio::test]
-async fn an_unlisted_authorized_party_is_refused() {
-    let idp = TestIdp::start().await;
-    let google = builder(&idp)
-        .authorized_party(GOOGLE_CLIENT_ID)
-        .build()
-        .expect("builds");
-    let mut claims = google_id_token(&idp.issuer(), SUB, now());
-    google
-        .authenticate(&sign(&claims))
-        .await
-        .expect("listed azp");
+/// A builder option under test.
+type Configure = fn(GoogleProviderBuilder) -> GoogleProviderBuilder;
+/// An edit of the claims to what the option excludes.
+type Exclude = fn(&mut Value);
 
-    claims["azp"] = json!("555-android.apps.googleusercontent.com");
-    let err = google
-        .authenticate(&sign(&claims))
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::ClaimRejected);
-    assert!(reason(&err).contains("authorized_parties"));
+#[tokio::test]
+async fn policy_options_accept_google_id_tokens_and_refuse_what_they_exclude() {
+    let idp = TestIdp::start().await;
+    let policies: [(Configure, Exclude, &str); 5] = [
+        (
+            |b| b.authorized_party(GOOGLE_CLIENT_ID),
+            |c| c["azp"] = json!("555-android.apps.googleusercontent.com"),
+            "authorized_parties",
+        ),
+        // A Workspace-only app refuses personal accounts.
+        (
+            |b| b.require_hosted_domain(true),
+            |c| remove(c, "hd"),
+            "personal Google account",
+        ),
+        // Hosted domains compare without case, and `hd` decides, not the email.
+        (
+            |b| b.hosted_domain("ACME.example"),
+            |c| {
+                c["hd"] = json!("evil.example");
+                c["email"] = json!("mallory@acme.example");
+            },
+            "hosted_domains",
+        ),
+        (
+            |b| b.require_verified_email(true),
+            |c| c["email_verified"] = json!(false),
+            "email_verified",
+        ),
+        (
+            |b| b.require_verified_email(true),
+            |c| {
+                c["email_verified"] = json!(false);
+                remove(c, "email");
+            },
+            "`email` scope",
+        ),
+    ];
+    for (option, exclude, reason) in policies {
+        let google = option(builder(&idp)).build().expect("builds");
+        let mut claims = google_id_token(&idp.issuer(), SUB, now());
+        let accepted = google.authenticate(&sign(&claims)).await;
+        accepted.unwrap_or_else(|err| panic!("the token refused ({reason}): {err}"));
+        exclude(&mut claims);
+        let refused = google.authenticate(&sign(&claims)).await;
+        assert_refused!(refused, ErrorKind::ClaimRejected, reason);
+    }
 }
 
 #[tokio::test]
-async fn a_workspace_only_app_refuses_personal_accounts() {
-    let idp = TestIdp::start().await;
-    let google = builder(&idp)
-        .require_hosted_domain(true)
-        .build()
-        .expect("builds");
-    let mut claims = google_id_token(&idp.issuer(), SUB, now());
-    google
-        .authenticate(&sign(&claims))
-        .await
-        .expect("workspace");
-
-    claims.as_object_mut().expect("object").remove("hd");
-    let err = google
-        .authenticate(&sign(&claims))
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::ClaimRejected);
-    assert!(reason(&err).contains("personal Google account"));
-}
-
-#[tokio::test]
-async fn hosted_domains_refuse_other_workspaces_and_compare_without_case() {
-    let idp = TestIdp::start().await;
-    let google = builder(&idp)
-        .hosted_domain("ACME.example")
-        .build()
-        .expect("builds");
-    let mut claims = google_id_token(&idp.issuer(), SUB, now());
-    google.authenticate(&sign(&claims)).await.expect("acme");
-
-    claims["hd"] = json!("evil.example");
-    claims["email"] = json!("mallory@acme.example");
-    let err = google
-        .authenticate(&sign(&claims))
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::ClaimRejected);
-    assert!(reason(&err).contains("hosted_domains"));
-}
-
-#[tokio::test]
-async fn unverified_emails_are_refused_when_required() {
+async fn the_legacy_string_form_of_email_verified_counts() {
     let idp = TestIdp::start().await;
     let google = builder(&idp)
         .require_verified_email(true)
@@ -222,21 +205,10 @@ async fn unverified_emails_are_refused_when_required() {
         .authenticate(&sign(&claims))
         .await
         .expect("legacy string form");
+}
 
-    claims["email_verified"] = json!(false);
-    let err = google
-        .authenticate(&sign(&claims))
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::ClaimRejected);
-    assert!(reason(&err).contains("email_verified"));
-
-    claims.as_object_mut().expect("object").remove("email");
-    let err = google
-        .authenticate(&sign(&claims))
-        .await
-        .expect_err("refused");
-    assert!(reason(&err).contains("`email` scope"));
+fn remove(claims: &mut Value, name: &str) {
+    claims.as_object_mut().expect("object").remove(name);
 }
 
 #[tokio::test]
@@ -245,12 +217,14 @@ async fn the_authjs_session_cookie_is_refused_with_the_token_to_send() {
     let google = builder(&idp).build().expect("builds");
     let cookie = jwe_like(&json!({"alg": "dir", "enc": "A256CBC-HS512", "kid": "k"}));
 
-    let err = google.authenticate(&cookie).await.expect_err("refused");
+    let result = google.authenticate(&cookie).await;
 
-    assert_eq!(err.kind(), ErrorKind::Encrypted);
-    let message = err.to_string();
-    assert!(message.contains("session cookie"), "{message}");
-    assert!(message.contains("account.id_token"), "{message}");
+    assert_refused!(
+        result,
+        ErrorKind::Encrypted,
+        "session cookie",
+        "account.id_token"
+    );
     assert_eq!(idp.jwks_requests(), 0);
 }
 
@@ -259,15 +233,16 @@ async fn a_google_access_token_is_refused_with_the_token_to_send() {
     let idp = TestIdp::start().await;
     let google = builder(&idp).build().expect("builds");
 
-    let err = google
+    let result = google
         .authenticate("ya29.a0AfB_byC7xQ2mNexampleOpaqueAccessToken0163")
-        .await
-        .expect_err("refused");
+        .await;
 
-    assert_eq!(err.kind(), ErrorKind::Opaque);
-    let message = err.to_string();
-    assert!(message.contains("account.access_token"), "{message}");
-    assert!(message.contains("account.id_token"), "{message}");
+    assert_refused!(
+        result,
+        ErrorKind::Opaque,
+        "account.access_token",
+        "account.id_token"
+    );
 }
 
 #[tokio::test]
@@ -278,14 +253,12 @@ async fn only_rs256_is_accepted() {
         .await;
     let google = builder(&idp).build().expect("builds");
     let ec = &fixtures().ec;
-    let token = JwsBuilder::new()
-        .header(google_header(ec))
-        .payload(google_id_token(&idp.issuer(), SUB, now()))
-        .sign(ec, "ES256");
+    let claims = google_id_token(&idp.issuer(), SUB, now());
+    let token = jws::token_with_header(ec, &google_header(ec), &claims);
 
-    let err = google.authenticate(&token).await.expect_err("refused");
+    let result = google.authenticate(&token).await;
 
-    assert_eq!(err.kind(), ErrorKind::AlgorithmNotAllowed);
+    assert_refused!(result, ErrorKind::AlgorithmNotAllowed);
 }
 
 #[tokio::test]
@@ -321,30 +294,33 @@ fn settings_refuse_unknown_fields_and_missing_client_ids() {
 
     let settings: Settings =
         serde_json::from_value(json!({"client_ids": []})).expect("deserializes");
-    let err = settings
-        .build(&ProviderOptions::default())
-        .expect_err("refused");
-    assert!(
-        matches!(&err, tambo_auth::Error::Configuration { field, .. } if field == "client_ids")
+    let invalid = settings.build(&ProviderOptions::default());
+    assert_refused!(
+        invalid,
+        ErrorKind::Configuration,
+        "invalid configuration `client_ids`:"
     );
 }
 
 #[test]
 fn misconfigurations_name_the_field() {
-    let field = |b: GoogleProviderBuilder| match b.build() {
-        Err(tambo_auth::Error::Configuration { field, reason }) => (field, reason),
-        other => panic!("expected a configuration error, got {other:?}"),
-    };
-    let (f, reason) = field(GoogleProvider::builder("GOCSPX-abcdefghijklmnop"));
-    assert_eq!(f, "client_ids");
-    assert!(reason.contains("client secret"));
-    assert_eq!(field(GoogleProvider::builder("")).0, "client_ids");
-    assert_eq!(
-        field(GoogleProvider::builder(GOOGLE_CLIENT_ID).hosted_domain("ada@acme.example")).0,
-        "hosted_domains"
-    );
-    assert_eq!(
-        field(GoogleProvider::builder(GOOGLE_CLIENT_ID).authorized_party("")).0,
-        "authorized_parties"
-    );
+    let web = || GoogleProvider::builder(GOOGLE_CLIENT_ID);
+    for (builder, field, texts) in [
+        (
+            GoogleProvider::builder("GOCSPX-abcdefghijklmnop"),
+            "client_ids",
+            &["client secret"][..],
+        ),
+        (GoogleProvider::builder(""), "client_ids", &[]),
+        (
+            web().hosted_domain("ada@acme.example"),
+            "hosted_domains",
+            &[],
+        ),
+        (web().authorized_party(""), "authorized_parties", &[]),
+    ] {
+        let named = format!("invalid configuration `{field}`:");
+        let err = assert_refused!(builder.build(), ErrorKind::Configuration, &named);
+        assert_mentions(&err, texts);
+    }
 }

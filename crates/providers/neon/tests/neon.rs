@@ -6,23 +6,25 @@ use tambo_auth_neon::{NeonClaims, NeonMode, NeonProvider, NeonProviderBuilder, S
 use tambo_auth_testkit::claims::{
     GOOGLE_CLIENT_ID, better_auth_header, google_header, google_id_token, neon_auth_jwt, now,
 };
-use tambo_auth_testkit::jws::{JwsBuilder, jwe_like};
-use tambo_auth_testkit::{TestIdp, TestKey, fixtures};
+use tambo_auth_testkit::jws::{self, jwe_like};
+use tambo_auth_testkit::refusal::assert_mentions;
+use tambo_auth_testkit::{TestIdp, TestKey, assert_refused, fixtures};
 
 const USER: &str = "860dc360-609f-4b7d-9e70-ec93fe6414d3";
 const STACK_PROJECT: &str = "0b1c7a4e-3f2d-4e8a-9c5b-6d7e8f9a0b1c";
 const JWKS_PATH: &str = "/neondb/auth/.well-known/jwks.json";
 
-fn sign(key: &TestKey, alg: &str, header: Value, claims: &Value) -> String {
-    JwsBuilder::new()
-        .header(header)
-        .payload(claims.clone())
-        .sign(key, alg)
+/// The adapter in one of its setups, allowed to fetch keys from the IdP on 127.0.0.1.
+fn build(setup: NeonProviderBuilder) -> NeonProvider {
+    setup
+        .options(ProviderOptions::default().allow_loopback_http(true))
+        .build()
+        .expect("builds")
 }
 
 fn neon_token(claims: &Value) -> String {
     let ed = &fixtures().ed;
-    sign(ed, "EdDSA", better_auth_header(ed), claims)
+    jws::token_with_header(ed, &better_auth_header(ed), claims)
 }
 
 async fn neon_auth_idp(keys: Vec<TestKey>) -> TestIdp {
@@ -35,24 +37,15 @@ async fn neon_auth_idp(keys: Vec<TestKey>) -> TestIdp {
 }
 
 fn neon_auth(idp: &TestIdp) -> NeonProvider {
-    NeonProvider::neon_auth(idp.issuer(), format!("{}{JWKS_PATH}", idp.base_url()))
-        .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
-        .build()
-        .expect("builds")
+    let jwks_url = format!("{}{JWKS_PATH}", idp.base_url());
+    build(NeonProvider::neon_auth(idp.issuer(), jwks_url))
 }
 
-fn reason(err: &tambo_auth::Error) -> String {
-    match err {
-        tambo_auth::Error::ClaimRejected { reason, .. } => reason.clone(),
-        other => panic!("expected ClaimRejected, got {other:?}"),
-    }
-}
-
-fn config_field(builder: NeonProviderBuilder) -> (String, String) {
-    match builder.build() {
-        Err(tambo_auth::Error::Configuration { field, reason }) => (field, reason),
-        other => panic!("expected a configuration error, got {other:?}"),
-    }
+/// Asserts that `setup` does not build, naming `field` and saying each of `texts`.
+fn assert_config_error(setup: NeonProviderBuilder, field: &str, texts: &[&str]) {
+    let named = format!("invalid configuration `{field}`:");
+    let err = assert_refused!(setup.build(), ErrorKind::Configuration, &named);
+    assert_mentions(&err, texts);
 }
 
 // Neon Auth (managed Better Auth)
@@ -111,47 +104,33 @@ async fn neon_auth_accepts_eddsa_only() {
     let idp = neon_auth_idp(vec![fixtures().ed.clone(), fixtures().rsa.clone()]).await;
     let neon = neon_auth(&idp);
     let rsa = &fixtures().rsa;
-    let token = sign(
+    let token = jws::token_with_header(
         rsa,
-        "RS256",
-        json!({"alg": "RS256", "kid": rsa.kid()}),
+        &json!({"alg": "RS256", "kid": rsa.kid()}),
         &neon_auth_jwt(&idp.issuer(), USER, now()),
     );
 
-    let err = neon.authenticate(&token).await.expect_err("refused");
+    let result = neon.authenticate(&token).await;
 
-    assert_eq!(err.kind(), ErrorKind::AlgorithmNotAllowed);
+    assert_refused!(result, ErrorKind::AlgorithmNotAllowed);
 }
 
 #[tokio::test]
-async fn neon_auth_requires_the_audience_to_be_the_issuer() {
+async fn another_audience_than_the_issuer_and_banned_users_are_refused() {
     let idp = neon_auth_idp(vec![fixtures().ed.clone()]).await;
     let neon = neon_auth(&idp);
-    let mut claims = neon_auth_jwt(&idp.issuer(), USER, now());
-    claims["aud"] = json!("https://other-app.example");
+    let mut other_audience = neon_auth_jwt(&idp.issuer(), USER, now());
+    other_audience["aud"] = json!("https://other-app.example");
+    let mut banned = neon_auth_jwt(&idp.issuer(), USER, now());
+    banned["banned"] = json!(true);
 
-    let err = neon
-        .authenticate(&neon_token(&claims))
-        .await
-        .expect_err("refused");
-
-    assert_eq!(err.kind(), ErrorKind::AudienceMismatch);
-}
-
-#[tokio::test]
-async fn a_banned_user_is_refused() {
-    let idp = neon_auth_idp(vec![fixtures().ed.clone()]).await;
-    let neon = neon_auth(&idp);
-    let mut claims = neon_auth_jwt(&idp.issuer(), USER, now());
-    claims["banned"] = json!(true);
-
-    let err = neon
-        .authenticate(&neon_token(&claims))
-        .await
-        .expect_err("refused");
-
-    assert_eq!(err.kind(), ErrorKind::ClaimRejected);
-    assert!(reason(&err).contains("banned"));
+    for (claims, kind, texts) in [
+        (other_audience, ErrorKind::AudienceMismatch, &[][..]),
+        (banned, ErrorKind::ClaimRejected, &["banned"]),
+    ] {
+        let result = neon.authenticate(&neon_token(&claims)).await;
+        assert_mentions(&assert_refused!(result, kind), texts);
+    }
 }
 
 #[tokio::test]
@@ -159,13 +138,9 @@ async fn the_neon_auth_session_token_is_refused_with_the_token_to_send() {
     let idp = neon_auth_idp(vec![fixtures().ed.clone()]).await;
     let neon = neon_auth(&idp);
 
-    let err = neon
-        .authenticate("Xr7pK2mQ9vT4wN8bC1dF6gH3jL5sA0eZ")
-        .await
-        .expect_err("refused");
+    let result = neon.authenticate("Xr7pK2mQ9vT4wN8bC1dF6gH3jL5sA0eZ").await;
 
-    assert_eq!(err.kind(), ErrorKind::Opaque);
-    assert!(err.to_string().contains("authClient.token()"));
+    assert_refused!(result, ErrorKind::Opaque, "authClient.token()");
 }
 
 #[test]
@@ -173,23 +148,15 @@ fn neon_auth_misconfigurations_name_the_field() {
     let host = "https://ep-cool-river-a1b2c3d4.neonauth.us-east-2.aws.neon.tech";
     let jwks = format!("{host}/neondb/auth/.well-known/jwks.json");
 
-    let (field, reason) = config_field(NeonProvider::neon_auth(
-        format!("{host}/neondb/auth"),
-        &jwks,
-    ));
-    assert_eq!(field, "issuer");
-    assert!(reason.contains(&format!("use `{host}`")), "{reason}");
-
-    let (field, _) = config_field(NeonProvider::neon_auth(format!("{host}/"), &jwks));
-    assert_eq!(field, "issuer");
-
+    let with_path = NeonProvider::neon_auth(format!("{host}/neondb/auth"), &jwks);
+    assert_config_error(with_path, "issuer", &[&format!("use `{host}`")]);
+    let with_slash = NeonProvider::neon_auth(format!("{host}/"), &jwks);
+    assert_config_error(with_slash, "issuer", &[]);
     let other_branch = "https://ep-dry-lake-e5f6g7h8.neonauth.us-east-2.aws.neon.tech/neondb/auth/.well-known/jwks.json";
-    let (field, reason) = config_field(NeonProvider::neon_auth(host, other_branch));
-    assert_eq!(field, "jwks_url");
-    assert!(reason.contains("branch"));
-
-    let (field, _) = config_field(NeonProvider::neon_auth(host, &jwks).base_url(host));
-    assert_eq!(field, "base_url");
+    let mismatched = NeonProvider::neon_auth(host, other_branch);
+    assert_config_error(mismatched, "jwks_url", &["branch"]);
+    let stack_option = NeonProvider::neon_auth(host, &jwks).base_url(host);
+    assert_config_error(stack_option, "base_url", &[]);
 
     let neon = NeonProvider::neon_auth(host, &jwks)
         .build()
@@ -226,12 +193,7 @@ fn stack_claims(issuer: &str, now: u64) -> Value {
 
 fn stack_token(claims: &Value) -> String {
     let ec = &fixtures().ec;
-    sign(
-        ec,
-        "ES256",
-        json!({"alg": "ES256", "kid": ec.kid()}),
-        claims,
-    )
+    jws::token_with_header(ec, &json!({"alg": "ES256", "kid": ec.kid()}), claims)
 }
 
 async fn stack_idp() -> TestIdp {
@@ -244,11 +206,7 @@ async fn stack_idp() -> TestIdp {
 }
 
 fn stack_auth(idp: &TestIdp) -> NeonProvider {
-    NeonProvider::stack_auth(STACK_PROJECT)
-        .base_url(idp.base_url())
-        .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
-        .build()
-        .expect("builds")
+    build(NeonProvider::stack_auth(STACK_PROJECT).base_url(idp.base_url()))
 }
 
 #[tokio::test]
@@ -281,12 +239,8 @@ async fn stack_auth_anonymous_users_are_refused() {
     let neon = stack_auth(&idp);
     let mut claims = stack_claims(&idp.issuer(), now());
     claims["is_anonymous"] = json!(true);
-    let err = neon
-        .authenticate(&stack_token(&claims))
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::ClaimRejected);
-    assert!(reason(&err).contains("anonymous"));
+    let result = neon.authenticate(&stack_token(&claims)).await;
+    assert_refused!(result, ErrorKind::ClaimRejected, "anonymous");
 
     // Stack Auth issues anonymous users' tokens from another issuer and audience.
     claims["iss"] = json!(format!(
@@ -294,11 +248,8 @@ async fn stack_auth_anonymous_users_are_refused() {
         idp.base_url()
     ));
     claims["aud"] = json!(format!("{STACK_PROJECT}:anon"));
-    let err = neon
-        .authenticate(&stack_token(&claims))
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::IssuerMismatch);
+    let result = neon.authenticate(&stack_token(&claims)).await;
+    assert_refused!(result, ErrorKind::IssuerMismatch);
 }
 
 #[test]
@@ -318,25 +269,21 @@ fn stack_auth_defaults_are_the_stack_api_es256_and_the_project_audience() {
     );
     assert_eq!(verifier.policy().audiences(), [STACK_PROJECT]);
 
-    let (field, _) = config_field(NeonProvider::stack_auth(format!(
+    let url_as_project = NeonProvider::stack_auth(format!(
         "https://api.stack-auth.com/api/v1/projects/{STACK_PROJECT}"
-    )));
-    assert_eq!(field, "project_id");
+    ));
+    assert_config_error(url_as_project, "project_id", &[]);
 }
 
 // Tambo's Neon guide: Auth.js + Neon PostgreSQL + Google
 
 fn authjs(idp: &TestIdp) -> NeonProvider {
-    NeonProvider::authjs_google(GOOGLE_CLIENT_ID)
-        .base_url(idp.issuer())
-        .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
-        .build()
-        .expect("builds")
+    build(NeonProvider::authjs_google(GOOGLE_CLIENT_ID).base_url(idp.issuer()))
 }
 
 fn google_token(claims: &Value) -> String {
     let rsa = &fixtures().rsa;
-    sign(rsa, "RS256", google_header(rsa), claims)
+    jws::token_with_header(rsa, &google_header(rsa), claims)
 }
 
 #[tokio::test]
@@ -372,19 +319,19 @@ async fn the_guides_google_access_token_is_refused_with_the_token_to_send() {
     let idp = TestIdp::start().await;
     let neon = authjs(&idp);
 
-    let err = neon
+    let access_token = neon
         .authenticate("ya29.a0AfB_byC7xQ2mNexampleOpaqueAccessToken0163")
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::Opaque);
-    let message = err.to_string();
-    assert!(message.contains("Tambo's Neon guide"), "{message}");
-    assert!(message.contains("account.id_token"), "{message}");
+        .await;
+    assert_refused!(
+        access_token,
+        ErrorKind::Opaque,
+        "Tambo's Neon guide",
+        "account.id_token"
+    );
 
     let cookie = jwe_like(&json!({"alg": "dir", "enc": "A256CBC-HS512"}));
-    let err = neon.authenticate(&cookie).await.expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::Encrypted);
-    assert!(err.to_string().contains("account.id_token"));
+    let result = neon.authenticate(&cookie).await;
+    assert_refused!(result, ErrorKind::Encrypted, "account.id_token");
 }
 
 // Settings

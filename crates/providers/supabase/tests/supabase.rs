@@ -1,14 +1,14 @@
 //! The Supabase adapter against the testkit IdP serving a project's JWKS under `/auth/v1`.
 
-use serde_json::json;
+use serde_json::{Value, json};
 use tambo_auth::verify::Secret;
 use tambo_auth::{ErrorKind, Profile, Provider, ProviderExt, ProviderOptions, StrategyKind};
-use tambo_auth_supabase::{Settings, SupabaseClaims, SupabaseProvider};
+use tambo_auth_supabase::{Settings, SupabaseClaims, SupabaseProvider, SupabaseProviderBuilder};
 use tambo_auth_testkit::claims::{
     SUPABASE_PROJECT_REF, now, supabase_access_token, supabase_anonymous_token, supabase_header,
     supabase_legacy_anon_key,
 };
-use tambo_auth_testkit::{JwsBuilder, TestIdp, TestKey, fixtures};
+use tambo_auth_testkit::{TestIdp, TestKey, assert_refused, fixtures, jws};
 
 const USER: &str = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
 const LEGACY_SECRET: &str = "super-secret-jwt-token-with-at-least-32-characters-long";
@@ -23,30 +23,22 @@ async fn project(key: &TestKey) -> TestIdp {
         .await
 }
 
-fn provider(idp: &TestIdp) -> SupabaseProvider {
+fn builder(idp: &TestIdp) -> SupabaseProviderBuilder {
     SupabaseProvider::builder(idp.base_url())
         .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
-        .build()
-        .expect("builds")
 }
 
-fn sign(key: &TestKey, payload: serde_json::Value) -> String {
-    JwsBuilder::new()
-        .header(supabase_header(key))
-        .payload(payload)
-        .sign(key, key.default_alg())
+fn provider(idp: &TestIdp) -> SupabaseProvider {
+    builder(idp).build().expect("builds")
 }
 
-fn legacy_token(payload: serde_json::Value, header: serde_json::Value) -> String {
-    JwsBuilder::new()
-        .header(header)
-        .payload(payload)
-        .sign_hmac(LEGACY_SECRET.as_bytes(), "HS256")
+fn sign(key: &TestKey, payload: &Value) -> String {
+    jws::token_with_header(key, &supabase_header(key), payload)
 }
 
-fn rejected_reason(err: &tambo_auth::Error) -> String {
-    assert_eq!(err.kind(), ErrorKind::ClaimRejected, "{err}");
-    err.to_string()
+/// A token tagged with the project's legacy JWT secret (HS256, like the anon key).
+fn legacy_token(payload: &Value, header: &Value) -> String {
+    jws::hmac_token(LEGACY_SECRET.as_bytes(), header, payload)
 }
 
 #[tokio::test]
@@ -81,7 +73,7 @@ async fn an_es256_access_token_maps_to_the_user_with_typed_claims() {
 async fn an_rs256_signing_key_is_accepted_too() {
     let key = &fixtures().rsa;
     let idp = project(key).await;
-    let token = sign(key, supabase_access_token(&idp.issuer(), USER, now()));
+    let token = sign(key, &supabase_access_token(&idp.issuer(), USER, now()));
     let user = provider(&idp).authenticate(&token).await.expect("accepted");
     assert_eq!(user.sub(), USER);
 }
@@ -97,13 +89,12 @@ async fn anonymous_users_are_users_unless_refused() {
     assert!(claims.is_anonymous);
     assert_eq!(claims.email, None);
 
-    let strict = SupabaseProvider::builder(idp.base_url())
-        .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
+    let strict = builder(&idp)
         .allow_anonymous(false)
         .build()
         .expect("builds");
-    let err = strict.authenticate(&token).await.expect_err("refused");
-    assert!(rejected_reason(&err).contains("anonymous"), "{err}");
+    let result = strict.authenticate(&token).await;
+    assert_refused!(result, ErrorKind::ClaimRejected, "anonymous");
 }
 
 #[tokio::test]
@@ -112,19 +103,21 @@ async fn the_legacy_anon_and_service_role_keys_are_refused_with_the_token_to_sen
     let supabase = provider(&idp);
     let header = json!({"alg": "HS256", "typ": "JWT"});
 
-    let anon = legacy_token(supabase_legacy_anon_key(now()), header.clone());
-    let err = supabase.authenticate(&anon).await.expect_err("refused");
-    let reason = rejected_reason(&err);
-    assert!(reason.contains("anon key"), "{reason}");
-    assert!(reason.contains("session.access_token"), "{reason}");
+    let anon = legacy_token(&supabase_legacy_anon_key(now()), &header);
+    let result = supabase.authenticate(&anon).await;
+    assert_refused!(
+        result,
+        ErrorKind::ClaimRejected,
+        "anon key",
+        "session.access_token"
+    );
 
     let mut service = supabase_legacy_anon_key(now());
     service["role"] = json!("service_role");
-    let err = supabase
-        .authenticate(&legacy_token(service, header))
-        .await
-        .expect_err("refused");
-    assert!(rejected_reason(&err).contains("service_role key"), "{err}");
+    let result = supabase
+        .authenticate(&legacy_token(&service, &header))
+        .await;
+    assert_refused!(result, ErrorKind::ClaimRejected, "service_role key");
     assert_eq!(idp.jwks_requests(), 0, "refused before any key lookup");
 }
 
@@ -134,11 +127,8 @@ async fn a_signed_token_with_another_role_is_refused() {
     let idp = project(key).await;
     let mut payload = supabase_access_token(&idp.issuer(), USER, now());
     payload["role"] = json!("supabase_admin");
-    let err = provider(&idp)
-        .authenticate(&idp.token(&payload))
-        .await
-        .expect_err("refused");
-    assert!(rejected_reason(&err).contains("`supabase_admin`"), "{err}");
+    let result = provider(&idp).authenticate(&idp.token(&payload)).await;
+    assert_refused!(result, ErrorKind::ClaimRejected, "`supabase_admin`");
 }
 
 #[tokio::test]
@@ -146,15 +136,11 @@ async fn a_legacy_hs256_user_token_is_never_downgraded_to_the_secret() {
     let idp = project(&fixtures().ec).await;
     // Legacy tokens may name a `kid` the JWKS never lists.
     let token = legacy_token(
-        supabase_access_token(&idp.issuer(), USER, now()),
-        json!({"alg": "HS256", "kid": "kVh1bS7xq0Yw3bLz", "typ": "JWT"}),
+        &supabase_access_token(&idp.issuer(), USER, now()),
+        &json!({"alg": "HS256", "kid": "kVh1bS7xq0Yw3bLz", "typ": "JWT"}),
     );
-    let err = provider(&idp)
-        .authenticate(&token)
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::AlgorithmNotAllowed);
-    assert!(err.to_string().contains("legacy_jwt_secret"), "{err}");
+    let result = provider(&idp).authenticate(&token).await;
+    assert_refused!(result, ErrorKind::AlgorithmNotAllowed, "legacy_jwt_secret");
     assert_eq!(idp.jwks_requests(), 0);
 }
 
@@ -168,8 +154,8 @@ async fn the_legacy_jwt_secret_verifies_hs256_and_nothing_else() {
     assert_eq!(supabase.verifier().strategy(), StrategyKind::Symmetric);
 
     let token = legacy_token(
-        supabase_access_token(PROJECT_ISSUER, USER, now()),
-        json!({"alg": "HS256", "kid": "kVh1bS7xq0Yw3bLz", "typ": "JWT"}),
+        &supabase_access_token(PROJECT_ISSUER, USER, now()),
+        &json!({"alg": "HS256", "kid": "kVh1bS7xq0Yw3bLz", "typ": "JWT"}),
     );
     let user = supabase.authenticate(&token).await.expect("accepted");
     assert_eq!(
@@ -193,17 +179,19 @@ async fn the_legacy_jwt_secret_verifies_hs256_and_nothing_else() {
         "Tambo's key for the same user"
     );
 
-    let key = &fixtures().ec;
-    let es256 = sign(key, supabase_access_token(PROJECT_ISSUER, USER, now()));
-    let err = supabase.authenticate(&es256).await.expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::AlgorithmNotAllowed);
-
-    let forged = JwsBuilder::new()
-        .header(json!({"alg": "HS256", "typ": "JWT"}))
-        .payload(supabase_access_token(PROJECT_ISSUER, USER, now()))
-        .sign_hmac(b"another-projects-secret-of-32-bytes-or-more", "HS256");
-    let err = supabase.authenticate(&forged).await.expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::InvalidSignature);
+    let payload = supabase_access_token(PROJECT_ISSUER, USER, now());
+    let es256 = sign(&fixtures().ec, &payload);
+    let forged = jws::hmac_token(
+        b"another-projects-secret-of-32-bytes-or-more",
+        &json!({"alg": "HS256", "typ": "JWT"}),
+        &payload,
+    );
+    for (token, kind) in [
+        (es256, ErrorKind::AlgorithmNotAllowed),
+        (forged, ErrorKind::InvalidSignature),
+    ] {
+        assert_refused!(supabase.authenticate(&token).await, kind);
+    }
 }
 
 #[tokio::test]
@@ -212,24 +200,17 @@ async fn another_projects_tokens_and_other_audiences_are_refused() {
     let idp = project(key).await;
     let supabase = provider(&idp);
 
-    let other = sign(key, supabase_access_token(PROJECT_ISSUER, USER, now()));
-    let err = supabase.authenticate(&other).await.expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::IssuerMismatch);
-
-    let mut payload = supabase_access_token(&idp.issuer(), USER, now());
-    payload["aud"] = json!("https://some-other-api.example");
-    let err = supabase
-        .authenticate(&idp.token(&payload))
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::AudienceMismatch);
-
+    let other_project = supabase_access_token(PROJECT_ISSUER, USER, now());
+    let mut other_audience = supabase_access_token(&idp.issuer(), USER, now());
+    other_audience["aud"] = json!("https://some-other-api.example");
     let expired = supabase_access_token(&idp.issuer(), USER, now() - 7200);
-    let err = supabase
-        .authenticate(&idp.token(&expired))
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::Expired);
+    for (payload, kind) in [
+        (other_project, ErrorKind::IssuerMismatch),
+        (other_audience, ErrorKind::AudienceMismatch),
+        (expired, ErrorKind::Expired),
+    ] {
+        assert_refused!(supabase.authenticate(&sign(key, &payload)).await, kind);
+    }
 }
 
 #[tokio::test]
@@ -240,19 +221,18 @@ async fn publishable_and_secret_keys_are_explained() {
         "sb_publishable_3kQ9vX2mT8pL5nR7wB1cY4dF6gH0jK",
         "sb_secret_Zx8cV7bN6mQ5wE4rT3yU2iO1pA0sDf",
     ] {
-        let err = supabase.authenticate(key).await.expect_err("refused");
-        assert_eq!(err.kind(), ErrorKind::Opaque);
-        assert!(err.to_string().contains("session.access_token"), "{err}");
+        let result = supabase.authenticate(key).await;
+        assert_refused!(result, ErrorKind::Opaque, "session.access_token");
     }
 }
 
 #[tokio::test]
 async fn no_verification_runs_only_in_development_and_still_checks_the_role() {
-    let err = SupabaseProvider::builder(PROJECT_URL)
+    // Production refuses it.
+    let production = SupabaseProvider::builder(PROJECT_URL)
         .insecure_no_verification()
-        .build()
-        .expect_err("production refuses it");
-    assert_eq!(err.kind(), ErrorKind::Configuration);
+        .build();
+    assert_refused!(production, ErrorKind::Configuration);
 
     let supabase = SupabaseProvider::builder(PROJECT_URL)
         .insecure_no_verification()
@@ -260,49 +240,31 @@ async fn no_verification_runs_only_in_development_and_still_checks_the_role() {
         .build()
         .expect("development permits it");
     assert_eq!(supabase.verifier().strategy(), StrategyKind::None);
-    let unchecked = legacy_token(
-        supabase_access_token(PROJECT_ISSUER, USER, now()),
-        json!({"alg": "HS256", "typ": "JWT"}),
-    );
+    let header = json!({"alg": "HS256", "typ": "JWT"});
+    let unchecked = legacy_token(&supabase_access_token(PROJECT_ISSUER, USER, now()), &header);
     assert_eq!(
         supabase.authenticate(&unchecked).await.expect("dev").sub(),
         USER
     );
-    let anon = legacy_token(
-        supabase_legacy_anon_key(now()),
-        json!({"alg": "HS256", "typ": "JWT"}),
-    );
-    let err = supabase.authenticate(&anon).await.expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::ClaimRejected);
+    let anon = legacy_token(&supabase_legacy_anon_key(now()), &header);
+    assert_refused!(supabase.authenticate(&anon).await, ErrorKind::ClaimRejected);
 }
 
 #[test]
 fn configuration_errors_name_the_field() {
-    let field = |result: Result<SupabaseProvider, tambo_auth::Error>| match result {
-        Err(tambo_auth::Error::Configuration { field, .. }) => field,
-        other => panic!("expected a configuration error, got {other:?}"),
-    };
-    assert_eq!(
-        field(SupabaseProvider::builder("not a project").build()),
-        "project_url"
-    );
-    assert_eq!(
-        field(
-            SupabaseProvider::builder(PROJECT_URL)
-                .legacy_jwt_secret(Secret::from_utf8("short"))
-                .build()
+    let project = || SupabaseProvider::builder(PROJECT_URL);
+    let legacy = || project().legacy_jwt_secret(Secret::from_utf8(LEGACY_SECRET));
+    for (builder, field) in [
+        (SupabaseProvider::builder("not a project"), "project_url"),
+        (
+            project().legacy_jwt_secret(Secret::from_utf8("short")),
+            "legacy_jwt_secret",
         ),
-        "legacy_jwt_secret"
-    );
-    assert_eq!(
-        field(
-            SupabaseProvider::builder(PROJECT_URL)
-                .legacy_jwt_secret(Secret::from_utf8(LEGACY_SECRET))
-                .jwks_url("https://x.example/jwks")
-                .build()
-        ),
-        "jwks_url"
-    );
+        (legacy().jwks_url("https://x.example/jwks"), "jwks_url"),
+    ] {
+        let named = format!("invalid configuration `{field}`:");
+        assert_refused!(builder.build(), ErrorKind::Configuration, &named);
+    }
 }
 
 #[test]
@@ -340,12 +302,11 @@ fn settings_deserialize_strictly_and_build() {
         "legacy_jwt_secret_env": "TAMBO_AUTH_SUPABASE_TEST_UNSET_VARIABLE",
     }))
     .expect("valid settings");
-    match settings.build(&ProviderOptions::default()) {
-        Err(tambo_auth::Error::Configuration { field, .. }) => {
-            assert_eq!(field, "legacy_jwt_secret_env")
-        }
-        other => panic!("expected a configuration error, got {other:?}"),
-    }
+    assert_refused!(
+        settings.build(&ProviderOptions::default()),
+        ErrorKind::Configuration,
+        "invalid configuration `legacy_jwt_secret_env`:"
+    );
 
     let dev: Settings = serde_json::from_value(json!({
         "project_url": PROJECT_URL,

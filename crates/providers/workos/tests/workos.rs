@@ -1,12 +1,12 @@
 //! The WorkOS adapter against the testkit IdP laid out like `api.workos.com`: issuer
 //! `/user_management/<client id>`, keys at `/sso/jwks/<client id>`, no discovery.
 
-use serde_json::json;
+use serde_json::{Value, json};
 use tambo_auth::{
     ErrorKind, Provider, ProviderExt, ProviderOptions, ProviderRegistry, StrategyKind,
 };
 use tambo_auth_testkit::claims::{now, workos_access_token, workos_header};
-use tambo_auth_testkit::{JwsBuilder, TestIdp, TestKey, fixtures};
+use tambo_auth_testkit::{TestIdp, TestKey, assert_refused, fixtures, jws};
 use tambo_auth_workos::{Settings, WorkosClaims, WorkosProvider};
 
 const CLIENT: &str = "client_01K2M8ABCDEF0123456789XYZ";
@@ -32,15 +32,12 @@ fn provider(idp: &TestIdp) -> WorkosProvider {
     builder(idp).build().expect("builds")
 }
 
-fn sign(key: &TestKey, payload: serde_json::Value) -> String {
-    JwsBuilder::new()
-        .header(workos_header(key))
-        .payload(payload)
-        .sign(key, key.default_alg())
+fn sign(key: &TestKey, payload: &Value) -> String {
+    jws::token_with_header(key, &workos_header(key), payload)
 }
 
 fn access_token(issuer: &str) -> String {
-    sign(&fixtures().rsa, workos_access_token(issuer, USER, now()))
+    sign(&fixtures().rsa, &workos_access_token(issuer, USER, now()))
 }
 
 #[tokio::test]
@@ -97,11 +94,8 @@ async fn both_issuer_forms_are_one_provider_and_one_user() {
     }
 
     let strict = builder(&idp).legacy_issuer(false).build().expect("builds");
-    let err = strict
-        .authenticate(&access_token(&idp.base_url()))
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::IssuerMismatch);
+    let bare = strict.authenticate(&access_token(&idp.base_url())).await;
+    assert_refused!(bare, ErrorKind::IssuerMismatch);
 }
 
 #[tokio::test]
@@ -126,28 +120,22 @@ async fn a_token_for_another_audience_or_client_is_refused() {
 
     let mut payload = workos_access_token(&idp.issuer(), USER, now());
     payload["aud"] = json!("https://mcp.acme.example");
-    let err = workos
-        .authenticate(&sign(&fixtures().rsa, payload.clone()))
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::ClaimRejected);
-    assert!(
-        err.to_string().contains("AuthKit session access token"),
-        "{err}"
+    let result = workos.authenticate(&sign(&fixtures().rsa, &payload)).await;
+    assert_refused!(
+        result,
+        ErrorKind::ClaimRejected,
+        "AuthKit session access token"
     );
 
     payload["aud"] = json!(CLIENT);
     workos
-        .authenticate(&sign(&fixtures().rsa, payload))
+        .authenticate(&sign(&fixtures().rsa, &payload))
         .await
         .expect("aud naming this client");
 
     let other = format!("{}/user_management/client_01OTHERCLIENT", idp.base_url());
-    let err = workos
-        .authenticate(&access_token(&other))
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::IssuerMismatch);
+    let result = workos.authenticate(&access_token(&other)).await;
+    assert_refused!(result, ErrorKind::IssuerMismatch);
 }
 
 #[tokio::test]
@@ -155,13 +143,10 @@ async fn only_rs256_is_accepted() {
     let idp = workos_api().await;
     let token = sign(
         &fixtures().ec,
-        workos_access_token(&idp.issuer(), USER, now()),
+        &workos_access_token(&idp.issuer(), USER, now()),
     );
-    let err = provider(&idp)
-        .authenticate(&token)
-        .await
-        .expect_err("refused");
-    assert_eq!(err.kind(), ErrorKind::AlgorithmNotAllowed);
+    let result = provider(&idp).authenticate(&token).await;
+    assert_refused!(result, ErrorKind::AlgorithmNotAllowed);
     assert_eq!(idp.jwks_requests(), 0);
 }
 
@@ -171,7 +156,7 @@ async fn the_impersonating_admin_is_exposed() {
     let mut payload = workos_access_token(&idp.issuer(), USER, now());
     payload["act"] = json!({"sub": "admin@acme.example"});
     let user = provider(&idp)
-        .authenticate(&sign(&fixtures().rsa, payload))
+        .authenticate(&sign(&fixtures().rsa, &payload))
         .await
         .expect("accepted");
     let claims = WorkosClaims::from_user(&user).expect("AuthKit's shape");
@@ -186,34 +171,24 @@ async fn the_sealed_session_cookie_and_refresh_tokens_are_explained() {
         "Fe26.2**0cdd607945dd1dbb7ba2e8d2c8b0e7b5*aOZLCKLhCt0D5IU1qLTtYw*g0ilNDlQ3TsdFUqJCqAm9iL7Wa60H7eYcHL_5oYzW7Hhs1H3ZiTjT3yLAlm7T2o9w",
         "Yx4b0eT5mQ2kR9vW7zN1cL8pA3sD6fG0",
     ] {
-        let err = workos.authenticate(token).await.expect_err("refused");
-        assert_eq!(err.kind(), ErrorKind::Opaque);
-        assert!(err.to_string().contains("wos-session"), "{err}");
+        let result = workos.authenticate(token).await;
+        assert_refused!(result, ErrorKind::Opaque, "wos-session");
     }
 }
 
 #[test]
 fn configuration_errors_name_the_field() {
-    let field = |result: Result<WorkosProvider, tambo_auth::Error>| match result {
-        Err(tambo_auth::Error::Configuration { field, .. }) => field,
-        other => panic!("expected a configuration error, got {other:?}"),
-    };
-    assert_eq!(
-        field(WorkosProvider::builder("sk_test_a1b2c3").build()),
-        "client_id"
-    );
-    assert_eq!(
-        field(WorkosProvider::builder("client_").build()),
-        "client_id"
-    );
-    assert_eq!(
-        field(
-            WorkosProvider::builder(CLIENT)
-                .api_url("https://api.workos.com/user_management")
-                .build()
+    for (builder, field) in [
+        (WorkosProvider::builder("sk_test_a1b2c3"), "client_id"),
+        (WorkosProvider::builder("client_"), "client_id"),
+        (
+            WorkosProvider::builder(CLIENT).api_url("https://api.workos.com/user_management"),
+            "api_url",
         ),
-        "api_url"
-    );
+    ] {
+        let named = format!("invalid configuration `{field}`:");
+        assert_refused!(builder.build(), ErrorKind::Configuration, &named);
+    }
 }
 
 #[test]

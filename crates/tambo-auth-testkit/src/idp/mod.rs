@@ -94,11 +94,7 @@ impl TestIdpBuilder {
     /// A missing leading `/` is added.
     pub fn issuer_path(mut self, path: impl Into<String>) -> Self {
         let path = path.into();
-        self.issuer_path = if path.is_empty() || path.starts_with('/') {
-            path
-        } else {
-            format!("/{path}")
-        };
+        self.issuer_path = if path.is_empty() { path } else { rooted(path) };
         self
     }
 
@@ -118,12 +114,7 @@ impl TestIdpBuilder {
     /// Serve the JWKS at this path (a missing leading `/` is added) instead of
     /// `<issuer path>/.well-known/jwks.json`; discovery's `jwks_uri` follows.
     pub fn jwks_path(mut self, path: impl Into<String>) -> Self {
-        let path = path.into();
-        self.jwks_path = Some(if path.starts_with('/') {
-            path
-        } else {
-            format!("/{path}")
-        });
+        self.jwks_path = Some(rooted(path.into()));
         self
     }
 
@@ -201,6 +192,15 @@ async fn serve(listener: TcpListener, routes: &Arc<Routes>, state: &Shared) -> M
         .mount(&server)
         .await;
     server
+}
+
+/// The path with a leading `/`, added when missing.
+fn rooted(path: String) -> String {
+    if path.starts_with('/') {
+        path
+    } else {
+        format!("/{path}")
+    }
 }
 
 fn trim_one_slash(text: &str) -> &str {
