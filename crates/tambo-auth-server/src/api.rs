@@ -19,7 +19,7 @@
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -31,7 +31,7 @@ use tambo_auth::TamboUser;
 use tambo_auth::exchange::ProjectResolver;
 
 use crate::store::{
-    Message, NewMessage, NewThread, Order, PageRequest, Scope, Store, StoreError, Thread,
+    Message, NewMessage, NewThread, Order, Page, PageRequest, Scope, Store, StoreError, Thread,
     ThreadUpdate, ThreadWithMessages,
 };
 
@@ -208,7 +208,7 @@ where
 /// Query strings whose rejections are JSON errors too.
 struct ApiQuery<T>(T);
 
-impl<S, T> axum::extract::FromRequestParts<S> for ApiQuery<T>
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
 where
     T: serde::de::DeserializeOwned,
     S: Send + Sync,
@@ -230,16 +230,45 @@ where
     }
 }
 
-/// The owner of everything a request touches.
-fn scope(user: &TamboUser) -> Result<Scope, ApiError> {
-    let project = user.project().ok_or_else(|| {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_token",
-            "a Tambo token from /oauth/token is required",
-        )
-    })?;
-    Ok(Scope::new(project, user.context_key().as_str()))
+/// Who a `/v1` call is for: the store, and the verified Tambo user, whose project and context
+/// key own everything the call touches.
+struct Caller {
+    store: Store,
+    user: TamboUser,
+}
+
+impl FromRequestParts<ApiState> for Caller {
+    type Rejection = <TamboUser as FromRequestParts<ApiState>>::Rejection;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &ApiState,
+    ) -> Result<Self, Self::Rejection> {
+        let user = TamboUser::from_request_parts(parts, state).await?;
+        Ok(Caller {
+            store: state.store.clone(),
+            user,
+        })
+    }
+}
+
+impl Caller {
+    /// The owner of everything the call touches.
+    fn scope(&self) -> Result<Scope, ApiError> {
+        let project = self.user.project().ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "a Tambo token from /oauth/token is required",
+            )
+        })?;
+        Ok(Scope::new(project, self.user.context_key().as_str()))
+    }
+}
+
+/// What the store found, or the API's 404 naming `what`.
+fn found<T>(item: Option<T>, what: &str) -> Result<T, ApiError> {
+    item.ok_or_else(|| ApiError::not_found(what))
 }
 
 /// `x-api-key`, when sent, must name the token's project.
@@ -278,96 +307,68 @@ async fn api_key_matches(
     Ok(next.run(request).await)
 }
 
-/// `POST /v1/threads` body.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CreateThread {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    metadata: Option<serde_json::Value>,
-    #[serde(default)]
-    initial_messages: Vec<NewMessage>,
-}
-
 async fn create_thread(
-    State(state): State<ApiState>,
-    user: TamboUser,
-    ApiJson(body): ApiJson<CreateThread>,
+    caller: Caller,
+    ApiJson(new): ApiJson<NewThread>,
 ) -> Result<(StatusCode, Json<Thread>), ApiError> {
-    let thread = state
-        .store
-        .create_thread(
-            &scope(&user)?,
-            NewThread {
-                name: body.name,
-                metadata: body.metadata,
-                initial_messages: body.initial_messages,
-            },
-        )
-        .await?;
+    let thread = caller.store.create_thread(&caller.scope()?, new).await?;
     Ok((StatusCode::CREATED, Json(thread)))
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ThreadList {
-    threads: Vec<Thread>,
-    has_more: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next_cursor: Option<String>,
+/// A page of a list as `/v1` answers it: `{<items>: […], hasMore, nextCursor?}`, where `<items>`
+/// names what is listed.
+struct Listing<T> {
+    items: &'static str,
+    page: Page<T>,
+}
+
+impl<T: Serialize> Serialize for Listing<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry(self.items, &self.page.items)?;
+        map.serialize_entry("hasMore", &self.page.has_more)?;
+        if let Some(cursor) = &self.page.next_cursor {
+            map.serialize_entry("nextCursor", cursor)?;
+        }
+        map.end()
+    }
 }
 
 async fn list_threads(
-    State(state): State<ApiState>,
-    user: TamboUser,
+    caller: Caller,
     ApiQuery(page): ApiQuery<PageRequest>,
-) -> Result<Json<ThreadList>, ApiError> {
-    let page = state.store.list_threads(&scope(&user)?, page).await?;
-    Ok(Json(ThreadList {
-        threads: page.items,
-        has_more: page.has_more,
-        next_cursor: page.next_cursor,
+) -> Result<Json<Listing<Thread>>, ApiError> {
+    let page = caller.store.list_threads(&caller.scope()?, page).await?;
+    Ok(Json(Listing {
+        items: "threads",
+        page,
     }))
 }
 
 async fn get_thread(
-    State(state): State<ApiState>,
-    user: TamboUser,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<ThreadWithMessages>, ApiError> {
-    state
-        .store
-        .get_thread(&scope(&user)?, &id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("thread"))
+    let thread = caller.store.get_thread(&caller.scope()?, &id).await?;
+    found(thread, "thread").map(Json)
 }
 
 async fn update_thread(
-    State(state): State<ApiState>,
-    user: TamboUser,
+    caller: Caller,
     Path(id): Path<String>,
     ApiJson(update): ApiJson<ThreadUpdate>,
 ) -> Result<Json<Thread>, ApiError> {
-    state
+    let thread = caller
         .store
-        .update_thread(&scope(&user)?, &id, update)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("thread"))
+        .update_thread(&caller.scope()?, &id, update)
+        .await?;
+    found(thread, "thread").map(Json)
 }
 
-async fn delete_thread(
-    State(state): State<ApiState>,
-    user: TamboUser,
-    Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    if state.store.delete_thread(&scope(&user)?, &id).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::not_found("thread"))
-    }
+async fn delete_thread(caller: Caller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    let deleted = caller.store.delete_thread(&caller.scope()?, &id).await?;
+    found(deleted.then_some(StatusCode::NO_CONTENT), "thread")
 }
 
 /// Query of the message list.
@@ -381,60 +382,45 @@ struct MessagesQuery {
     order: Order,
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct MessageList {
-    messages: Vec<Message>,
-    has_more: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next_cursor: Option<String>,
-}
-
 async fn list_messages(
-    State(state): State<ApiState>,
-    user: TamboUser,
+    caller: Caller,
     Path(id): Path<String>,
     ApiQuery(query): ApiQuery<MessagesQuery>,
-) -> Result<Json<MessageList>, ApiError> {
+) -> Result<Json<Listing<Message>>, ApiError> {
     let page = PageRequest {
         cursor: query.cursor,
         limit: query.limit,
     };
-    let page = state
+    let page = caller
         .store
-        .list_messages(&scope(&user)?, &id, page, query.order)
-        .await?
-        .ok_or_else(|| ApiError::not_found("thread"))?;
-    Ok(Json(MessageList {
-        messages: page.items,
-        has_more: page.has_more,
-        next_cursor: page.next_cursor,
+        .list_messages(&caller.scope()?, &id, page, query.order)
+        .await?;
+    let page = found(page, "thread")?;
+    Ok(Json(Listing {
+        items: "messages",
+        page,
     }))
 }
 
 async fn get_message(
-    State(state): State<ApiState>,
-    user: TamboUser,
+    caller: Caller,
     Path((id, message_id)): Path<(String, String)>,
 ) -> Result<Json<Message>, ApiError> {
-    state
+    let message = caller
         .store
-        .get_message(&scope(&user)?, &id, &message_id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("message"))
+        .get_message(&caller.scope()?, &id, &message_id)
+        .await?;
+    found(message, "message").map(Json)
 }
 
 async fn add_message(
-    State(state): State<ApiState>,
-    user: TamboUser,
+    caller: Caller,
     Path(id): Path<String>,
     ApiJson(message): ApiJson<NewMessage>,
 ) -> Result<(StatusCode, Json<Message>), ApiError> {
-    state
+    let added = caller
         .store
-        .add_message(&scope(&user)?, &id, message)
-        .await?
-        .map(|m| (StatusCode::CREATED, Json(m)))
-        .ok_or_else(|| ApiError::not_found("thread"))
+        .add_message(&caller.scope()?, &id, message)
+        .await?;
+    Ok((StatusCode::CREATED, Json(found(added, "thread")?)))
 }

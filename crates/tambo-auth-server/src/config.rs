@@ -256,6 +256,31 @@ fn duration(value: &Option<String>, field: String) -> Result<Option<Duration>, C
         .transpose()
 }
 
+/// The text of a setting that `strategy` needs, given either inline (`key`) or through a source
+/// (`source`: a file, an environment variable) that `read` reads; exactly one of them is set.
+fn exactly_one<S>(
+    (key, inline): (&str, &Option<String>),
+    (source_key, source): (&str, &Option<S>),
+    strategy: &str,
+    field: &dyn Fn(&str) -> String,
+    read: impl FnOnce(&S) -> Result<String, String>,
+) -> Result<String, ConfigError> {
+    match (inline, source) {
+        (Some(text), None) => Ok(text.clone()),
+        (None, Some(source)) => {
+            read(source).map_err(|reason| ConfigError::new(field(source_key), reason))
+        }
+        (Some(_), Some(_)) => Err(ConfigError::new(
+            field(key),
+            format!("set {key} or {source_key}, not both"),
+        )),
+        (None, None) => Err(ConfigError::new(
+            field(key),
+            format!("required by strategy = \"{strategy}\""),
+        )),
+    }
+}
+
 /// The provider kinds `[projects.provider]` accepts.
 pub const PROVIDER_KINDS: [&str; 7] = [
     "auth0",
@@ -436,27 +461,16 @@ pub fn build_verifier(
             ConfigError::new(field("jwks_url"), "required by strategy = \"jwks\"")
         })?),
         StrategyName::Asymmetric => {
-            let text = match (&v.public_key, &v.public_key_file) {
-                (Some(key), None) => key.clone(),
-                (None, Some(path)) => std::fs::read_to_string(path).map_err(|e| {
-                    ConfigError::new(
-                        field("public_key_file"),
-                        format!("cannot read {}: {e}", path.display()),
-                    )
-                })?,
-                (Some(_), Some(_)) => {
-                    return Err(ConfigError::new(
-                        field("public_key"),
-                        "set public_key or public_key_file, not both",
-                    ));
-                }
-                (None, None) => {
-                    return Err(ConfigError::new(
-                        field("public_key"),
-                        "required by strategy = \"asymmetric\"",
-                    ));
-                }
-            };
+            let text = exactly_one(
+                ("public_key", &v.public_key),
+                ("public_key_file", &v.public_key_file),
+                "asymmetric",
+                &field,
+                |path| {
+                    std::fs::read_to_string(path)
+                        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+                },
+            )?;
             if text.trim_start().starts_with('{') {
                 builder.public_key_jwk(text)
             } else {
@@ -464,27 +478,16 @@ pub fn build_verifier(
             }
         }
         StrategyName::Symmetric => {
-            let text = match (&v.secret, &v.secret_env) {
-                (Some(secret), None) => secret.clone(),
-                (None, Some(name)) => std::env::var(name).map_err(|_| {
-                    ConfigError::new(
-                        field("secret_env"),
-                        format!("the environment variable {name} is not set"),
-                    )
-                })?,
-                (Some(_), Some(_)) => {
-                    return Err(ConfigError::new(
-                        field("secret"),
-                        "set secret or secret_env, not both",
-                    ));
-                }
-                (None, None) => {
-                    return Err(ConfigError::new(
-                        field("secret"),
-                        "required by strategy = \"symmetric\"",
-                    ));
-                }
-            };
+            let text = exactly_one(
+                ("secret", &v.secret),
+                ("secret_env", &v.secret_env),
+                "symmetric",
+                &field,
+                |name| {
+                    std::env::var(name)
+                        .map_err(|_| format!("the environment variable {name} is not set"))
+                },
+            )?;
             let secret = match v.secret_encoding {
                 SecretEncoding::Utf8 => Secret::from_utf8(text),
                 SecretEncoding::Base64 => Secret::from_base64(&text).map_err(|_| {
@@ -521,49 +524,44 @@ mod tests {
 
     #[test]
     fn every_error_names_its_field() {
+        // A key the file does not know stops the parse.
+        let err = project("issuer = \"https://x.example\"\naudience = \"a\"").expect_err("typo");
+        assert_eq!(err.field, "config", "{err}");
+        // The others name their setting in `projects[0].verification`.
         let cases = [
-            ("issuer = \"https://x.example\"\naudience = \"a\"", "config"),
             (
                 "strategy = \"symmetric\"\nissuer = \"x\"\nsecret = \"secret\"",
-                "projects[0].verification.secret",
+                "secret",
             ),
-            (
-                "strategy = \"none\"\nissuer = \"x\"",
-                "projects[0].verification.strategy",
-            ),
+            ("strategy = \"none\"\nissuer = \"x\"", "strategy"),
             (
                 "issuer = \"https://x.example\"\nalgorithms = [\"none\"]",
-                "projects[0].verification.algorithms",
+                "algorithms",
             ),
             (
                 "issuer = \"https://x.example\"\nalgorithms = [\"HS256\"]",
-                "projects[0].verification.algorithms",
+                "algorithms",
             ),
-            (
-                "issuer = \"https://x.example?x=1\"",
-                "projects[0].verification.issuer",
-            ),
-            (
-                "issuer = \"https://x.example\"\nleeway = \"1h\"",
-                "projects[0].verification.leeway",
-            ),
+            ("issuer = \"https://x.example?x=1\"", "issuer"),
+            ("issuer = \"https://x.example\"\nleeway = \"1h\"", "leeway"),
             (
                 "strategy = \"jwks\"\nissuer = \"https://x.example\"",
-                "projects[0].verification.jwks_url",
+                "jwks_url",
             ),
-            (
-                "issuer = \"https://x.example\"\nsecret = \"abc\"",
-                "projects[0].verification.secret",
-            ),
+            ("issuer = \"https://x.example\"\nsecret = \"abc\"", "secret"),
             (
                 "strategy = \"asymmetric\"\nissuer = \"x\"\npublic_key = \"junk\"",
-                "projects[0].verification.public_key",
+                "public_key",
             ),
-            ("audiences = [\"a\"]", "projects[0].verification.issuer"),
+            ("audiences = [\"a\"]", "issuer"),
         ];
         for (toml, field) in cases {
             let err = project(toml).expect_err(toml);
-            assert_eq!(err.field, field, "{toml}: {err}");
+            assert_eq!(
+                err.field,
+                format!("projects[0].verification.{field}"),
+                "{toml}: {err}"
+            );
         }
     }
 
@@ -599,26 +597,20 @@ mod tests {
         .expect("auth0 preset");
         assert_eq!(auth0.verifier().issuer(), "https://acme.us.auth0.com/");
         for (text, field) in [
-            (
-                "[projects.provider]\nfrontend_api = \"x\"",
-                "projects[0].provider.kind",
-            ),
-            (
-                "[projects.provider]\nkind = \"okta\"",
-                "projects[0].provider.kind",
-            ),
+            ("[projects.provider]\nfrontend_api = \"x\"", "provider.kind"),
+            ("[projects.provider]\nkind = \"okta\"", "provider.kind"),
             (
                 "[projects.provider]\nkind = \"clerk\"\nfrontend = \"typo\"",
-                "projects[0].provider",
+                "provider",
             ),
             (
                 "[projects.provider]\nkind = \"auth0\"\ndomain = \"acme.us.auth0.com\"\naudience = \"https://api.acme.dev\"\n[projects.verification]\nissuer = \"https://other\"",
-                "projects[0].verification",
+                "verification",
             ),
-            ("", "projects[0].verification"),
+            ("", "verification"),
         ] {
             let err = preset(text).expect_err(text);
-            assert_eq!(err.field, field, "{text}: {err}");
+            assert_eq!(err.field, format!("projects[0].{field}"), "{text}: {err}");
         }
     }
 

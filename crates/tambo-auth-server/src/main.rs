@@ -6,7 +6,7 @@
 #![forbid(unsafe_code)]
 
 use std::io::Read as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -14,6 +14,8 @@ use clap::{Parser, Subcommand};
 use tambo_auth::ProviderExt as _;
 use tambo_auth_server::config::{Config, ConfigError, build_provider};
 use tambo_auth_server::inspect;
+use tambo_auth_server::server::{ServeError, Server};
+use tambo_auth_server::store::Store;
 
 /// Tambo-style user authentication: verify identity-provider tokens.
 #[derive(Debug, Parser)]
@@ -131,7 +133,7 @@ fn main() -> ExitCode {
     } else {
         logs.init();
     }
-    match cli.command {
+    let outcome = match cli.command {
         Command::Serve { config } => serve(&config),
         Command::Dev { port, data_dir } => dev(port, &data_dir),
         Command::Keys(KeysCommand::Generate { algorithm }) => generate_key(&algorithm),
@@ -149,152 +151,123 @@ fn main() -> ExitCode {
             project,
             token,
         }) => verify(&config, project.as_deref(), &token),
-        Command::Token(TokenCommand::Inspect { token }) => match read_token(&token) {
-            Ok(token) => {
+        Command::Token(TokenCommand::Inspect { token }) => read_token(&token)
+            .map(|token| {
                 print!("{}", inspect::explain(&token, std::time::SystemTime::now()));
-                ExitCode::SUCCESS
-            }
-            Err(e) => usage_error(&e),
-        },
+            })
+            .map_err(Failure::from),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.exit(),
     }
 }
 
-fn serve(config_path: &std::path::Path) -> ExitCode {
-    let config = match Config::load(config_path) {
-        Ok(config) => config,
-        Err(e) => return usage_error(&e),
-    };
-    let runtime = match runtime(true) {
-        Ok(rt) => rt,
-        Err(code) => return code,
-    };
-    runtime.block_on(async {
-        let server = match tambo_auth_server::server::Server::build(&config).await {
-            Ok(server) => server,
-            Err(tambo_auth_server::server::ServeError::Config(e)) => return usage_error(&e),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(1);
-            }
+/// Why a command failed; printed as `error: …` on standard error.
+enum Failure {
+    /// A usage or configuration error: exit code 2.
+    Usage(String),
+    /// The work failed, or the token was refused: exit code 1.
+    Failed(String),
+}
+
+impl Failure {
+    fn exit(self) -> ExitCode {
+        let (message, code) = match self {
+            Failure::Usage(message) => (message, 2),
+            Failure::Failed(message) => (message, 1),
         };
-        let listener = match tokio::net::TcpListener::bind(&config.server.listen).await {
-            Ok(listener) => listener,
-            Err(e) => {
-                eprintln!("error: cannot listen on {}: {e}", config.server.listen);
-                return ExitCode::from(1);
-            }
-        };
+        eprintln!("error: {message}");
+        ExitCode::from(code)
+    }
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        Failure::Usage(e.to_string())
+    }
+}
+
+impl From<ServeError> for Failure {
+    fn from(e: ServeError) -> Self {
+        match e {
+            ServeError::Config(e) => e.into(),
+            other => Failure::Failed(other.to_string()),
+        }
+    }
+}
+
+fn serve(config_path: &Path) -> Result<(), Failure> {
+    let config = Config::load(config_path)?;
+    block_on(true, async {
+        let server = Server::build(&config).await?;
+        let listener = tokio::net::TcpListener::bind(&config.server.listen)
+            .await
+            .map_err(|e| {
+                Failure::Failed(format!("cannot listen on {}: {e}", config.server.listen))
+            })?;
         match listener.local_addr() {
             Ok(addr) => println!("tambo-auth listening on http://{addr}"),
             Err(e) => eprintln!("warning: local address unknown: {e}"),
         }
-        match server.serve(listener, shutdown_signal()).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(1)
-            }
-        }
+        server
+            .serve(listener, shutdown_signal())
+            .await
+            .map_err(|e| Failure::Failed(e.to_string()))
     })
 }
 
-fn dev(port: u16, data_dir: &std::path::Path) -> ExitCode {
-    let runtime = match runtime(true) {
-        Ok(rt) => rt,
-        Err(code) => return code,
-    };
-    runtime.block_on(async {
-        let dev = match tambo_auth_server::dev::start(port, data_dir).await {
-            Ok(dev) => dev,
-            Err(tambo_auth_server::server::ServeError::Config(e)) => return usage_error(&e),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(1);
-            }
-        };
+fn dev(port: u16, data_dir: &Path) -> Result<(), Failure> {
+    block_on(true, async {
+        let dev = tambo_auth_server::dev::start(port, data_dir).await?;
         println!("{}", tambo_auth_server::dev::walkthrough(dev.addr));
-        match dev
-            .server
+        dev.server
             .serve_router(dev.listener, dev.router, shutdown_signal())
             .await
-        {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(1)
-            }
-        }
+            .map_err(|e| Failure::Failed(e.to_string()))
     })
 }
 
-fn generate_key(algorithm: &str) -> ExitCode {
+fn generate_key(algorithm: &str) -> Result<(), Failure> {
     let key = match algorithm.parse::<tambo_auth::Algorithm>() {
         Ok(alg @ (tambo_auth::Algorithm::EdDSA | tambo_auth::Algorithm::ES256)) => {
             tambo_auth::token::SigningKey::generate(alg)
         }
-        _ => {
-            eprintln!("error: --algorithm: EdDSA or ES256");
-            return ExitCode::from(2);
-        }
+        _ => return Err(Failure::Usage("--algorithm: EdDSA or ES256".into())),
     };
-    match key
+    let (kid, pem) = key
         .ok()
         .and_then(|k| k.to_pkcs8_pem().map(|pem| (k.kid().to_owned(), pem)))
-    {
-        Some((kid, pem)) => {
-            eprintln!("kid {kid}");
-            print!("{pem}");
-            ExitCode::SUCCESS
-        }
-        None => {
-            eprintln!("error: the key could not be generated");
-            ExitCode::from(1)
-        }
-    }
+        .ok_or_else(|| Failure::Failed("the key could not be generated".into()))?;
+    eprintln!("kid {kid}");
+    print!("{pem}");
+    Ok(())
 }
 
-type StoreTask = std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, String>>>>;
+type StoreTask = std::pin::Pin<Box<dyn Future<Output = Result<String, String>>>>;
 
 /// Loads the configuration, opens its database and runs `task`; prints its result.
 fn with_store(
-    config_path: &std::path::Path,
-    task: impl FnOnce(tambo_auth_server::store::Store, Config) -> StoreTask,
-) -> ExitCode {
-    let config = match Config::load(config_path) {
-        Ok(config) => config,
-        Err(e) => return usage_error(&e),
-    };
-    let runtime = match runtime(false) {
-        Ok(rt) => rt,
-        Err(code) => return code,
-    };
-    runtime.block_on(async {
+    config_path: &Path,
+    task: impl FnOnce(Store, Config) -> StoreTask,
+) -> Result<(), Failure> {
+    let config = Config::load(config_path)?;
+    block_on(false, async {
         let url = config
             .server
             .database_url
             .clone()
             .unwrap_or_else(|| "sqlite://tambo.db".into());
-        let store = match tambo_auth_server::store::Store::connect(&url).await {
-            Ok(store) => store,
-            Err(e) => {
-                eprintln!("error: database: {e}");
-                return ExitCode::from(1);
-            }
-        };
-        match task(store, config).await {
-            Ok(message) => {
-                println!("{message}");
-                ExitCode::SUCCESS
-            }
-            Err(message) => {
-                eprintln!("error: {message}");
-                ExitCode::from(1)
-            }
-        }
+        let store = Store::connect(&url)
+            .await
+            .map_err(|e| Failure::Failed(format!("database: {e}")))?;
+        let message = task(store, config).await.map_err(Failure::Failed)?;
+        println!("{message}");
+        Ok(())
     })
 }
 
-fn rotate(store: tambo_auth_server::store::Store, config: Config) -> StoreTask {
+fn rotate(store: Store, config: Config) -> StoreTask {
     Box::pin(async move {
         let algorithm = match config.token.algorithm.as_deref() {
             None | Some("EdDSA") => tambo_auth::Algorithm::EdDSA,
@@ -321,7 +294,7 @@ fn rotate(store: tambo_auth_server::store::Store, config: Config) -> StoreTask {
 }
 
 async fn revoke(
-    store: tambo_auth_server::store::Store,
+    store: Store,
     project: Option<String>,
     user: Option<String>,
     token_id: Option<String>,
@@ -379,17 +352,21 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
-/// A tokio runtime (multi-threaded for servers), or exit code 2.
-fn runtime(multi_thread: bool) -> Result<tokio::runtime::Runtime, ExitCode> {
+/// Runs `work` on a new tokio runtime (multi-threaded for servers).
+fn block_on(
+    multi_thread: bool,
+    work: impl Future<Output = Result<(), Failure>>,
+) -> Result<(), Failure> {
     let mut builder = if multi_thread {
         tokio::runtime::Builder::new_multi_thread()
     } else {
         tokio::runtime::Builder::new_current_thread()
     };
-    builder.enable_all().build().map_err(|e| {
-        eprintln!("error: cannot start the async runtime: {e}");
-        ExitCode::from(2)
-    })
+    let runtime = builder
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Usage(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(work)
 }
 
 fn read_token(arg: &str) -> Result<String, ConfigError> {
@@ -407,49 +384,30 @@ fn read_token(arg: &str) -> Result<String, ConfigError> {
     Ok(text.trim().to_owned())
 }
 
-fn usage_error(e: &ConfigError) -> ExitCode {
-    eprintln!("error: {e}");
-    ExitCode::from(2)
-}
-
-fn verify(config_path: &std::path::Path, project: Option<&str>, token: &str) -> ExitCode {
-    let token = match read_token(token) {
-        Ok(t) => t,
-        Err(e) => return usage_error(&e),
-    };
-    let runtime = match runtime(false) {
-        Ok(rt) => rt,
-        Err(code) => return code,
-    };
+fn verify(config_path: &Path, project: Option<&str>, token: &str) -> Result<(), Failure> {
+    let token = read_token(token)?;
     // The verifier's key set spawns its fetches, so it is built inside the runtime.
-    runtime.block_on(async {
-        let setup = Config::load(config_path).and_then(|config| {
-            let (index, project) = config.project(project)?;
-            let provider = build_provider(project, index, config.profile())?;
-            Ok((project.id.clone(), provider))
-        });
-        let (project_id, provider) = match setup {
-            Ok(v) => v,
-            Err(e) => return usage_error(&e),
-        };
+    block_on(false, async {
+        let config = Config::load(config_path)?;
+        let (index, project) = config.project(project)?;
+        let provider = build_provider(project, index, config.profile())?;
         let strategy = provider.verifier().strategy().as_str();
         match provider.authenticate(&token).await {
             Ok(user) => {
                 let mut out = serde_json::to_value(&user).unwrap_or_default();
                 if let Some(map) = out.as_object_mut() {
-                    map.insert("project".into(), project_id.into());
+                    map.insert("project".into(), project.id.clone().into());
                     map.insert("strategy".into(), strategy.into());
                 }
                 println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
-                ExitCode::SUCCESS
+                Ok(())
             }
             Err(e) => {
-                eprintln!("error: {}", e.kind().code());
-                eprintln!("{e}");
+                let mut message = format!("{}\n{e}", e.kind().code());
                 if let Some(hint) = hint(&e) {
-                    eprintln!("hint: {hint}");
+                    message.push_str(&format!("\nhint: {hint}"));
                 }
-                ExitCode::from(1)
+                Err(Failure::Failed(message))
             }
         }
     })

@@ -22,7 +22,8 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric as _};
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::ConstGauge;
@@ -114,20 +115,26 @@ struct ScrapeTime {
 impl Collector for ScrapeTime {
     fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
         let stats = self.layer.cache_stats();
-        let hits = ConstCounter::new(stats.hits);
-        hits.encode(encoder.encode_descriptor(
-            "tambo_auth_token_cache_hits",
-            "Bearer tokens answered from the verified-token cache.",
-            None,
-            hits.metric_type(),
-        )?)?;
-        let misses = ConstCounter::new(stats.misses);
-        misses.encode(encoder.encode_descriptor(
-            "tambo_auth_token_cache_misses",
-            "Bearer tokens verified in full.",
-            None,
-            misses.metric_type(),
-        )?)?;
+        for (name, help, count) in [
+            (
+                "tambo_auth_token_cache_hits",
+                "Bearer tokens answered from the verified-token cache.",
+                stats.hits,
+            ),
+            (
+                "tambo_auth_token_cache_misses",
+                "Bearer tokens verified in full.",
+                stats.misses,
+            ),
+        ] {
+            let counter = ConstCounter::new(count);
+            counter.encode(encoder.encode_descriptor(
+                name,
+                help,
+                None,
+                counter.metric_type(),
+            )?)?;
+        }
         let entries = ConstGauge::new(i64::try_from(stats.entries).unwrap_or(i64::MAX));
         entries.encode(encoder.encode_descriptor(
             "tambo_auth_token_cache_entries",
@@ -141,31 +148,48 @@ impl Collector for ScrapeTime {
             .iter()
             .flat_map(ProviderRegistry::status)
             .collect();
-        let mut fetches = encoder.encode_descriptor(
+        let fetches = statuses.iter().flat_map(|s| {
+            let ok = s.fetches.saturating_sub(s.fetch_failures);
+            [("ok", ok), ("error", s.fetch_failures)].map(|(result, count)| {
+                let labels = [("issuer", s.issuer.as_str()), ("result", result)];
+                (labels, ConstCounter::new(count))
+            })
+        });
+        encode_labelled(
+            &mut encoder,
             "tambo_auth_jwks_fetches",
             "Key-set fetches per issuer by result.",
-            None,
-            prometheus_client::metrics::MetricType::Counter,
+            MetricType::Counter,
+            fetches,
         )?;
-        for s in &statuses {
-            let ok = s.fetches.saturating_sub(s.fetch_failures);
-            for (result, count) in [("ok", ok), ("error", s.fetch_failures)] {
-                let labels = [("issuer", s.issuer.as_str()), ("result", result)];
-                ConstCounter::new(count).encode(fetches.encode_family(&labels)?)?;
-            }
-        }
-        let mut ready = encoder.encode_descriptor(
+        let ready = statuses.iter().map(|s| {
+            let labels = [("issuer", s.issuer.as_str())];
+            (labels, ConstGauge::new(i64::from(s.ready)))
+        });
+        encode_labelled(
+            &mut encoder,
             "tambo_auth_issuer_ready",
             "Whether an issuer's keys are usable (1) or not (0).",
-            None,
-            prometheus_client::metrics::MetricType::Gauge,
+            MetricType::Gauge,
+            ready,
         )?;
-        for s in &statuses {
-            let labels = [("issuer", s.issuer.as_str())];
-            ConstGauge::new(i64::from(s.ready)).encode(ready.encode_family(&labels)?)?;
-        }
         Ok(())
     }
+}
+
+/// One family read at scrape time: its descriptor, then one series per `(labels, value)`.
+fn encode_labelled<L: EncodeLabelSet, M: EncodeMetric>(
+    encoder: &mut DescriptorEncoder<'_>,
+    name: &str,
+    help: &str,
+    metric_type: MetricType,
+    series: impl IntoIterator<Item = (L, M)>,
+) -> Result<(), std::fmt::Error> {
+    let mut family = encoder.encode_descriptor(name, help, None, metric_type)?;
+    for (labels, value) in series {
+        value.encode(family.encode_family(&labels)?)?;
+    }
+    Ok(())
 }
 
 /// Middleware counting `/oauth/token` answers (the exchange router's other routes, the

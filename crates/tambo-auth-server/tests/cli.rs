@@ -12,10 +12,15 @@ use tambo_auth_testkit::{JwsBuilder, TestIdp, fixtures};
 
 const ISS: &str = "https://idp.example";
 
+/// `tambo-auth args`, with the default log filter (what an operator sees).
+fn command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tambo-auth"));
+    command.args(args).env_remove("TAMBO_AUTH_LOG");
+    command
+}
+
 fn tambo_auth(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tambo-auth"))
-        .args(args)
-        .env_remove("TAMBO_AUTH_LOG")
+    let mut child = command(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -31,6 +36,19 @@ fn tambo_auth(args: &[&str], stdin: Option<&str>) -> Output {
     }
     drop(child.stdin.take());
     child.wait_with_output().expect("the binary exits")
+}
+
+/// `tambo-auth token verify --config config token`.
+fn verify(config: &str, token: &str) -> Output {
+    tambo_auth(&["token", "verify", "--config", config, token], None)
+}
+
+/// [`verify`] on a blocking thread, so that the test's identity provider keeps answering.
+async fn verify_off_runtime(config: &str, token: &str) -> Output {
+    let (config, token) = (config.to_owned(), token.to_owned());
+    tokio::task::spawn_blocking(move || verify(&config, &token))
+        .await
+        .expect("joined")
 }
 
 fn write_config(dir: &Path, text: &str) -> String {
@@ -108,7 +126,7 @@ fn a_valid_token_prints_the_user_and_exits_0() {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = asymmetric_config(dir.path());
     let token = rsa_token(ISS);
-    let out = tambo_auth(&["token", "verify", "--config", &config, &token], None);
+    let out = verify(&config, &token);
     assert_exit(&out, 0, &token);
     let user: Value = serde_json::from_str(&stdout(&out)).expect("JSON on stdout");
     assert_eq!(user["sub"], "user_42");
@@ -144,7 +162,7 @@ fn a_refused_token_prints_its_error_code_and_exits_1() {
         ),
         ("ya29.a0AfH6SMBx3".to_owned(), "opaque_token"),
     ] {
-        let out = tambo_auth(&["token", "verify", "--config", &config, &token], None);
+        let out = verify(&config, &token);
         assert_exit(&out, 1, &token);
         assert_error_line(&out, code);
         assert!(stdout(&out).is_empty());
@@ -175,20 +193,11 @@ fn configuration_errors_exit_2_naming_the_setting() {
     ];
     for (text, field) in cases {
         let config = write_config(dir.path(), text);
-        let out = tambo_auth(&["token", "verify", "--config", &config, &token], None);
+        let out = verify(&config, &token);
         assert_exit(&out, 2, &token);
         assert!(stderr(&out).contains(field), "{field}: {}", stderr(&out));
     }
-    let out = tambo_auth(
-        &[
-            "token",
-            "verify",
-            "--config",
-            "/nonexistent/tambo.toml",
-            &token,
-        ],
-        None,
-    );
+    let out = verify("/nonexistent/tambo.toml", &token);
     assert_exit(&out, 2, &token);
     let out = tambo_auth(&["token", "verify"], None);
     assert_exit(&out, 2, "");
@@ -211,20 +220,19 @@ fn the_symmetric_strategy_reads_its_secret_from_the_environment() {
         .header(json!({"alg": "HS256", "typ": "JWT"}))
         .payload(claims(ISS))
         .sign_hmac(secret, "HS256");
-    let out = Command::new(env!("CARGO_BIN_EXE_tambo-auth"))
-        .args(["token", "verify", "--config", &config, &token])
-        .env("TEST_TAMBO_SECRET", &secret_text)
-        .output()
-        .expect("runs");
-    assert_exit(&out, 0, &token);
-    assert!(!stdout(&out).contains(&secret_text));
-    let out = Command::new(env!("CARGO_BIN_EXE_tambo-auth"))
-        .args(["token", "verify", "--config", &config, &token])
-        .env_remove("TEST_TAMBO_SECRET")
-        .output()
-        .expect("runs");
-    assert_exit(&out, 2, &token);
-    assert!(stderr(&out).contains("secret_env"));
+    for (secret, code) in [(Some(secret_text.as_str()), 0), (None, 2)] {
+        let mut verify = command(&["token", "verify", "--config", &config, &token]);
+        match secret {
+            Some(secret) => verify.env("TEST_TAMBO_SECRET", secret),
+            None => verify.env_remove("TEST_TAMBO_SECRET"),
+        };
+        let out = verify.output().expect("runs");
+        assert_exit(&out, code, &token);
+        assert!(!stdout(&out).contains(&secret_text));
+        if secret.is_none() {
+            assert!(stderr(&out).contains("secret_env"), "{}", stderr(&out));
+        }
+    }
 }
 
 #[test]
@@ -240,7 +248,7 @@ fn the_none_strategy_verifies_in_development_only() {
         .header(json!({"alg": "none"}))
         .payload(claims(ISS))
         .unsigned();
-    let out = tambo_auth(&["token", "verify", "--config", &config, &token], None);
+    let out = verify(&config, &token);
     assert_exit(&out, 0, &token);
     assert!(
         stderr(&out).contains("DISABLED"),
@@ -261,12 +269,7 @@ async fn discovery_and_jwks_strategies_verify_against_a_live_identity_provider()
         ),
     );
     let token = idp.token(&claims(&idp.issuer()));
-    let out = tokio::task::spawn_blocking({
-        let token = token.clone();
-        move || tambo_auth(&["token", "verify", "--config", &discovery, &token], None)
-    })
-    .await
-    .expect("joined");
+    let out = verify_off_runtime(&discovery, &token).await;
     assert_exit(&out, 0, &token);
     assert_eq!(idp.discovery_requests(), 1);
     assert_eq!(idp.jwks_requests(), 1);
@@ -282,24 +285,13 @@ async fn discovery_and_jwks_strategies_verify_against_a_live_identity_provider()
     )
     .expect("written");
     let jwks = jwks_path.display().to_string();
-    let out = tokio::task::spawn_blocking({
-        let token = token.clone();
-        move || tambo_auth(&["token", "verify", "--config", &jwks, &token], None)
-    })
-    .await
-    .expect("joined");
+    let out = verify_off_runtime(&jwks, &token).await;
     assert_exit(&out, 0, &token);
 
     // The identity provider down: exit 1 with keys_unavailable, not a crash or a hang.
     let mut idp = idp;
     idp.stop();
-    let down = dir.path().join("tambo-auth.toml").display().to_string();
-    let out = tokio::task::spawn_blocking({
-        let token = token.clone();
-        move || tambo_auth(&["token", "verify", "--config", &down, &token], None)
-    })
-    .await
-    .expect("joined");
+    let out = verify_off_runtime(&discovery, &token).await;
     assert_exit(&out, 1, &token);
     assert_error_line(&out, "keys_unavailable");
 }
@@ -319,12 +311,7 @@ async fn a_provider_preset_verifies_with_its_adapter() {
     let session =
         tambo_auth_testkit::claims::clerk_session_token(&idp.issuer(), "user_2abc", now());
     let token = idp.token(&session);
-    let out = tokio::task::spawn_blocking({
-        let token = token.clone();
-        move || tambo_auth(&["token", "verify", "--config", &config, &token], None)
-    })
-    .await
-    .expect("joined");
+    let out = verify_off_runtime(&config, &token).await;
     assert_exit(&out, 0, &token);
     let user: Value = serde_json::from_str(&stdout(&out)).expect("JSON on stdout");
     assert_eq!(user["sub"], "user_2abc");

@@ -9,47 +9,20 @@
 //! `TAMBO_AUTH_HTTP_SEED` and `TAMBO_AUTH_HTTP_OPS` set the seed and length; a failure names
 //! the seed and step that reproduce it.
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use axum::body::Body;
 use axum::http::Request;
 use serde_json::{Value, json};
-use tambo_auth_server::config::Config;
-use tambo_auth_server::server::Server;
 use tambo_auth_testkit::TestIdp;
 use tambo_auth_testkit::claims::now;
-use tower::ServiceExt as _;
+
+use common::{Answer, Rng, env_or};
 
 const KEY_A: &str = "tambo_pk_isolation_a";
 const KEY_B: &str = "tambo_pk_isolation_b";
-
-/// SplitMix64: the same seed replays the same operations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// One actor: a user of a project with its Tambo token.
 struct Actor {
@@ -59,57 +32,82 @@ struct Actor {
     token: String,
 }
 
-/// An answer: status and JSON body (`Null` when empty or not JSON).
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    body: Value,
-    json: bool,
+/// Who calls `/v1`: a token, and the API key sent beside it, if any.
+#[derive(Clone, Copy)]
+struct Caller<'a> {
+    router: &'a axum::Router,
+    token: &'a str,
+    api_key: Option<&'a str>,
 }
 
-async fn send(
-    router: &axum::Router,
-    method: &str,
-    uri: &str,
-    token: &str,
-    api_key: Option<&str>,
-    body: Option<&Value>,
-) -> Answer {
-    let mut request = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("authorization", format!("Bearer {token}"));
-    if let Some(key) = api_key {
-        request = request.header("x-api-key", key);
+impl<'a> Caller<'a> {
+    fn new(router: &'a axum::Router, token: &'a str) -> Self {
+        Caller {
+            router,
+            token,
+            api_key: None,
+        }
     }
-    let request = match body {
-        Some(body) => request
-            .header("content-type", "application/json")
-            .body(Body::from(body.to_string())),
-        None => request.body(Body::empty()),
+
+    fn with_key(self, api_key: Option<&'a str>) -> Self {
+        Caller { api_key, ..self }
     }
-    .expect("request");
-    let response = router.clone().oneshot(request).await.expect("infallible");
-    let status = response.status().as_u16();
-    let json = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 22)
+
+    async fn call(self, method: &str, uri: &str, body: Option<&Value>) -> Answer {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("authorization", format!("Bearer {}", self.token));
+        if let Some(key) = self.api_key {
+            request = request.header("x-api-key", key);
+        }
+        let request = match body {
+            Some(body) => request
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string())),
+            None => request.body(Body::empty()),
+        }
+        .expect("request");
+        common::send(self.router, request).await
+    }
+
+    async fn get(self, uri: &str) -> Answer {
+        self.call("GET", uri, None).await
+    }
+
+    /// Every item of the list at `path`, walked with `limit`; the first answer that is not
+    /// 200 otherwise.
+    async fn walk(
+        self,
+        path: &str,
+        field: &str,
+        limit: usize,
+        extra: &str,
+        ctx: &str,
+    ) -> Result<Vec<Value>, Answer> {
+        common::walk(path, field, limit, extra, ctx, |uri| async move {
+            let answer = self.get(&uri).await;
+            if answer.status == 200 {
+                Ok(answer.body)
+            } else {
+                Err(answer)
+            }
+        })
         .await
-        .expect("body");
-    Answer {
-        status,
-        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        json,
     }
 }
 
 fn assert_not_found(answer: &Answer, ctx: &str) {
     assert_eq!(answer.status, 404, "{ctx}: {answer:?}");
-    assert!(answer.json, "{ctx}: a 404 is JSON: {answer:?}");
+    assert!(answer.is_json(), "{ctx}: a 404 is JSON: {answer:?}");
     assert_eq!(answer.body["error"], "not_found", "{ctx}: {answer:?}");
+}
+
+/// The server with two projects verified by `idp`'s tokens: `p_alpha` (`KEY_A`) and `p_beta`
+/// (`KEY_B`).
+async fn two_projects(idp: &TestIdp) -> axum::Router {
+    let issuer = idp.issuer();
+    common::router(&[("p_alpha", KEY_A, &issuer), ("p_beta", KEY_B, &issuer)]).await
 }
 
 /// What the server should hold: every thread ever created, with its owner.
@@ -191,124 +189,44 @@ fn assert_message_matches(got: &Value, sent: &Value, ctx: &str) {
     );
 }
 
-/// Walks a list's pages with `limit`; every item, and checks each page's shape.
-async fn walk(
-    router: &axum::Router,
-    actor: &Actor,
-    path: &str,
-    field: &str,
-    limit: usize,
-    extra: &str,
-    ctx: &str,
-) -> Result<Vec<Value>, Answer> {
-    let mut items = Vec::new();
-    let mut cursor: Option<String> = None;
-    for _ in 0..500 {
-        let uri = match &cursor {
-            None => format!("{path}?limit={limit}{extra}"),
-            Some(c) => format!("{path}?limit={limit}{extra}&cursor={c}"),
-        };
-        let answer = send(router, "GET", &uri, &actor.token, None, None).await;
-        if answer.status != 200 {
-            return Err(answer);
-        }
-        let batch = answer.body[field]
-            .as_array()
-            .unwrap_or_else(|| panic!("{ctx}: {field} in {}", answer.body))
-            .clone();
-        assert!(batch.len() <= limit, "{ctx}: page over limit {limit}");
-        items.extend(batch.iter().cloned());
-        match answer.body["nextCursor"].as_str() {
-            Some(next) => {
-                assert_eq!(answer.body["hasMore"], true, "{ctx}: {}", answer.body);
-                assert_eq!(batch.len(), limit, "{ctx}: a page with more is full");
-                cursor = Some(next.to_owned());
-            }
-            None => {
-                assert_eq!(answer.body["hasMore"], false, "{ctx}: {}", answer.body);
-                return Ok(items);
-            }
-        }
-    }
-    panic!("{ctx}: the list did not end");
-}
-
-async fn exchange(router: &axum::Router, api_key: &str, subject: &str) -> String {
-    let request = Request::post("/oauth/token")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-api-key", api_key)
-        .body(Body::from(format!(
-            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aid_token&subject_token={subject}"
-        )))
-        .expect("request");
-    let response = router.clone().oneshot(request).await.expect("infallible");
-    let status = response.status().as_u16();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .expect("body");
-    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    assert_eq!(status, 200, "exchange: {body}");
-    body["access_token"].as_str().expect("token").to_owned()
-}
-
 /// Checks, for every actor, the thread list and every thread ever created (GET thread, its
 /// messages, one of its messages) against the model.
 async fn sweep(router: &axum::Router, actors: &[Actor], model: &Model, ctx: &str) {
     for (a, actor) in actors.iter().enumerate() {
         let ctx = format!("{ctx}, sweep as {}", actor.name);
-        let listed = walk(router, actor, "/v1/threads", "threads", 100, "", &ctx)
+        let caller = Caller::new(router, &actor.token);
+        let listed = caller
+            .walk("/v1/threads", "threads", 100, "", &ctx)
             .await
             .unwrap_or_else(|e| panic!("{ctx}: list {e:?}"));
         assert_eq!(listed, model.list_of(a), "{ctx}: thread list");
         for (t, thread) in model.threads.iter().enumerate() {
             let id = id_of(&thread.thread);
-            let got = send(
-                router,
-                "GET",
-                &format!("/v1/threads/{id}"),
-                &actor.token,
-                None,
-                None,
-            )
-            .await;
-            let messages = send(
-                router,
-                "GET",
-                &format!("/v1/threads/{id}/messages?limit=100"),
-                &actor.token,
-                None,
-                None,
-            )
-            .await;
-            if model.visible(a, t) {
-                assert_eq!(got.status, 200, "{ctx}: {got:?}");
-                assert_eq!(got.body, model.with_messages(t), "{ctx}: GET {id}");
-                assert_eq!(messages.status, 200, "{ctx}: {messages:?}");
-                assert_eq!(
-                    messages.body["messages"],
+            // (what to read, where in its answer, what the owner sees there)
+            let mut reads = vec![
+                (format!("/v1/threads/{id}"), "", model.with_messages(t)),
+                (
+                    format!("/v1/threads/{id}/messages?limit=100"),
+                    "/messages",
                     Value::Array(thread.messages.clone()),
-                    "{ctx}: messages of {id}"
-                );
-            } else {
-                assert_not_found(&got, &format!("{ctx}: GET {id}"));
-                assert_not_found(&messages, &format!("{ctx}: messages of {id}"));
-            }
+                ),
+            ];
             if let Some(message) = thread.messages.first() {
                 let mid = message["id"].as_str().expect("id");
-                let got = send(
-                    router,
-                    "GET",
-                    &format!("/v1/threads/{id}/messages/{mid}"),
-                    &actor.token,
-                    None,
-                    None,
-                )
-                .await;
+                reads.push((
+                    format!("/v1/threads/{id}/messages/{mid}"),
+                    "",
+                    message.clone(),
+                ));
+            }
+            for (uri, pointer, want) in reads {
+                let answer = caller.get(&uri).await;
+                let ctx = format!("{ctx}: GET {uri}");
                 if model.visible(a, t) {
-                    assert_eq!(got.status, 200, "{ctx}: {got:?}");
-                    assert_eq!(&got.body, message, "{ctx}: message {mid}");
+                    assert_eq!(answer.status, 200, "{ctx}: {answer:?}");
+                    assert_eq!(answer.body.pointer(pointer), Some(&want), "{ctx}");
                 } else {
-                    assert_not_found(&got, &format!("{ctx}: message {mid}"));
+                    assert_not_found(&answer, &ctx);
                 }
             }
         }
@@ -325,30 +243,7 @@ async fn every_user_of_every_project_sees_exactly_their_own_data_over_http() {
 
     // One identity provider for both projects: "sam" has the same context key in each.
     let idp = TestIdp::start().await;
-    let config = Config::parse(&format!(
-        r#"
-[server]
-public_url = "http://127.0.0.1:8260"
-database_url = "sqlite::memory:"
-
-[[projects]]
-id = "p_alpha"
-api_keys = ["{KEY_A}"]
-[projects.verification]
-issuer = "{issuer}"
-allow_loopback_http = true
-
-[[projects]]
-id = "p_beta"
-api_keys = ["{KEY_B}"]
-[projects.verification]
-issuer = "{issuer}"
-allow_loopback_http = true
-"#,
-        issuer = idp.issuer()
-    ))
-    .expect("config");
-    let router = Server::build(&config).await.expect("server").router();
+    let router = two_projects(&idp).await;
 
     let mut actors = Vec::new();
     for (project, api_key, users) in [
@@ -357,7 +252,7 @@ allow_loopback_http = true
     ] {
         for user in users {
             let subject = idp.token(&idp.claims(user, now()));
-            let token = exchange(&router, api_key, &subject).await;
+            let token = common::token_in_process(&router, api_key, &subject).await;
             actors.push(Actor {
                 name: format!("{user}@{}", ["p_alpha", "p_beta"][project]),
                 project,
@@ -390,6 +285,7 @@ allow_loopback_http = true
         let visible = target.is_some_and(|t| model.visible(a, t));
         // Sometimes send the actor's own API key too: it changes nothing.
         let key = rng.chance(30).then_some(actor.api_key);
+        let me = Caller::new(&router, &actor.token).with_key(key);
         let op = match roll {
             0..=17 => "create",
             18..=32 => "post_message",
@@ -426,15 +322,7 @@ allow_loopback_http = true
                 if !initial.is_empty() {
                     body["initialMessages"] = Value::Array(initial.clone());
                 }
-                let answer = send(
-                    &router,
-                    "POST",
-                    "/v1/threads",
-                    &actor.token,
-                    key,
-                    Some(&body),
-                )
-                .await;
+                let answer = me.call("POST", "/v1/threads", Some(&body)).await;
                 assert_eq!(answer.status, 201, "{ctx}: {answer:?}");
                 let thread = answer.body;
                 assert!(id_of(&thread).starts_with("thr_"), "{ctx}: {thread}");
@@ -445,15 +333,9 @@ allow_loopback_http = true
                 assert!(thread.get("messages").is_none(), "{ctx}: {thread}");
                 // Learn the initial messages' ids from the owner's view.
                 let id = id_of(&thread).to_owned();
-                let full = send(
-                    &router,
-                    "GET",
-                    &format!("/v1/threads/{id}"),
-                    &actor.token,
-                    None,
-                    None,
-                )
-                .await;
+                let full = Caller::new(&router, &actor.token)
+                    .get(&format!("/v1/threads/{id}"))
+                    .await;
                 assert_eq!(full.status, 200, "{ctx}: {full:?}");
                 let messages = full.body["messages"].as_array().expect("messages").clone();
                 assert_eq!(messages.len(), initial.len(), "{ctx}: {}", full.body);
@@ -478,15 +360,13 @@ allow_loopback_http = true
             }
             "post_message" => {
                 let message = random_message(&mut rng, step * 10);
-                let answer = send(
-                    &router,
-                    "POST",
-                    &format!("/v1/threads/{target_id}/messages"),
-                    &actor.token,
-                    key,
-                    Some(&message),
-                )
-                .await;
+                let answer = me
+                    .call(
+                        "POST",
+                        &format!("/v1/threads/{target_id}/messages"),
+                        Some(&message),
+                    )
+                    .await;
                 if let (true, Some(t)) = (visible, target) {
                     assert_eq!(answer.status, 201, "{ctx}: {answer:?}");
                     assert_message_matches(&answer.body, &message, &ctx);
@@ -506,15 +386,7 @@ allow_loopback_http = true
                 }
             }
             "get" => {
-                let answer = send(
-                    &router,
-                    "GET",
-                    &format!("/v1/threads/{target_id}"),
-                    &actor.token,
-                    key,
-                    None,
-                )
-                .await;
+                let answer = me.get(&format!("/v1/threads/{target_id}")).await;
                 if let (true, Some(t)) = (visible, target) {
                     assert_eq!(answer.status, 200, "{ctx}: {answer:?}");
                     assert_eq!(answer.body, model.with_messages(t), "{ctx}");
@@ -524,7 +396,8 @@ allow_loopback_http = true
             }
             "list" => {
                 let limit = 1 + rng.below(6);
-                let listed = walk(&router, actor, "/v1/threads", "threads", limit, "", &ctx)
+                let listed = me
+                    .walk("/v1/threads", "threads", limit, "", &ctx)
                     .await
                     .unwrap_or_else(|e| panic!("{ctx}: {e:?}"));
                 assert_eq!(listed, model.list_of(a), "{ctx}: limit {limit}");
@@ -538,15 +411,9 @@ allow_loopback_http = true
                 if !rename || rng.chance(50) {
                     body["metadata"] = json!({"patched": step});
                 }
-                let answer = send(
-                    &router,
-                    "PATCH",
-                    &format!("/v1/threads/{target_id}"),
-                    &actor.token,
-                    key,
-                    Some(&body),
-                )
-                .await;
+                let answer = me
+                    .call("PATCH", &format!("/v1/threads/{target_id}"), Some(&body))
+                    .await;
                 if let (true, Some(t)) = (visible, target) {
                     assert_eq!(answer.status, 200, "{ctx}: {answer:?}");
                     let mut want = model.threads[t].thread.clone();
@@ -567,15 +434,9 @@ allow_loopback_http = true
                 }
             }
             "delete" => {
-                let answer = send(
-                    &router,
-                    "DELETE",
-                    &format!("/v1/threads/{target_id}"),
-                    &actor.token,
-                    key,
-                    None,
-                )
-                .await;
+                let answer = me
+                    .call("DELETE", &format!("/v1/threads/{target_id}"), None)
+                    .await;
                 if let (true, Some(t)) = (visible, target) {
                     assert_eq!(answer.status, 204, "{ctx}: {answer:?}");
                     model.threads[t].deleted = true;
@@ -587,16 +448,15 @@ allow_loopback_http = true
                 let limit = 1 + rng.below(4);
                 let desc = rng.chance(50);
                 let extra = if desc { "&order=desc" } else { "" };
-                let listed = walk(
-                    &router,
-                    actor,
-                    &format!("/v1/threads/{target_id}/messages"),
-                    "messages",
-                    limit,
-                    extra,
-                    &ctx,
-                )
-                .await;
+                let listed = me
+                    .walk(
+                        &format!("/v1/threads/{target_id}/messages"),
+                        "messages",
+                        limit,
+                        extra,
+                        &ctx,
+                    )
+                    .await;
                 if let (true, Some(t)) = (visible, target) {
                     let listed = listed.unwrap_or_else(|e| panic!("{ctx}: {e:?}"));
                     let mut want = model.threads[t].messages.clone();
@@ -623,15 +483,9 @@ allow_loopback_http = true
                 } else {
                     ("msg_00000000000000000000000000".to_owned(), false)
                 };
-                let answer = send(
-                    &router,
-                    "GET",
-                    &format!("/v1/threads/{target_id}/messages/{mid}"),
-                    &actor.token,
-                    key,
-                    None,
-                )
-                .await;
+                let answer = me
+                    .get(&format!("/v1/threads/{target_id}/messages/{mid}"))
+                    .await;
                 match (visible && belongs, target) {
                     (true, Some(t)) => {
                         assert_eq!(answer.status, 200, "{ctx}: {mid}: {answer:?}");
@@ -665,15 +519,10 @@ allow_loopback_http = true
                         Some(json!({"role": "user", "content": [{"type": "text", "text": "x"}]})),
                     ),
                 };
-                let answer = send(
-                    &router,
-                    method,
-                    &uri,
-                    &actor.token,
-                    Some(other_key),
-                    body.as_ref(),
-                )
-                .await;
+                let answer = me
+                    .with_key(Some(other_key))
+                    .call(method, &uri, body.as_ref())
+                    .await;
                 assert_eq!(answer.status, 403, "{ctx}: {method} {uri}: {answer:?}");
                 assert_eq!(
                     answer.body["error"], "project_mismatch",
@@ -721,7 +570,9 @@ allow_loopback_http = true
                     Some(json!({"role": "user", "content": [{"type": "text", "text": "hi"}]})),
                 ),
             ] {
-                let answer = send(&router, method, &uri, &actor.token, None, body.as_ref()).await;
+                let answer = Caller::new(&router, &actor.token)
+                    .call(method, &uri, body.as_ref())
+                    .await;
                 assert_not_found(&answer, &format!("{} {method} {uri}", actor.name));
             }
         }
@@ -757,88 +608,47 @@ allow_loopback_http = true
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_with_another_projects_api_key_is_refused() {
     let idp = TestIdp::start().await;
-    let config = Config::parse(&format!(
-        r#"
-[server]
-public_url = "http://127.0.0.1:8260"
-database_url = "sqlite::memory:"
-[[projects]]
-id = "p_alpha"
-api_keys = ["{KEY_A}"]
-[projects.verification]
-issuer = "{issuer}"
-allow_loopback_http = true
-[[projects]]
-id = "p_beta"
-api_keys = ["{KEY_B}"]
-[projects.verification]
-issuer = "{issuer}"
-allow_loopback_http = true
-"#,
-        issuer = idp.issuer()
-    ))
-    .expect("config");
-    let router = Server::build(&config).await.expect("server").router();
+    let router = two_projects(&idp).await;
     let subject = idp.token(&idp.claims("alice", now()));
-    let token_a = exchange(&router, KEY_A, &subject).await;
-    let token_b = exchange(&router, KEY_B, &subject).await;
+    let token_a = common::token_in_process(&router, KEY_A, &subject).await;
+    let token_b = common::token_in_process(&router, KEY_B, &subject).await;
+    let alice_a = Caller::new(&router, &token_a);
+    let alice_b = Caller::new(&router, &token_b);
 
-    let created = send(
-        &router,
-        "POST",
-        "/v1/threads",
-        &token_a,
-        Some(KEY_A),
-        Some(&json!({"name": "a"})),
-    )
-    .await;
+    let created = alice_a
+        .with_key(Some(KEY_A))
+        .call("POST", "/v1/threads", Some(&json!({"name": "a"})))
+        .await;
     assert_eq!(created.status, 201, "{created:?}");
     let id = id_of(&created.body).to_owned();
 
-    for (token, key) in [(&token_a, KEY_B), (&token_b, KEY_A)] {
+    for caller in [alice_a.with_key(Some(KEY_B)), alice_b.with_key(Some(KEY_A))] {
         for (method, uri) in [
             ("GET", "/v1/threads".to_owned()),
             ("GET", format!("/v1/threads/{id}")),
             ("DELETE", format!("/v1/threads/{id}")),
             ("GET", format!("/v1/threads/{id}/messages")),
         ] {
-            let answer = send(&router, method, &uri, token, Some(key), None).await;
+            let answer = caller.call(method, &uri, None).await;
+            let key = caller.api_key.unwrap_or_default();
             assert_eq!(answer.status, 403, "{method} {uri} with {key}: {answer:?}");
-            assert!(answer.json);
+            assert!(answer.is_json());
             assert_eq!(answer.body["error"], "project_mismatch", "{answer:?}");
         }
     }
     // An unknown key is refused too; the right key, or none, works.
-    let answer = send(
-        &router,
-        "GET",
-        "/v1/threads",
-        &token_a,
-        Some("tambo_pk_nope"),
-        None,
-    )
-    .await;
+    let answer = alice_a
+        .with_key(Some("tambo_pk_nope"))
+        .get("/v1/threads")
+        .await;
     assert_eq!(answer.status, 401, "{answer:?}");
     assert_eq!(answer.body["error"], "invalid_client", "{answer:?}");
-    let answer = send(
-        &router,
-        "GET",
-        &format!("/v1/threads/{id}"),
-        &token_a,
-        Some(KEY_A),
-        None,
-    )
-    .await;
-    assert_eq!(answer.status, 200, "{answer:?}");
+    let thread = format!("/v1/threads/{id}");
+    for caller in [alice_a.with_key(Some(KEY_A)), alice_a] {
+        let answer = caller.get(&thread).await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+    }
     // The same user (same context key) in project B does not see project A's thread.
-    let answer = send(
-        &router,
-        "GET",
-        &format!("/v1/threads/{id}"),
-        &token_b,
-        Some(KEY_B),
-        None,
-    )
-    .await;
+    let answer = alice_b.with_key(Some(KEY_B)).get(&thread).await;
     assert_not_found(&answer, "alice@p_beta GET alice@p_alpha's thread");
 }

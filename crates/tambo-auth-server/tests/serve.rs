@@ -7,13 +7,9 @@ use serde_json::json;
 use tambo_auth_testkit::TestIdp;
 use tambo_auth_testkit::claims::now;
 
-use common::{call, start};
+use common::{call, get, get_json, start, token};
 
 const API_KEY: &str = "tambo_pk_serve_test";
-
-async fn exchange(client: &reqwest::Client, base: &str, subject: &str) -> (u16, serde_json::Value) {
-    common::exchange(client, base, API_KEY, subject).await
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_exchanges_and_keeps_each_users_threads_apart() {
@@ -24,32 +20,17 @@ async fn the_server_exchanges_and_keeps_each_users_threads_apart() {
     let client = reqwest::Client::new();
     let base = server.base.clone();
 
-    let (status, ready) = {
-        let r = client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .expect("readyz");
-        (r.status().as_u16(), r.text().await.unwrap_or_default())
-    };
+    let (status, ready) = get_json(&client, format!("{base}/readyz")).await;
     assert_eq!(
         status, 503,
         "keys not loaded before the first exchange: {ready}"
     );
 
-    let alice_subject = idp.token(&idp.claims("alice", now()));
-    let (status, alice) = exchange(&client, &base, &alice_subject).await;
-    assert_eq!(status, 200, "{alice}");
-    let alice = alice["access_token"].as_str().expect("token").to_owned();
-    let (status, bob) = exchange(&client, &base, &idp.token(&idp.claims("bob", now()))).await;
-    assert_eq!(status, 200);
-    let bob = bob["access_token"].as_str().expect("token").to_owned();
-    let ready = client
-        .get(format!("{base}/readyz"))
-        .send()
-        .await
-        .expect("readyz");
-    assert_eq!(ready.status().as_u16(), 200);
+    let subject = |user: &str| idp.token(&idp.claims(user, now()));
+    let alice = token(&client, &base, API_KEY, &subject("alice")).await;
+    let bob = token(&client, &base, API_KEY, &subject("bob")).await;
+    let (status, ready) = get_json(&client, format!("{base}/readyz")).await;
+    assert_eq!(status, 200, "{ready}");
 
     let threads = format!("{base}/v1/threads");
     let (status, thread) = call(
@@ -65,12 +46,12 @@ async fn the_server_exchanges_and_keeps_each_users_threads_apart() {
     let id = thread["id"].as_str().expect("id").to_owned();
     assert_eq!(thread["runStatus"], "idle");
 
-    let (status, list) = call(&client, reqwest::Method::GET, threads.clone(), &alice, None).await;
+    let (status, list) = get(&client, threads.clone(), &alice).await;
     assert_eq!(status, 200);
     assert_eq!(list["threads"].as_array().map(Vec::len), Some(1));
     assert_eq!(list["hasMore"], false);
 
-    let (status, list) = call(&client, reqwest::Method::GET, threads.clone(), &bob, None).await;
+    let (status, list) = get(&client, threads.clone(), &bob).await;
     assert_eq!(
         (status, list["threads"].as_array().map(Vec::len)),
         (200, Some(0))
@@ -99,25 +80,11 @@ async fn the_server_exchanges_and_keeps_each_users_threads_apart() {
         assert_eq!(body["error"], "not_found");
     }
 
-    let (status, messages) = call(
-        &client,
-        reqwest::Method::GET,
-        format!("{threads}/{id}/messages"),
-        &alice,
-        None,
-    )
-    .await;
+    let (status, messages) = get(&client, format!("{threads}/{id}/messages"), &alice).await;
     assert_eq!(status, 200);
     assert_eq!(messages["messages"][0]["content"][0]["text"], "milk");
 
-    let (status, _) = call(
-        &client,
-        reqwest::Method::GET,
-        threads.clone(),
-        "not.a.token",
-        None,
-    )
-    .await;
+    let (status, _) = get(&client, threads.clone(), "not.a.token").await;
     assert_eq!(status, 401);
     let response = client.get(&threads).send().await.expect("answered");
     assert_eq!(response.status().as_u16(), 401);

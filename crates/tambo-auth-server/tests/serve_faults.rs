@@ -12,20 +12,26 @@ use serde_json::{Value, json};
 use tambo_auth_testkit::TestIdp;
 use tambo_auth_testkit::claims::now;
 
-use common::{call, exchange, exchange_full, get_json, start, start_logging, write_config};
+use common::{exchange_full, get, get_json, start, start_logging, write_config};
 
 const API_KEY: &str = "tambo_pk_faults";
 
-/// The `/readyz` entry for `issuer` (trailing slashes aside).
-fn issuer_entry<'a>(ready: &'a Value, issuer: &str) -> &'a Value {
+/// Reads `/readyz` and checks that it says `ready`, as a whole (200, or 503) and for
+/// `issuer` (trailing slashes aside); its body.
+async fn check_ready(client: &reqwest::Client, base: &str, issuer: &str, ready: bool) -> Value {
+    let (status, body) = get_json(client, format!("{base}/readyz")).await;
+    assert_eq!(status, if ready { 200 } else { 503 }, "{body}");
+    assert_eq!(body["ready"], ready, "{body}");
     let want = issuer.trim_end_matches('/');
-    ready["issuers"]
+    let entry = body["issuers"]
         .as_array()
         .and_then(|all| {
             all.iter()
                 .find(|i| i["issuer"].as_str().map(|s| s.trim_end_matches('/')) == Some(want))
         })
-        .unwrap_or_else(|| panic!("/readyz does not name {issuer}: {ready}"))
+        .unwrap_or_else(|| panic!("/readyz does not name {issuer}: {body}"));
+    assert_eq!(entry["ready"], ready, "{body}");
+    body
 }
 
 /// Waits for the process to exit, at most `limit`; its exit status.
@@ -61,14 +67,7 @@ async fn identity_provider_down_at_start_then_recovers() {
 
     let (status, health) = get_json(&client, format!("{base}/healthz")).await;
     assert_eq!(status, 200, "{health}");
-    let (status, ready) = get_json(&client, format!("{base}/readyz")).await;
-    assert_eq!(status, 503, "{ready}");
-    assert_eq!(ready["ready"], false, "{ready}");
-    assert_eq!(
-        issuer_entry(&ready, &idp.issuer())["ready"],
-        false,
-        "{ready}"
-    );
+    check_ready(&client, &base, &idp.issuer(), false).await;
 
     let (status, retry_after, body) = exchange_full(&client, &base, API_KEY, &subject).await;
     assert_eq!(status, 503, "exchange while the IdP is down: {body}");
@@ -79,10 +78,7 @@ async fn identity_provider_down_at_start_then_recovers() {
         .unwrap_or_else(|_| panic!("Retry-After is delay-seconds: {retry_after:?}"));
     assert!(secs >= 1, "Retry-After {secs}");
 
-    let (status, ready) = get_json(&client, format!("{base}/readyz")).await;
-    assert_eq!(status, 503, "{ready}");
-    let entry = issuer_entry(&ready, &idp.issuer());
-    assert_eq!(entry["ready"], false, "{ready}");
+    let ready = check_ready(&client, &base, &idp.issuer(), false).await;
     eprintln!("readyz while the IdP is down: {ready}");
 
     idp.restart().await;
@@ -109,23 +105,8 @@ async fn identity_provider_down_at_start_then_recovers() {
     let recovered_in = down_until.elapsed();
     eprintln!("exchange recovered {recovered_in:?} after the IdP restarted ({attempts} attempts)");
 
-    let (status, ready) = get_json(&client, format!("{base}/readyz")).await;
-    assert_eq!(status, 200, "{ready}");
-    assert_eq!(ready["ready"], true, "{ready}");
-    assert_eq!(
-        issuer_entry(&ready, &idp.issuer())["ready"],
-        true,
-        "{ready}"
-    );
-
-    let (status, list) = call(
-        &client,
-        reqwest::Method::GET,
-        format!("{base}/v1/threads"),
-        &token,
-        None,
-    )
-    .await;
+    check_ready(&client, &base, &idp.issuer(), true).await;
+    let (status, list) = get(&client, format!("{base}/v1/threads"), &token).await;
     assert_eq!(status, 200, "{list}");
 
     server.terminate();
@@ -139,30 +120,18 @@ async fn identity_provider_down_at_start_then_recovers() {
 
 /// Every thread of the token's user, walking the pages.
 async fn all_thread_ids(client: &reqwest::Client, base: &str, token: &str) -> Vec<String> {
-    let mut ids = Vec::new();
-    let mut cursor: Option<String> = None;
-    for _ in 0..1000 {
-        let url = match &cursor {
-            None => format!("{base}/v1/threads?limit=17"),
-            Some(c) => format!("{base}/v1/threads?limit=17&cursor={c}"),
-        };
-        let (status, page) = call(client, reqwest::Method::GET, url, token, None).await;
+    let path = format!("{base}/v1/threads");
+    let threads = common::walk(&path, "threads", 17, "", "thread list", |url| async move {
+        let (status, page) = get(client, url, token).await;
         assert_eq!(status, 200, "{page}");
-        for thread in page["threads"].as_array().expect("threads") {
-            ids.push(thread["id"].as_str().expect("id").to_owned());
-        }
-        match page["nextCursor"].as_str() {
-            Some(next) => {
-                assert_eq!(page["hasMore"], true, "{page}");
-                cursor = Some(next.to_owned());
-            }
-            None => {
-                assert_eq!(page["hasMore"], false, "{page}");
-                return ids;
-            }
-        }
-    }
-    panic!("the thread list did not end");
+        Ok::<_, std::convert::Infallible>(page)
+    })
+    .await;
+    let Ok(threads) = threads;
+    threads
+        .iter()
+        .map(|thread| thread["id"].as_str().expect("id").to_owned())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,9 +149,7 @@ async fn graceful_shutdown_loses_no_acknowledged_write() {
     let base = server.base.clone();
     let client = reqwest::Client::new();
     let subject = idp.token(&idp.claims("alice", now()));
-    let (status, body) = exchange(&client, &base, API_KEY, &subject).await;
-    assert_eq!(status, 200, "{body}");
-    let token = body["access_token"].as_str().expect("token").to_owned();
+    let token = common::token(&client, &base, API_KEY, &subject).await;
 
     /// One write's outcome: the 201's thread id, another answer, or no answer.
     enum Outcome {
@@ -284,9 +251,7 @@ async fn graceful_shutdown_loses_no_acknowledged_write() {
     // A new server on the same database and configuration.
     let server = start(&config);
     let base = server.base.clone();
-    let (status, body) = exchange(&client, &base, API_KEY, &subject).await;
-    assert_eq!(status, 200, "{body}");
-    let token = body["access_token"].as_str().expect("token").to_owned();
+    let token = common::token(&client, &base, API_KEY, &subject).await;
     let stored = all_thread_ids(&client, &base, &token).await;
     let stored_set: BTreeSet<&str> = stored.iter().map(String::as_str).collect();
     assert_eq!(stored_set.len(), stored.len(), "no thread listed twice");

@@ -9,6 +9,8 @@
 //! The property test's seed and length can be set with `TAMBO_AUTH_STORE_SEED` and
 //! `TAMBO_AUTH_STORE_OPS`; a failure message names the seed and step that reproduce it.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -16,8 +18,10 @@ use serde_json::json;
 use sqlx::Connection as _;
 use tambo_auth_server::store::{
     Backend, ContentPart, Message, NewMessage, NewThread, Order, Page, PageRequest, Role, Scope,
-    Store, StoreError, StoredKey, Thread, ThreadUpdate,
+    Store, StoreError, StoredKey, Thread, ThreadUpdate, ThreadWithMessages,
 };
+
+use common::{Rng, env_or};
 
 // ---------------------------------------------------------------------------------------------
 // Databases
@@ -156,6 +160,50 @@ fn text(role: Role, s: &str) -> NewMessage {
     NewMessage::text(role, s)
 }
 
+/// A new thread with one user message of each text.
+fn with_messages(texts: impl IntoIterator<Item = impl Into<String>>) -> NewThread {
+    NewThread {
+        initial_messages: texts
+            .into_iter()
+            .map(|t| NewMessage::text(Role::User, t))
+            .collect(),
+        ..NewThread::default()
+    }
+}
+
+/// The store's thread calls that the tests expect to succeed: a database error fails the test.
+trait Expect {
+    async fn new_thread(&self, scope: &Scope, new: NewThread) -> Thread;
+    async fn thread(&self, scope: &Scope, id: &str) -> Option<ThreadWithMessages>;
+    async fn post(&self, scope: &Scope, id: &str, new: NewMessage) -> Option<Message>;
+    async fn message(&self, scope: &Scope, thread_id: &str, id: &str) -> Option<Message>;
+    async fn delete(&self, scope: &Scope, id: &str) -> bool;
+}
+
+impl Expect for Store {
+    async fn new_thread(&self, scope: &Scope, new: NewThread) -> Thread {
+        self.create_thread(scope, new).await.expect("create")
+    }
+
+    async fn thread(&self, scope: &Scope, id: &str) -> Option<ThreadWithMessages> {
+        self.get_thread(scope, id).await.expect("get")
+    }
+
+    async fn post(&self, scope: &Scope, id: &str, new: NewMessage) -> Option<Message> {
+        self.add_message(scope, id, new).await.expect("add")
+    }
+
+    async fn message(&self, scope: &Scope, thread_id: &str, id: &str) -> Option<Message> {
+        self.get_message(scope, thread_id, id)
+            .await
+            .expect("get message")
+    }
+
+    async fn delete(&self, scope: &Scope, id: &str) -> bool {
+        self.delete_thread(scope, id).await.expect("delete")
+    }
+}
+
 /// Every item of a list, page by page, checking the page links on the way.
 async fn walk<T, F, Fut>(limit: u32, mut fetch: F) -> Vec<T>
 where
@@ -201,38 +249,6 @@ async fn all_messages(
             .expect("the thread exists"))
     })
     .await
-}
-
-/// A small, seedable generator (SplitMix64): the same seed replays the same operations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -313,10 +329,7 @@ async fn check_views(
             .values()
             .filter(|t| t.owner == user && !t.deleted)
         {
-            let got = store
-                .get_thread(&scopes[user], &t.thread.id)
-                .await
-                .expect("get");
+            let got = store.thread(&scopes[user], &t.thread.id).await;
             let got = got.unwrap_or_else(|| panic!("{ctx}: user {user} lost {}", t.thread.id));
             assert_eq!(got.thread, t.thread, "{ctx}");
             assert_eq!(got.messages, t.messages, "{ctx}");
@@ -331,7 +344,7 @@ async fn sweep(store: &Store, model: &Model, scopes: &[Scope], ctx: &str) {
         for (id, t) in &model.threads {
             let owns = model.owns(user, id);
             let first_message = t.messages.first().map(|m| m.id.clone());
-            let got = store.get_thread(scope, id).await.expect("get");
+            let got = store.thread(scope, id).await;
             assert_eq!(got.is_some(), owns, "{ctx}: user {user} get {id}");
             let listed = store
                 .list_messages(scope, id, PageRequest::default(), Order::Asc)
@@ -343,10 +356,7 @@ async fn sweep(store: &Store, model: &Model, scopes: &[Scope], ctx: &str) {
                 "{ctx}: user {user} list messages of {id}"
             );
             if let Some(message_id) = &first_message {
-                let got = store
-                    .get_message(scope, id, message_id)
-                    .await
-                    .expect("get message");
+                let got = store.message(scope, id, message_id).await;
                 assert_eq!(
                     got.is_some(),
                     owns,
@@ -363,12 +373,9 @@ async fn sweep(store: &Store, model: &Model, scopes: &[Scope], ctx: &str) {
                     .await
                     .expect("update");
                 assert!(updated.is_none(), "{ctx}: user {user} updated {id}");
-                let added = store
-                    .add_message(scope, id, text(Role::User, "hijack"))
-                    .await
-                    .expect("add");
+                let added = store.post(scope, id, text(Role::User, "hijack")).await;
                 assert!(added.is_none(), "{ctx}: user {user} posted to {id}");
-                let deleted = store.delete_thread(scope, id).await.expect("delete");
+                let deleted = store.delete(scope, id).await;
                 assert!(!deleted, "{ctx}: user {user} deleted {id}");
             }
         }
@@ -418,10 +425,7 @@ async fn every_user_sees_exactly_their_own_data(db: &Db) {
                     .then(|| json!({"counter": counter, "tags": ["a", "b"]})),
                 initial_messages: initial.clone(),
             };
-            let thread = store
-                .create_thread(scope, new.clone())
-                .await
-                .expect("create");
+            let thread = store.new_thread(scope, new.clone()).await;
             assert!(
                 thread.id.starts_with("thr_") && thread.id.len() == 30,
                 "{ctx}"
@@ -434,9 +438,8 @@ async fn every_user_sees_exactly_their_own_data(db: &Db) {
             assert_eq!(thread.created_at, thread.updated_at, "{ctx}");
             // The initial messages came back in order, with the content sent.
             let stored = store
-                .get_thread(scope, &thread.id)
+                .thread(scope, &thread.id)
                 .await
-                .expect("get")
                 .expect("the creator sees the new thread");
             let sent: Vec<_> = initial
                 .iter()
@@ -459,10 +462,7 @@ async fn every_user_sees_exactly_their_own_data(db: &Db) {
             );
         } else if roll < 50 {
             let new = random_message(&mut rng, counter);
-            let added = store
-                .add_message(scope, &target, new.clone())
-                .await
-                .expect("add");
+            let added = store.post(scope, &target, new.clone()).await;
             assert_eq!(added.is_some(), owns, "{ctx}: add_message");
             if let Some(message) = added {
                 assert_eq!(
@@ -493,13 +493,13 @@ async fn every_user_sees_exactly_their_own_data(db: &Db) {
                 assert_eq!(thread, t.thread, "{ctx}");
             }
         } else if roll < 68 {
-            let deleted = store.delete_thread(scope, &target).await.expect("delete");
+            let deleted = store.delete(scope, &target).await;
             assert_eq!(deleted, owns, "{ctx}: delete");
             if deleted {
                 model.threads.get_mut(&target).expect("modelled").deleted = true;
             }
         } else if roll < 80 {
-            let got = store.get_thread(scope, &target).await.expect("get");
+            let got = store.thread(scope, &target).await;
             assert_eq!(got.is_some(), owns, "{ctx}: get");
         } else if roll < 90 {
             let order = *rng.pick(&[Order::Asc, Order::Desc]);
@@ -523,10 +523,7 @@ async fn every_user_sees_exactly_their_own_data(db: &Db) {
                 model.threads.values().flat_map(|t| &t.messages).collect();
             if !messages.is_empty() {
                 let message = *rng.pick(&messages);
-                let got = store
-                    .get_message(scope, &target, &message.id)
-                    .await
-                    .expect("get message");
+                let got = store.message(scope, &target, &message.id).await;
                 let expected = owns
                     && message.thread_id == target
                     && model.threads[&target].messages.contains(message);
@@ -558,21 +555,14 @@ async fn every_user_sees_exactly_their_own_data(db: &Db) {
 
 async fn another_users_thread_is_not_found_for_every_verb(db: &Db) {
     let store = db.open().await;
-    let thread = store
-        .create_thread(
-            &alice(),
-            NewThread {
-                name: Some("alice's".into()),
-                initial_messages: vec![text(Role::User, "secret")],
-                ..NewThread::default()
-            },
-        )
-        .await
-        .expect("create");
+    let new = NewThread {
+        name: Some("alice's".into()),
+        ..with_messages(["secret"])
+    };
+    let thread = store.new_thread(&alice(), new).await;
     let message = store
-        .get_thread(&alice(), &thread.id)
+        .thread(&alice(), &thread.id)
         .await
-        .expect("get")
         .expect("own")
         .messages[0]
         .clone();
@@ -580,7 +570,7 @@ async fn another_users_thread_is_not_found_for_every_verb(db: &Db) {
 
     // Bob (same project), and Alice's subject under another project.
     for other in [bob(), Scope::new("p_two", alice().context_key)] {
-        assert!(store.get_thread(&other, id).await.expect("get").is_none());
+        assert!(store.thread(&other, id).await.is_none());
         assert!(
             store
                 .update_thread(
@@ -595,12 +585,11 @@ async fn another_users_thread_is_not_found_for_every_verb(db: &Db) {
                 .expect("update")
                 .is_none()
         );
-        assert!(!store.delete_thread(&other, id).await.expect("delete"));
+        assert!(!store.delete(&other, id).await);
         assert!(
             store
-                .add_message(&other, id, text(Role::User, "x"))
+                .post(&other, id, text(Role::User, "x"))
                 .await
-                .expect("add")
                 .is_none()
         );
         assert!(
@@ -610,13 +599,7 @@ async fn another_users_thread_is_not_found_for_every_verb(db: &Db) {
                 .expect("list")
                 .is_none()
         );
-        assert!(
-            store
-                .get_message(&other, id, &message.id)
-                .await
-                .expect("get message")
-                .is_none()
-        );
+        assert!(store.message(&other, id, &message.id).await.is_none());
         assert!(
             store
                 .list_threads(&other, PageRequest::default())
@@ -627,23 +610,15 @@ async fn another_users_thread_is_not_found_for_every_verb(db: &Db) {
         );
     }
     // Alice's thread is untouched.
-    let after = store
-        .get_thread(&alice(), id)
-        .await
-        .expect("get")
-        .expect("own");
+    let after = store.thread(&alice(), id).await.expect("own");
     assert_eq!(after.thread, thread);
     assert_eq!(after.messages, std::slice::from_ref(&message));
     // A message id under the wrong thread id is not found either, even for its owner.
-    let other_thread = store
-        .create_thread(&alice(), NewThread::default())
-        .await
-        .expect("create");
+    let other_thread = store.new_thread(&alice(), NewThread::default()).await;
     assert!(
         store
-            .get_message(&alice(), &other_thread.id, &message.id)
+            .message(&alice(), &other_thread.id, &message.id)
             .await
-            .expect("get")
             .is_none()
     );
 }
@@ -659,13 +634,10 @@ async fn threads_page_newest_first_without_duplicates_or_gaps(db: &Db) {
             name: Some(format!("t{i}")),
             ..NewThread::default()
         };
-        created.push(store.create_thread(&alice(), new).await.expect("create"));
+        created.push(store.new_thread(&alice(), new).await);
     }
     // Bob's threads never show up in Alice's pages.
-    store
-        .create_thread(&bob(), NewThread::default())
-        .await
-        .expect("create");
+    store.new_thread(&bob(), NewThread::default()).await;
     let newest_first: Vec<Thread> = created.iter().rev().cloned().collect();
 
     for limit in [1, 2, 5, 7, 22, 23, 24, 100] {
@@ -694,10 +666,7 @@ async fn threads_page_newest_first_without_duplicates_or_gaps(db: &Db) {
     loop {
         let page = store.list_threads(&alice(), request).await.expect("list");
         seen.extend(page.items.into_iter().map(|t| t.id));
-        store
-            .create_thread(&alice(), NewThread::default())
-            .await
-            .expect("create");
+        store.new_thread(&alice(), NewThread::default()).await;
         match page.next_cursor {
             Some(cursor) => request = PageRequest::after(cursor, 4),
             None => break,
@@ -709,23 +678,11 @@ async fn threads_page_newest_first_without_duplicates_or_gaps(db: &Db) {
 
 async fn messages_page_in_both_orders(db: &Db) {
     let store = db.open().await;
-    let initial: Vec<NewMessage> = (0..5)
-        .map(|i| text(Role::User, &format!("initial {i}")))
-        .collect();
-    let thread = store
-        .create_thread(
-            &alice(),
-            NewThread {
-                initial_messages: initial,
-                ..NewThread::default()
-            },
-        )
-        .await
-        .expect("create");
+    let initial = with_messages((0..5).map(|i| format!("initial {i}")));
+    let thread = store.new_thread(&alice(), initial).await;
     let mut expected = store
-        .get_thread(&alice(), &thread.id)
+        .thread(&alice(), &thread.id)
         .await
-        .expect("get")
         .expect("own")
         .messages;
     for i in 0..8 {
@@ -735,9 +692,8 @@ async fn messages_page_in_both_orders(db: &Db) {
             Role::User
         };
         let m = store
-            .add_message(&alice(), &thread.id, text(role, &format!("added {i}")))
+            .post(&alice(), &thread.id, text(role, &format!("added {i}")))
             .await
-            .expect("add")
             .expect("own");
         expected.push(m);
     }
@@ -768,17 +724,13 @@ async fn messages_page_in_both_orders(db: &Db) {
         );
     }
     let one = store
-        .get_message(&alice(), &thread.id, &expected[6].id)
+        .message(&alice(), &thread.id, &expected[6].id)
         .await
-        .expect("get")
         .expect("own");
     assert_eq!(one, expected[6]);
 
     // An empty thread has one empty page.
-    let empty = store
-        .create_thread(&alice(), NewThread::default())
-        .await
-        .expect("create");
+    let empty = store.new_thread(&alice(), NewThread::default()).await;
     let page = store
         .list_messages(&alice(), &empty.id, PageRequest::default(), Order::Desc)
         .await
@@ -796,20 +748,8 @@ async fn messages_page_in_both_orders(db: &Db) {
 
 async fn bad_cursors_and_limits_are_refused(db: &Db) {
     let store = db.open().await;
-    let thread = store
-        .create_thread(
-            &alice(),
-            NewThread {
-                initial_messages: vec![text(Role::User, "a"), text(Role::User, "b")],
-                ..NewThread::default()
-            },
-        )
-        .await
-        .expect("create");
-    store
-        .create_thread(&alice(), NewThread::default())
-        .await
-        .expect("create");
+    let thread = store.new_thread(&alice(), with_messages(["a", "b"])).await;
+    store.new_thread(&alice(), NewThread::default()).await;
     let thread_cursor = store
         .list_threads(&alice(), PageRequest::first(1))
         .await
@@ -843,50 +783,29 @@ async fn bad_cursors_and_limits_are_refused(db: &Db) {
             .expect_err("refused");
         assert!(matches!(err, StoreError::InvalidCursor), "{bad}: {err:?}");
     }
-    let err = store
-        .list_messages(
-            &alice(),
-            &thread.id,
-            PageRequest::after(thread_cursor, 5),
-            Order::Asc,
-        )
-        .await
-        .expect_err("refused");
-    assert!(matches!(err, StoreError::InvalidCursor));
-    // The refusal does not depend on whose thread it is: the cursor is checked first.
-    let err = store
-        .list_messages(
-            &bob(),
-            &thread.id,
-            PageRequest::after("garbage!", 5),
-            Order::Asc,
-        )
-        .await
-        .expect_err("refused");
-    assert!(matches!(err, StoreError::InvalidCursor));
+    // A thread cursor is no message cursor; and the refusal does not depend on whose thread it
+    // is: the cursor is checked first.
+    for (scope, bad) in [(alice(), thread_cursor.as_str()), (bob(), "garbage!")] {
+        let err = store
+            .list_messages(&scope, &thread.id, PageRequest::after(bad, 5), Order::Asc)
+            .await
+            .expect_err("refused");
+        assert!(matches!(err, StoreError::InvalidCursor), "{bad}: {err:?}");
+    }
     // A message cursor works in either order.
-    let rest = store
-        .list_messages(
-            &alice(),
-            &thread.id,
-            PageRequest::after(&message_cursor, 5),
-            Order::Asc,
-        )
-        .await
-        .expect("list")
-        .expect("own");
-    assert_eq!(rest.items.len(), 1);
-    let before = store
-        .list_messages(
-            &alice(),
-            &thread.id,
-            PageRequest::after(&message_cursor, 5),
-            Order::Desc,
-        )
-        .await
-        .expect("list")
-        .expect("own");
-    assert!(before.items.is_empty());
+    for (order, left) in [(Order::Asc, 1), (Order::Desc, 0)] {
+        let page = store
+            .list_messages(
+                &alice(),
+                &thread.id,
+                PageRequest::after(&message_cursor, 5),
+                order,
+            )
+            .await
+            .expect("list")
+            .expect("own");
+        assert_eq!(page.items.len(), left, "{order:?}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -895,7 +814,7 @@ async fn bad_cursors_and_limits_are_refused(db: &Db) {
 async fn updates_and_new_messages_move_updated_at(db: &Db) {
     let store = db.open().await;
     let thread = store
-        .create_thread(
+        .new_thread(
             &alice(),
             NewThread {
                 name: Some("draft".into()),
@@ -903,8 +822,7 @@ async fn updates_and_new_messages_move_updated_at(db: &Db) {
                 ..NewThread::default()
             },
         )
-        .await
-        .expect("create");
+        .await;
     let renamed = store
         .update_thread(
             &alice(),
@@ -942,15 +860,10 @@ async fn updates_and_new_messages_move_updated_at(db: &Db) {
     assert_eq!(retagged.metadata, Some(json!({"b": [1, 2]})));
 
     let message = store
-        .add_message(&alice(), &thread.id, text(Role::User, "hi"))
+        .post(&alice(), &thread.id, text(Role::User, "hi"))
         .await
-        .expect("add")
         .expect("own");
-    let now = store
-        .get_thread(&alice(), &thread.id)
-        .await
-        .expect("get")
-        .expect("own");
+    let now = store.thread(&alice(), &thread.id).await.expect("own");
     assert_eq!(now.thread.updated_at, message.created_at);
     assert!(now.thread.updated_at > retagged.updated_at);
 
@@ -969,71 +882,37 @@ async fn updates_and_new_messages_move_updated_at(db: &Db) {
     );
 
     // Deleting a thread deletes its messages.
+    assert!(store.delete(&alice(), &thread.id).await);
     assert!(
         store
-            .delete_thread(&alice(), &thread.id)
+            .message(&alice(), &thread.id, &message.id)
             .await
-            .expect("delete")
-    );
-    assert!(
-        store
-            .get_message(&alice(), &thread.id, &message.id)
-            .await
-            .expect("get")
             .is_none()
     );
-    assert!(
-        !store
-            .delete_thread(&alice(), &thread.id)
-            .await
-            .expect("delete"),
-        "already gone"
-    );
+    assert!(!store.delete(&alice(), &thread.id).await, "already gone");
     assert!(
         store
-            .add_message(&alice(), &thread.id, text(Role::User, "late"))
+            .post(&alice(), &thread.id, text(Role::User, "late"))
             .await
-            .expect("add")
             .is_none()
     );
 }
 
 async fn data_survives_a_reconnect_and_migrations_are_idempotent(db: &Db) {
     let first = db.open().await;
-    let thread = first
-        .create_thread(
-            &alice(),
-            NewThread {
-                initial_messages: vec![text(Role::User, "kept")],
-                ..NewThread::default()
-            },
-        )
-        .await
-        .expect("create");
-    let before = first.get_thread(&alice(), &thread.id).await.expect("get");
+    let thread = first.new_thread(&alice(), with_messages(["kept"])).await;
+    let before = first.thread(&alice(), &thread.id).await;
     first.close().await;
     assert!(first.ping().await.is_err(), "a closed store refuses work");
 
     // Connecting again applies the migrations again: a no-op.
     let second = db.open().await;
     second.ping().await.expect("ping");
-    assert_eq!(
-        second.get_thread(&alice(), &thread.id).await.expect("get"),
-        before
-    );
+    assert_eq!(second.thread(&alice(), &thread.id).await, before);
     // Two stores on one database at once (two replicas) see each other's writes.
     let third = db.open().await;
-    let t2 = third
-        .create_thread(&bob(), NewThread::default())
-        .await
-        .expect("create");
-    assert!(
-        second
-            .get_thread(&bob(), &t2.id)
-            .await
-            .expect("get")
-            .is_some()
-    );
+    let t2 = third.new_thread(&bob(), NewThread::default()).await;
+    assert!(second.thread(&bob(), &t2.id).await.is_some());
 }
 
 async fn concurrent_writers_all_succeed(db: &Db) {
@@ -1043,15 +922,11 @@ async fn concurrent_writers_all_succeed(db: &Db) {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
             let scope = Scope::new("p_one", format!("oauth:user:idp.example.com:user{user}"));
-            let thread = store
-                .create_thread(&scope, NewThread::default())
-                .await
-                .expect("create");
+            let thread = store.new_thread(&scope, NewThread::default()).await;
             for i in 0..15 {
                 store
-                    .add_message(&scope, &thread.id, text(Role::User, &format!("{i}")))
+                    .post(&scope, &thread.id, text(Role::User, &format!("{i}")))
                     .await
-                    .expect("add")
                     .expect("own");
                 store
                     .list_threads(&scope, PageRequest::default())
@@ -1063,11 +938,7 @@ async fn concurrent_writers_all_succeed(db: &Db) {
     }
     for task in tasks {
         let (scope, id) = task.await.expect("task");
-        let got = store
-            .get_thread(&scope, &id)
-            .await
-            .expect("get")
-            .expect("own");
+        let got = store.thread(&scope, &id).await.expect("own");
         assert_eq!(got.messages.len(), 15);
     }
 }
@@ -1080,24 +951,16 @@ async fn revocations_round_trip_and_are_shared(db: &Db) {
     let replica = db.open().await;
     assert_eq!(store.revocations().await.expect("read"), Default::default());
 
-    store.revoke_token("jti-b", 2_000).await.expect("revoke");
-    store.revoke_token("jti-a", 1_000).await.expect("revoke");
-    store
-        .revoke_token("jti-a", 900)
-        .await
-        .expect("revoking again never shortens");
-    store
-        .revoke_user("p_one", &alice().context_key, 1_500)
-        .await
-        .expect("revoke");
-    store
-        .revoke_user("p_two", &alice().context_key, 1_600)
-        .await
-        .expect("revoke");
-    store
-        .revoke_user("p_one", &alice().context_key, 1_400)
-        .await
-        .expect("never earlier");
+    // Revoking again never shortens a revocation, and never makes it earlier.
+    for (jti, until) in [("jti-b", 2_000), ("jti-a", 1_000), ("jti-a", 900)] {
+        store.revoke_token(jti, until).await.expect("revoke");
+    }
+    for (project, until) in [("p_one", 1_500), ("p_two", 1_600), ("p_one", 1_400)] {
+        store
+            .revoke_user(project, &alice().context_key, until)
+            .await
+            .expect("revoke");
+    }
 
     let seen = replica.revocations().await.expect("read");
     assert_eq!(
@@ -1235,22 +1098,9 @@ async fn sqlite_file_and_its_directories_are_created_on_first_connect() {
 async fn in_memory_databases_are_private_to_their_store() {
     let one = Store::connect("sqlite::memory:").await.expect("connect");
     let two = Store::connect("sqlite::memory:").await.expect("connect");
-    let thread = one
-        .create_thread(&alice(), NewThread::default())
-        .await
-        .expect("create");
-    assert!(
-        one.get_thread(&alice(), &thread.id)
-            .await
-            .expect("get")
-            .is_some()
-    );
-    assert!(
-        two.get_thread(&alice(), &thread.id)
-            .await
-            .expect("get")
-            .is_none()
-    );
+    let thread = one.new_thread(&alice(), NewThread::default()).await;
+    assert!(one.thread(&alice(), &thread.id).await.is_some());
+    assert!(two.thread(&alice(), &thread.id).await.is_none());
 }
 
 #[tokio::test]

@@ -131,9 +131,9 @@ pub struct Message {
     pub metadata: Option<Value>,
 }
 
-/// A thread to create (`POST /v1/threads`).
+/// A thread to create (`POST /v1/threads`; a member it does not know is refused).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewThread {
     /// An optional name.
     #[serde(default)]

@@ -161,12 +161,17 @@ mod tests {
 
     const ID: &str = "thr_0123456789abcdefghjkmnpqrs";
 
+    /// The position of the row `ID` created at `created_at`.
+    fn at(created_at: i64) -> Position {
+        Position {
+            created_at,
+            id: ID.into(),
+        }
+    }
+
     #[test]
     fn cursors_round_trip() {
-        let p = Position {
-            created_at: 1_777_636_800_123_456,
-            id: ID.into(),
-        };
+        let p = at(1_777_636_800_123_456);
         let cursor = p.encode(CursorKind::Threads);
         let request = PageRequest::after(cursor, 5);
         assert_eq!(request.resolve(CursorKind::Threads).unwrap(), (Some(p), 5));
@@ -174,11 +179,7 @@ mod tests {
 
     #[test]
     fn a_cursor_for_another_list_or_tampered_with_is_refused() {
-        let p = Position {
-            created_at: 1,
-            id: ID.into(),
-        };
-        let thread_cursor = p.encode(CursorKind::Threads);
+        let thread_cursor = at(1).encode(CursorKind::Threads);
         for bad in [
             PageRequest::after(thread_cursor.clone(), 5).resolve(CursorKind::Messages),
             PageRequest::after("not base64!", 5).resolve(CursorKind::Threads),

@@ -2,6 +2,8 @@
 //! primary keys start with them, so an id alone can never reach a row.
 
 use serde_json::Value;
+use sqlx::query::Query;
+use sqlx::{Database, Encode, Type};
 
 use super::clock::{new_id, now_micros, rfc3339};
 use super::page::{CursorKind, Position, paginate};
@@ -84,6 +86,26 @@ impl PreparedMessage {
         })
     }
 
+    /// The statement that stores this message in the thread `thread_id` of `scope`, for either
+    /// backend.
+    fn insert<'q, DB>(&self, scope: &Scope, thread_id: &str) -> Query<'q, DB, DB::Arguments>
+    where
+        DB: Database,
+        for<'a> &'a str: Encode<'a, DB> + Type<DB>,
+        for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
+        for<'a> i64: Encode<'a, DB> + Type<DB>,
+    {
+        sqlx::query(INSERT_MESSAGE)
+            .bind(scope.project.as_str())
+            .bind(scope.context_key.as_str())
+            .bind(thread_id)
+            .bind(self.id.as_str())
+            .bind(self.role.as_str())
+            .bind(self.content.as_str())
+            .bind(self.metadata.as_deref())
+            .bind(self.created_at)
+    }
+
     fn into_message(self, thread_id: &str, new: NewMessage) -> Result<Message, StoreError> {
         Ok(Message {
             id: self.id,
@@ -123,17 +145,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             for m in &messages {
-                sqlx::query(INSERT_MESSAGE)
-                    .bind(&scope.project)
-                    .bind(&scope.context_key)
-                    .bind(&id)
-                    .bind(&m.id)
-                    .bind(m.role.as_str())
-                    .bind(&m.content)
-                    .bind(&m.metadata)
-                    .bind(m.created_at)
-                    .execute(&mut *tx)
-                    .await?;
+                m.insert(scope, &id).execute(&mut *tx).await?;
             }
             tx.commit().await?;
         });
@@ -319,17 +331,7 @@ impl Store {
                 tx.rollback().await?;
                 false
             } else {
-                sqlx::query(INSERT_MESSAGE)
-                    .bind(&scope.project)
-                    .bind(&scope.context_key)
-                    .bind(thread_id)
-                    .bind(&m.id)
-                    .bind(m.role.as_str())
-                    .bind(&m.content)
-                    .bind(&m.metadata)
-                    .bind(m.created_at)
-                    .execute(&mut *tx)
-                    .await?;
+                m.insert(scope, thread_id).execute(&mut *tx).await?;
                 tx.commit().await?;
                 true
             }

@@ -1,13 +1,169 @@
-//! Helpers shared by the process tests: start `tambo-auth serve`, write its configuration,
-//! exchange a subject token, call the API.
+//! Helpers shared by the server's tests: its configuration, the server in process (its router)
+//! or as a process (`tambo-auth serve`), the token exchange and `/v1` calls against either, and
+//! a seedable generator for the property tests.
 
+// Each test binary compiles this module and uses a part of it.
 #![allow(dead_code)]
 
+use std::fmt;
+use std::future::Future;
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
 use serde_json::Value;
+use tambo_auth_server::config::Config;
+use tambo_auth_server::server::Server;
+use tower::ServiceExt as _;
+
+// ---------------------------------------------------------------------------------------------
+// Configuration
+
+/// One `[[projects]]` entry: its id, its API key and the issuer whose tokens it exchanges.
+pub(crate) type ProjectSpec<'a> = (&'a str, &'a str, &'a str);
+
+/// A configuration: the database at `database_url`, any free port, and one project per spec,
+/// each verified over OIDC discovery with http allowed to loopback (the test identity
+/// provider).
+pub(crate) fn config_text(database_url: &str, projects: &[ProjectSpec<'_>]) -> String {
+    let mut text = format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\npublic_url = \"http://127.0.0.1:8260\"\n\
+         database_url = \"{database_url}\"\n"
+    );
+    for (id, api_key, issuer) in projects {
+        text.push_str(&format!(
+            "\n[[projects]]\nid = \"{id}\"\napi_keys = [\"{api_key}\"]\n\
+             [projects.verification]\nissuer = \"{issuer}\"\nallow_loopback_http = true\n"
+        ));
+    }
+    text
+}
+
+/// Writes `tambo-auth.toml` in `dir`: one project `p_demo` with `api_key`, verified by
+/// `issuer` over loopback http, SQLite at `dir/tambo.db`, any free port.
+pub(crate) fn write_config(dir: &Path, issuer: &str, api_key: &str) -> PathBuf {
+    let config = dir.join("tambo-auth.toml");
+    let database_url = format!("sqlite://{}/tambo.db", dir.display());
+    std::fs::write(
+        &config,
+        config_text(&database_url, &[("p_demo", api_key, issuer)]),
+    )
+    .expect("config written");
+    config
+}
+
+/// The form body of `POST /oauth/token` exchanging `subject`.
+pub(crate) fn exchange_form(subject: &str) -> String {
+    format!(
+        "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange\
+         &subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token\
+         &subject_token={subject}"
+    )
+}
+
+/// The Tambo token of a `POST /oauth/token` answer, which must be 200.
+pub(crate) fn access_token(status: u16, body: &Value) -> String {
+    assert_eq!(status, 200, "exchange: {body}");
+    body["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no access_token in {body}"))
+        .to_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// In process: the router
+
+/// The server's router, built in process on an in-memory SQLite database with `projects`.
+pub(crate) async fn router(projects: &[ProjectSpec<'_>]) -> axum::Router {
+    let config = Config::parse(&config_text("sqlite::memory:", projects)).expect("config");
+    Server::build(&config).await.expect("server").router()
+}
+
+/// An answer of the router.
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    /// The body as sent.
+    pub(crate) bytes: Vec<u8>,
+    /// The body as JSON; `Null` when empty or not JSON.
+    pub(crate) body: Value,
+}
+
+impl Answer {
+    /// The body as JSON; panics when it is not.
+    pub(crate) fn json(&self) -> Value {
+        serde_json::from_slice(&self.bytes).unwrap_or_else(|_| panic!("not JSON: {}", self.text()))
+    }
+
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+
+    pub(crate) fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// Whether the answer says its body is JSON.
+    pub(crate) fn is_json(&self) -> bool {
+        self.content_type().starts_with("application/json")
+    }
+}
+
+impl fmt::Debug for Answer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {:?} {}",
+            self.status,
+            self.content_type(),
+            self.text()
+        )
+    }
+}
+
+/// Sends `request` through `router`.
+pub(crate) async fn send(router: &axum::Router, request: Request<Body>) -> Answer {
+    let response = router.clone().oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 22)
+        .await
+        .expect("body")
+        .to_vec();
+    Answer {
+        status,
+        headers,
+        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        bytes,
+    }
+}
+
+/// `POST /oauth/token` exchanging `subject` with `api_key`.
+pub(crate) fn exchange_request(api_key: &str, subject: &str) -> Request<Body> {
+    Request::post("/oauth/token")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-api-key", api_key)
+        .body(Body::from(exchange_form(subject)))
+        .expect("request")
+}
+
+/// The Tambo token the router issues for `subject` with `api_key`.
+pub(crate) async fn token_in_process(
+    router: &axum::Router,
+    api_key: &str,
+    subject: &str,
+) -> String {
+    let answer = send(router, exchange_request(api_key, subject)).await;
+    access_token(answer.status.as_u16(), &answer.body)
+}
+
+// ---------------------------------------------------------------------------------------------
+// As a process: `tambo-auth serve`
 
 /// A running `tambo-auth serve`; killed when dropped.
 pub(crate) struct Running {
@@ -62,34 +218,7 @@ pub(crate) fn start_logging(config: &Path, log: &str) -> Running {
     Running { child, base }
 }
 
-/// Writes `tambo-auth.toml` in `dir`: one project `p_demo` with `api_key`, verified by
-/// `issuer` over loopback http, SQLite at `dir/tambo.db`, any free port.
-pub(crate) fn write_config(dir: &Path, issuer: &str, api_key: &str) -> PathBuf {
-    let config = dir.join("tambo-auth.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[server]
-listen = "127.0.0.1:0"
-public_url = "http://127.0.0.1:8260"
-database_url = "sqlite://{}/tambo.db"
-
-[[projects]]
-id = "p_demo"
-api_keys = ["{api_key}"]
-[projects.verification]
-issuer = "{issuer}"
-allow_loopback_http = true
-"#,
-            dir.display(),
-        ),
-    )
-    .expect("config written");
-    config
-}
-
-/// `POST /oauth/token` with an ID token; the status, the `Retry-After` header and the JSON
+/// `POST /oauth/token` exchanging `subject`; the status, the `Retry-After` header and the JSON
 /// body (`Null` when not JSON).
 pub(crate) async fn exchange_full(
     client: &reqwest::Client,
@@ -101,9 +230,7 @@ pub(crate) async fn exchange_full(
         .post(format!("{base}/oauth/token"))
         .header("x-api-key", api_key)
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aid_token&subject_token={subject}"
-        ))
+        .body(exchange_form(subject))
         .send()
         .await
         .expect("exchange answered");
@@ -131,6 +258,17 @@ pub(crate) async fn exchange(
     (status, body)
 }
 
+/// The Tambo token the server issues for `subject` with `api_key`.
+pub(crate) async fn token(
+    client: &reqwest::Client,
+    base: &str,
+    api_key: &str,
+    subject: &str,
+) -> String {
+    let (status, body) = exchange(client, base, api_key, subject).await;
+    access_token(status, &body)
+}
+
 /// One API call with a bearer token and an optional JSON body.
 pub(crate) async fn call(
     client: &reqwest::Client,
@@ -151,10 +289,93 @@ pub(crate) async fn call(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-/// `GET {base}{path}`: status and JSON body.
+/// [`call`] with `GET` and no body.
+pub(crate) async fn get(client: &reqwest::Client, url: String, token: &str) -> (u16, Value) {
+    call(client, reqwest::Method::GET, url, token, None).await
+}
+
+/// `GET url` without credentials: status and JSON body.
 pub(crate) async fn get_json(client: &reqwest::Client, url: String) -> (u16, Value) {
     let response = client.get(url).send().await.expect("answered");
     let status = response.status().as_u16();
     let text = response.text().await.expect("body");
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Either way
+
+/// Every item of a `/v1` list (`field`: `threads` or `messages`), page by page with `limit`,
+/// checking the page links on the way. `page` reads `{path}?limit=…{extra}[&cursor=…]` and
+/// answers its JSON body, or an error that ends the walk.
+pub(crate) async fn walk<E, Fut>(
+    path: &str,
+    field: &str,
+    limit: usize,
+    extra: &str,
+    ctx: &str,
+    mut page: impl FnMut(String) -> Fut,
+) -> Result<Vec<Value>, E>
+where
+    Fut: Future<Output = Result<Value, E>>,
+{
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..1000 {
+        let uri = match &cursor {
+            None => format!("{path}?limit={limit}{extra}"),
+            Some(c) => format!("{path}?limit={limit}{extra}&cursor={c}"),
+        };
+        let body = page(uri).await?;
+        let batch = body[field]
+            .as_array()
+            .unwrap_or_else(|| panic!("{ctx}: {field} in {body}"));
+        assert!(batch.len() <= limit, "{ctx}: page over limit {limit}");
+        items.extend(batch.iter().cloned());
+        match body["nextCursor"].as_str() {
+            Some(next) => {
+                assert_eq!(body["hasMore"], true, "{ctx}: {body}");
+                assert_eq!(batch.len(), limit, "{ctx}: a page with more is full");
+                cursor = Some(next.to_owned());
+            }
+            None => {
+                assert_eq!(body["hasMore"], false, "{ctx}: {body}");
+                return Ok(items);
+            }
+        }
+    }
+    panic!("{ctx}: the list did not end");
+}
+
+/// SplitMix64, a small seedable generator: the same seed replays the same operations.
+pub(crate) struct Rng(pub(crate) u64);
+
+impl Rng {
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    pub(crate) fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+/// The environment variable `name` parsed, or `default`.
+pub(crate) fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
