@@ -92,7 +92,7 @@ fn explain_jws(token: &str, now: f64, out: &mut String) {
         };
         let _ = writeln!(out, "  {name}: {}{when}", short(value));
     }
-    if let Some(provider) = guess_provider(&claims) {
+    if let Some(provider) = guess_provider(claims) {
         let _ = writeln!(out, "looks like: {provider}");
     }
     if claims.get("nonce").is_some() {
@@ -104,7 +104,7 @@ fn explain_jws(token: &str, now: f64, out: &mut String) {
     // The claim rules every strategy applies, with the token's own issuer (issuer and
     // audience are checked against configuration by `token verify`).
     if let Some(iss) = claims.iss() {
-        if let Err(e) = ClaimsPolicy::new([iss]).validate(&claims, now) {
+        if let Err(e) = ClaimsPolicy::new([iss]).validate(claims, now) {
             problems.push(format!("{}: {e}", e.kind().code()));
         }
     } else {

@@ -30,7 +30,6 @@ use std::fmt;
 use std::sync::Arc;
 
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::jwt::{Claims, Jws};
 use crate::keys::VerificationKey;
@@ -49,12 +48,15 @@ impl ContextKey {
 
     /// Derives the key in an issuer's namespace.
     pub fn in_namespace(namespace: &Namespace, tenant: Option<&str>, sub: &str) -> ContextKey {
-        let mut key = format!("oauth:user:{}:", namespace.0.namespace);
-        if let Some(tenant) = tenant.filter(|t| !t.is_empty()) {
-            key.push_str(&escape(tenant));
-            key.push(':');
-        }
-        key.push_str(&escape(sub));
+        const PREFIX: &str = "oauth:user:";
+        let tenant = tenant.filter(|t| !t.is_empty()).map(escape);
+        let sub = escape(sub);
+        let namespace = &*namespace.0.namespace;
+        // `concat` sizes the key exactly: one allocation, none to shrink.
+        let key = match &tenant {
+            Some(tenant) => [PREFIX, namespace, ":", tenant, ":", &sub].concat(),
+            None => [PREFIX, namespace, ":", &sub].concat(),
+        };
         ContextKey(key.into_boxed_str())
     }
 
@@ -194,9 +196,18 @@ fn escape(component: &str) -> Cow<'_, str> {
 #[derive(Clone)]
 pub struct TamboUser {
     data: Arc<UserData>,
-    /// The claims, held by a user fresh from verification; a copy kept in the layer's cache
-    /// reads them back from its token when asked, so the cache holds each token once.
-    claims: Option<Claims>,
+    claims: ClaimsSource,
+}
+
+/// Where a user's claims are.
+#[derive(Clone)]
+enum ClaimsSource {
+    /// Held: a user fresh from verification, or built from claims.
+    Held(Claims),
+    /// Read back from the token when asked: the copy the layer's cache keeps, which holds its
+    /// token anyway (a credential: never shown, never serialized), so the cache holds each
+    /// token once and no claims beside it.
+    Token(Arc<str>),
 }
 
 #[derive(Clone)]
@@ -216,8 +227,6 @@ struct UserData {
     token_id: Option<Box<str>>,
     expires_at: Option<i64>,
     issued_at: Option<i64>,
-    /// The token this user was verified from (a credential: never shown, never serialized).
-    token: Option<Arc<str>>,
     origin: Option<Origin>,
 }
 
@@ -310,26 +319,23 @@ impl TamboUser {
             email: claims.get_str("email").map(Box::from),
             // OIDC's `email_verified`, or `emailVerified` as Better Auth and Neon Auth spell it.
             email_verified: claims
-                .get("email_verified")
-                .or_else(|| claims.get("emailVerified"))
-                .and_then(Value::as_bool),
+                .bool("email_verified")
+                .or_else(|| claims.bool("emailVerified")),
             project: None,
             scope: None,
             token_id: None,
             expires_at: claims.exp().ok().flatten().map(|e| e as i64),
             issued_at: claims.iat().ok().flatten().map(|i| i as i64),
-            token: None,
             origin: None,
         });
         Ok(TamboUser {
             data,
-            claims: Some(claims),
+            claims: ClaimsSource::Held(claims),
         })
     }
 
     /// The user a verified Tambo token speaks for.
     pub(crate) fn from_tambo_token(
-        token: Arc<str>,
         claims: &Claims,
         sub: &str,
         what: TamboTokenUser,
@@ -349,34 +355,27 @@ impl TamboUser {
             token_id: Some(what.token_id.into()),
             expires_at: Some(what.expires_at),
             issued_at: Some(what.issued_at),
-            token: Some(token),
             origin: Some(Origin::Tambo { key }),
         });
         TamboUser {
             data,
-            claims: Some(claims.clone()),
+            claims: ClaimsSource::Held(claims.clone()),
         }
     }
 
-    /// Records what verified this user (the core does, after a provider's mapping): the
-    /// token its claims can be read back from, and what a cached copy is re-checked against.
-    pub(crate) fn verified_by(mut self, token: Arc<str>, origin: Origin) -> TamboUser {
-        let u = Arc::make_mut(&mut self.data);
-        u.token = Some(token);
-        u.origin = Some(origin);
+    /// Records what verified this user (the core does, after a provider's mapping): what a
+    /// cached copy is re-checked against.
+    pub(crate) fn verified_by(mut self, origin: Origin) -> TamboUser {
+        Arc::make_mut(&mut self.data).origin = Some(origin);
         self
     }
 
-    /// The copy the layer's cache keeps: the same user, its claims read back from its token
-    /// when asked. A user with no token keeps its claims.
-    pub(crate) fn for_cache(&self) -> TamboUser {
+    /// The copy the layer's cache keeps for `token`, the token this user was verified from:
+    /// the same user, its claims read back from the token when asked.
+    pub(crate) fn for_cache(&self, token: Arc<str>) -> TamboUser {
         TamboUser {
             data: Arc::clone(&self.data),
-            claims: if self.data.token.is_some() {
-                None
-            } else {
-                self.claims.clone()
-            },
+            claims: ClaimsSource::Token(token),
         }
     }
 
@@ -464,21 +463,14 @@ impl TamboUser {
 
     /// The verified claims, read from the token without verifying it again.
     pub fn claims(&self) -> Claims {
-        if let Some(claims) = &self.claims {
-            return claims.clone();
+        match &self.claims {
+            ClaimsSource::Held(claims) => claims.clone(),
+            // The token verified, so it parses again to the same claims.
+            ClaimsSource::Token(token) => Jws::parse(token)
+                .ok()
+                .and_then(|jws| jws.claims().ok().cloned())
+                .unwrap_or_default(),
         }
-        // The token verified, so it parses again to the same claims.
-        self.data
-            .token
-            .as_deref()
-            .and_then(|token| Jws::parse(token).ok())
-            .and_then(|jws| jws.claims().ok().cloned())
-            .unwrap_or_default()
-    }
-
-    /// The token this user was verified from.
-    pub(crate) fn token(&self) -> Option<&Arc<str>> {
-        self.data.token.as_ref()
     }
 
     /// What verified this user's token.
@@ -490,7 +482,7 @@ impl TamboUser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn claims(v: Value) -> Claims {
         Claims::from_map(v.as_object().cloned().unwrap_or_default())

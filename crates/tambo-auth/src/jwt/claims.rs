@@ -7,10 +7,49 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use super::object::{Field, Kept, Object};
 use crate::Error;
 
 /// NumericDates beyond the year 9999 are refused as nonsense (`exp: 1e300`).
 const MAX_NUMERIC_DATE: f64 = 253_402_300_799.0;
+
+/// The claims the verification path reads on every token (the registered claims, the
+/// default mapping's and a Tambo token's own): kept as they are read, so that reading them
+/// builds no map.
+struct ReadOnEveryToken;
+
+impl Kept<KEPT_CLAIMS> for ReadOnEveryToken {
+    #[inline]
+    fn index(name: &str) -> Option<usize> {
+        Some(match name {
+            "iss" => 0,
+            "sub" => 1,
+            "aud" => 2,
+            "exp" => 3,
+            "nbf" => 4,
+            "iat" => 5,
+            "jti" => 6,
+            "email" => 7,
+            "email_verified" => 8,
+            "emailVerified" => 9,
+            "org_id" => 10,
+            "hd" => 11,
+            "tid" => 12,
+            "client_id" => 13,
+            "ctx" => 14,
+            "tenant" => 15,
+            "scope" => 16,
+            "original_iss" => 17,
+            "original_hd" => 18,
+            "original_tid" => 19,
+            "original_org_id" => 20,
+            _ => return None,
+        })
+    }
+}
+
+/// How many claims [`ReadOnEveryToken`] names.
+const KEPT_CLAIMS: usize = 21;
 
 /// A JWT claims set: a duplicate-free JSON object, cheap to clone.
 ///
@@ -31,44 +70,78 @@ const MAX_NUMERIC_DATE: f64 = 253_402_300_799.0;
 /// // A repeated member is refused, at any depth (RFC 7519 §4, security bar A-23).
 /// assert!(Claims::from_json(br#"{"sub":"alice","sub":"admin"}"#).is_err());
 /// ```
-#[derive(Clone, Default, PartialEq)]
-pub struct Claims(Arc<Map<String, Value>>);
+#[derive(Clone)]
+pub struct Claims(Arc<Object<ReadOnEveryToken, KEPT_CLAIMS>>);
+
+impl PartialEq for Claims {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_map() == other.as_map()
+    }
+}
+
+impl Default for Claims {
+    fn default() -> Self {
+        Claims::from_map(Map::new())
+    }
+}
 
 impl std::fmt::Debug for Claims {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Claim names only: values may be personal data.
-        f.debug_set().entries(self.0.keys()).finish()
+        f.debug_set().entries(self.as_map().keys()).finish()
     }
 }
 
 impl Claims {
     /// Parses a payload: a duplicate-free UTF-8 JSON object (RFC 7519 §7.2).
     pub fn from_json(bytes: &[u8]) -> Result<Claims, Error> {
-        super::json::parse_object(bytes)
-            .map(Claims::from_map)
-            .ok_or(Error::malformed(
-                "the payload is not a duplicate-free UTF-8 JSON object",
-            ))
+        Claims::from_vec(bytes.to_vec()).map_err(|(_, e)| e)
+    }
+
+    /// [`from_json`](Self::from_json) on a decoded payload, its bytes becoming the claims'
+    /// text; the bytes back when they are not a claims set.
+    pub(crate) fn from_vec(bytes: Vec<u8>) -> Result<Claims, (Vec<u8>, Error)> {
+        let refused = || Error::malformed("the payload is not a duplicate-free UTF-8 JSON object");
+        let text = String::from_utf8(bytes).map_err(|e| (e.into_bytes(), refused()))?;
+        Object::parse(text)
+            .map(|object| Claims(Arc::new(object)))
+            .map_err(|text| (text.into_bytes(), refused()))
     }
 
     /// Wraps a JSON object as claims.
     pub fn from_map(map: Map<String, Value>) -> Claims {
-        Claims(Arc::new(map))
+        let json = Value::Object(map).to_string();
+        Claims::from_vec(json.into_bytes())
+            .ok()
+            // A map serializes to a duplicate-free object, which parses.
+            .unwrap_or_else(|| Claims::from_map(Map::new()))
+    }
+
+    /// The claims' JSON text.
+    pub(crate) fn json(&self) -> &str {
+        self.0.json()
     }
 
     /// Reads the claims as `T` (a struct of the claims an application or adapter needs).
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        T::deserialize(&*self.0)
+        serde_json::from_str(self.0.json())
+    }
+
+    pub(crate) fn field(&self, name: &str) -> Field<'_> {
+        self.0.field(name)
     }
 
     /// Any claim.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.0.get(name)
+        self.as_map().get(name)
     }
 
     /// A claim that is a string (`None` when absent or of another type).
     pub fn get_str(&self, name: &str) -> Option<&str> {
-        self.get(name).and_then(Value::as_str)
+        match self.field(name) {
+            Field::Str(s) => Some(s),
+            _ => None,
+        }
     }
 
     /// A claim that is a non-empty string.
@@ -79,12 +152,20 @@ impl Claims {
     /// Whether a claim is the JSON value `true` (Better Auth's `banned`, Supabase's
     /// `is_anonymous`).
     pub fn is_true(&self, name: &str) -> bool {
-        self.get(name) == Some(&Value::Bool(true))
+        self.bool(name) == Some(true)
+    }
+
+    /// A claim that is a boolean.
+    pub fn bool(&self, name: &str) -> Option<bool> {
+        match self.field(name) {
+            Field::Value(Value::Bool(b)) => Some(*b),
+            _ => None,
+        }
     }
 
     /// The whole set.
     pub fn as_map(&self) -> &Map<String, Value> {
-        &self.0
+        self.0.map()
     }
 
     /// `iss`, when it is a string.
@@ -94,10 +175,10 @@ impl Claims {
 
     /// `iss`, required and a single string: the rule every check of the issuer starts with.
     pub(crate) fn required_iss(&self) -> Result<&str, Error> {
-        match self.get("iss") {
-            Some(Value::String(iss)) => Ok(iss),
-            None => Err(Error::MissingClaim { claim: "iss" }),
-            Some(_) => Err(Error::invalid_claim("iss", "not a single string")),
+        match self.field("iss") {
+            Field::Str(iss) => Ok(iss),
+            Field::Absent => Err(Error::MissingClaim { claim: "iss" }),
+            _ => Err(Error::invalid_claim("iss", "not a single string")),
         }
     }
 
@@ -123,10 +204,13 @@ impl Claims {
 
     /// `aud`, as one string or an array of strings.
     pub fn aud(&self) -> Result<Option<Audience<'_>>, Error> {
-        let values = match self.get("aud") {
-            None => return Ok(None),
-            Some(Value::String(aud)) => vec![aud.as_str()],
-            Some(Value::Array(items)) => items
+        if let Some(values) = self.0.strs("aud") {
+            return Ok(Some(Audience(values.collect())));
+        }
+        let values = match self.field("aud") {
+            Field::Absent => return Ok(None),
+            Field::Str(aud) => vec![aud],
+            Field::Value(Value::Array(items)) => items
                 .iter()
                 .map(|item| {
                     item.as_str().ok_or(Error::invalid_claim(
@@ -135,7 +219,7 @@ impl Claims {
                     ))
                 })
                 .collect::<Result<_, _>>()?,
-            Some(_) => {
+            Field::Number(_) | Field::Value(_) => {
                 return Err(Error::invalid_claim(
                     "aud",
                     "not a string or an array of strings",
@@ -149,13 +233,15 @@ impl Claims {
     /// not past the year 9999. A string, a boolean or `null` is an error, never "absent"
     /// (CVE-2026-25537).
     fn numeric_date(&self, name: &'static str) -> Result<Option<f64>, Error> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(Value::Number(n)) => match n.as_f64() {
-                Some(v) if v.is_finite() && (0.0..=MAX_NUMERIC_DATE).contains(&v) => Ok(Some(v)),
-                _ => Err(Error::invalid_claim(name, "out of range")),
-            },
-            Some(_) => Err(Error::invalid_claim(name, "not a NumericDate number")),
+        match self.field(name) {
+            Field::Absent => Ok(None),
+            Field::Number(v) if v.is_finite() && (0.0..=MAX_NUMERIC_DATE).contains(&v) => {
+                Ok(Some(v))
+            }
+            Field::Number(_) => Err(Error::invalid_claim(name, "out of range")),
+            Field::Str(_) | Field::Value(_) => {
+                Err(Error::invalid_claim(name, "not a NumericDate number"))
+            }
         }
     }
 }
@@ -344,11 +430,11 @@ impl ClaimsPolicy {
             }
         }
 
-        match claims.get("sub") {
-            None => Err(Error::MissingClaim { claim: "sub" }),
-            Some(Value::String(sub)) if sub.is_empty() => Err(Error::invalid_claim("sub", "empty")),
-            Some(Value::String(_)) => Ok(()),
-            Some(_) => Err(Error::invalid_claim("sub", "not a string")),
+        match claims.field("sub") {
+            Field::Absent => Err(Error::MissingClaim { claim: "sub" }),
+            Field::Str("") => Err(Error::invalid_claim("sub", "empty")),
+            Field::Str(_) => Ok(()),
+            Field::Number(_) | Field::Value(_) => Err(Error::invalid_claim("sub", "not a string")),
         }
     }
 }

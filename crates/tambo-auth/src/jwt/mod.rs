@@ -22,6 +22,7 @@
 mod algorithm;
 mod claims;
 mod json;
+mod object;
 
 pub use algorithm::{Algorithm, AlgorithmSet, Curve, Family};
 pub use claims::{
@@ -39,6 +40,8 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use crate::Error;
+pub(crate) use object::Field;
+use object::Object;
 
 /// The default size limit for a token, checked before any decoding.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -106,9 +109,9 @@ pub struct Jws<'a> {
     token: Cow<'a, str>,
     signing_input_len: usize,
     header: Header,
-    payload: Vec<u8>,
-    /// The payload as a claims set, or why it is not one.
-    claims: Result<Claims, Error>,
+    /// The payload as a claims set (its decoded bytes becoming the claims' text), or its
+    /// bytes and why they are not one.
+    payload: Result<Claims, (Vec<u8>, Error)>,
     signature: Vec<u8>,
 }
 
@@ -160,7 +163,7 @@ impl<'a> Jws<'a> {
         }
         let header =
             b64_decode(h).ok_or(Error::malformed("the header is not canonical base64url"))?;
-        let header = Header::from_bytes(&header)?;
+        let header = Header::from_bytes(header)?;
         // `h.p.` is an unsigned JWS when the header says `alg: none`; it parses, and every
         // strategy but the development `none` refuses it by its algorithm.
         if s.is_empty() && !header.is_unsigned() {
@@ -174,8 +177,7 @@ impl<'a> Jws<'a> {
             signing_input_len: h.len() + 1 + p.len(),
             token: Cow::Borrowed(token),
             header,
-            claims: Claims::from_json(&payload),
-            payload,
+            payload: Claims::from_vec(payload),
             signature,
         })
     }
@@ -187,7 +189,6 @@ impl<'a> Jws<'a> {
             signing_input_len: self.signing_input_len,
             header: self.header,
             payload: self.payload,
-            claims: self.claims,
             signature: self.signature,
         }
     }
@@ -204,12 +205,15 @@ impl<'a> Jws<'a> {
 
     /// The claims set: the payload as a duplicate-free UTF-8 JSON object (RFC 7519 §7.2).
     pub fn claims(&self) -> Result<&Claims, Error> {
-        self.claims.as_ref().map_err(Clone::clone)
+        self.payload.as_ref().map_err(|(_, error)| error.clone())
     }
 
     /// The decoded payload bytes, whether or not they are a claims set (for inspection).
     pub fn payload(&self) -> &[u8] {
-        &self.payload
+        match &self.payload {
+            Ok(claims) => claims.json().as_bytes(),
+            Err((bytes, _)) => bytes,
+        }
     }
 
     /// `BASE64URL(header) . BASE64URL(payload)`: the bytes the signature covers.
@@ -238,13 +242,33 @@ impl<'a> Jws<'a> {
 #[derive(Clone)]
 pub struct Header {
     alg: Result<Algorithm, AlgIssue>,
-    members: Arc<Map<String, Value>>,
+    members: Arc<Object<HeaderMembers, 8>>,
+}
+
+/// The header members the policy and the key lookup read.
+struct HeaderMembers;
+
+impl object::Kept<8> for HeaderMembers {
+    #[inline]
+    fn index(name: &str) -> Option<usize> {
+        Some(match name {
+            "alg" => 0,
+            "kid" => 1,
+            "typ" => 2,
+            "cty" => 3,
+            "crit" => 4,
+            "b64" => 5,
+            "zip" => 6,
+            "enc" => 7,
+            _ => return None,
+        })
+    }
 }
 
 impl std::fmt::Debug for Header {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Header")
-            .field("members", &self.members)
+            .field("members", self.members())
             .finish()
     }
 }
@@ -258,48 +282,48 @@ enum AlgIssue {
 }
 
 impl Header {
-    fn from_bytes(bytes: &[u8]) -> Result<Header, Error> {
-        let members = json::parse_object(bytes).ok_or(Error::malformed(
-            "the header is not a duplicate-free UTF-8 JSON object",
-        ))?;
-        let string = |name: &str| match members.get(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.as_str())),
-            Some(_) => Err(()),
+    fn from_bytes(bytes: Vec<u8>) -> Result<Header, Error> {
+        let members = String::from_utf8(bytes)
+            .ok()
+            .and_then(|text| Object::parse(text).ok())
+            .ok_or(Error::malformed(
+                "the header is not a duplicate-free UTF-8 JSON object",
+            ))?;
+        let alg_name = match members.field("alg") {
+            Field::Str(s) if !s.is_empty() => s,
+            Field::Str(_) => return Err(Error::malformed("the header alg is empty")),
+            Field::Absent => return Err(Error::malformed("the header has no alg")),
+            _ => return Err(Error::malformed("the header alg is not a string")),
         };
-        let alg_name = match string("alg") {
-            Ok(Some(s)) if !s.is_empty() => s,
-            Ok(Some(_)) => return Err(Error::malformed("the header alg is empty")),
-            Ok(None) => return Err(Error::malformed("the header has no alg")),
-            Err(()) => return Err(Error::malformed("the header alg is not a string")),
-        };
-        if members.contains_key("enc") {
+        if members.has("enc") {
             return Err(Error::Encrypted { hint: None });
         }
         for member in ["crit", "b64", "zip"] {
-            if members.contains_key(member) {
+            if members.has(member) {
                 return Err(Error::UnsupportedHeader { member });
             }
         }
-        match string("kid") {
-            Ok(Some(kid)) if kid.len() > MAX_KID_BYTES => {
+        match members.field("kid") {
+            Field::Absent => {}
+            Field::Str(kid) if kid.len() > MAX_KID_BYTES => {
                 return Err(Error::malformed("the header kid is too long"));
             }
-            Ok(Some(kid)) if kid.chars().any(char::is_control) => {
+            Field::Str(kid) if kid.chars().any(char::is_control) => {
                 return Err(Error::malformed(
                     "the header kid contains control characters",
                 ));
             }
-            Ok(_) => {}
-            Err(()) => return Err(Error::malformed("the header kid is not a string")),
+            Field::Str(_) => {}
+            _ => return Err(Error::malformed("the header kid is not a string")),
         }
-        if string("typ").is_err() {
+        if !matches!(members.field("typ"), Field::Absent | Field::Str(_)) {
             return Err(Error::malformed("the header typ is not a string"));
         }
-        match string("cty") {
-            Ok(Some(cty)) if media_type_eq(cty, "jwt") => return Err(Error::NestedToken),
-            Ok(_) => {}
-            Err(()) => return Err(Error::malformed("the header cty is not a string")),
+        match members.field("cty") {
+            Field::Absent => {}
+            Field::Str(cty) if media_type_eq(cty, "jwt") => return Err(Error::NestedToken),
+            Field::Str(_) => {}
+            _ => return Err(Error::malformed("the header cty is not a string")),
         }
         let alg = match Algorithm::from_header(alg_name) {
             Ok(alg) => Ok(alg),
@@ -343,17 +367,20 @@ impl Header {
     }
 
     fn get_str(&self, name: &str) -> Option<&str> {
-        self.members.get(name).and_then(Value::as_str)
+        match self.members.field(name) {
+            Field::Str(s) => Some(s),
+            _ => None,
+        }
     }
 
     /// Any member, for inspection (never used to choose a key).
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.members.get(name)
+        self.members().get(name)
     }
 
     /// All members, for inspection tools.
     pub fn members(&self) -> &Map<String, Value> {
-        &self.members
+        self.members.map()
     }
 
     /// Whether `typ` equals `expected` as a media type (RFC 9068 §4: case-insensitive, the

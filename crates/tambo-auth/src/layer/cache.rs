@@ -50,16 +50,15 @@ impl TokenCache {
         None
     }
 
-    /// Caches `user` (verified from the token it carries) until its `exp`; users without a
-    /// token or an `exp` are not cached.
-    pub(crate) fn insert(&self, user: &TamboUser, now: i64) {
-        let (Some(entries), Some(token), Some(exp)) =
-            (&self.entries, user.token(), user.expires_at())
-        else {
+    /// Caches `user`, verified from `token`, until its `exp`; a user without `exp` is not
+    /// cached.
+    pub(crate) fn insert(&self, token: &str, user: &TamboUser, now: i64) {
+        let (Some(entries), Some(exp)) = (&self.entries, user.expires_at()) else {
             return;
         };
         if exp > now {
-            entries.insert(Arc::clone(token), user.for_cache());
+            let token: Arc<str> = Arc::from(token);
+            entries.insert(Arc::clone(&token), user.for_cache(token));
         }
     }
 
@@ -83,7 +82,7 @@ mod tests {
     use crate::user::Origin;
     use crate::verify::{Profile, Verifier};
 
-    fn user(token: &str, sub: &str, exp: i64) -> TamboUser {
+    fn user(sub: &str, exp: i64) -> TamboUser {
         let claims = serde_json::json!({"sub": sub, "exp": exp});
         let verifier = Verifier::builder("https://i.example")
             .insecure_no_verification()
@@ -96,13 +95,14 @@ mod tests {
             Claims::from_map(claims.as_object().cloned().unwrap_or_default()),
         )
         .expect("user")
-        .verified_by(
-            Arc::from(token),
-            Origin::Provider {
-                verifier,
-                key: None,
-            },
-        )
+        .verified_by(Origin::Provider {
+            verifier,
+            key: None,
+        })
+    }
+
+    fn put(cache: &TokenCache, token: &str, sub: &str, exp: i64, now: i64) {
+        cache.insert(token, &user(sub, exp), now);
     }
 
     fn sub(cache: &TokenCache, token: &str, now: i64) -> Option<String> {
@@ -113,7 +113,7 @@ mod tests {
     fn only_the_same_token_hits_and_entries_end_at_exp() {
         let cache = TokenCache::new(32);
         let genuine = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhbGljZSJ9.SIGNATURE-0123456789abcdef";
-        cache.insert(&user(genuine, "alice", 50), 0);
+        put(&cache, genuine, "alice", 50, 0);
         for other in [
             "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhZG1pbiJ9.SIGNATURE-0123456789abcdef",
             &genuine[1..],
@@ -124,7 +124,7 @@ mod tests {
         assert_eq!(sub(&cache, genuine, 49), Some("alice".into()));
         assert_eq!(sub(&cache, genuine, 50), None, "expired at exp");
         assert_eq!(cache.len(), 0, "and dropped");
-        cache.insert(&user(genuine, "alice", 50), 50);
+        put(&cache, genuine, "alice", 50, 50);
         assert_eq!(cache.len(), 0, "an expired user is not cached");
     }
 
@@ -132,14 +132,14 @@ mod tests {
     fn the_cache_stays_within_its_capacity_and_a_removal_needs_the_token() {
         let cache = TokenCache::new(100);
         for i in 0..1_000 {
-            cache.insert(&user(&format!("h.p.signature-{i:08}"), "u", 100), 0);
+            put(&cache, &format!("h.p.signature-{i:08}"), "u", 100, 0);
             assert!(cache.len() <= 100, "grew past its capacity");
         }
         let kept = (0..1_000)
             .filter(|i| sub(&cache, &format!("h.p.signature-{i:08}"), 1).is_some())
             .count();
         assert!(kept >= 50, "holds most of its capacity: {kept}");
-        cache.insert(&user("h.p.same", "u", 100), 0);
+        put(&cache, "h.p.same", "u", 100, 0);
         cache.remove("h.p.other");
         assert!(sub(&cache, "h.p.same", 1).is_some());
         cache.remove("h.p.same");
@@ -156,7 +156,7 @@ mod tests {
                 s.spawn(move || {
                     for i in 0..2_000 {
                         let token = format!("h.p.signature-of-{t}-{i:08}");
-                        cache.insert(&user(&token, &format!("user-{t}-{i}"), 100), 0);
+                        put(cache, &token, &format!("user-{t}-{i}"), 100, 0);
                         if let Some(sub) = sub(cache, &token, 1) {
                             assert_eq!(sub, format!("user-{t}-{i}"));
                             hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -174,11 +174,11 @@ mod tests {
     #[test]
     fn a_disabled_cache_holds_nothing_and_debug_shows_no_token() {
         let cache = TokenCache::new(0);
-        cache.insert(&user("t.t.t", "u", 100), 0);
+        put(&cache, "t.t.t", "u", 100, 0);
         assert_eq!(cache.len(), 0);
         assert!(cache.get("t.t.t", 1).is_none());
         let cache = TokenCache::new(8);
-        cache.insert(&user("secret-token-bytes", "u", 100), 0);
+        put(&cache, "secret-token-bytes", "u", 100, 0);
         let debug = format!("{cache:?}");
         assert!(!debug.contains("secret-token-bytes"), "{debug}");
         let cached = cache.get("secret-token-bytes", 1).expect("hit");

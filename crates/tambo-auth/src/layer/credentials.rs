@@ -108,10 +108,19 @@ fn text(token: &[u8]) -> Result<&str, Error> {
 fn is_token68(token: &[u8]) -> bool {
     let padding = token.iter().rev().take_while(|b| **b == b'=').count();
     let body = &token[..token.len() - padding];
-    !body.is_empty()
-        && body
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+    // Every first-seen token's bytes pass here, hundreds of them: one pass without an early
+    // exit or a table, which the compiler turns into vector code (a quarter of the
+    // instructions of a byte-by-byte `all`). `-` `.` `/` and the digits are one range
+    // (0x2D-0x39); a letter with its case bit set is in `a`-`z`.
+    let outside = body.iter().fold(false, |outside, &b| {
+        outside
+            | !((b.wrapping_sub(b'-') <= b'9' - b'-')
+                | ((b | 0x20).wrapping_sub(b'a') < 26)
+                | (b == b'_')
+                | (b == b'~')
+                | (b == b'+'))
+    });
+    !body.is_empty() && !outside
 }
 
 #[cfg(test)]

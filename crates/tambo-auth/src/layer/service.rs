@@ -47,7 +47,8 @@ enum Decision {
 /// A decision now, or a verification to wait for first.
 enum Step {
     Decided(Decision),
-    Wait(BoxFuture<'static, Result<TamboUser, Error>>),
+    /// The verification, and the token it verifies.
+    Wait(BoxFuture<'static, Result<TamboUser, Error>>, Box<str>),
 }
 
 impl Shared {
@@ -79,16 +80,19 @@ impl Shared {
             Err(e) => return Step::Decided(self.failed(e)),
         };
         match self.verifier.verify(token) {
-            Verification::Done(outcome) => Step::Decided(self.conclude(outcome)),
-            Verification::Pending(fut) => Step::Wait(fut),
+            Verification::Done(outcome) => Step::Decided(self.conclude(token, outcome)),
+            // Only a token whose verification must wait is copied for later.
+            Verification::Pending(fut) => Step::Wait(fut, token.into()),
         }
     }
 
-    /// The decision on a verification's outcome: the layer's own checks, then the cache.
-    fn conclude(&self, outcome: Result<TamboUser, Error>) -> Decision {
+    /// The decision on the outcome of `token`'s verification: the layer's own checks, then
+    /// the cache.
+    fn conclude(&self, token: &str, outcome: Result<TamboUser, Error>) -> Decision {
         match outcome.and_then(|user| self.admit(user)) {
             Ok(user) => {
-                self.cache.insert(&user, unix_secs(self.verifier.now()));
+                self.cache
+                    .insert(token, &user, unix_secs(self.verifier.now()));
                 Decision::Pass(user)
             }
             Err(e) => self.failed(e),
@@ -132,7 +136,7 @@ where
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let decision = self.shared.decide(request.headers(), request.uri().query());
         let state = match decision {
-            Step::Wait(fut) => {
+            Step::Wait(fut, token) => {
                 // The call happens later: take the service that was polled ready, leave a
                 // fresh clone in its place.
                 let clone = self.inner.clone();
@@ -142,6 +146,7 @@ where
                     // keeps the future every request moves around small.
                     verifying: Some(Box::new(Verifying {
                         fut,
+                        token,
                         request,
                         inner,
                         shared: Arc::clone(&self.shared),
@@ -205,6 +210,7 @@ fn unix_secs(time: SystemTime) -> i64 {
 /// A request waiting for its token's verification.
 struct Verifying<S, R, ReqBody> {
     fut: BoxFuture<'static, Result<TamboUser, Error>>,
+    token: Box<str>,
     request: Request<ReqBody>,
     inner: S,
     shared: Arc<Shared>,
@@ -262,13 +268,14 @@ where
                         unreachable!("checked above");
                     };
                     let Verifying {
+                        token,
                         mut request,
                         mut inner,
                         shared,
                         refusal,
                         ..
                     } = *waiting;
-                    let decision = shared.conclude(outcome);
+                    let decision = shared.conclude(&token, outcome);
                     match pass(&shared, &refusal, &mut request, decision) {
                         Ok(()) => this.state.set(State::Calling {
                             fut: inner.call(request),

@@ -151,7 +151,7 @@ pub trait ProviderExt: Provider {
                 verifier: verified.verifier().clone(),
                 key: verified.key().cloned(),
             };
-            Ok(user.verified_by(Arc::from(jws.as_str()), origin))
+            Ok(user.verified_by(origin))
         }
     }
 }

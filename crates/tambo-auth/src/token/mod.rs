@@ -39,7 +39,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 
 use crate::clock::{SharedClock, SystemClock};
-use crate::jwt::{Algorithm, ClaimsPolicy, Jws, b64_encode};
+use crate::jwt::{Algorithm, ClaimsPolicy, Field, Jws, b64_encode};
 use crate::user::{Origin, TamboTokenUser};
 use crate::{ContextKey, Error, TamboUser};
 
@@ -443,10 +443,10 @@ impl TamboTokens {
             .policy
             .validate(claims, crate::clock::unix_seconds_at(now))?;
         let required = |name: &'static str| -> Result<&str, Error> {
-            match claims.get(name) {
-                Some(serde_json::Value::String(s)) if !s.is_empty() => Ok(s),
-                None => Err(Error::MissingClaim { claim: name }),
-                Some(_) => Err(Error::invalid_claim(name, "not a non-empty string")),
+            match claims.field(name) {
+                Field::Str(s) if !s.is_empty() => Ok(s),
+                Field::Absent => Err(Error::MissingClaim { claim: name }),
+                _ => Err(Error::invalid_claim(name, "not a non-empty string")),
             }
         };
         let project = required("client_id")?;
@@ -479,13 +479,7 @@ impl TamboTokens {
             expires_at: claims.exp()?.unwrap_or_default() as i64,
         };
         let sub = claims.sub().ok_or(Error::MissingClaim { claim: "sub" })?;
-        Ok(TamboUser::from_tambo_token(
-            Arc::from(jws.as_str()),
-            claims,
-            sub,
-            what,
-            key,
-        ))
+        Ok(TamboUser::from_tambo_token(claims, sub, what, key))
     }
 
     /// Re-checks a user verified earlier (the layer's cache) at `now`: the signing key is
