@@ -1,5 +1,5 @@
-//! The attack catalogue of the security bar (§2, A-01 … A-38) as far as it concerns
-//! verification, plus the configuration (§1.9) and development-mode (§6) guards.
+//! The attack catalogue of `docs/security.md` (A-01 … A-38) as far as it concerns
+//! verification, plus the configuration and development-mode guards.
 //!
 //! Every rejection asserts the exact error kind and the exchange surface it maps to: 400
 //! `invalid_request` (and 401 `invalid_token` at a bearer-protected API). Every error is also
@@ -57,7 +57,7 @@ fn rsa_token(claims: &Value) -> String {
         .sign(&keys().rsa, "RS256")
 }
 
-/// The issuer pinned to RS256 with a configured PEM key, as in the security bar.
+/// The issuer pinned to RS256 with a configured PEM key, as `docs/security.md` A-04 sets it.
 fn rsa_verifier() -> Verifier {
     Verifier::builder(ISS)
         .public_key_pem(keys().rsa.public_pem())

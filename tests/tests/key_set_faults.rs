@@ -1,4 +1,4 @@
-//! Fault injection against the remote key set: security reference §4.4, cases R-01 … R-17,
+//! Fault injection against the remote key set: the cases R-01 … R-17 of `docs/security.md`,
 //! run through [`Verifier`] against the testkit identity provider on `127.0.0.1`.
 //!
 //! Time is a [`ManualClock`] shared with the verifier; token claims are built from it. The
@@ -7,7 +7,7 @@
 //!
 //! | test | cases |
 //! | --- | --- |
-//! | `defaults_match_the_reliability_policy` | R-03 (3 s total timeout), §4.3 defaults |
+//! | `defaults_match_the_reliability_policy` | R-03 (3 s total timeout) and the defaults of DESIGN.md |
 //! | `unreachable_idp_at_startup_leaves_only_that_issuer_unavailable` | R-01 |
 //! | `unresolvable_idp_host_is_unavailable_like_a_refused_connection` | R-14 |
 //! | `idp_that_comes_back_is_used_within_the_backoff_ceiling_without_restart` | R-02 |
@@ -216,7 +216,7 @@ async fn verify_concurrently(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Defaults (R-03's 3 s bound and the rest of §4.3)
+// Defaults (R-03's 3 s bound and the rest of the key-set defaults)
 // ---------------------------------------------------------------------------------------------
 
 #[test]

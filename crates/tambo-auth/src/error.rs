@@ -521,7 +521,7 @@ impl ErrorKind {
     /// (RFC 6749 §5.2), never derived from the input.
     ///
     /// A bad signature and an unknown key read the same, so the answer is no oracle for
-    /// which key ids exist (security bar A-38).
+    /// which key ids exist (docs/security.md A-38).
     pub fn public_description(self) -> &'static str {
         match self {
             ErrorKind::TokenTooLarge => "the token is too large",

@@ -168,7 +168,7 @@ async fn answer_of(response: http::Response<impl http_body::Body<Data = Bytes>>)
         Err(_) => panic!("the body could not be read"),
     };
     let headers = parts.headers;
-    // Every answer of the token endpoint, errors included (RFC 6749 §5.1, security bar H-15).
+    // Every answer of the token endpoint, errors included (RFC 6749 §5.1, docs/security.md H-15).
     assert_eq!(headers["content-type"], "application/json");
     assert_eq!(headers["cache-control"], "no-store");
     assert_eq!(headers["pragma"], "no-cache");
@@ -476,7 +476,7 @@ async fn a_subject_of_the_development_none_strategy_gets_an_insecure_token() {
     let answer = fx.form(&good(&unsigned, &[])).await;
     let claims = decode_segment(&answer.access_token(), 1);
     assert_eq!(claims["iss"], format!("{OUR_ISSUER}#insecure-dev"));
-    // A production verifier refuses it (security bar D-04).
+    // A production verifier refuses it (docs/security.md D-04).
     assert!(fx.tokens.verify(&answer.access_token()).is_err());
 }
 
@@ -1039,7 +1039,7 @@ async fn the_metadata_route_describes_the_exchange() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Logs (security bar H-14)
+// Logs (docs/security.md H-14)
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);

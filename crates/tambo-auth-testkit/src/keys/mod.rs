@@ -526,7 +526,7 @@ pub fn jwks(keys: &[TestKey]) -> Value {
     json!({ "keys": keys.iter().map(TestKey::public_jwk).collect::<Vec<_>>() })
 }
 
-/// The keys every test can share, as listed in the security reference §0.
+/// The keys every test can share (the fixtures the attack and fault cases of `docs/security.md` use).
 ///
 /// Generated once per process by [`fixtures`]; RSA key generation is too slow to repeat per test.
 #[derive(Clone, Debug)]

@@ -151,7 +151,7 @@ pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 /// Where the RFC 8414 authorization server metadata is published.
 pub const METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
 
-/// The default body limit (security bar H-13).
+/// The default body limit (docs/security.md H-13).
 pub const DEFAULT_MAX_BODY: usize = 16 * 1024;
 
 /// The header that identifies the project (Tambo compatible).
@@ -417,7 +417,7 @@ impl TokenExchange {
     }
 
     /// `GET /.well-known/jwks.json`: the public keys of our key ring (public members only),
-    /// `Cache-Control: public, max-age=300` (security bar H-09).
+    /// `Cache-Control: public, max-age=300` (docs/security.md H-09).
     pub fn jwks_response(&self) -> Response<Full<Bytes>> {
         response::public_document(&self.tokens.jwks())
     }

@@ -105,7 +105,7 @@ impl TokenExchange {
 
 /// Reads a body of at most `limit` bytes: a larger `Content-Length` (or size hint) is refused
 /// before reading, and reading stops as soon as the bytes received pass the limit
-/// ([`Limited`]), so nothing past it is ever buffered (security bar H-13).
+/// ([`Limited`]), so nothing past it is ever buffered (docs/security.md H-13).
 async fn read_capped<B>(headers: &HeaderMap, body: B, limit: usize) -> Result<Bytes, Error>
 where
     B: Body<Data = Bytes>,

@@ -67,7 +67,7 @@ const KEPT_CLAIMS: usize = 21;
 /// struct Mine { org: Org }
 /// assert_eq!(claims.deserialize::<Mine>().unwrap().org.id, "o1");
 ///
-/// // A repeated member is refused, at any depth (RFC 7519 §4, security bar A-23).
+/// // A repeated member is refused, at any depth (RFC 7519 §4, docs/security.md A-23).
 /// assert!(Claims::from_json(br#"{"sub":"alice","sub":"admin"}"#).is_err());
 /// ```
 #[derive(Clone)]

@@ -1,19 +1,23 @@
 //! Strict JSON: objects with duplicate member names are refused at any depth.
 //!
 //! serde_json keeps the last of two equal names, which lets `{"sub":"alice","sub":"admin"}`
-//! mean different things to different parsers (RFC 7519 §4, security bar A-23). Nesting
+//! mean different things to different parsers (RFC 7519 §4, docs/security.md A-23). Nesting
 //! stays bounded by serde_json's recursion limit (128).
 
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
-/// Parses `bytes` as one JSON value, refusing duplicate member names anywhere.
+/// Parses `bytes` as one JSON value, refusing duplicate member names anywhere: checked in
+/// one pass, then parsed by serde_json.
 pub(crate) fn parse_strict(bytes: &[u8]) -> Result<Value, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let StrictValue(value) = StrictValue::deserialize(&mut de)?;
+    Skip::deserialize(&mut de)?;
     de.end()?;
-    Ok(value)
+    serde_json::from_slice(bytes)
 }
 
 /// Parses `bytes` as a strict JSON object.
@@ -24,74 +28,125 @@ pub(crate) fn parse_object(bytes: &[u8]) -> Option<Map<String, Value>> {
     }
 }
 
-struct StrictValue(Value);
+/// Past this many members an object's names are checked for duplicates in a hash set, so that
+/// a hostile object of a thousand members costs no million comparisons.
+const LINEAR_NAMES: usize = 16;
 
-impl<'de> Deserialize<'de> for StrictValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(StrictVisitor).map(StrictValue)
+/// The member names of one object so far, to refuse a duplicate: the first few on the stack,
+/// all of them in a hash set beyond.
+#[derive(Default)]
+pub(crate) struct Names<'de> {
+    few: [Cow<'de, str>; LINEAR_NAMES],
+    len: usize,
+    many: Option<HashSet<Cow<'de, str>>>,
+}
+
+impl<'de> Names<'de> {
+    /// Adds `name`; `false` when the object already has it.
+    pub(crate) fn insert(&mut self, name: Cow<'de, str>) -> bool {
+        if let Some(many) = &mut self.many {
+            return many.insert(name);
+        }
+        if self.few[..self.len].contains(&name) {
+            return false;
+        }
+        if self.len < LINEAR_NAMES {
+            self.few[self.len] = name;
+            self.len += 1;
+        } else {
+            let mut many: HashSet<_> = self.few.iter_mut().map(std::mem::take).collect();
+            many.insert(name);
+            self.many = Some(many);
+        }
+        true
     }
 }
 
-struct StrictVisitor;
+/// A member name, borrowed from the text unless spelled with escapes.
+pub(crate) struct Name<'de>(pub(crate) Cow<'de, str>);
 
-impl<'de> Visitor<'de> for StrictVisitor {
-    type Value = Value;
+impl<'de> de::Deserialize<'de> for Name<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(NameVisitor)
+    }
+}
 
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+struct NameVisitor;
+
+impl<'de> Visitor<'de> for NameVisitor {
+    type Value = Name<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Name<'de>, E> {
+        Ok(Name(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Name<'de>, E> {
+        Ok(Name(Cow::Owned(v.to_owned())))
+    }
+}
+
+/// Any value, checked (duplicate names, finite numbers) without being built.
+pub(crate) struct Skip;
+
+impl<'de> de::Deserialize<'de> for Skip {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(Skip)
+    }
+}
+
+impl<'de> Visitor<'de> for Skip {
+    type Value = Skip;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
 
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
+    fn visit_bool<E>(self, _: bool) -> Result<Skip, E> {
+        Ok(Skip)
     }
 
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
+    fn visit_i64<E>(self, _: i64) -> Result<Skip, E> {
+        Ok(Skip)
     }
 
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
+    fn visit_u64<E>(self, _: u64) -> Result<Skip, E> {
+        Ok(Skip)
     }
 
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        serde_json::Number::from_f64(v)
-            .map(Value::Number)
-            .ok_or_else(|| E::custom("non-finite number"))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(StrictValue(item)) = seq.next_element()? {
-            items.push(item);
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Skip, E> {
+        if v.is_finite() {
+            Ok(Skip)
+        } else {
+            Err(E::custom("non-finite number"))
         }
-        Ok(Value::Array(items))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut object = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            // One search of the map per member: the slot found is the one filled.
-            match object.entry(key) {
-                Entry::Occupied(_) => return Err(de::Error::custom("duplicate member name")),
-                Entry::Vacant(slot) => {
-                    let StrictValue(value) = map.next_value()?;
-                    slot.insert(value);
-                }
+    fn visit_str<E>(self, _: &str) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_unit<E>(self) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Skip, A::Error> {
+        while let Some(Skip) = seq.next_element()? {}
+        Ok(Skip)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
+        let mut names = Names::default();
+        while let Some(Name(name)) = map.next_key()? {
+            if !names.insert(name) {
+                return Err(de::Error::custom("duplicate member name"));
             }
+            map.next_value::<Skip>()?;
         }
-        Ok(Value::Object(object))
+        Ok(Skip)
     }
 }
 

@@ -13,7 +13,7 @@
 //! assert_eq!(jws.claims().unwrap().sub(), Some("alice"));
 //! ```
 //!
-//! The order of checks follows RFC 8725 bis §3.14 and the security bar: size first (nothing is
+//! The order of checks follows RFC 8725 bis §3.14 and `docs/security.md`: size first (nothing is
 //! decoded past 8 KiB), then the character set (compact serialization is `[A-Za-z0-9_.-]`
 //! only), then the number of segments, then canonical base64url, UTF-8 and duplicate-free JSON.
 //! A token is decoded first and its shape classified only when decoding fails (decoding checks

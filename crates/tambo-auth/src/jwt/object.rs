@@ -1,6 +1,6 @@
 //! A strict JSON object read in one pass: a JOSE header or a claims set.
 //!
-//! The pass refuses what [`super::json::parse_strict`] refuses (duplicate member names at any
+//! The pass refuses what [`parse_strict`](super::json::parse_strict) refuses (duplicate member names at any
 //! depth, trailing data, non-finite numbers, nesting past serde_json's limit) and keeps, for
 //! the few member names the caller knows it will read (`alg`, `kid`; `iss`, `exp`, `sub`…),
 //! where their values lie in the text. Every other member is checked and skipped; the whole
@@ -11,8 +11,6 @@
 //! verification whose goal leaves the library 1.6 µs over an RS256 signature check
 //! (`docs/performance.md`). Kept as spans, they make two.
 
-use std::borrow::Cow;
-use std::collections::HashSet;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::OnceLock;
@@ -20,9 +18,7 @@ use std::sync::OnceLock;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-/// Past this many members an object's names are checked for duplicates in a hash set, so that
-/// a hostile object of a thousand members costs no million comparisons.
-const LINEAR_NAMES: usize = 16;
+use super::json::{Name, Names, Skip};
 
 /// The member names a kind of object keeps, `N` of them, each found by its index: a `match`
 /// on the name, which the compiler turns into a comparison of lengths then bytes, and folds
@@ -107,9 +103,9 @@ impl<K: Kept<N>, const N: usize> Object<K, N> {
 
     /// The whole object, parsed on first use.
     pub(crate) fn map(&self) -> &Map<String, Value> {
-        // The text passed the strict pass, so it parses again to the same object.
+        // The text passed the strict pass: parsed again, it is the same object.
         self.map
-            .get_or_init(|| super::json::parse_object(self.json.as_bytes()).unwrap_or_default())
+            .get_or_init(|| serde_json::from_str(&self.json).unwrap_or_default())
     }
 
     fn slice(&self, span: Span) -> &str {
@@ -295,124 +291,6 @@ impl<'de> DeserializeSeed<'de> for ElementSeed<'_> {
             Member::Str(span) => Ok(Some(span)),
             _ => Ok(None),
         }
-    }
-}
-
-/// The member names of one object so far, to refuse a duplicate: the first few on the stack,
-/// all of them in a hash set beyond.
-#[derive(Default)]
-struct Names<'de> {
-    few: [Cow<'de, str>; LINEAR_NAMES],
-    len: usize,
-    many: Option<HashSet<Cow<'de, str>>>,
-}
-
-impl<'de> Names<'de> {
-    /// Adds `name`; `false` when the object already has it.
-    fn insert(&mut self, name: Cow<'de, str>) -> bool {
-        if let Some(many) = &mut self.many {
-            return many.insert(name);
-        }
-        if self.few[..self.len].contains(&name) {
-            return false;
-        }
-        if self.len < LINEAR_NAMES {
-            self.few[self.len] = name;
-            self.len += 1;
-        } else {
-            let mut many: HashSet<_> = self.few.iter_mut().map(std::mem::take).collect();
-            many.insert(name);
-            self.many = Some(many);
-        }
-        true
-    }
-}
-
-/// A member name, borrowed from the text unless spelled with escapes.
-struct Name<'de>(Cow<'de, str>);
-
-impl<'de> de::Deserialize<'de> for Name<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(NameVisitor)
-    }
-}
-
-struct NameVisitor;
-
-impl<'de> Visitor<'de> for NameVisitor {
-    type Value = Name<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a member name")
-    }
-
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Name<'de>, E> {
-        Ok(Name(Cow::Borrowed(v)))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Name<'de>, E> {
-        Ok(Name(Cow::Owned(v.to_owned())))
-    }
-}
-
-/// Any value, checked (duplicate names, finite numbers) without being built.
-struct Skip;
-
-impl<'de> de::Deserialize<'de> for Skip {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(Skip)
-    }
-}
-
-impl<'de> Visitor<'de> for Skip {
-    type Value = Skip;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Skip, E> {
-        if v.is_finite() {
-            Ok(Skip)
-        } else {
-            Err(E::custom("non-finite number"))
-        }
-    }
-
-    fn visit_str<E>(self, _: &str) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-
-    fn visit_unit<E>(self) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Skip, A::Error> {
-        while let Some(Skip) = seq.next_element()? {}
-        Ok(Skip)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
-        let mut names = Names::default();
-        while let Some(Name(name)) = map.next_key()? {
-            if !names.insert(name) {
-                return Err(de::Error::custom("duplicate member name"));
-            }
-            map.next_value::<Skip>()?;
-        }
-        Ok(Skip)
     }
 }
 

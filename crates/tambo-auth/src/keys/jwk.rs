@@ -11,7 +11,7 @@ use crate::jwt::{Algorithm, Curve, Family, b64_decode};
 #[non_exhaustive]
 pub enum JwkPolicy {
     /// Public keys only: what a published JWKS may hold. `oct` keys and any key carrying
-    /// private members are refused (Wycheproof JWK tcId 1, security bar A-35).
+    /// private members are refused (Wycheproof JWK tcId 1, docs/security.md A-35).
     PublicOnly,
     /// HMAC secrets only (`kty: oct`): for a locally configured symmetric JWK.
     SymmetricOnly,

@@ -1,5 +1,5 @@
 //! The remote key set: an issuer's JWKS, fetched lazily, cached and refreshed with the
-//! behaviour of panva/jose's remote set and the reliability policy of the security bar.
+//! behaviour of panva/jose's remote set and the reliability policy in `docs/security.md`.
 //!
 //! - Reads are lock-free (`arc-swap`); a short `std` mutex guards only bookkeeping, never I/O.
 //! - One fetch in flight per issuer: concurrent callers share it (single-flight), and it runs
@@ -45,7 +45,7 @@ use crate::Error;
 use crate::clock::SharedClock;
 use crate::jwt::{Algorithm, Header, Jws};
 
-/// Timing and limits of a remote key set. Every default is the one the security bar and
+/// Timing and limits of a remote key set. Every default is the one `docs/security.md` and
 /// DESIGN.md name.
 #[derive(Debug, Clone)]
 #[non_exhaustive]

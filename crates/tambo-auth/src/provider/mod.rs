@@ -325,7 +325,7 @@ impl Provider for OidcProvider {
 ///
 /// The unverified `iss` only chooses; the chosen provider checks everything, the issuer
 /// included. A token naming an unconfigured issuer is refused with no outbound request, so
-/// `iss` can never steer discovery (RFC 8725 §3.10, security bar A-36).
+/// `iss` can never steer discovery (RFC 8725 §3.10, docs/security.md A-36).
 #[derive(Debug, Clone)]
 pub struct ProviderRegistry {
     /// Configured issuers only: the table never grows with input.

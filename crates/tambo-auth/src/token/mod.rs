@@ -44,7 +44,7 @@ use crate::user::{Origin, TamboTokenUser};
 use crate::{ContextKey, Error, TamboUser};
 
 /// The suffix of our issuer on tokens issued for subjects verified by the development
-/// `none` strategy: no production verifier accepts them (security bar D-04).
+/// `none` strategy: no production verifier accepts them (docs/security.md D-04).
 pub const INSECURE_ISSUER_SUFFIX: &str = "#insecure-dev";
 
 /// The RFC 9068 media type of our tokens.
