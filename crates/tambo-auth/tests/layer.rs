@@ -72,6 +72,12 @@ impl Fixture {
     fn token(&self) -> String {
         self.token_for("alice", "p_demo")
     }
+
+    /// The default layer over these tokens, and the app behind it.
+    fn layered(&self) -> (TamboAuthLayer, Router) {
+        let layer = TamboAuthLayer::new(self.tokens.clone());
+        (layer.clone(), app(layer))
+    }
 }
 
 async fn whoami(user: TamboUser) -> String {
@@ -184,6 +190,12 @@ fn attr<'a>(attrs: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// Asserts that `router` refuses `token` at `GET /whoami` with 401 `invalid_token`.
+async fn assert_token_refused(router: &Router, token: &str) {
+    let (status, headers, _) = call(router, "/whoami", &[("authorization", &bearer(token))]).await;
+    assert_invalid_token(status, &headers);
+}
+
 fn assert_invalid_token(status: StatusCode, headers: &HeaderMap) {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let attrs = challenge(headers);
@@ -271,16 +283,14 @@ async fn invalid_tokens_are_401_invalid_token() {
     // Expired (past exp + leeway).
     let expired = f.token();
     f.clock.advance(Duration::from_secs(15 * 60 + 61));
-    let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&expired))]).await;
-    assert_invalid_token(s, &h);
+    assert_token_refused(&router, &expired).await;
 
     // Another audience.
     let u = user("alice");
     let mut other_aud = IssueRequest::new(&u, "p_demo");
     other_aud.audience = Some("https://api-b.example".into());
     let token = f.tokens.issue(other_aud).expect("issued").access_token;
-    let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&token))]).await;
-    assert_invalid_token(s, &h);
+    assert_token_refused(&router, &token).await;
 
     // Another issuer.
     let foreign = TamboTokens::builder("https://other-auth.example")
@@ -292,21 +302,18 @@ async fn invalid_tokens_are_401_invalid_token() {
         .issue(IssueRequest::new(&u, "p_demo"))
         .expect("issued")
         .access_token;
-    let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&token))]).await;
-    assert_invalid_token(s, &h);
+    assert_token_refused(&router, &token).await;
 
     // A provider token (no typ at+jwt) signed by someone else entirely.
     let provider = JwsBuilder::new()
         .header(json!({"alg": "RS256", "kid": "idp-rsa-1", "typ": "JWT"}))
         .payload(json!({"iss": ISSUER, "sub": "alice", "aud": "tambo", "exp": NOW + 600}))
         .sign(&fixtures().rsa, "RS256");
-    let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&provider))]).await;
-    assert_invalid_token(s, &h);
+    assert_token_refused(&router, &provider).await;
 
     // 1 MiB of header: refused as too large, not parsed.
     let huge = "a".repeat(1 << 20);
-    let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&huge))]).await;
-    assert_invalid_token(s, &h);
+    assert_token_refused(&router, &huge).await;
 }
 
 #[tokio::test]
@@ -352,8 +359,7 @@ async fn rfc9068_type_and_required_claims_are_enforced() {
         let mut c = claims.clone();
         c.as_object_mut().expect("object").remove(missing);
         let token = sign(json!({"alg": "HS256", "typ": "at+jwt", "kid": kid}), c);
-        let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&token))]).await;
-        assert_invalid_token(s, &h);
+        assert_token_refused(&router, &token).await;
     }
     let mut trailing = claims.clone();
     trailing["iss"] = json!(format!("{ISSUER}/"));
@@ -361,8 +367,7 @@ async fn rfc9068_type_and_required_claims_are_enforced() {
         json!({"alg": "HS256", "typ": "at+jwt", "kid": kid}),
         trailing,
     );
-    let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&token))]).await;
-    assert_invalid_token(s, &h);
+    assert_token_refused(&router, &token).await;
 }
 
 #[tokio::test]
@@ -380,8 +385,7 @@ async fn tokens_of_another_project_are_refused_when_the_layer_requires_one() {
     .await;
     assert_eq!(s, StatusCode::OK);
     let other = f.token_for("alice", "p_other");
-    let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&other))]).await;
-    assert_invalid_token(s, &h);
+    assert_token_refused(&router, &other).await;
 }
 
 #[tokio::test]
@@ -433,8 +437,7 @@ async fn modes_decide_what_passes_without_a_valid_token() {
 #[tokio::test]
 async fn a_repeated_token_is_a_cache_hit_and_revocation_evicts_it() {
     let f = fixture();
-    let layer = TamboAuthLayer::new(f.tokens.clone());
-    let router = app(layer.clone());
+    let (layer, router) = f.layered();
     let token = f.token();
     for _ in 0..3 {
         assert_eq!(status_for(&router, &token).await, StatusCode::OK);
@@ -450,8 +453,7 @@ async fn a_repeated_token_is_a_cache_hit_and_revocation_evicts_it() {
         .expect("jti")
         .to_owned();
     f.revocations.revoke_token(jti, (NOW + 900) as i64);
-    let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&token))]).await;
-    assert_invalid_token(s, &h);
+    assert_token_refused(&router, &token).await;
     assert_eq!(
         layer.cache_stats().entries,
         0,
@@ -473,8 +475,7 @@ async fn a_repeated_token_is_a_cache_hit_and_revocation_evicts_it() {
 #[tokio::test]
 async fn a_cache_hit_sees_the_same_user_and_claims_as_the_first_verification() {
     let f = fixture();
-    let layer = TamboAuthLayer::new(f.tokens.clone());
-    let router = app(layer.clone());
+    let (layer, router) = f.layered();
     let token = f.token();
     let auth = bearer(&token);
     let auth = [("authorization", auth.as_str())];
@@ -495,8 +496,7 @@ async fn a_cache_hit_sees_the_same_user_and_claims_as_the_first_verification() {
 #[tokio::test]
 async fn a_token_reusing_a_cached_tokens_signature_is_verified_and_refused() {
     let f = fixture();
-    let layer = TamboAuthLayer::new(f.tokens.clone());
-    let router = app(layer.clone());
+    let (layer, router) = f.layered();
     let token = f.token();
     let auth = bearer(&token);
     assert_eq!(
@@ -512,8 +512,7 @@ async fn a_token_reusing_a_cached_tokens_signature_is_verified_and_refused() {
     assert_ne!(payload, forged_payload);
     parts[1] = URL_SAFE_NO_PAD.encode(forged_payload);
     let forged = parts.join(".");
-    let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&forged))]).await;
-    assert_invalid_token(s, &h);
+    assert_token_refused(&router, &forged).await;
     let stats = layer.cache_stats();
     assert_eq!((stats.misses, stats.hits, stats.entries), (2, 0, 1));
     // The genuine token still hits its entry.
@@ -547,8 +546,7 @@ async fn rotation_keeps_old_tokens_valid_during_the_overlap_only() {
     assert_eq!(status_for(&router, &old).await, StatusCode::OK);
     // Past the old token's life plus leeway, the old key is retired.
     f.clock.advance(Duration::from_secs(15 * 60 + 61));
-    let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&old))]).await;
-    assert_invalid_token(s, &h);
+    assert_token_refused(&router, &old).await;
     assert_eq!(f.tokens.jwks()["keys"].as_array().map(Vec::len), Some(1));
     let newer = f.token();
     assert_eq!(status_for(&router, &newer).await, StatusCode::OK);
@@ -557,8 +555,7 @@ async fn rotation_keeps_old_tokens_valid_during_the_overlap_only() {
 #[tokio::test]
 async fn an_emergency_key_removal_refuses_its_tokens_even_from_the_cache() {
     let f = fixture();
-    let layer = TamboAuthLayer::new(f.tokens.clone());
-    let router = app(layer.clone());
+    let (_, router) = f.layered();
     let old = f.token();
     assert_eq!(status_for(&router, &old).await, StatusCode::OK);
     let old_kid = f.tokens.key_ring().active().kid().to_owned();
@@ -566,8 +563,7 @@ async fn an_emergency_key_removal_refuses_its_tokens_even_from_the_cache() {
         .rotate(SigningKey::generate(Algorithm::EdDSA).expect("key"))
         .expect("rotated");
     f.tokens.key_ring().remove(&old_kid).expect("removed");
-    let (s, h, _) = call(&router, "/whoami", &[("authorization", &bearer(&old))]).await;
-    assert_invalid_token(s, &h);
+    assert_token_refused(&router, &old).await;
 }
 
 #[tokio::test]
