@@ -76,6 +76,11 @@ impl ContextKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// What follows the key's last `:` (the escaped subject).
+    fn last_component(&self) -> &str {
+        self.0.rsplit_once(':').map_or("", |(_, last)| last)
+    }
 }
 
 impl fmt::Display for ContextKey {
@@ -212,7 +217,10 @@ enum ClaimsSource {
 
 #[derive(Clone)]
 struct UserData {
-    sub: Box<str>,
+    /// `None` when the subject is the context key's last component, as it is whenever the
+    /// subject needs no escaping: one allocation then holds both (the cache holds 100 000
+    /// users).
+    sub: Option<Box<str>>,
     issuer: Arc<str>,
     provider: Arc<str>,
     /// The namespace the context key was derived in (`None` for a Tambo token, whose key is
@@ -225,9 +233,35 @@ struct UserData {
     project: Option<Box<str>>,
     scope: Option<Box<str>>,
     token_id: Option<Box<str>>,
-    expires_at: Option<i64>,
-    issued_at: Option<i64>,
+    /// `exp` and `iat` in seconds, [`NO_TIME`] when absent.
+    expires_at: i64,
+    issued_at: i64,
     origin: Option<Origin>,
+}
+
+/// A date a token does not carry.
+const NO_TIME: i64 = i64::MIN;
+
+impl UserData {
+    fn sub(&self) -> &str {
+        match &self.sub {
+            Some(sub) => sub,
+            None => self.context_key.last_component(),
+        }
+    }
+}
+
+/// `sub` as a user keeps it beside `key`: nothing when `key` ends with it.
+fn own_sub(key: &ContextKey, sub: &str) -> Option<Box<str>> {
+    (key.last_component() != sub).then(|| sub.into())
+}
+
+fn time(seconds: Option<i64>) -> i64 {
+    seconds.unwrap_or(NO_TIME)
+}
+
+fn optional_time(seconds: i64) -> Option<i64> {
+    (seconds != NO_TIME).then_some(seconds)
 }
 
 /// What verified a user's token, so that a cached user can be checked again.
@@ -249,7 +283,7 @@ impl Serialize for TamboUser {
         let u = &self.data;
         let optional = usize::from(u.project.is_some()) + usize::from(u.scope.is_some());
         let mut s = serializer.serialize_struct("TamboUser", 7 + optional)?;
-        s.serialize_field("sub", &u.sub)?;
+        s.serialize_field("sub", u.sub())?;
         s.serialize_field("issuer", &u.issuer)?;
         s.serialize_field("provider", &u.provider)?;
         s.serialize_field("tenant", &u.tenant)?;
@@ -270,7 +304,7 @@ impl fmt::Debug for TamboUser {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let u = &self.data;
         f.debug_struct("TamboUser")
-            .field("sub", &u.sub)
+            .field("sub", &u.sub())
             .field("issuer", &u.issuer)
             .field("provider", &u.provider)
             .field("tenant", &u.tenant)
@@ -309,11 +343,12 @@ impl TamboUser {
     ) -> Result<TamboUser, Error> {
         let sub = claims.sub().ok_or(Error::MissingClaim { claim: "sub" })?;
         let tenant = namespace.tenant(&claims);
+        let context_key = ContextKey::in_namespace(namespace, tenant, sub);
         let data = Arc::new(UserData {
-            sub: sub.into(),
+            sub: own_sub(&context_key, sub),
             issuer: Arc::clone(&namespace.0.issuer),
             provider: provider.into(),
-            context_key: ContextKey::in_namespace(namespace, tenant, sub),
+            context_key,
             namespace: Some(namespace.clone()),
             tenant: tenant.map(Box::from),
             email: claims.get_str("email").map(Box::from),
@@ -324,8 +359,8 @@ impl TamboUser {
             project: None,
             scope: None,
             token_id: None,
-            expires_at: claims.exp().ok().flatten().map(|e| e as i64),
-            issued_at: claims.iat().ok().flatten().map(|i| i as i64),
+            expires_at: time(claims.exp().ok().flatten().map(|e| e as i64)),
+            issued_at: time(claims.iat().ok().flatten().map(|i| i as i64)),
             origin: None,
         });
         Ok(TamboUser {
@@ -342,7 +377,7 @@ impl TamboUser {
         key: Arc<VerificationKey>,
     ) -> TamboUser {
         let data = Arc::new(UserData {
-            sub: sub.into(),
+            sub: own_sub(&what.context_key, sub),
             issuer: what.original_issuer,
             provider: what.provider,
             namespace: None,
@@ -353,8 +388,8 @@ impl TamboUser {
             project: Some(what.project.into()),
             scope: what.scope.map(Box::from),
             token_id: Some(what.token_id.into()),
-            expires_at: Some(what.expires_at),
-            issued_at: Some(what.issued_at),
+            expires_at: what.expires_at,
+            issued_at: what.issued_at,
             origin: Some(Origin::Tambo { key }),
         });
         TamboUser {
@@ -388,14 +423,16 @@ impl TamboUser {
             .namespace
             .get_or_insert_with(|| Namespace::of(&u.issuer))
             .clone();
-        u.context_key = ContextKey::in_namespace(&namespace, tenant.as_deref(), &u.sub);
+        let sub = u.sub().to_owned();
+        u.context_key = ContextKey::in_namespace(&namespace, tenant.as_deref(), &sub);
+        u.sub = own_sub(&u.context_key, &sub);
         u.tenant = tenant.map(Box::from);
         self
     }
 
     /// The provider's subject (`sub`).
     pub fn sub(&self) -> &str {
-        &self.data.sub
+        self.data.sub()
     }
 
     /// The subject token's issuer.
@@ -453,12 +490,12 @@ impl TamboUser {
 
     /// The token's `exp`, seconds since the epoch.
     pub fn expires_at(&self) -> Option<i64> {
-        self.data.expires_at
+        optional_time(self.data.expires_at)
     }
 
     /// The token's `iat`, seconds since the epoch.
     pub fn issued_at(&self) -> Option<i64> {
-        self.data.issued_at
+        optional_time(self.data.issued_at)
     }
 
     /// The verified claims, read from the token without verifying it again.
