@@ -12,6 +12,13 @@ use std::sync::Arc;
 
 use tambo_auth::verify::Secret;
 use tambo_auth::{Algorithm, OidcProvider, Profile, Provider, ProviderOptions, Verifier};
+use tambo_auth_auth0::Auth0ProviderBuilder;
+use tambo_auth_better_auth::BetterAuthProviderBuilder;
+use tambo_auth_clerk::ClerkProviderBuilder;
+use tambo_auth_google::GoogleProviderBuilder;
+use tambo_auth_neon::NeonProviderBuilder;
+use tambo_auth_supabase::SupabaseProviderBuilder;
+use tambo_auth_workos::WorkosProviderBuilder;
 
 /// A configuration problem, naming the setting.
 #[derive(Debug, thiserror::Error)]
@@ -329,45 +336,20 @@ pub fn build_provider(
         options = options.allow_loopback_http(v.allow_loopback_http);
     }
     let table = toml::Value::Table(settings);
-    fn from_settings<S, P>(
-        table: toml::Value,
-        options: &ProviderOptions,
-        prefix: &str,
-        build: impl FnOnce(S, &ProviderOptions) -> Result<P, tambo_auth::Error>,
-    ) -> Result<Arc<dyn Provider>, ConfigError>
-    where
-        S: serde::de::DeserializeOwned,
-        P: Provider,
-    {
-        let settings: S = table
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::new(prefix, e.message().to_owned()))?;
-        let provider = build(settings, options).map_err(|e| match e {
-            tambo_auth::Error::Configuration { field, reason } => {
-                ConfigError::new(format!("{prefix}.{field}"), reason)
-            }
-            other => ConfigError::new(prefix, other.to_string()),
-        })?;
-        Ok(Arc::new(provider))
+    // Each adapter's builder is its `[projects.provider]` table.
+    macro_rules! adapter {
+        ($builder:ty) => {
+            preset(table, &prefix, |b: $builder| b.options(options).build())
+        };
     }
     match kind.as_str() {
-        "auth0" => from_settings(table, &options, &prefix, tambo_auth_auth0::Settings::build),
-        "clerk" => from_settings(table, &options, &prefix, tambo_auth_clerk::Settings::build),
-        "supabase" => from_settings(
-            table,
-            &options,
-            &prefix,
-            tambo_auth_supabase::Settings::build,
-        ),
-        "workos" => from_settings(table, &options, &prefix, tambo_auth_workos::Settings::build),
-        "better-auth" => from_settings(
-            table,
-            &options,
-            &prefix,
-            tambo_auth_better_auth::Settings::build,
-        ),
-        "neon" => from_settings(table, &options, &prefix, tambo_auth_neon::Settings::build),
-        "google" => from_settings(table, &options, &prefix, tambo_auth_google::Settings::build),
+        "auth0" => adapter!(Auth0ProviderBuilder),
+        "clerk" => adapter!(ClerkProviderBuilder),
+        "supabase" => adapter!(SupabaseProviderBuilder),
+        "workos" => adapter!(WorkosProviderBuilder),
+        "better-auth" => adapter!(BetterAuthProviderBuilder),
+        "neon" => adapter!(NeonProviderBuilder),
+        "google" => adapter!(GoogleProviderBuilder),
         other => Err(ConfigError::new(
             format!("{prefix}.kind"),
             format!(
@@ -376,6 +358,29 @@ pub fn build_provider(
             ),
         )),
     }
+}
+
+/// An adapter's builder deserialized from its `[projects.provider]` table (the table's keys are
+/// the builder's settings), then built by `build`; every error names its key under `prefix`.
+fn preset<B, P>(
+    table: toml::Value,
+    prefix: &str,
+    build: impl FnOnce(B) -> Result<P, tambo_auth::Error>,
+) -> Result<Arc<dyn Provider>, ConfigError>
+where
+    B: serde::de::DeserializeOwned,
+    P: Provider,
+{
+    let builder: B = table
+        .try_into()
+        .map_err(|e: toml::de::Error| ConfigError::new(prefix, e.message().to_owned()))?;
+    let provider = build(builder).map_err(|e| match e {
+        tambo_auth::Error::Configuration { field, reason } => {
+            ConfigError::new(format!("{prefix}.{field}"), reason)
+        }
+        other => ConfigError::new(prefix, other.to_string()),
+    })?;
+    Ok(Arc::new(provider))
 }
 
 /// Builds the verifier of project number `index` (for field names in errors).
@@ -608,6 +613,35 @@ mod tests {
                 "verification",
             ),
             ("", "verification"),
+            // Each kind's builder checks its own keys, named under `provider`.
+            (
+                "[projects.provider]\nkind = \"auth0\"\ndomain = \"acme.us.auth0.com\"",
+                "provider.audience",
+            ),
+            (
+                "[projects.provider]\nkind = \"auth0\"\ndomain = \"acme.us.auth0.com\"\naudience = \"https://api.acme.dev\"\nalgorithms = [\"RS257\"]",
+                "provider.algorithms",
+            ),
+            (
+                "[projects.provider]\nkind = \"supabase\"\nproject_url = \"acme\"",
+                "provider.project_url",
+            ),
+            (
+                "[projects.provider]\nkind = \"workos\"\nclient_id = \"sk_test_x\"",
+                "provider.client_id",
+            ),
+            (
+                "[projects.provider]\nkind = \"better-auth\"\nbase_url = \"https://acme.dev\"\njwks_path = \"jwks\"",
+                "provider.jwks_path",
+            ),
+            (
+                "[projects.provider]\nkind = \"neon\"\nmode = \"stack-auth\"\nproject_id = \"https://x\"",
+                "provider.project_id",
+            ),
+            (
+                "[projects.provider]\nkind = \"google\"\nclient_ids = []",
+                "provider.client_ids",
+            ),
         ] {
             let err = preset(text).expect_err(text);
             assert_eq!(err.field, format!("projects[0].{field}"), "{text}: {err}");

@@ -27,7 +27,8 @@
 //! - `org_id` is the tenant (as in Tambo's context keys), and [`Auth0Claims`] reads
 //!   `org_id`, `org_name`, `permissions`, `scope`, `azp` (or RFC 9068 `client_id`) and `gty`.
 //!
-//! Configuration files use [`Settings`] (`[projects.provider] kind = "auth0"`).
+//! Configuration files deserialize [`Auth0ProviderBuilder`] (`[projects.provider] kind =
+//! "auth0"`).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -35,8 +36,6 @@
 mod claims;
 mod issuer;
 mod provider;
-pub mod settings;
 
 pub use claims::Auth0Claims;
 pub use provider::{Auth0Provider, Auth0ProviderBuilder};
-pub use settings::Settings;

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Deserializer};
 use tambo_auth::{Algorithm, Error, Hints, Provider, ProviderOptions, Verifier};
 
 use crate::issuer::auth0_issuer;
@@ -36,7 +37,7 @@ impl Auth0Provider {
             domain: domain.into(),
             audience: None,
             custom_domains: Vec::new(),
-            algorithms: vec![Algorithm::RS256],
+            algorithms: default_algorithms(),
             leeway: None,
             max_lifetime: None,
             options: ProviderOptions::default(),
@@ -69,16 +70,65 @@ impl Provider for Auth0Provider {
 
 /// Configures an [`Auth0Provider`]; [`build`](Self::build) checks every setting and names
 /// the offending one. No network I/O happens until the first token.
-#[derive(Debug)]
+///
+/// It is also the `[projects.provider]` table of a configuration file (`kind = "auth0"`), one
+/// key per setting, unknown keys refused:
+///
+/// ```toml
+/// [projects.provider]
+/// kind = "auth0"
+/// domain = "acme.us.auth0.com"              # or "https://acme.us.auth0.com/"
+/// audience = "https://api.acme.com"         # your API identifier, exactly
+/// custom_domains = ["login.acme.com"]       # optional
+/// algorithms = ["RS256"]                    # optional; RS256 and PS256 only
+/// ```
+///
+/// ```
+/// use tambo_auth_auth0::Auth0ProviderBuilder;
+///
+/// let builder: Auth0ProviderBuilder = serde_json::from_value(serde_json::json!({
+///     "domain": "acme.us.auth0.com",
+///     "audience": "https://api.acme.com",
+/// })).unwrap();
+/// let provider = builder.build().unwrap();
+/// assert_eq!(provider.issuer(), "https://acme.us.auth0.com/");
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[must_use]
 pub struct Auth0ProviderBuilder {
     domain: String,
+    // Not required by serde: `build` refuses a missing audience naming the field and the fix,
+    // as it does for a builder made in code.
+    #[serde(default)]
     audience: Option<String>,
+    #[serde(default)]
     custom_domains: Vec<String>,
-    algorithms: Vec<Algorithm>,
+    // `Err` holds a configured name that is no algorithm, refused by `build` naming the field.
+    #[serde(default = "default_algorithms", deserialize_with = "algorithm_names")]
+    algorithms: Result<Vec<Algorithm>, String>,
+    #[serde(skip)]
     leeway: Option<Duration>,
+    #[serde(skip)]
     max_lifetime: Option<Option<Duration>>,
+    #[serde(skip)]
     options: ProviderOptions,
+}
+
+fn default_algorithms() -> Result<Vec<Algorithm>, String> {
+    Ok(vec![Algorithm::RS256])
+}
+
+/// Algorithm names (`["RS256", "PS256"]`), the first unknown one kept for `build` to refuse.
+fn algorithm_names<'de, D>(deserializer: D) -> Result<Result<Vec<Algorithm>, String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let names = Vec::<String>::deserialize(deserializer)?;
+    Ok(names
+        .into_iter()
+        .map(|name| name.parse().map_err(|_| name))
+        .collect())
 }
 
 impl Auth0ProviderBuilder {
@@ -100,7 +150,7 @@ impl Auth0ProviderBuilder {
     /// The accepted algorithms (default RS256). Auth0 APIs sign with RS256 or PS256; HS256
     /// APIs are refused because they share a secret with every application.
     pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
-        self.algorithms = algorithms.into_iter().collect();
+        self.algorithms = Ok(algorithms.into_iter().collect());
         self
     }
 
@@ -117,8 +167,8 @@ impl Auth0ProviderBuilder {
         self
     }
 
-    /// The deployment's profile, loopback permission and clock (what `Settings::build`
-    /// passes; tests permit a loopback issuer here).
+    /// The deployment's profile, loopback permission and clock (what the server passes;
+    /// tests permit a loopback issuer here).
     pub fn options(mut self, options: ProviderOptions) -> Self {
         self.options = options;
         self
@@ -126,6 +176,12 @@ impl Auth0ProviderBuilder {
 
     /// Checks the settings and builds the provider.
     pub fn build(self) -> Result<Auth0Provider, Error> {
+        let algorithms = self.algorithms.map_err(|name| {
+            Error::config(
+                "algorithms",
+                format!("unknown algorithm {name:?}; Auth0 uses RS256 or PS256"),
+            )
+        })?;
         let loopback = self.options.allow_loopback_http;
         let issuer = auth0_issuer(&self.domain, "domain", loopback)?;
         let audience = match self.audience.as_deref().map(str::trim) {
@@ -143,13 +199,13 @@ impl Auth0ProviderBuilder {
             }
             Some(a) => a.to_owned(),
         };
-        if self.algorithms.is_empty() {
+        if algorithms.is_empty() {
             return Err(Error::config(
                 "algorithms",
                 "the list is empty; Auth0 APIs sign with RS256",
             ));
         }
-        for alg in &self.algorithms {
+        for alg in &algorithms {
             match alg {
                 Algorithm::RS256 | Algorithm::PS256 => {}
                 a if a.is_symmetric() => {
@@ -173,7 +229,7 @@ impl Auth0ProviderBuilder {
             .oidc_discovery()
             .options(&self.options)
             .audience(audience)
-            .algorithms(self.algorithms);
+            .algorithms(algorithms);
         for domain in &self.custom_domains {
             let extra = auth0_issuer(domain, "custom_domains", loopback)?;
             if extra == issuer {

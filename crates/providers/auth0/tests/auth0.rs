@@ -2,8 +2,8 @@
 //! Auth0's trailing slash) and Auth0-shaped tokens.
 
 use serde_json::{Value, json};
-use tambo_auth::{ErrorKind, Provider, ProviderExt, ProviderOptions, ProviderRegistry};
-use tambo_auth_auth0::{Auth0Claims, Auth0Provider, Settings};
+use tambo_auth::{ErrorKind, Provider, ProviderExt, ProviderRegistry};
+use tambo_auth_auth0::{Auth0Claims, Auth0Provider, Auth0ProviderBuilder};
 use tambo_auth_testkit::claims::{self, AUTH0_API_AUDIENCE, AUTH0_CLIENT_ID, now};
 use tambo_auth_testkit::jws::{self, jwe_like};
 use tambo_auth_testkit::refusal::assert_mentions;
@@ -229,33 +229,41 @@ fn misconfigurations_name_the_field_and_the_fix() {
 }
 
 #[test]
-fn settings_deserialize_strictly_and_build() {
-    let settings: Settings = serde_json::from_value(json!({
+fn the_builder_deserializes_strictly_and_builds() {
+    let minimal: Auth0ProviderBuilder = serde_json::from_value(json!({
+        "domain": "acme.us.auth0.com",
+        "audience": "https://api.acme.com",
+    }))
+    .expect("valid settings");
+    let coded = Auth0Provider::builder("acme.us.auth0.com").audience("https://api.acme.com");
+    assert_eq!(format!("{minimal:?}"), format!("{coded:?}"));
+
+    let settings: Auth0ProviderBuilder = serde_json::from_value(json!({
         "domain": "acme.us.auth0.com",
         "audience": "https://api.acme.com",
         "custom_domains": ["login.acme.com"],
         "algorithms": ["RS256", "PS256"],
     }))
     .expect("valid settings");
-    let auth0 = settings.build(&ProviderOptions::default()).expect("builds");
+    let auth0 = settings.build().expect("builds");
     assert_eq!(auth0.verifier().issuers().len(), 2);
 
-    let typo = serde_json::from_value::<Settings>(json!({
+    let typo = serde_json::from_value::<Auth0ProviderBuilder>(json!({
         "domain": "acme.us.auth0.com",
         "audiences": "https://api.acme.com",
     }));
     assert!(typo.is_err(), "unknown fields are refused");
 
-    let settings: Settings = serde_json::from_value(json!({
-        "domain": "acme.us.auth0.com",
-        "audience": "https://api.acme.com",
-        "algorithms": ["RS257"],
-    }))
-    .expect("shape is fine");
-    let invalid = settings.build(&ProviderOptions::default());
-    assert_refused!(
-        invalid,
-        ErrorKind::Configuration,
-        "invalid configuration `algorithms`:"
-    );
+    for (settings, field) in [
+        (
+            json!({"domain": "acme.us.auth0.com", "audience": "https://api.acme.com", "algorithms": ["RS257"]}),
+            "algorithms",
+        ),
+        (json!({"domain": "acme.us.auth0.com"}), "audience"),
+    ] {
+        let settings: Auth0ProviderBuilder =
+            serde_json::from_value(settings).expect("shape is fine");
+        let named = format!("invalid configuration `{field}`:");
+        assert_refused!(settings.build(), ErrorKind::Configuration, &named);
+    }
 }

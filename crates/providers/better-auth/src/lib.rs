@@ -26,11 +26,10 @@
 #![warn(missing_docs)]
 
 mod claims;
-pub mod settings;
 
 pub use claims::BetterAuthClaims;
-pub use settings::Settings;
 
+use serde::{Deserialize, Deserializer};
 use tambo_auth::jwt::Jws;
 use tambo_auth::provider::{origin, refuse_banned};
 use tambo_auth::{
@@ -69,23 +68,72 @@ impl BetterAuthProvider {
             audiences: Vec::new(),
             jwks_path: None,
             jwks_url: None,
-            algorithms: None,
+            algorithms: default_algorithms(),
             options: ProviderOptions::default(),
         }
     }
 }
 
 /// Configures a [`BetterAuthProvider`]; [`build`](Self::build) checks every setting.
-#[derive(Debug)]
+///
+/// It is also the `[projects.provider]` table of a configuration file
+/// (`kind = "better-auth"`), one key per setting, unknown keys refused:
+///
+/// ```toml
+/// [projects.provider]
+/// kind = "better-auth"
+/// base_url = "https://app.acme.example"      # BETTER_AUTH_URL, an origin
+/// # issuer = "https://auth.acme.example"     # jwt.issuer
+/// # audiences = ["https://api.acme.example"] # jwt.audience
+/// # jwks_path = "/api/auth/jwks"             # a custom basePath or jwks.jwksPath
+/// # jwks_url = "https://…/jwks"              # jwks.remoteUrl (not with jwks_path)
+/// # algorithms = ["EdDSA"]                   # narrow to your keyPairConfig.alg
+/// ```
+///
+/// ```
+/// use tambo_auth_better_auth::BetterAuthProviderBuilder;
+///
+/// let builder: BetterAuthProviderBuilder = serde_json::from_value(serde_json::json!({
+///     "base_url": "https://app.acme.example",
+///     "algorithms": ["EdDSA"],
+/// })).unwrap();
+/// let provider = builder.build()?;
+/// # Ok::<(), tambo_auth::Error>(())
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[must_use]
 pub struct BetterAuthProviderBuilder {
     base_url: String,
+    #[serde(default)]
     issuer: Option<String>,
+    #[serde(default)]
     audiences: Vec<String>,
+    #[serde(default)]
     jwks_path: Option<String>,
+    #[serde(default)]
     jwks_url: Option<String>,
-    algorithms: Option<Vec<Algorithm>>,
+    // `Err` holds a configured name that is no algorithm, refused by `build` naming the field.
+    #[serde(default = "default_algorithms", deserialize_with = "algorithm_names")]
+    algorithms: Result<Vec<Algorithm>, String>,
+    #[serde(skip)]
     options: ProviderOptions,
+}
+
+fn default_algorithms() -> Result<Vec<Algorithm>, String> {
+    Ok(ALGORITHMS.to_vec())
+}
+
+/// Algorithm names (`["EdDSA", "ES256"]`), the first unknown one kept for `build` to refuse.
+fn algorithm_names<'de, D>(deserializer: D) -> Result<Result<Vec<Algorithm>, String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let names = Vec::<String>::deserialize(deserializer)?;
+    Ok(names
+        .into_iter()
+        .map(|name| name.parse().map_err(|_| name))
+        .collect())
 }
 
 impl BetterAuthProviderBuilder {
@@ -118,12 +166,12 @@ impl BetterAuthProviderBuilder {
     /// The algorithm allowlist (default EdDSA, ES256, RS256, PS256): narrow it to your
     /// `keyPairConfig.alg`.
     pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
-        self.algorithms = Some(algorithms.into_iter().collect());
+        self.algorithms = Ok(algorithms.into_iter().collect());
         self
     }
 
     /// The deployment's profile, loopback permission (`http://127.0.0.1:3000` in development)
-    /// and clock, as [`Settings::build`] passes them.
+    /// and clock, as the server passes them.
     pub fn options(mut self, options: ProviderOptions) -> Self {
         self.options = options;
         self
@@ -131,6 +179,12 @@ impl BetterAuthProviderBuilder {
 
     /// Checks the settings and builds the provider. Does no network I/O.
     pub fn build(self) -> Result<BetterAuthProvider, Error> {
+        let algorithms = self.algorithms.map_err(|name| {
+            Error::config(
+                "algorithms",
+                format!("`{name}` is not an algorithm (EdDSA, ES256, RS256, PS256)"),
+            )
+        })?;
         // The app's Better Auth baseURL (BETTER_AUTH_URL), its origin only: a custom
         // basePath goes in `jwks_path`.
         let origin = origin(
@@ -160,7 +214,6 @@ impl BetterAuthProviderBuilder {
         } else {
             self.audiences
         };
-        let algorithms = self.algorithms.unwrap_or_else(|| ALGORITHMS.to_vec());
         if algorithms.iter().any(|a| a.is_symmetric()) {
             return Err(Error::config(
                 "algorithms",

@@ -2,10 +2,8 @@
 //! keys at `/api/auth/jwks`, no discovery, `iss` and `aud` the app's origin.
 
 use serde_json::{Value, json};
-use tambo_auth::{Algorithm, ErrorKind, Provider, ProviderExt, ProviderOptions};
-use tambo_auth_better_auth::{
-    BetterAuthClaims, BetterAuthProvider, BetterAuthProviderBuilder, Settings,
-};
+use tambo_auth::{Algorithm, ErrorKind, Provider, ProviderExt};
+use tambo_auth_better_auth::{BetterAuthClaims, BetterAuthProvider, BetterAuthProviderBuilder};
 use tambo_auth_testkit::claims::{better_auth_header, better_auth_jwt, now};
 use tambo_auth_testkit::{TestIdp, TestKey, assert_refused, fixtures, jws};
 
@@ -209,31 +207,35 @@ fn configuration_errors_name_the_field() {
 }
 
 #[test]
-fn settings_deserialize_strictly_and_build() {
-    let settings: Settings = serde_json::from_value(json!({
+fn the_builder_deserializes_strictly_and_builds() {
+    let parse = |value: Value| serde_json::from_value::<BetterAuthProviderBuilder>(value);
+    let minimal = parse(json!({"base_url": "https://app.acme.example"})).expect("valid");
+    let coded = BetterAuthProvider::builder("https://app.acme.example");
+    assert_eq!(format!("{minimal:?}"), format!("{coded:?}"));
+
+    let settings = parse(json!({
         "base_url": "https://app.acme.example/",
         "algorithms": ["EdDSA", "ES256"],
     }))
     .expect("valid settings");
-    let better_auth = settings.build(&ProviderOptions::default()).expect("builds");
+    let better_auth = settings.build().expect("builds");
     assert_eq!(better_auth.verifier().issuer(), "https://app.acme.example");
     assert_eq!(
         better_auth.verifier().policy().audiences(),
         ["https://app.acme.example"]
     );
 
-    let bad: Settings = serde_json::from_value(json!({
+    let bad = parse(json!({
         "base_url": "https://app.acme.example",
         "algorithms": ["ES512"],
     }))
     .expect("valid shape");
-    let invalid = bad.build(&ProviderOptions::default());
     assert_refused!(
-        invalid,
+        bad.build(),
         ErrorKind::Configuration,
         "invalid configuration `algorithms`:"
     );
-    let unknown = serde_json::from_value::<Settings>(json!({
+    let unknown = parse(json!({
         "base_url": "https://app.acme.example",
         "secret": "x",
     }));

@@ -28,15 +28,14 @@
 //!   and `o.id` is the tenant, in the context key by default;
 //! - the header's non-standard `cat` parameter is tolerated.
 //!
-//! Configuration files use [`Settings`] (`[projects.provider] kind = "clerk"`).
+//! Configuration files deserialize [`ClerkProviderBuilder`] (`[projects.provider] kind =
+//! "clerk"`).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod claims;
 mod provider;
-pub mod settings;
 
 pub use claims::{ClerkClaims, ClerkOrg};
 pub use provider::{ClerkProvider, ClerkProviderBuilder, DEFAULT_LEEWAY, NAME};
-pub use settings::Settings;

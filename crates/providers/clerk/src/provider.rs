@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use serde::Deserialize;
 use tambo_auth::provider::origin;
 use tambo_auth::{
     Algorithm, Error, Hints, Provider, ProviderOptions, TamboUser, VerifiedToken, Verifier,
@@ -122,17 +123,58 @@ impl Provider for ClerkProvider {
 
 /// Configures a [`ClerkProvider`]; [`build`](Self::build) checks every setting and names the
 /// offending one. No network I/O happens until the first token.
-#[derive(Debug)]
+///
+/// It is also the `[projects.provider]` table of a configuration file (`kind = "clerk"`), one
+/// key per setting, unknown keys refused:
+///
+/// ```toml
+/// [projects.provider]
+/// kind = "clerk"
+/// frontend_api = "https://clerk.acme.com"            # or https://<slug>.clerk.accounts.dev
+/// authorized_parties = ["https://app.acme.com"]      # the origins of your frontend
+/// # require_azp = false                              # refuse tokens without azp
+/// # allow_pending_sessions = false                   # accept sts = "pending"
+/// # org_in_context_key = true                        # one thread space per organization
+/// # pem_public_key = "-----BEGIN PUBLIC KEY-----…"   # networkless verification
+/// ```
+///
+/// ```
+/// use tambo_auth_clerk::ClerkProviderBuilder;
+///
+/// let builder: ClerkProviderBuilder = serde_json::from_value(serde_json::json!({
+///     "frontend_api": "clerk.acme.com",
+///     "authorized_parties": ["https://app.acme.com"],
+/// })).unwrap();
+/// let provider = builder.build().unwrap();
+/// assert_eq!(provider.issuer(), "https://clerk.acme.com");
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[must_use]
 pub struct ClerkProviderBuilder {
     frontend_api: String,
     authorized_parties: Vec<String>,
+    #[serde(default)]
     require_azp: bool,
+    #[serde(default)]
     allow_pending_sessions: bool,
+    #[serde(default = "yes")]
     org_in_context_key: bool,
+    #[serde(default)]
     pem_public_key: Option<String>,
+    // Not in the file: Clerk's 60 s tokens leave nothing to tune.
+    #[serde(skip, default = "default_leeway")]
     leeway: Duration,
+    #[serde(skip)]
     options: ProviderOptions,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_leeway() -> Duration {
+    DEFAULT_LEEWAY
 }
 
 impl ClerkProviderBuilder {
@@ -193,8 +235,8 @@ impl ClerkProviderBuilder {
         self
     }
 
-    /// The deployment's profile, loopback permission and clock (what `Settings::build`
-    /// passes; tests permit a loopback Frontend API here).
+    /// The deployment's profile, loopback permission and clock (what the server passes;
+    /// tests permit a loopback Frontend API here).
     pub fn options(mut self, options: ProviderOptions) -> Self {
         self.options = options;
         self

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tambo_auth::clock::ManualClock;
 use tambo_auth::{ErrorKind, Provider, ProviderExt, ProviderOptions, StrategyKind};
-use tambo_auth_clerk::{ClerkClaims, ClerkProvider, ClerkProviderBuilder, Settings};
+use tambo_auth_clerk::{ClerkClaims, ClerkProvider, ClerkProviderBuilder};
 use tambo_auth_testkit::claims::{self, CLERK_AZP, now};
 use tambo_auth_testkit::refusal::assert_mentions;
 use tambo_auth_testkit::{TestIdp, assert_refused, fixtures, jws};
@@ -297,30 +297,33 @@ fn origins_are_normalized_to_what_clerk_writes_in_tokens() {
 }
 
 #[test]
-fn settings_deserialize_strictly_with_their_defaults() {
-    let settings: Settings = serde_json::from_value(json!({
+fn the_builder_deserializes_strictly_with_the_builders_defaults() {
+    let settings: ClerkProviderBuilder = serde_json::from_value(json!({
         "frontend_api": "https://clerk.acme.com",
         "authorized_parties": ["https://app.acme.com"],
     }))
     .expect("valid settings");
-    assert!(settings.org_in_context_key);
-    assert!(!settings.require_azp && !settings.allow_pending_sessions);
-    let clerk = settings.build(&ProviderOptions::default()).expect("builds");
+    let coded =
+        ClerkProvider::builder("https://clerk.acme.com").authorized_party("https://app.acme.com");
+    assert_eq!(format!("{settings:?}"), format!("{coded:?}"));
+    let clerk = settings.build().expect("builds");
     assert_eq!(clerk.verifier().strategy(), StrategyKind::Jwks);
 
-    let with_pem: Settings = serde_json::from_value(json!({
+    let with_pem: ClerkProviderBuilder = serde_json::from_value(json!({
         "frontend_api": "https://clerk.acme.com",
         "authorized_parties": ["https://app.acme.com"],
         "pem_public_key": fixtures().rsa.public_pem(),
         "org_in_context_key": false,
     }))
     .expect("valid settings");
-    let clerk = with_pem.build(&ProviderOptions::default()).expect("builds");
+    let clerk = with_pem.build().expect("builds");
     assert_eq!(clerk.verifier().strategy(), StrategyKind::Asymmetric);
 
-    let typo = serde_json::from_value::<Settings>(json!({
-        "frontend_api": "https://clerk.acme.com",
-        "authorized_party": ["https://app.acme.com"],
-    }));
-    assert!(typo.is_err(), "unknown fields are refused");
+    for typo in [
+        json!({"frontend_api": "https://clerk.acme.com", "authorized_party": ["https://app.acme.com"]}),
+        json!({"frontend_api": "https://clerk.acme.com", "authorized_parties": [], "leeway": 60}),
+    ] {
+        let refused = serde_json::from_value::<ClerkProviderBuilder>(typo);
+        assert!(refused.is_err(), "unknown fields are refused");
+    }
 }

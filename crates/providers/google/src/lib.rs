@@ -34,8 +34,6 @@
 
 mod claims;
 mod provider;
-pub mod settings;
 
 pub use claims::GoogleClaims;
 pub use provider::{GOOGLE_ISSUER, GOOGLE_LEGACY_ISSUER, GoogleProvider, GoogleProviderBuilder};
-pub use settings::Settings;

@@ -1,6 +1,7 @@
 //! [`GoogleProvider`] and its builder: Google's issuer, discovery, RS256 and the client-id,
 //! `azp`, `hd` and `email_verified` rules.
 
+use serde::Deserialize;
 use tambo_auth::{
     Algorithm, Error, Hints, Provider, ProviderOptions, TamboUser, VerifiedToken, Verifier,
 };
@@ -37,7 +38,7 @@ impl GoogleProvider {
             hosted_domains: Vec::new(),
             require_hosted_domain: false,
             require_verified_email: false,
-            issuer: GOOGLE_ISSUER.to_owned(),
+            issuer: default_issuer(),
             options: ProviderOptions::default(),
         }
     }
@@ -140,16 +141,54 @@ impl Provider for GoogleProvider {
 }
 
 /// Configures a [`GoogleProvider`]; [`build`](Self::build) checks every setting.
-#[derive(Debug)]
+///
+/// It is also the `[projects.provider]` table of a configuration file (`kind = "google"`), one
+/// key per setting, unknown keys refused:
+///
+/// ```toml
+/// [projects.provider]
+/// kind = "google"
+/// client_ids = ["1234-abc.apps.googleusercontent.com"]  # at least one; any one matches aud
+/// # authorized_parties = []         # azp must be one of these client ids
+/// # hosted_domains = ["acme.com"]   # only these Google Workspace domains (hd)
+/// # require_hosted_domain = false   # refuse personal accounts (no hd)
+/// # require_verified_email = false  # refuse email_verified != true
+/// # issuer = "http://127.0.0.1:…"   # tests and local emulators only
+/// ```
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use tambo_auth_google::GoogleProviderBuilder;
+///
+/// let builder: GoogleProviderBuilder = serde_json::from_value(serde_json::json!({
+///     "client_ids": ["1234-abc.apps.googleusercontent.com"],
+///     "hosted_domains": ["acme.example"],
+/// }))?;
+/// let provider = builder.build()?;
+/// # let _ = provider;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[must_use]
 pub struct GoogleProviderBuilder {
     client_ids: Vec<String>,
+    #[serde(default)]
     authorized_parties: Vec<String>,
+    #[serde(default)]
     hosted_domains: Vec<String>,
+    #[serde(default)]
     require_hosted_domain: bool,
+    #[serde(default)]
     require_verified_email: bool,
+    #[serde(default = "default_issuer")]
     issuer: String,
+    #[serde(skip)]
     options: ProviderOptions,
+}
+
+fn default_issuer() -> String {
+    GOOGLE_ISSUER.to_owned()
 }
 
 impl GoogleProviderBuilder {
@@ -206,6 +245,13 @@ impl GoogleProviderBuilder {
 
     /// Checks the settings and builds the provider. Does no network I/O.
     pub fn build(self) -> Result<GoogleProvider, Error> {
+        // Only a configuration file can list none: the builder starts from one.
+        if self.client_ids.is_empty() {
+            return Err(Error::config(
+                "client_ids",
+                "at least one OAuth client id (`…apps.googleusercontent.com`) is required",
+            ));
+        }
         for id in &self.client_ids {
             check_client_id(id, "client_ids")?;
         }

@@ -6,7 +6,6 @@ use tambo_auth::{
 };
 use tambo_auth_google::{
     GOOGLE_ISSUER, GOOGLE_LEGACY_ISSUER, GoogleClaims, GoogleProvider, GoogleProviderBuilder,
-    Settings,
 };
 use tambo_auth_testkit::claims::{GOOGLE_CLIENT_ID, google_header, google_id_token, now};
 use tambo_auth_testkit::jws::{self, jwe_like};
@@ -262,9 +261,9 @@ async fn only_rs256_is_accepted() {
 }
 
 #[tokio::test]
-async fn settings_build_a_working_provider() {
+async fn the_deserialized_builder_builds_a_working_provider() {
     let idp = TestIdp::start().await;
-    let settings: Settings = serde_json::from_value(json!({
+    let settings: GoogleProviderBuilder = serde_json::from_value(json!({
         "client_ids": ["other.apps.googleusercontent.com", GOOGLE_CLIENT_ID],
         "authorized_parties": [GOOGLE_CLIENT_ID],
         "hosted_domains": ["acme.example"],
@@ -274,7 +273,8 @@ async fn settings_build_a_working_provider() {
     }))
     .expect("deserializes");
     let google = settings
-        .build(&ProviderOptions::default().allow_loopback_http(true))
+        .options(ProviderOptions::default().allow_loopback_http(true))
+        .build()
         .expect("builds");
 
     let user = google
@@ -285,18 +285,23 @@ async fn settings_build_a_working_provider() {
 }
 
 #[test]
-fn settings_refuse_unknown_fields_and_missing_client_ids() {
-    let unknown = serde_json::from_value::<Settings>(json!({
+fn the_builder_deserializes_strictly_with_the_builders_defaults() {
+    let parse = |value: Value| serde_json::from_value::<GoogleProviderBuilder>(value);
+    let minimal = parse(json!({"client_ids": [GOOGLE_CLIENT_ID]})).expect("deserializes");
+    assert_eq!(
+        format!("{minimal:?}"),
+        format!("{:?}", GoogleProvider::builder(GOOGLE_CLIENT_ID))
+    );
+
+    let unknown = parse(json!({
         "client_ids": [GOOGLE_CLIENT_ID],
         "audience": GOOGLE_CLIENT_ID,
     }));
     assert!(unknown.is_err());
 
-    let settings: Settings =
-        serde_json::from_value(json!({"client_ids": []})).expect("deserializes");
-    let invalid = settings.build(&ProviderOptions::default());
+    let settings = parse(json!({"client_ids": []})).expect("deserializes");
     assert_refused!(
-        invalid,
+        settings.build(),
         ErrorKind::Configuration,
         "invalid configuration `client_ids`:"
     );

@@ -26,14 +26,15 @@
 //!
 //! Neon Auth's issuer (an origin) and its JWKS URL (under `/<database>/auth`) cannot be derived
 //! from each other, so both are required.
+//!
+//! Configuration files deserialize [`NeonProviderBuilder`] (`[projects.provider] kind = "neon"`,
+//! with a `mode` choosing the setup).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod claims;
 mod provider;
-pub mod settings;
 
 pub use claims::{NeonClaims, NeonOrganization};
 pub use provider::{NeonMode, NeonProvider, NeonProviderBuilder, STACK_AUTH_API};
-pub use settings::Settings;

@@ -1,11 +1,12 @@
 //! [`NeonProvider`]: one provider, three setups (Neon Auth, legacy Stack Auth, Auth.js with
 //! Google), each with its issuer form, key source, algorithm and refusals.
 
+use serde::Deserialize;
 use tambo_auth::provider::{origin, refuse_banned};
 use tambo_auth::{
     Algorithm, Error, Hints, Provider, ProviderOptions, TamboUser, VerifiedToken, Verifier,
 };
-use tambo_auth_google::GoogleProvider;
+use tambo_auth_google::{GoogleProvider, GoogleProviderBuilder};
 use url::Url;
 
 /// Stack Auth's API, home of the legacy Neon Auth issuers and key sets.
@@ -49,9 +50,10 @@ impl NeonProvider {
         issuer: impl Into<String>,
         jwks_url: impl Into<String>,
     ) -> NeonProviderBuilder {
-        NeonProviderBuilder::new(Setup::NeonAuth {
+        NeonProviderBuilder::from(Setup::NeonAuth {
             issuer: issuer.into(),
             jwks_url: jwks_url.into(),
+            base_url: None,
         })
     }
 
@@ -59,8 +61,9 @@ impl NeonProvider {
     /// `https://api.stack-auth.com/api/v1/projects/<project_id>`, keys at
     /// `<issuer>/.well-known/jwks.json`, `aud` = the project id, ES256 only.
     pub fn stack_auth(project_id: impl Into<String>) -> NeonProviderBuilder {
-        NeonProviderBuilder::new(Setup::StackAuth {
+        NeonProviderBuilder::from(Setup::StackAuth {
             project_id: project_id.into(),
+            base_url: None,
         })
     }
 
@@ -69,9 +72,7 @@ impl NeonProvider {
     /// options (`hd`, `azp`, several client ids) build a
     /// [`GoogleProvider`] and use [`NeonProvider::from_google`].
     pub fn authjs_google(client_id: impl Into<String>) -> NeonProviderBuilder {
-        NeonProviderBuilder::new(Setup::AuthJsGoogle {
-            client_id: client_id.into(),
-        })
+        NeonProviderBuilder::from(Setup::AuthJsGoogle(GoogleProvider::builder(client_id)))
     }
 
     /// Tambo's Neon guide with a fully configured Google provider.
@@ -155,36 +156,94 @@ impl Provider for NeonProvider {
     }
 }
 
-#[derive(Debug)]
+/// A setup and its settings: what a configuration file's `mode` chooses.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "mode", rename_all = "kebab-case", deny_unknown_fields)]
 enum Setup {
-    NeonAuth { issuer: String, jwks_url: String },
-    StackAuth { project_id: String },
-    AuthJsGoogle { client_id: String },
+    /// `mode = "neon-auth"`: `issuer` and `jwks_url`.
+    NeonAuth {
+        issuer: String,
+        jwks_url: String,
+        // Not in the file, only kept for `build` to refuse a `base_url` set in code.
+        #[serde(skip)]
+        base_url: Option<String>,
+    },
+    /// `mode = "stack-auth"`: `project_id` and, for tests, `base_url`.
+    StackAuth {
+        project_id: String,
+        #[serde(default)]
+        base_url: Option<String>,
+    },
+    /// `mode = "authjs-google"`: the Google adapter's keys (`client_ids`, `hosted_domains`...).
+    #[serde(rename = "authjs-google")]
+    AuthJsGoogle(GoogleProviderBuilder),
 }
 
 /// Configures a [`NeonProvider`]; [`build`](Self::build) checks every setting.
-#[derive(Debug)]
+///
+/// It is also the `[projects.provider]` table of a configuration file (`kind = "neon"`): a
+/// `mode` and that mode's keys, unknown keys refused:
+///
+/// ```toml
+/// [projects.provider]
+/// kind = "neon"
+/// mode = "neon-auth"        # NeonProvider::neon_auth(issuer, jwks_url)
+/// issuer = "https://ep-cool-river-a1b2c3d4.neonauth.us-east-2.aws.neon.tech"
+/// jwks_url = "https://ep-cool-river-a1b2c3d4.neonauth.us-east-2.aws.neon.tech/neondb/auth/.well-known/jwks.json"
+/// # mode = "stack-auth"     # NeonProvider::stack_auth(project_id): project_id, base_url
+/// # mode = "authjs-google"  # NeonProvider::authjs_google: every key of kind = "google"
+/// ```
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use tambo_auth_neon::NeonProviderBuilder;
+///
+/// let builder: NeonProviderBuilder = serde_json::from_value(serde_json::json!({
+///     "mode": "neon-auth",
+///     "issuer": "https://ep-cool-river-a1b2c3d4.neonauth.us-east-2.aws.neon.tech",
+///     "jwks_url": "https://ep-cool-river-a1b2c3d4.neonauth.us-east-2.aws.neon.tech/neondb/auth/.well-known/jwks.json",
+/// }))?;
+/// let provider = builder.build()?;
+/// # let _ = provider;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(from = "Setup")]
 #[must_use]
 pub struct NeonProviderBuilder {
     setup: Setup,
-    base_url: Option<String>,
     options: ProviderOptions,
 }
 
-impl NeonProviderBuilder {
-    fn new(setup: Setup) -> Self {
+impl From<Setup> for NeonProviderBuilder {
+    fn from(setup: Setup) -> Self {
         Self {
             setup,
-            base_url: None,
             options: ProviderOptions::default(),
         }
     }
+}
 
+impl NeonProviderBuilder {
     /// Replaces the fixed host of the Stack Auth setup (default [`STACK_AUTH_API`]) or
     /// Google's issuer in the Auth.js setup (default `https://accounts.google.com`). For tests;
     /// Neon Auth takes both of its URLs already, so it refuses this setting.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+        let url = url.into();
+        self.setup = match self.setup {
+            Setup::NeonAuth {
+                issuer, jwks_url, ..
+            } => Setup::NeonAuth {
+                issuer,
+                jwks_url,
+                base_url: Some(url),
+            },
+            Setup::StackAuth { project_id, .. } => Setup::StackAuth {
+                project_id,
+                base_url: Some(url),
+            },
+            Setup::AuthJsGoogle(google) => Setup::AuthJsGoogle(google.issuer(url)),
+        };
         self
     }
 
@@ -198,8 +257,12 @@ impl NeonProviderBuilder {
     /// Checks the settings and builds the provider. Does no network I/O.
     pub fn build(self) -> Result<NeonProvider, Error> {
         match self.setup {
-            Setup::NeonAuth { issuer, jwks_url } => {
-                if self.base_url.is_some() {
+            Setup::NeonAuth {
+                issuer,
+                jwks_url,
+                base_url,
+            } => {
+                if base_url.is_some() {
                     return Err(Error::config(
                         "base_url",
                         "Neon Auth takes its `issuer` and `jwks_url` directly; remove `base_url`",
@@ -217,7 +280,10 @@ impl NeonProviderBuilder {
                     inner: Inner::Jwt(verifier),
                 })
             }
-            Setup::StackAuth { project_id } => {
+            Setup::StackAuth {
+                project_id,
+                base_url,
+            } => {
                 if project_id.is_empty()
                     || !project_id
                         .chars()
@@ -228,7 +294,7 @@ impl NeonProviderBuilder {
                         "the Stack Auth project id is a UUID (`NEXT_PUBLIC_STACK_PROJECT_ID`), not a URL",
                     ));
                 }
-                let api = self.base_url.as_deref().unwrap_or(STACK_AUTH_API);
+                let api = base_url.as_deref().unwrap_or(STACK_AUTH_API);
                 let issuer = format!("{}/api/v1/projects/{project_id}", api.trim_end_matches('/'));
                 let verifier = Verifier::builder(issuer.clone())
                     .options(&self.options)
@@ -241,13 +307,9 @@ impl NeonProviderBuilder {
                     inner: Inner::Jwt(verifier),
                 })
             }
-            Setup::AuthJsGoogle { client_id } => {
-                let mut google = GoogleProvider::builder(client_id).options(self.options);
-                if let Some(issuer) = self.base_url {
-                    google = google.issuer(issuer);
-                }
-                Ok(NeonProvider::from_google(google.build()?))
-            }
+            Setup::AuthJsGoogle(google) => Ok(NeonProvider::from_google(
+                google.options(self.options).build()?,
+            )),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 use tambo_auth::{Algorithm, ErrorKind, Provider, ProviderExt, ProviderOptions, StrategyKind};
-use tambo_auth_neon::{NeonClaims, NeonMode, NeonProvider, NeonProviderBuilder, Settings};
+use tambo_auth_neon::{NeonClaims, NeonMode, NeonProvider, NeonProviderBuilder};
 use tambo_auth_testkit::claims::{
     GOOGLE_CLIENT_ID, better_auth_header, google_header, google_id_token, neon_auth_jwt, now,
 };
@@ -334,45 +334,45 @@ async fn the_guides_google_access_token_is_refused_with_the_token_to_send() {
     assert_refused!(result, ErrorKind::Encrypted, "account.id_token");
 }
 
-// Settings
+// The builder deserialized from a configuration table
 
 #[tokio::test]
-async fn settings_build_each_mode() {
-    let options = ProviderOptions::default().allow_loopback_http(true);
+async fn the_deserialized_builder_builds_each_mode() {
+    let parse = |value: Value| serde_json::from_value::<NeonProviderBuilder>(value);
 
     let idp = neon_auth_idp(vec![fixtures().ed.clone()]).await;
-    let settings: Settings = serde_json::from_value(json!({
+    let settings = parse(json!({
         "mode": "neon-auth",
         "issuer": idp.issuer(),
         "jwks_url": format!("{}{JWKS_PATH}", idp.base_url()),
     }))
     .expect("deserializes");
-    let neon = settings.build(&options).expect("builds");
-    neon.authenticate(&neon_token(&neon_auth_jwt(&idp.issuer(), USER, now())))
+    build(settings)
+        .authenticate(&neon_token(&neon_auth_jwt(&idp.issuer(), USER, now())))
         .await
         .expect("accepted");
 
     let stack = stack_idp().await;
-    let settings: Settings = serde_json::from_value(json!({
+    let settings = parse(json!({
         "mode": "stack-auth",
         "project_id": STACK_PROJECT,
         "base_url": stack.base_url(),
     }))
     .expect("deserializes");
-    let neon = settings.build(&options).expect("builds");
-    neon.authenticate(&stack_token(&stack_claims(&stack.issuer(), now())))
+    build(settings)
+        .authenticate(&stack_token(&stack_claims(&stack.issuer(), now())))
         .await
         .expect("accepted");
 
     let google = TestIdp::start().await;
-    let settings: Settings = serde_json::from_value(json!({
+    let settings = parse(json!({
         "mode": "authjs-google",
         "client_ids": [GOOGLE_CLIENT_ID],
         "hosted_domains": ["acme.example"],
         "issuer": google.issuer(),
     }))
     .expect("deserializes");
-    let neon = settings.build(&options).expect("builds");
+    let neon = build(settings);
     assert_eq!(neon.mode(), NeonMode::AuthJsGoogle);
     neon.authenticate(&google_token(&google_id_token(
         &google.issuer(),
@@ -384,8 +384,26 @@ async fn settings_build_each_mode() {
 }
 
 #[test]
-fn settings_refuse_unknown_fields_and_a_missing_mode() {
-    let parse = |value: Value| serde_json::from_value::<Settings>(value);
+fn the_builder_deserializes_strictly_with_the_constructors_defaults() {
+    let parse = |value: Value| serde_json::from_value::<NeonProviderBuilder>(value);
+    let debug = |builder: &NeonProviderBuilder| format!("{builder:?}");
+    for (table, coded) in [
+        (
+            json!({"mode": "stack-auth", "project_id": STACK_PROJECT}),
+            NeonProvider::stack_auth(STACK_PROJECT),
+        ),
+        (
+            json!({"mode": "authjs-google", "client_ids": [GOOGLE_CLIENT_ID]}),
+            NeonProvider::authjs_google(GOOGLE_CLIENT_ID),
+        ),
+        (
+            json!({"mode": "neon-auth", "issuer": "https://a.example", "jwks_url": "https://a.example/j"}),
+            NeonProvider::neon_auth("https://a.example", "https://a.example/j"),
+        ),
+    ] {
+        let parsed = parse(table).expect("deserializes");
+        assert_eq!(debug(&parsed), debug(&coded));
+    }
     assert!(
         parse(json!({"issuer": "https://a.example", "jwks_url": "https://a.example/j"})).is_err()
     );
@@ -394,7 +412,10 @@ fn settings_refuse_unknown_fields_and_a_missing_mode() {
             .is_err()
     );
     assert!(
+        parse(json!({"mode": "neon-auth", "issuer": "https://a.example", "jwks_url": "https://a.example/j", "base_url": "https://b.example"}))
+            .is_err()
+    );
+    assert!(
         parse(json!({"mode": "authjs-google", "client_ids": ["x"], "project_id": "y"})).is_err()
     );
-    assert!(parse(json!({"mode": "stack-auth", "project_id": STACK_PROJECT})).is_ok());
 }

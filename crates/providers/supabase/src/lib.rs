@@ -31,11 +31,10 @@
 #![warn(missing_docs)]
 
 mod claims;
-pub mod settings;
 
 pub use claims::{AuthMethod, SupabaseClaims};
-pub use settings::Settings;
 
+use serde::Deserialize;
 use tambo_auth::jwt::Jws;
 use tambo_auth::verify::Secret;
 use tambo_auth::{
@@ -70,10 +69,12 @@ impl SupabaseProvider {
     /// project ref.
     pub fn builder(project: impl Into<String>) -> SupabaseProviderBuilder {
         SupabaseProviderBuilder {
-            project: project.into(),
+            project_url: project.into(),
             issuer: None,
             jwks_url: None,
-            strategy: Strategy::SigningKeys,
+            legacy_jwt_secret_env: None,
+            legacy_jwt_secret: None,
+            insecure_no_verification: false,
             allow_anonymous: true,
             namespace_by_host: false,
             options: ProviderOptions::default(),
@@ -81,24 +82,66 @@ impl SupabaseProvider {
     }
 }
 
+/// Configures a [`SupabaseProvider`]; [`build`](Self::build) checks every setting.
+///
+/// It is also the `[projects.provider]` table of a configuration file (`kind = "supabase"`),
+/// one key per setting, unknown keys refused:
+///
+/// ```toml
+/// [projects.provider]
+/// kind = "supabase"
+/// project_url = "https://abcdefghijklmnopqrst.supabase.co"  # or the 20-character ref
+/// # allow_anonymous = true                        # signInAnonymously() users
+/// # namespace_by_host = false                     # Tambo's "None"-mode context keys
+/// # issuer = "https://auth.acme.com/auth/v1"      # self-hosted Auth only
+/// # jwks_url = "…"                                # default <issuer>/.well-known/jwks.json
+/// # legacy_jwt_secret_env = "SUPABASE_JWT_SECRET" # projects still on HS256 only
+/// # insecure_no_verification = true               # profile = "development" only
+/// ```
+///
+/// ```
+/// use tambo_auth_supabase::SupabaseProviderBuilder;
+///
+/// let builder: SupabaseProviderBuilder = serde_json::from_value(serde_json::json!({
+///     "project_url": "https://abcdefghijklmnopqrst.supabase.co",
+///     "allow_anonymous": false,
+/// })).unwrap();
+/// let provider = builder.build()?;
+/// # Ok::<(), tambo_auth::Error>(())
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[must_use]
+pub struct SupabaseProviderBuilder {
+    project_url: String,
+    #[serde(default)]
+    issuer: Option<String>,
+    #[serde(default)]
+    jwks_url: Option<String>,
+    #[serde(default)]
+    legacy_jwt_secret_env: Option<String>,
+    // The secret itself never sits in the file, only the name of the variable holding it.
+    #[serde(skip)]
+    legacy_jwt_secret: Option<Secret>,
+    #[serde(default)]
+    insecure_no_verification: bool,
+    #[serde(default = "yes")]
+    allow_anonymous: bool,
+    #[serde(default)]
+    namespace_by_host: bool,
+    #[serde(skip)]
+    options: ProviderOptions,
+}
+
+fn yes() -> bool {
+    true
+}
+
 #[derive(Debug)]
 enum Strategy {
     SigningKeys,
     LegacySecret(Secret),
     Unverified,
-}
-
-/// Configures a [`SupabaseProvider`]; [`build`](Self::build) checks every setting.
-#[derive(Debug)]
-#[must_use]
-pub struct SupabaseProviderBuilder {
-    project: String,
-    issuer: Option<String>,
-    jwks_url: Option<String>,
-    strategy: Strategy,
-    allow_anonymous: bool,
-    namespace_by_host: bool,
-    options: ProviderOptions,
 }
 
 impl SupabaseProviderBuilder {
@@ -117,16 +160,31 @@ impl SupabaseProviderBuilder {
 
     /// Verifies HS256 tokens with the project's legacy JWT secret instead of its signing
     /// keys. For projects that have not migrated; the secret can mint any user's token, so
-    /// prefer the asymmetric default.
+    /// prefer the asymmetric default. Replaces an earlier choice of strategy.
     pub fn legacy_jwt_secret(mut self, secret: Secret) -> Self {
-        self.strategy = Strategy::LegacySecret(secret);
+        self.legacy_jwt_secret = Some(secret);
+        self.legacy_jwt_secret_env = None;
+        self.insecure_no_verification = false;
+        self
+    }
+
+    /// Verifies with the legacy JWT secret read from the environment variable `var` (UTF-8)
+    /// when the provider is built; the configuration file's `legacy_jwt_secret_env`. Replaces
+    /// an earlier choice of strategy.
+    pub fn legacy_jwt_secret_env(mut self, var: impl Into<String>) -> Self {
+        self.legacy_jwt_secret_env = Some(var.into());
+        self.legacy_jwt_secret = None;
+        self.insecure_no_verification = false;
         self
     }
 
     /// Checks no signature at all: what Tambo's guide calls "verification: None". Only with
-    /// [`Profile::Development`]; anyone can then mint a token for any user.
+    /// [`Profile::Development`]; anyone can then mint a token for any user. Replaces an
+    /// earlier choice of strategy.
     pub fn insecure_no_verification(mut self) -> Self {
-        self.strategy = Strategy::Unverified;
+        self.insecure_no_verification = true;
+        self.legacy_jwt_secret = None;
+        self.legacy_jwt_secret_env = None;
         self
     }
 
@@ -146,18 +204,19 @@ impl SupabaseProviderBuilder {
     }
 
     /// The deployment's profile (development permits `insecure_no_verification`), loopback
-    /// permission (the Supabase CLI's `http://127.0.0.1:54321`) and clock, as
-    /// [`Settings::build`] passes them.
+    /// permission (the Supabase CLI's `http://127.0.0.1:54321`) and clock, as the server
+    /// passes them.
     pub fn options(mut self, options: ProviderOptions) -> Self {
         self.options = options;
         self
     }
 
     /// Checks the settings and builds the provider. Does no network I/O.
-    pub fn build(self) -> Result<SupabaseProvider, Error> {
+    pub fn build(mut self) -> Result<SupabaseProvider, Error> {
+        let strategy = self.strategy()?;
         let issuer = match self.issuer {
             Some(issuer) => issuer,
-            None => issuer_for(&self.project)?,
+            None => issuer_for(&self.project_url)?,
         };
         let namespace = if self.namespace_by_host {
             url::Url::parse(&issuer)
@@ -169,7 +228,7 @@ impl SupabaseProviderBuilder {
         let builder = Verifier::builder(&issuer)
             .options(&self.options)
             .audience(AUDIENCE);
-        let builder = match self.strategy {
+        let builder = match strategy {
             Strategy::SigningKeys => builder
                 .jwks_url(
                     self.jwks_url
@@ -202,6 +261,37 @@ impl SupabaseProviderBuilder {
             allow_anonymous: self.allow_anonymous,
             namespace,
         })
+    }
+}
+
+impl SupabaseProviderBuilder {
+    /// The strategy the settings choose, reading the legacy secret's variable when named. Only
+    /// a configuration file can choose two: the setters replace each other.
+    fn strategy(&mut self) -> Result<Strategy, Error> {
+        if self.insecure_no_verification {
+            if self.legacy_jwt_secret_env.is_some() {
+                return Err(Error::config(
+                    "insecure_no_verification",
+                    "set either legacy_jwt_secret_env or insecure_no_verification, not both",
+                ));
+            }
+            return Ok(Strategy::Unverified);
+        }
+        if let Some(secret) = self.legacy_jwt_secret.take() {
+            return Ok(Strategy::LegacySecret(secret));
+        }
+        match &self.legacy_jwt_secret_env {
+            Some(var) => {
+                let secret = std::env::var(var).map_err(|_| {
+                    Error::config(
+                        "legacy_jwt_secret_env",
+                        format!("the environment variable `{var}` is not set (or not UTF-8)"),
+                    )
+                })?;
+                Ok(Strategy::LegacySecret(Secret::from_utf8(secret)))
+            }
+            None => Ok(Strategy::SigningKeys),
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 use tambo_auth::verify::Secret;
 use tambo_auth::{ErrorKind, Profile, Provider, ProviderExt, ProviderOptions, StrategyKind};
-use tambo_auth_supabase::{Settings, SupabaseClaims, SupabaseProvider, SupabaseProviderBuilder};
+use tambo_auth_supabase::{SupabaseClaims, SupabaseProvider, SupabaseProviderBuilder};
 use tambo_auth_testkit::claims::{
     SUPABASE_PROJECT_REF, now, supabase_access_token, supabase_anonymous_token, supabase_header,
     supabase_legacy_anon_key,
@@ -282,40 +282,54 @@ fn the_issuer_comes_from_the_project_url_or_ref() {
 }
 
 #[test]
-fn settings_deserialize_strictly_and_build() {
-    let settings: Settings = serde_json::from_value(json!({
+fn the_builder_deserializes_strictly_and_builds() {
+    let parse = |value: Value| serde_json::from_value::<SupabaseProviderBuilder>(value);
+    let minimal = parse(json!({"project_url": PROJECT_URL})).expect("valid settings");
+    let coded = SupabaseProvider::builder(PROJECT_URL);
+    assert_eq!(format!("{minimal:?}"), format!("{coded:?}"));
+
+    let settings = parse(json!({
         "project_url": PROJECT_URL,
         "allow_anonymous": false,
     }))
     .expect("valid settings");
-    let supabase = settings.build(&ProviderOptions::default()).expect("builds");
+    let supabase = settings.build().expect("builds");
     assert_eq!(supabase.verifier().issuer(), PROJECT_ISSUER);
 
-    let unknown = serde_json::from_value::<Settings>(json!({
+    let unknown = parse(json!({
         "project_url": PROJECT_URL,
         "jwt_secret": "x",
     }));
     assert!(unknown.is_err());
 
-    let settings: Settings = serde_json::from_value(json!({
-        "project_url": PROJECT_URL,
-        "legacy_jwt_secret_env": "TAMBO_AUTH_SUPABASE_TEST_UNSET_VARIABLE",
-    }))
-    .expect("valid settings");
-    assert_refused!(
-        settings.build(&ProviderOptions::default()),
-        ErrorKind::Configuration,
-        "invalid configuration `legacy_jwt_secret_env`:"
-    );
+    let unset = "TAMBO_AUTH_SUPABASE_TEST_UNSET_VARIABLE";
+    for (settings, field) in [
+        (
+            json!({"project_url": PROJECT_URL, "legacy_jwt_secret_env": unset}),
+            "legacy_jwt_secret_env",
+        ),
+        (
+            json!({"project_url": PROJECT_URL, "legacy_jwt_secret_env": unset, "insecure_no_verification": true}),
+            "insecure_no_verification",
+        ),
+    ] {
+        let settings = parse(settings).expect("valid shape");
+        let named = format!("invalid configuration `{field}`:");
+        assert_refused!(settings.build(), ErrorKind::Configuration, &named);
+    }
 
-    let dev: Settings = serde_json::from_value(json!({
+    let dev = parse(json!({
         "project_url": PROJECT_URL,
         "insecure_no_verification": true,
     }))
     .expect("valid settings");
     let options = ProviderOptions::default().profile(Profile::Development);
     assert_eq!(
-        dev.build(&options).expect("builds").verifier().strategy(),
+        dev.options(options)
+            .build()
+            .expect("builds")
+            .verifier()
+            .strategy(),
         StrategyKind::None
     );
 }

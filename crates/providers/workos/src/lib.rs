@@ -32,11 +32,10 @@
 #![warn(missing_docs)]
 
 mod claims;
-pub mod settings;
 
 pub use claims::WorkosClaims;
-pub use settings::Settings;
 
+use serde::Deserialize;
 use tambo_auth::provider::origin;
 use tambo_auth::{
     Algorithm, Error, Hints, Namespace, Provider, ProviderOptions, TamboUser, VerifiedToken,
@@ -65,7 +64,7 @@ impl WorkosProvider {
     pub fn builder(client_id: impl Into<String>) -> WorkosProviderBuilder {
         WorkosProviderBuilder {
             client_id: client_id.into(),
-            api_url: API_URL.into(),
+            api_url: default_api_url(),
             jwks_url: None,
             legacy_issuer: true,
             org_as_tenant: true,
@@ -80,15 +79,52 @@ impl WorkosProvider {
 }
 
 /// Configures a [`WorkosProvider`]; [`build`](Self::build) checks every setting.
-#[derive(Debug)]
+///
+/// It is also the `[projects.provider]` table of a configuration file (`kind = "workos"`), one
+/// key per setting, unknown keys refused:
+///
+/// ```toml
+/// [projects.provider]
+/// kind = "workos"
+/// client_id = "client_01K2M8ABCDEF0123456789XYZ"
+/// # api_url = "https://auth.acme.com"   # custom authentication domain
+/// # jwks_url = "…"                      # default <api_url>/sso/jwks/<client_id>
+/// # legacy_issuer = true                # also accept iss = <api_url>
+/// # org_as_tenant = true                # org_id in the context key
+/// ```
+///
+/// ```
+/// use tambo_auth_workos::WorkosProviderBuilder;
+///
+/// let builder: WorkosProviderBuilder = serde_json::from_value(serde_json::json!({
+///     "client_id": "client_01K2M8ABCDEF0123456789XYZ",
+/// })).unwrap();
+/// let provider = builder.build()?;
+/// # Ok::<(), tambo_auth::Error>(())
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[must_use]
 pub struct WorkosProviderBuilder {
     client_id: String,
+    #[serde(default = "default_api_url")]
     api_url: String,
+    #[serde(default)]
     jwks_url: Option<String>,
+    #[serde(default = "yes")]
     legacy_issuer: bool,
+    #[serde(default = "yes")]
     org_as_tenant: bool,
+    #[serde(skip)]
     options: ProviderOptions,
+}
+
+fn default_api_url() -> String {
+    API_URL.into()
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl WorkosProviderBuilder {
@@ -120,8 +156,8 @@ impl WorkosProviderBuilder {
         self
     }
 
-    /// The deployment's profile, loopback permission (tests) and clock, as
-    /// [`Settings::build`] passes them.
+    /// The deployment's profile, loopback permission (tests) and clock, as the server passes
+    /// them.
     pub fn options(mut self, options: ProviderOptions) -> Self {
         self.options = options;
         self

@@ -2,12 +2,10 @@
 //! `/user_management/<client id>`, keys at `/sso/jwks/<client id>`, no discovery.
 
 use serde_json::{Value, json};
-use tambo_auth::{
-    ErrorKind, Provider, ProviderExt, ProviderOptions, ProviderRegistry, StrategyKind,
-};
+use tambo_auth::{ErrorKind, Provider, ProviderExt, ProviderRegistry, StrategyKind};
 use tambo_auth_testkit::claims::{now, workos_access_token, workos_header};
 use tambo_auth_testkit::{TestIdp, TestKey, assert_refused, fixtures, jws};
-use tambo_auth_workos::{Settings, WorkosClaims, WorkosProvider};
+use tambo_auth_workos::{WorkosClaims, WorkosProvider, WorkosProviderBuilder};
 
 const CLIENT: &str = "client_01K2M8ABCDEF0123456789XYZ";
 const USER: &str = "user_01K2MA1B2C3D4E5F6G7H8J9K0M";
@@ -206,21 +204,28 @@ fn the_defaults_are_workos_hosts() {
 }
 
 #[test]
-fn settings_deserialize_strictly_and_build() {
-    let settings: Settings = serde_json::from_value(json!({
+fn the_builder_deserializes_strictly_and_builds() {
+    let parse = |value: Value| serde_json::from_value::<WorkosProviderBuilder>(value);
+    let minimal = parse(json!({"client_id": CLIENT})).expect("valid settings");
+    assert_eq!(
+        format!("{minimal:?}"),
+        format!("{:?}", WorkosProvider::builder(CLIENT))
+    );
+
+    let settings = parse(json!({
         "client_id": CLIENT,
         "api_url": "https://auth.acme.example",
         "legacy_issuer": false,
     }))
     .expect("valid settings");
-    let workos = settings.build(&ProviderOptions::default()).expect("builds");
+    let workos = settings.build().expect("builds");
     assert_eq!(
         workos.verifier().issuers(),
         [format!(
             "https://auth.acme.example/user_management/{CLIENT}"
         )]
     );
-    let unknown = serde_json::from_value::<Settings>(json!({
+    let unknown = parse(json!({
         "client_id": CLIENT,
         "api_key": "sk_live_x",
     }));
