@@ -30,7 +30,7 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 
 cargo build --release -q -p tambo-auth-benches --bin bench-server --manifest-path "$ROOT/Cargo.toml"
-SERVER="$ROOT/target/release/bench-server"
+SERVER="${CARGO_TARGET_DIR:-$ROOT/target}/release/bench-server"
 TOKEN_FILE="$(mktemp)"
 trap 'rm -f "$TOKEN_FILE"; [ -n "${PID:-}" ] && kill "$PID" 2>/dev/null || true' EXIT
 

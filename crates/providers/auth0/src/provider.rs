@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use tambo_auth::{Algorithm, Error, Hints, Provider, ProviderOptions, Verifier};
 
 use crate::issuer::auth0_issuer;
@@ -105,7 +105,10 @@ pub struct Auth0ProviderBuilder {
     #[serde(default)]
     custom_domains: Vec<String>,
     // `Err` holds a configured name that is no algorithm, refused by `build` naming the field.
-    #[serde(default = "default_algorithms", deserialize_with = "algorithm_names")]
+    #[serde(
+        default = "default_algorithms",
+        deserialize_with = "tambo_auth::jwt::algorithm_names"
+    )]
     algorithms: Result<Vec<Algorithm>, String>,
     #[serde(skip)]
     leeway: Option<Duration>,
@@ -117,18 +120,6 @@ pub struct Auth0ProviderBuilder {
 
 fn default_algorithms() -> Result<Vec<Algorithm>, String> {
     Ok(vec![Algorithm::RS256])
-}
-
-/// Algorithm names (`["RS256", "PS256"]`), the first unknown one kept for `build` to refuse.
-fn algorithm_names<'de, D>(deserializer: D) -> Result<Result<Vec<Algorithm>, String>, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    let names = Vec::<String>::deserialize(deserializer)?;
-    Ok(names
-        .into_iter()
-        .map(|name| name.parse().map_err(|_| name))
-        .collect())
 }
 
 impl Auth0ProviderBuilder {

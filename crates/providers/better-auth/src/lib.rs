@@ -29,7 +29,7 @@ mod claims;
 
 pub use claims::BetterAuthClaims;
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use tambo_auth::jwt::Jws;
 use tambo_auth::provider::{origin, refuse_banned};
 use tambo_auth::{
@@ -114,7 +114,10 @@ pub struct BetterAuthProviderBuilder {
     #[serde(default)]
     jwks_url: Option<String>,
     // `Err` holds a configured name that is no algorithm, refused by `build` naming the field.
-    #[serde(default = "default_algorithms", deserialize_with = "algorithm_names")]
+    #[serde(
+        default = "default_algorithms",
+        deserialize_with = "tambo_auth::jwt::algorithm_names"
+    )]
     algorithms: Result<Vec<Algorithm>, String>,
     #[serde(skip)]
     options: ProviderOptions,
@@ -122,18 +125,6 @@ pub struct BetterAuthProviderBuilder {
 
 fn default_algorithms() -> Result<Vec<Algorithm>, String> {
     Ok(ALGORITHMS.to_vec())
-}
-
-/// Algorithm names (`["EdDSA", "ES256"]`), the first unknown one kept for `build` to refuse.
-fn algorithm_names<'de, D>(deserializer: D) -> Result<Result<Vec<Algorithm>, String>, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    let names = Vec::<String>::deserialize(deserializer)?;
-    Ok(names
-        .into_iter()
-        .map(|name| name.parse().map_err(|_| name))
-        .collect())
 }
 
 impl BetterAuthProviderBuilder {

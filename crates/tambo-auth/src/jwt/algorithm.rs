@@ -196,6 +196,33 @@ impl FromStr for Algorithm {
     }
 }
 
+/// Reads a configured list of algorithm names (`["RS256", "PS256"]`) for an adapter's serde
+/// configuration (`#[serde(deserialize_with = "tambo_auth::jwt::algorithm_names")]`): the
+/// algorithms, or the first name that is none, for the adapter's `build` to refuse naming its
+/// field (a refusal while the table is read would lose the field's name).
+///
+/// ```
+/// #[derive(serde::Deserialize)]
+/// struct Settings {
+///     #[serde(deserialize_with = "tambo_auth::jwt::algorithm_names")]
+///     algorithms: Result<Vec<tambo_auth::Algorithm>, String>,
+/// }
+/// let ok: Settings = serde_json::from_str(r#"{"algorithms":["RS256"]}"#).unwrap();
+/// assert_eq!(ok.algorithms, Ok(vec![tambo_auth::Algorithm::RS256]));
+/// let bad: Settings = serde_json::from_str(r#"{"algorithms":["RS256","rs999"]}"#).unwrap();
+/// assert_eq!(bad.algorithms, Err("rs999".to_owned()));
+/// ```
+pub fn algorithm_names<'de, D>(deserializer: D) -> Result<Result<Vec<Algorithm>, String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let names = <Vec<String> as serde::Deserialize>::deserialize(deserializer)?;
+    Ok(names
+        .into_iter()
+        .map(|name| name.parse().map_err(|_| name))
+        .collect())
+}
+
 /// A set of algorithms: an issuer's allowlist.
 #[derive(Clone, Copy, PartialEq, Eq, Default)]
 pub struct AlgorithmSet(u16);
