@@ -26,17 +26,7 @@ pub(super) fn parse(input: &str) -> Result<VerificationKey, Error> {
         .map_err(|_| invalid("not a PEM document (expected -----BEGIN PUBLIC KEY-----)"))?;
     match label {
         "PUBLIC KEY" => from_spki_der(&der),
-        "RSA PUBLIC KEY" => {
-            let key = pkcs1::RsaPublicKey::from_der(&der)
-                .map_err(|_| invalid("the PKCS#1 RSA public key does not parse"))?;
-            VerificationKey::rsa(
-                key.modulus.as_bytes(),
-                key.public_exponent.as_bytes(),
-                None,
-                None,
-            )
-            .map_err(invalid)
-        }
+        "RSA PUBLIC KEY" => from_pkcs1_der(&der),
         "CERTIFICATE" => {
             let cert = x509_cert::Certificate::from_der(&der)
                 .map_err(|_| invalid("the X.509 certificate does not parse"))?;
@@ -56,6 +46,19 @@ pub(super) fn parse(input: &str) -> Result<VerificationKey, Error> {
     }
 }
 
+/// A PKCS#1 `RSAPublicKey` (the `RSA PUBLIC KEY` label, and the key inside an SPKI).
+fn from_pkcs1_der(der: &[u8]) -> Result<VerificationKey, Error> {
+    let key = pkcs1::RsaPublicKey::from_der(der)
+        .map_err(|_| invalid("the PKCS#1 RSA public key does not parse"))?;
+    VerificationKey::rsa(
+        key.modulus.as_bytes(),
+        key.public_exponent.as_bytes(),
+        None,
+        None,
+    )
+    .map_err(invalid)
+}
+
 fn from_spki_der(der: &[u8]) -> Result<VerificationKey, Error> {
     let spki = SubjectPublicKeyInfoRef::from_der(der)
         .map_err(|_| invalid("the SubjectPublicKeyInfo does not parse"))?;
@@ -64,17 +67,7 @@ fn from_spki_der(der: &[u8]) -> Result<VerificationKey, Error> {
         .as_bytes()
         .ok_or_else(|| invalid("the public key bit string is not whole bytes"))?;
     match spki.algorithm.oid {
-        RSA_ENCRYPTION => {
-            let key = pkcs1::RsaPublicKey::from_der(key_bytes)
-                .map_err(|_| invalid("the RSA public key does not parse"))?;
-            VerificationKey::rsa(
-                key.modulus.as_bytes(),
-                key.public_exponent.as_bytes(),
-                None,
-                None,
-            )
-            .map_err(invalid)
-        }
+        RSA_ENCRYPTION => from_pkcs1_der(key_bytes),
         EC_PUBLIC_KEY => {
             let curve = match spki.algorithm.parameters_oid() {
                 Ok(SECP256R1) => Curve::P256,

@@ -138,8 +138,9 @@ pub struct TamboTokens {
     inner: Arc<Inner>,
 }
 
+/// What [`TamboTokensBuilder`] sets, kept as it set it.
 #[derive(Debug)]
-struct Inner {
+struct Settings {
     issuer: String,
     audience: String,
     ttl: Duration,
@@ -147,9 +148,14 @@ struct Inner {
     min_lifetime: Duration,
     leeway: Duration,
     accept_insecure: bool,
-    ring: Arc<KeyRing>,
     clock: SharedClock,
     revocations: Arc<dyn Revocations>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    settings: Settings,
+    ring: Arc<KeyRing>,
     policy: ClaimsPolicy,
     /// Our issuer, shared by every user whose subject token we issued for.
     issuer_name: Arc<str>,
@@ -157,32 +163,32 @@ struct Inner {
     provider: Arc<str>,
 }
 
+impl std::ops::Deref for Inner {
+    type Target = Settings;
+
+    fn deref(&self) -> &Settings {
+        &self.settings
+    }
+}
+
 /// Configures [`TamboTokens`].
 #[derive(Debug)]
 #[must_use]
 pub struct TamboTokensBuilder {
-    issuer: String,
-    audience: String,
-    ttl: Duration,
-    clamp_to_subject: bool,
-    min_lifetime: Duration,
-    leeway: Duration,
-    accept_insecure: bool,
+    settings: Settings,
     ring: Option<Arc<KeyRing>>,
-    clock: SharedClock,
-    revocations: Arc<dyn Revocations>,
 }
 
 impl TamboTokensBuilder {
     /// The `aud` of issued tokens and the one verification requires (default `tambo`).
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
-        self.audience = audience.into();
+        self.settings.audience = audience.into();
         self
     }
 
     /// The lifetime of issued tokens (default 15 min, at most 1 h).
     pub fn ttl(mut self, ttl: Duration) -> Self {
-        self.ttl = ttl;
+        self.settings.ttl = ttl;
         self
     }
 
@@ -193,12 +199,12 @@ impl TamboTokensBuilder {
     pub fn lift_subject_clamp(mut self, min_lifetime: Option<Duration>) -> Self {
         match min_lifetime {
             Some(min) => {
-                self.clamp_to_subject = false;
-                self.min_lifetime = min;
+                self.settings.clamp_to_subject = false;
+                self.settings.min_lifetime = min;
             }
             None => {
-                self.clamp_to_subject = true;
-                self.min_lifetime = Duration::ZERO;
+                self.settings.clamp_to_subject = true;
+                self.settings.min_lifetime = Duration::ZERO;
             }
         }
         self
@@ -206,7 +212,7 @@ impl TamboTokensBuilder {
 
     /// The leeway for `exp`, `nbf` and `iat` when verifying (default 60 s).
     pub fn leeway(mut self, leeway: Duration) -> Self {
-        self.leeway = leeway;
+        self.settings.leeway = leeway;
         self
     }
 
@@ -224,26 +230,26 @@ impl TamboTokensBuilder {
 
     /// The clock (default: the system clock).
     pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.clock = clock;
+        self.settings.clock = clock;
         self
     }
 
     /// The revocation source (default: none).
     pub fn revocations(mut self, revocations: Arc<dyn Revocations>) -> Self {
-        self.revocations = revocations;
+        self.settings.revocations = revocations;
         self
     }
 
     /// Also accepts tokens issued for development-only subjects (`iss` with the
     /// [`INSECURE_ISSUER_SUFFIX`]). Only the development server sets this.
     pub fn accept_insecure_development_tokens(mut self, accept: bool) -> Self {
-        self.accept_insecure = accept;
+        self.settings.accept_insecure = accept;
         self
     }
 
     /// Checks the settings and builds.
     pub fn build(self) -> Result<TamboTokens, Error> {
-        let url = url::Url::parse(&self.issuer)
+        let url = url::Url::parse(&self.settings.issuer)
             .map_err(|_| Error::config("public_url", "our issuer must be an absolute URL"))?;
         if url.query().is_some() || url.fragment().is_some() {
             return Err(Error::config(
@@ -251,44 +257,35 @@ impl TamboTokensBuilder {
                 "our issuer has no query or fragment",
             ));
         }
-        if self.ttl.is_zero() || self.ttl > MAX_TTL {
+        if self.settings.ttl.is_zero() || self.settings.ttl > MAX_TTL {
             return Err(Error::config(
                 "token.ttl",
                 "between 1 s and 1 h (RFC 6750 §5.3)",
             ));
         }
-        if self.audience.is_empty() {
+        if self.settings.audience.is_empty() {
             return Err(Error::config("token.audience", "may not be empty"));
         }
         let ring = self
             .ring
             .ok_or_else(|| Error::config("token.keys", "a signing key is required"))?;
-        let mut issuers = vec![self.issuer.clone()];
-        if self.accept_insecure {
-            issuers.push(format!("{}{INSECURE_ISSUER_SUFFIX}", self.issuer));
+        let mut issuers = vec![self.settings.issuer.clone()];
+        if self.settings.accept_insecure {
+            issuers.push(format!("{}{INSECURE_ISSUER_SUFFIX}", self.settings.issuer));
         }
         let policy = ClaimsPolicy {
-            audiences: vec![self.audience.clone()],
-            leeway: self.leeway,
+            audiences: vec![self.settings.audience.clone()],
+            leeway: self.settings.leeway,
             max_lifetime: Some(MAX_TTL),
             ..ClaimsPolicy::new(issuers)
         };
         policy.validate_config()?;
-        let issuer_name = Arc::from(self.issuer.as_str());
         Ok(TamboTokens {
             inner: Arc::new(Inner {
-                issuer: self.issuer,
-                audience: self.audience,
-                ttl: self.ttl,
-                clamp_to_subject: self.clamp_to_subject,
-                min_lifetime: self.min_lifetime,
-                leeway: self.leeway,
-                accept_insecure: self.accept_insecure,
+                issuer_name: Arc::from(self.settings.issuer.as_str()),
+                settings: self.settings,
                 ring,
-                clock: self.clock,
-                revocations: self.revocations,
                 policy,
-                issuer_name,
                 provider: Arc::from("tambo"),
             }),
         })
@@ -299,16 +296,18 @@ impl TamboTokens {
     /// Starts configuring tokens issued by `issuer` (our public URL).
     pub fn builder(issuer: impl Into<String>) -> TamboTokensBuilder {
         TamboTokensBuilder {
-            issuer: issuer.into(),
-            audience: "tambo".into(),
-            ttl: Duration::from_secs(15 * 60),
-            clamp_to_subject: true,
-            min_lifetime: Duration::ZERO,
-            leeway: crate::jwt::DEFAULT_LEEWAY,
-            accept_insecure: false,
+            settings: Settings {
+                issuer: issuer.into(),
+                audience: "tambo".into(),
+                ttl: Duration::from_secs(15 * 60),
+                clamp_to_subject: true,
+                min_lifetime: Duration::ZERO,
+                leeway: crate::jwt::DEFAULT_LEEWAY,
+                accept_insecure: false,
+                clock: Arc::new(SystemClock),
+                revocations: Arc::new(NoRevocations),
+            },
             ring: None,
-            clock: Arc::new(SystemClock),
-            revocations: Arc::new(NoRevocations),
         }
     }
 
