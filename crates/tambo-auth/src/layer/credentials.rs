@@ -13,19 +13,20 @@ use crate::Error;
 pub(crate) enum Credentials<'a> {
     /// No bearer credentials (none at all, or another scheme such as `Basic`).
     None,
-    /// A bearer token, not yet checked to be token68: a token found in the verified-token
-    /// cache was checked when it was first verified.
-    Bearer(&'a str),
+    /// A bearer token's bytes, not yet checked to be token68: a token found in the
+    /// verified-token cache was checked when it was first verified.
+    Bearer(&'a [u8]),
 }
 
 const NOT_TOKEN68: Error = Error::InvalidRequest {
     reason: "the bearer token is not a single token68 value",
 };
 
-/// `token`, once checked to be a single token68 value (RFC 6750 §2.1).
-pub(crate) fn token68(token: &str) -> Result<&str, Error> {
-    if is_token68(token.as_bytes()) {
-        Ok(token)
+/// `token`, once checked to be a single token68 value (RFC 6750 §2.1), as text.
+pub(crate) fn token68(token: &[u8]) -> Result<&str, Error> {
+    if is_token68(token) {
+        // token68 is ASCII, hence UTF-8.
+        std::str::from_utf8(token).map_err(|_| NOT_TOKEN68)
     } else {
         Err(NOT_TOKEN68)
     }
@@ -61,7 +62,7 @@ pub(crate) fn extract<'a>(
                 reason: "the token was sent both in the header and in the query",
             });
         }
-        return text(token).map(Credentials::Bearer);
+        return Ok(Credentials::Bearer(token));
     }
     if let Some(name) = cookie {
         for value in headers.get_all(COOKIE) {
@@ -71,7 +72,7 @@ pub(crate) fn extract<'a>(
                     && k == name
                     && !v.is_empty()
                 {
-                    return Ok(Credentials::Bearer(v));
+                    return Ok(Credentials::Bearer(v.as_bytes()));
                 }
             }
         }
@@ -97,11 +98,6 @@ fn bearer(value: &[u8]) -> Result<Option<&[u8]>, Error> {
         });
     }
     Ok(Some(token))
-}
-
-/// The header's token bytes as text (a token68 value is ASCII; anything else is refused).
-fn text(token: &[u8]) -> Result<&str, Error> {
-    std::str::from_utf8(token).map_err(|_| NOT_TOKEN68)
 }
 
 /// token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
