@@ -126,7 +126,7 @@ fn the_fast_paths_allocate_only_what_the_token_needs() {
     let layer = blocks_per_call(|| call(&first_sight, &auth)) - bare;
     println!("first sight through TamboAuthLayer: {layer} blocks");
     assert!(
-        layer <= library + 12,
+        layer <= library + 8,
         "first sight through TamboAuthLayer: {layer} blocks"
     );
 
@@ -157,7 +157,7 @@ fn the_fast_paths_allocate_only_what_the_token_needs() {
     let tambo = blocks_per_call(|| call(&first_sight, &auth)) - bare;
     println!("first sight of a Tambo token through TamboAuthLayer: {tambo} blocks");
     assert!(
-        tambo <= 48,
+        tambo <= 16,
         "first sight of a Tambo token through TamboAuthLayer: {tambo} blocks"
     );
 }

@@ -205,11 +205,11 @@ impl Claims {
     /// `aud`, as one string or an array of strings.
     pub fn aud(&self) -> Result<Option<Audience<'_>>, Error> {
         if let Some(values) = self.0.strs("aud") {
-            return Ok(Some(Audience(values.collect())));
+            return Ok(Some(Audience::Many(values.collect())));
         }
-        let values = match self.field("aud") {
-            Field::Absent => return Ok(None),
-            Field::Str(aud) => vec![aud],
+        match self.field("aud") {
+            Field::Absent => Ok(None),
+            Field::Str(aud) => Ok(Some(Audience::One([aud]))),
             Field::Value(Value::Array(items)) => items
                 .iter()
                 .map(|item| {
@@ -218,15 +218,13 @@ impl Claims {
                         "an array member is not a string",
                     ))
                 })
-                .collect::<Result<_, _>>()?,
-            Field::Number(_) | Field::Value(_) => {
-                return Err(Error::invalid_claim(
-                    "aud",
-                    "not a string or an array of strings",
-                ));
-            }
-        };
-        Ok(Some(Audience(values)))
+                .collect::<Result<_, _>>()
+                .map(|values| Some(Audience::Many(values))),
+            Field::Number(_) | Field::Value(_) => Err(Error::invalid_claim(
+                "aud",
+                "not a string or an array of strings",
+            )),
+        }
     }
 
     /// Reads a NumericDate (RFC 7519 §2): a JSON number, fractions allowed, not negative,
@@ -246,19 +244,27 @@ impl Claims {
     }
 }
 
-/// The `aud` claim, normalized to a list.
+/// The `aud` claim, read as a list (one string is a list of one, without an allocation).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Audience<'a>(Vec<&'a str>);
+pub enum Audience<'a> {
+    /// `aud` as a single string.
+    One([&'a str; 1]),
+    /// `aud` as an array of strings.
+    Many(Vec<&'a str>),
+}
 
 impl Audience<'_> {
     /// Whether `aud` names `value` exactly.
     pub fn contains(&self, value: &str) -> bool {
-        self.0.contains(&value)
+        self.values().contains(&value)
     }
 
     /// The values.
     pub fn values(&self) -> &[&str] {
-        &self.0
+        match self {
+            Audience::One(one) => one,
+            Audience::Many(many) => many,
+        }
     }
 }
 
