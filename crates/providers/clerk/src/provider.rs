@@ -69,31 +69,30 @@ impl ClerkProvider {
     fn check_policy(&self, clerk: &ClerkClaims) -> Result<(), Error> {
         match clerk.authorized_party.as_deref() {
             Some(azp) if !self.authorized_parties.iter().any(|p| p == azp) => {
-                return Err(rejected(format!(
-                    "the token was requested from the origin {azp:?}, which is not one of the authorized parties {:?}; add that origin to authorized_parties if it is your frontend",
-                    self.authorized_parties
-                )));
+                return Err(Error::rejected(
+                    NAME,
+                    format!(
+                        "the token was requested from the origin {azp:?}, which is not one of the authorized parties {:?}; add that origin to authorized_parties if it is your frontend",
+                        self.authorized_parties
+                    ),
+                ));
             }
             None if self.require_azp => {
-                return Err(rejected(
-                    "the token has no azp (it was not requested by a browser page); send a token obtained with getToken() in your frontend, or set require_azp = false to accept server-minted tokens"
-                        .into(),
+                return Err(Error::rejected(
+                    NAME,
+                    "the token has no azp (it was not requested by a browser page); send a token obtained with getToken() in your frontend, or set require_azp = false to accept server-minted tokens",
                 ));
             }
             _ => {}
         }
         if clerk.is_pending() && !self.allow_pending_sessions {
-            return Err(rejected(
-                "the session is pending (sts: \"pending\"): the user must still choose or create an organization; finish Clerk's organization task in your frontend before calling Tambo, or set allow_pending_sessions = true"
-                    .into(),
+            return Err(Error::rejected(
+                NAME,
+                "the session is pending (sts: \"pending\"): the user must still choose or create an organization; finish Clerk's organization task in your frontend before calling Tambo, or set allow_pending_sessions = true",
             ));
         }
         Ok(())
     }
-}
-
-fn rejected(reason: String) -> Error {
-    Error::rejected(NAME, reason)
 }
 
 /// The provider name in logs and on [`TamboUser::provider`].

@@ -43,20 +43,18 @@ impl GoogleProvider {
         }
     }
 
-    fn refuse(reason: &str) -> Error {
-        Error::rejected(NAME, reason)
-    }
-
     fn check_azp(&self, claims: &GoogleClaims) -> Result<(), Error> {
         if self.authorized_parties.is_empty() {
             return Ok(());
         }
         match &claims.azp {
             Some(azp) if self.authorized_parties.contains(azp) => Ok(()),
-            Some(_) => Err(Self::refuse(
+            Some(_) => Err(Error::rejected(
+                NAME,
                 "the token was obtained by an OAuth client (`azp`) that is not in `authorized_parties`; add that client id, or sign in through a listed client",
             )),
-            None => Err(Self::refuse(
+            None => Err(Error::rejected(
+                NAME,
                 "the token has no `azp` but `authorized_parties` is configured; send a Google ID token obtained through one of those clients",
             )),
         }
@@ -74,16 +72,19 @@ impl GoogleProvider {
                 {
                     Ok(())
                 }
-                Some(_) => Err(Self::refuse(
+                Some(_) => Err(Error::rejected(
+                    NAME,
                     "the account belongs to a Google Workspace domain (`hd`) that is not in `hosted_domains`; sign in with an account of an allowed domain",
                 )),
-                None => Err(Self::refuse(
+                None => Err(Error::rejected(
+                    NAME,
                     "this app accepts Google Workspace accounts of `hosted_domains` only, and the token has no `hd` (a personal Google account); sign in with a Workspace account",
                 )),
             };
         }
         if self.require_hosted_domain && hd.is_none() {
-            return Err(Self::refuse(
+            return Err(Error::rejected(
+                NAME,
                 "this app accepts Google Workspace accounts only (`require_hosted_domain`), and the token has no `hd` (a personal Google account); sign in with a Workspace account",
             ));
         }
@@ -96,10 +97,12 @@ impl GoogleProvider {
         }
         match (&claims.email, claims.email_verified) {
             (Some(_), Some(true)) => Ok(()),
-            (Some(_), _) => Err(Self::refuse(
+            (Some(_), _) => Err(Error::rejected(
+                NAME,
                 "Google has not verified this account's email address (`email_verified` is not true), and `require_verified_email` is on",
             )),
-            (None, _) => Err(Self::refuse(
+            (None, _) => Err(Error::rejected(
+                NAME,
                 "the token has no `email`, and `require_verified_email` is on; request the `email` scope at sign-in (Auth.js asks for `openid email profile` by default)",
             )),
         }

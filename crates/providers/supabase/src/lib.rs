@@ -338,27 +338,26 @@ fn refuse_jwks_url(set: bool, strategy: &str) -> Result<(), Error> {
     Ok(())
 }
 
-fn rejected(reason: impl Into<String>) -> Error {
-    Error::rejected(NAME, reason)
-}
-
 /// Why a `role` other than `authenticated` is not a user, and what to send instead.
 fn role_refusal(role: Option<&str>) -> Error {
     let send = "send the signed-in user's `session.access_token` (from `supabase.auth.getSession()`), not a project API key";
-    rejected(match role {
-        Some("anon") => format!(
-            "this is the project's anon key (role `anon`), which identifies no user: {send}"
-        ),
-        Some("service_role") => format!(
-            "this is the project's service_role key, a server secret that bypasses Row Level Security and identifies no user (rotate it if it reached a client): {send}"
-        ),
-        Some(other) => format!(
-            "role `{other}` is not `authenticated`; only signed-in users' access tokens are accepted: {send}"
-        ),
-        None => format!(
-            "the token has no `role` claim, so it is not a Supabase user access token: {send}"
-        ),
-    })
+    Error::rejected(
+        NAME,
+        match role {
+            Some("anon") => format!(
+                "this is the project's anon key (role `anon`), which identifies no user: {send}"
+            ),
+            Some("service_role") => format!(
+                "this is the project's service_role key, a server secret that bypasses Row Level Security and identifies no user (rotate it if it reached a client): {send}"
+            ),
+            Some(other) => format!(
+                "role `{other}` is not `authenticated`; only signed-in users' access tokens are accepted: {send}"
+            ),
+            None => format!(
+                "the token has no `role` claim, so it is not a Supabase user access token: {send}"
+            ),
+        },
+    )
 }
 
 impl Provider for SupabaseProvider {
@@ -395,7 +394,8 @@ impl Provider for SupabaseProvider {
             return Err(role_refusal(role));
         }
         if !self.allow_anonymous && claims.is_true("is_anonymous") {
-            return Err(rejected(
+            return Err(Error::rejected(
+                NAME,
                 "anonymous sign-ins are refused here (allow_anonymous = false): have the user sign in with an identity, or allow anonymous users",
             ));
         }
