@@ -716,40 +716,20 @@ async fn each_unknown_kid_waits_out_its_own_cooldown() {
     let verifier = jwks_verifier(&idp, &clock);
     verifier.warm_up().await.expect("keys load");
 
-    // A kid the set lacks, seen 5 s after the last fetch: refetched at once.
-    clock.advance(secs(5));
-    assert_unknown_key(
-        verifier
-            .verify(&token_with_kid("gone", &idp.issuer(), &clock))
-            .await,
-    );
-    assert_eq!(idp.jwks_requests(), 2);
-
-    // The same kid again, past the interval but within its 30 s cooldown: no refetch.
-    clock.advance(secs(10));
-    assert_unknown_key(
-        verifier
-            .verify(&token_with_kid("gone", &idp.issuer(), &clock))
-            .await,
-    );
-    assert_eq!(idp.jwks_requests(), 2);
-
-    // Another kid, past the interval: its own refetch.
-    assert_unknown_key(
-        verifier
-            .verify(&token_with_kid("other", &idp.issuer(), &clock))
-            .await,
-    );
-    assert_eq!(idp.jwks_requests(), 3);
-
-    // The first kid's cooldown over (30 s after its refetch): refetched again.
-    clock.advance(secs(20));
-    assert_unknown_key(
-        verifier
-            .verify(&token_with_kid("gone", &idp.issuer(), &clock))
-            .await,
-    );
-    assert_eq!(idp.jwks_requests(), 4);
+    // (seconds to advance, kid, JWKS requests after it): a kid the set lacks 5 s after the
+    // last fetch is refetched at once; the same kid past the interval but within its 30 s
+    // cooldown is not; another kid past the interval is; the first after its cooldown again.
+    for (advance, kid, requests) in [
+        (5, "gone", 2),
+        (10, "gone", 2),
+        (0, "other", 3),
+        (20, "gone", 4),
+    ] {
+        clock.advance(secs(advance));
+        let token = token_with_kid(kid, &idp.issuer(), &clock);
+        assert_unknown_key(verifier.verify(&token).await);
+        assert_eq!(idp.jwks_requests(), requests, "{kid} after {advance} s");
+    }
 }
 
 /// With the keys at hand the verification is decided at its first poll: the layer then
