@@ -481,6 +481,47 @@ async fn a19_a31_audience_mismatches_are_refused() {
 }
 
 #[tokio::test]
+async fn a19_a_shared_issuer_needs_an_audience_or_an_explicit_waiver() {
+    // Discovery, JWKS and configured public keys: an issuer that may serve other
+    // applications (an attacker's own Google or Auth0 app among them).
+    let shared = || {
+        [
+            Verifier::builder(ISS),
+            Verifier::builder(ISS).jwks_url("https://idp.example/jwks"),
+            Verifier::builder(ISS).public_key_pem(keys().rsa.public_pem()),
+        ]
+    };
+    for builder in shared() {
+        match builder.build() {
+            Err(Error::Configuration { field, .. }) => assert_eq!(field, "audiences"),
+            other => panic!("expected a refusal naming `audiences`, got {other:?}"),
+        }
+    }
+    for builder in shared() {
+        assert!(builder.allow_any_audience().build().is_ok());
+    }
+    // The waiver accepts another application's token; an audience refuses it.
+    let other_app = rsa_token(&with("aud", json!("https://attacker-app.example")));
+    let waived = Verifier::builder(ISS)
+        .public_key_pem(keys().rsa.public_pem())
+        .allow_any_audience()
+        .clock(Arc::new(clock()))
+        .build()
+        .expect("verifier");
+    assert!(waived.verify(&other_app).await.is_ok());
+    refused(&rsa_verifier(), &other_app, ErrorKind::AudienceMismatch).await;
+    // A shared secret is this application's alone.
+    assert!(
+        Verifier::builder(ISS)
+            .shared_secret(Secret::from_bytes(
+                keys().hmac.secret().expect("the HMAC fixture has a secret")
+            ))
+            .build()
+            .is_ok()
+    );
+}
+
+#[tokio::test]
 async fn a20_a21_a29_unsupported_jose_features_are_refused() {
     let v = rsa_verifier();
     for (header, want) in [

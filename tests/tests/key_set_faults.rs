@@ -75,6 +75,7 @@ fn builder(
         .key_set_config(config)
         .allow_loopback_http(true)
         .clock(Arc::new(clock.clone()))
+        .allow_any_audience()
 }
 
 /// A verifier reading the IdP's JWKS URL directly.
@@ -85,6 +86,7 @@ fn jwks_verifier(idp: &TestIdp, clock: &ManualClock) -> Verifier {
 fn jwks_verifier_with(idp: &TestIdp, clock: &ManualClock, config: RemoteKeySetConfig) -> Verifier {
     builder(&idp.issuer(), clock, config)
         .jwks_url(idp.jwks_url())
+        .allow_any_audience()
         .build()
         .expect("a JWKS verifier for the test IdP builds")
 }
@@ -288,6 +290,7 @@ async fn unreachable_idp_at_startup_leaves_only_that_issuer_unavailable() {
     let static_verifier = Verifier::builder(static_issuer)
         .public_key_pem(ec.public_pem())
         .clock(Arc::new(clock.clone()))
+        .allow_any_audience()
         .build()
         .expect("a static-key verifier builds");
     let static_token = jws::token(
@@ -326,6 +329,7 @@ async fn unresolvable_idp_host_is_unavailable_like_a_refused_connection() {
 
     let by_discovery = Verifier::builder(issuer)
         .clock(Arc::new(clock.clone()))
+        .allow_any_audience()
         .build()
         .expect("building does no DNS");
     assert_unusable_at_startup(&by_discovery, &token).await;
@@ -333,6 +337,7 @@ async fn unresolvable_idp_host_is_unavailable_like_a_refused_connection() {
     let by_jwks = Verifier::builder(issuer)
         .jwks_url("https://does-not-exist.invalid/.well-known/jwks.json")
         .clock(Arc::new(clock.clone()))
+        .allow_any_audience()
         .build()
         .expect("building does no DNS");
     assert_unusable_at_startup(&by_jwks, &token).await;
@@ -1077,10 +1082,12 @@ async fn discovery_jwks_uri_to_private_or_plain_http_is_refused_without_fetching
     for built in [
         Verifier::builder(idp.issuer())
             .clock(Arc::new(clock.clone()))
+            .allow_any_audience()
             .build(),
         Verifier::builder(idp.issuer())
             .jwks_url(idp.jwks_url())
             .clock(Arc::new(clock.clone()))
+            .allow_any_audience()
             .build(),
     ] {
         match built {
@@ -1097,6 +1104,7 @@ async fn discovery_jwks_uri_to_private_or_plain_http_is_refused_without_fetching
     let verifier = Verifier::builder(&issuer)
         .jwks_url(format!("https://localhost:{}{own_path}", idp.port()))
         .clock(Arc::new(clock.clone()))
+        .allow_any_audience()
         .build()
         .expect("an https JWKS URL by name is valid configuration");
     let reason = unavailable_reason(verifier.verify(&token(&idp, &clock)).await);

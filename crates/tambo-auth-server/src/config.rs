@@ -171,9 +171,14 @@ pub struct VerificationConfig {
     /// More accepted `iss` values (Google's `accounts.google.com`).
     #[serde(default)]
     pub additional_issuers: Vec<String>,
-    /// Required audiences (any one).
+    /// Required audiences (any one); required for `oidc-discovery`, `jwks` and `asymmetric`
+    /// unless `allow_any_audience` waives it.
     #[serde(default)]
     pub audiences: Vec<String>,
+    /// Accepts tokens whatever their `aud` (an issuer that serves this application alone).
+    /// Logged at startup.
+    #[serde(default)]
+    pub allow_any_audience: bool,
     /// The algorithm allowlist.
     pub algorithms: Option<Vec<String>>,
     /// For `jwks`.
@@ -412,6 +417,9 @@ pub fn build_verifier(
     for audience in &v.audiences {
         builder = builder.audience(audience.clone());
     }
+    if v.allow_any_audience {
+        builder = builder.allow_any_audience();
+    }
     if let Some(names) = &v.algorithms {
         let mut algorithms = Vec::new();
         for name in names {
@@ -559,6 +567,12 @@ mod tests {
                 "public_key",
             ),
             ("audiences = [\"a\"]", "issuer"),
+            // A public-key issuer serves many applications: its audience is required.
+            ("issuer = \"https://x.example\"", "audiences"),
+            (
+                "strategy = \"jwks\"\nissuer = \"https://x.example\"\njwks_url = \"https://x.example/jwks\"",
+                "audiences",
+            ),
         ];
         for (toml, field) in cases {
             let err = project(toml).expect_err(toml);
@@ -568,6 +582,19 @@ mod tests {
                 "{toml}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn a_shared_issuer_needs_an_audience_or_an_explicit_waiver() {
+        assert!(project("issuer = \"https://x.example\"\naudiences = [\"app\"]").is_ok());
+        assert!(project("issuer = \"https://x.example\"\nallow_any_audience = true").is_ok());
+        // A shared secret is this application's own: no audience needed.
+        assert!(
+            project(
+                "strategy = \"symmetric\"\nissuer = \"x\"\nsecret = \"Qm9va3NoZWxmLTk3OjFhOWZjOTk1ZjBiYjQ\""
+            )
+            .is_ok()
+        );
     }
 
     #[test]

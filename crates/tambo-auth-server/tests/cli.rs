@@ -187,6 +187,10 @@ fn configuration_errors_exit_2_naming_the_setting() {
             "audience",
         ),
         (
+            "[[projects]]\nid = \"p\"\n[projects.verification]\nissuer = \"https://x.example\"\n",
+            "projects[0].verification.audiences",
+        ),
+        (
             "[[projects]]\nid = \"a\"\n[projects.verification]\nissuer = \"https://a.example\"\n[[projects]]\nid = \"b\"\n[projects.verification]\nissuer = \"https://b.example\"\n",
             "--project",
         ),
@@ -264,7 +268,7 @@ async fn discovery_and_jwks_strategies_verify_against_a_live_identity_provider()
     let discovery = write_config(
         dir.path(),
         &format!(
-            "[[projects]]\nid = \"p\"\n[projects.verification]\nissuer = \"{}\"\nallow_loopback_http = true\n",
+            "[[projects]]\nid = \"p\"\n[projects.verification]\nissuer = \"{}\"\nallow_loopback_http = true\nallow_any_audience = true\n",
             idp.issuer()
         ),
     );
@@ -278,7 +282,7 @@ async fn discovery_and_jwks_strategies_verify_against_a_live_identity_provider()
     std::fs::write(
         &jwks_path,
         format!(
-            "[[projects]]\nid = \"p\"\n[projects.verification]\nstrategy = \"jwks\"\nissuer = \"{}\"\njwks_url = \"{}\"\nallow_loopback_http = true\n",
+            "[[projects]]\nid = \"p\"\n[projects.verification]\nstrategy = \"jwks\"\nissuer = \"{}\"\njwks_url = \"{}\"\nallow_loopback_http = true\nallow_any_audience = true\n",
             idp.issuer(),
             idp.jwks_url()
         ),

@@ -147,6 +147,7 @@ fn registry_of(idp: &TestIdp) -> ProviderRegistry {
             "idp",
             Verifier::builder(idp.issuer())
                 .allow_loopback_http(true)
+                .allow_any_audience()
                 .build()
                 .expect("verifier"),
         ))
@@ -687,6 +688,7 @@ async fn characters_outside_token68_are_400_whichever_verifier_reads_the_token()
             Verifier::builder("https://static.example")
                 .public_key_pem(key.public_pem())
                 .algorithms([Algorithm::EdDSA])
+                .allow_any_audience()
                 .build()
                 .expect("verifier"),
         ))
@@ -765,6 +767,7 @@ async fn direct_mode_decides_at_once_when_the_keys_are_at_hand() {
             Verifier::builder(issuer)
                 .public_key_pem(key.public_pem())
                 .algorithms([Algorithm::EdDSA])
+                .allow_any_audience()
                 .build()
                 .expect("verifier"),
         ))
@@ -811,6 +814,7 @@ async fn tambo_or_provider_accepts_both_kinds() {
             Verifier::builder("https://idp.example")
                 .public_key_pem(fixtures().rsa.public_pem())
                 .clock(Arc::new(f.clock.clone()))
+                .allow_any_audience()
                 .build()
                 .expect("verifier"),
         ))
@@ -873,6 +877,7 @@ async fn provider_access_tokens_typed_at_jwt_and_issuers_under_ours_go_to_the_pr
                 .public_key_pem(key.public_pem())
                 .algorithms([alg])
                 .clock(Arc::new(f.clock.clone()))
+                .allow_any_audience()
                 .build()
                 .expect("verifier"),
         )
@@ -960,6 +965,7 @@ async fn a_cached_provider_token_is_refused_once_its_key_leaves_the_key_set() {
             Verifier::builder(idp.issuer())
                 .allow_loopback_http(true)
                 .clock(Arc::new(clock.clone()))
+                .allow_any_audience()
                 .build()
                 .expect("verifier"),
         ))

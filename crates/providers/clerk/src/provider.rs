@@ -271,6 +271,9 @@ impl ClerkProviderBuilder {
             .options(&self.options)
             .algorithms([Algorithm::RS256])
             .leeway(self.leeway)
+            // Clerk session tokens carry no `aud`; `azp` binds them to the application's
+            // origins, and `precheck` checks it.
+            .allow_any_audience()
             .build()?;
         Ok(ClerkProvider {
             verifier,

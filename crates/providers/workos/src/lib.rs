@@ -189,7 +189,10 @@ impl WorkosProviderBuilder {
         let mut builder = Verifier::builder(issuer)
             .options(&self.options)
             .jwks_url(jwks_url)
-            .algorithms([Algorithm::RS256]);
+            .algorithms([Algorithm::RS256])
+            // AuthKit session tokens carry no `aud`: the per-client issuer and JWKS bind them
+            // to this client, and `map_claims` refuses an `aud` other than the client id.
+            .allow_any_audience();
         if self.legacy_issuer {
             builder = builder
                 .additional_issuer(origin.clone())

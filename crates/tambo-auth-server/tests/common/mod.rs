@@ -26,7 +26,7 @@ pub(crate) type ProjectSpec<'a> = (&'a str, &'a str, &'a str);
 
 /// A configuration: the database at `database_url`, any free port, and one project per spec,
 /// each verified over OIDC discovery with http allowed to loopback (the test identity
-/// provider).
+/// provider, whose tokens carry no `aud`: it serves these tests alone).
 pub(crate) fn config_text(database_url: &str, projects: &[ProjectSpec<'_>]) -> String {
     let mut text = format!(
         "[server]\nlisten = \"127.0.0.1:0\"\npublic_url = \"http://127.0.0.1:8260\"\n\
@@ -35,7 +35,8 @@ pub(crate) fn config_text(database_url: &str, projects: &[ProjectSpec<'_>]) -> S
     for (id, api_key, issuer) in projects {
         text.push_str(&format!(
             "\n[[projects]]\nid = \"{id}\"\napi_keys = [\"{api_key}\"]\n\
-             [projects.verification]\nissuer = \"{issuer}\"\nallow_loopback_http = true\n"
+             [projects.verification]\nissuer = \"{issuer}\"\nallow_loopback_http = true\n\
+             allow_any_audience = true\n"
         ));
     }
     text

@@ -307,6 +307,7 @@ pub struct VerifierBuilder {
     extra_issuers: Vec<String>,
     strategy: StrategyConfig,
     audiences: Vec<String>,
+    any_audience: bool,
     algorithms: Option<AlgorithmSet>,
     leeway: Duration,
     require_exp: bool,
@@ -326,6 +327,7 @@ impl VerifierBuilder {
             extra_issuers: Vec::new(),
             strategy: StrategyConfig::Discovery,
             audiences: Vec::new(),
+            any_audience: false,
             algorithms: None,
             leeway: DEFAULT_LEEWAY,
             require_exp: true,
@@ -402,8 +404,22 @@ impl VerifierBuilder {
     }
 
     /// Requires `aud` to contain this value; may be called more than once (any one matches).
+    ///
+    /// An issuer that verifies with public keys (discovery, JWKS, a configured key) usually
+    /// serves many applications, so [`build`](Self::build) requires an audience for those
+    /// strategies unless [`allow_any_audience`](Self::allow_any_audience) waives it.
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.audiences.push(audience.into());
+        self
+    }
+
+    /// Accepts tokens whatever their `aud`, for a public-key issuer that serves this
+    /// application alone, or whose tokens are bound to it by another claim the provider
+    /// checks (Clerk's `azp`, a per-client issuer). Without an audience, a token the issuer
+    /// minted for any other application (an attacker's own, on a shared issuer such as
+    /// Google) is accepted too; the waiver is logged when the verifier is built.
+    pub fn allow_any_audience(mut self) -> Self {
+        self.any_audience = true;
         self
     }
 
@@ -581,10 +597,21 @@ impl VerifierBuilder {
                 (StrategyKind::None, Keys::Unverified)
             }
         };
-        if policy.audiences().is_empty() {
+        // A shared secret or the development `none` belongs to this application alone.
+        let shared_issuer = matches!(
+            strategy,
+            StrategyKind::OidcDiscovery | StrategyKind::Jwks | StrategyKind::Asymmetric
+        );
+        if policy.audiences().is_empty() && shared_issuer {
+            if !self.any_audience {
+                return Err(Error::config(
+                    "audiences",
+                    "required for a public-key issuer: without one, tokens it minted for any other application are accepted; set the audience your application's tokens carry, or waive the check explicitly (allow_any_audience)",
+                ));
+            }
             tracing::warn!(
                 issuer = %self.issuer,
-                "no audience is checked for this issuer: tokens it issued for other applications are accepted too"
+                "allow_any_audience: no audience is checked for this issuer, so tokens it issued for other applications are accepted too"
             );
         }
         Ok(Verifier {
