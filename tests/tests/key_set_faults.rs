@@ -27,6 +27,7 @@
 //! | `cache_control_max_age_is_clamped_to_one_minute_and_one_day` | R-11 |
 //! | `discovery_issuer_mismatch_makes_the_issuer_unusable` | R-12 |
 //! | `discovery_jwks_uri_to_private_or_plain_http_is_refused_without_fetching` | R-13 |
+//! | `the_key_fetcher_never_uses_a_proxy` | R-13 |
 //! | `cold_start_burst_makes_one_discovery_and_one_jwks_request` | R-15 |
 //! | `failing_fetch_answers_every_waiter_without_panic` | R-16 |
 //! | `a_caller_giving_up_does_not_cancel_the_shared_fetch` | R-16 |
@@ -1055,6 +1056,48 @@ async fn discovery_issuer_mismatch_makes_the_issuer_unusable() {
     );
 }
 
+/// A proxy resolves names itself, past the address check: the fetcher ignores the proxy
+/// variables. They are process-wide, so the fetch runs in a child test process that has them.
+#[test]
+fn the_key_fetcher_never_uses_a_proxy() {
+    let proxy = TcpListener::bind("127.0.0.1:0").expect("proxy listener");
+    proxy.set_nonblocking(true).expect("non-blocking");
+    let url = format!("http://{}", proxy.local_addr().expect("address"));
+    let mut child = std::process::Command::new(std::env::current_exe().expect("test binary"));
+    child.args(["fetch_with_proxy_variables_set", "--exact", "--ignored"]);
+    for name in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"] {
+        child.env(name, &url).env(name.to_lowercase(), &url);
+    }
+    let out = child
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .output()
+        .expect("child test runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    match proxy.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("the proxy was contacted: {other:?}"),
+    }
+}
+
+#[tokio::test]
+#[ignore = "run by the_key_fetcher_never_uses_a_proxy, with the proxy variables set"]
+async fn fetch_with_proxy_variables_set() {
+    let idp = TestIdp::start().await;
+    let clock = clock();
+    assert_ok(
+        discovery_verifier(&idp, &clock)
+            .verify(&token(&idp, &clock))
+            .await,
+    );
+    assert_eq!(idp.discovery_requests(), 1);
+}
+
 #[tokio::test]
 async fn discovery_jwks_uri_to_private_or_plain_http_is_refused_without_fetching() {
     let idp = TestIdp::start().await;
@@ -1066,6 +1109,12 @@ async fn discovery_jwks_uri_to_private_or_plain_http_is_refused_without_fetching
         "https://10.0.0.1/.well-known/jwks.json".to_owned(),
         "https://[::ffff:10.0.0.1]/jwks".to_owned(),
         "https://[fd00::1]/jwks".to_owned(),
+        // Not globally reachable, or IPv4 behind a translator (NAT64, 6to4).
+        "https://[64:ff9b::a9fe:a9fe]/jwks".to_owned(),
+        "https://[2002:a9fe:a9fe::1]/jwks".to_owned(),
+        "https://198.18.0.1/jwks".to_owned(),
+        "https://240.0.0.1/jwks".to_owned(),
+        "https://224.0.0.1/jwks".to_owned(),
         // Plain http to a public host: a downgrade.
         "http://idp.example/.well-known/jwks.json".to_owned(),
         // Plain http to loopback by name: only loopback IP literals are allowlisted, so

@@ -1,7 +1,10 @@
 //! Bounded HTTP GETs for discovery documents and key sets: short timeouts, a body cap, no
-//! redirects, https only, and no private addresses unless loopback is explicitly allowed.
+//! redirects, no proxy, https only, and only globally reachable addresses (loopback when
+//! explicitly allowed).
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use ipnet::{Ipv4Net, Ipv6Net};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -57,6 +60,8 @@ impl Fetcher {
             .connect_timeout(policy.connect_timeout)
             .timeout(policy.timeout)
             .redirect(reqwest::redirect::Policy::none())
+            // A proxy would resolve the name itself, past the address check below.
+            .no_proxy()
             .dns_resolver(Arc::new(PublicResolver {
                 allow_loopback: policy.allow_loopback_http,
             }))
@@ -181,30 +186,67 @@ pub(crate) fn check_url(url: &Url, allow_loopback: bool) -> Result<(), String> {
     }
 }
 
+/// Whether a fetch may connect to `ip`: a globally reachable unicast address, or loopback
+/// when `allow_loopback` is set.
 fn address_allowed(ip: IpAddr, allow_loopback: bool) -> bool {
     if ip.is_loopback() {
         return allow_loopback;
     }
     match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || a == 0
-                || (a == 100 && (64..128).contains(&b)))
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return address_allowed(IpAddr::V4(v4), allow_loopback);
-            }
-            let first = v6.segments()[0];
-            !(v6.is_unspecified() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80)
-        }
+        IpAddr::V4(v4) => !NOT_GLOBAL_V4.iter().any(|net| net.contains(&v4)),
+        IpAddr::V6(v6) => !NOT_GLOBAL_V6.iter().any(|net| net.contains(&v6)),
     }
 }
+
+// The standard library's `is_global` is unstable, and the stable backports (`ip_rfc`, 2020)
+// predate the registries' current entries; neither refuses NAT64 `64:ff9b::/96`, which is
+// "globally reachable" in the IANA registry but reaches any IPv4 address, private ones
+// included, through a translator. So the ranges are listed here, from the IANA IPv4 and IPv6
+// Special-Purpose Address Registries (every entry not globally reachable; whole blocks where
+// the registry carves out a few global addresses no identity provider uses), plus multicast
+// and the blocks that embed an IPv4 address.
+const fn v4(a: u8, b: u8, c: u8, d: u8, len: u8) -> Ipv4Net {
+    Ipv4Net::new_assert(Ipv4Addr::new(a, b, c, d), len)
+}
+
+const fn v6([a, b, c, d]: [u16; 4], len: u8) -> Ipv6Net {
+    Ipv6Net::new_assert(Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0), len)
+}
+
+const NOT_GLOBAL_V4: [Ipv4Net; 15] = [
+    v4(0, 0, 0, 0, 8),       // "this network"
+    v4(10, 0, 0, 0, 8),      // private
+    v4(100, 64, 0, 0, 10),   // shared address space (carrier-grade NAT)
+    v4(127, 0, 0, 0, 8),     // loopback
+    v4(169, 254, 0, 0, 16),  // link-local (cloud metadata services)
+    v4(172, 16, 0, 0, 12),   // private
+    v4(192, 0, 0, 0, 24),    // IETF protocol assignments
+    v4(192, 0, 2, 0, 24),    // documentation
+    v4(192, 88, 99, 0, 24),  // deprecated 6to4 relay anycast
+    v4(192, 168, 0, 0, 16),  // private
+    v4(198, 18, 0, 0, 15),   // benchmarking
+    v4(198, 51, 100, 0, 24), // documentation
+    v4(203, 0, 113, 0, 24),  // documentation
+    v4(224, 0, 0, 0, 4),     // multicast
+    v4(240, 0, 0, 0, 4),     // reserved, and the limited broadcast address
+];
+
+const NOT_GLOBAL_V6: [Ipv6Net; 14] = [
+    v6([0, 0, 0, 0], 64), // unspecified, loopback, IPv4-compatible, -mapped, -translated
+    v6([0x64, 0xff9b, 0, 0], 96), // NAT64 well-known prefix: any IPv4 address behind it
+    v6([0x64, 0xff9b, 1, 0], 48), // local-use IPv4/IPv6 translation
+    v6([0x100, 0, 0, 0], 64), // discard-only
+    v6([0x100, 0, 0, 1], 64), // dummy prefix
+    v6([0x2001, 0, 0, 0], 23), // IETF protocol assignments (Teredo embeds IPv4)
+    v6([0x2001, 0xdb8, 0, 0], 32), // documentation
+    v6([0x2002, 0, 0, 0], 16), // 6to4: any IPv4 address behind it
+    v6([0x3fff, 0, 0, 0], 20), // documentation
+    v6([0x5f00, 0, 0, 0], 16), // segment routing (SRv6) SIDs
+    v6([0xfc00, 0, 0, 0], 7), // unique local
+    v6([0xfe80, 0, 0, 0], 10), // link-local
+    v6([0xfec0, 0, 0, 0], 10), // site-local (deprecated)
+    v6([0xff00, 0, 0, 0], 8), // multicast
+];
 
 /// Resolves names and drops private, loopback and link-local answers, so a public host name
 /// that resolves to `169.254.169.254` is never fetched (RFC 8725 bis §3.10).
@@ -249,8 +291,79 @@ mod tests {
         assert!(!ok("https://10.0.0.1/jwks", true));
         assert!(!ok("https://[fd00::1]/jwks", true));
         assert!(!ok("https://[::ffff:192.168.0.1]/jwks", true));
+        assert!(!ok("https://[64:ff9b::a9fe:a9fe]/jwks", false));
         assert!(!ok("https://user:pw@idp.example/jwks", false));
         assert!(!ok("ftp://idp.example/jwks", false));
+    }
+
+    #[test]
+    fn only_globally_reachable_addresses_are_fetched() {
+        let refused = [
+            "0.1.2.3",
+            "10.1.2.3",
+            "100.64.0.1",
+            "100.127.255.255",
+            "169.254.169.254",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.0.0.8",
+            "192.0.2.1",
+            "192.88.99.1",
+            "192.168.1.1",
+            "198.18.0.1",
+            "198.19.255.255",
+            "198.51.100.7",
+            "203.0.113.9",
+            "224.0.0.1",
+            "239.255.255.250",
+            "240.0.0.1",
+            "255.255.255.255",
+            "::",
+            "::ffff:10.0.0.1",
+            "::ffff:8.8.8.8",
+            "::10.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b::808:808",
+            "64:ff9b:1::1",
+            "100::1",
+            "2001::1",
+            "2001:db8::1",
+            "2002:a9fe:a9fe::1",
+            "3fff::1",
+            "5f00::1",
+            "fc00::1",
+            "fd12:3456::1",
+            "fe80::1",
+            "fec0::1",
+            "ff02::1",
+        ];
+        for ip in refused {
+            let ip: IpAddr = ip.parse().expect(ip);
+            assert!(!address_allowed(ip, false), "{ip} must be refused");
+            assert!(!address_allowed(ip, true), "{ip} is not loopback");
+        }
+        for ip in [
+            "8.8.8.8",
+            "1.1.1.1",
+            "100.63.255.255",
+            "100.128.0.1",
+            "172.32.0.1",
+            "198.17.255.255",
+            "198.20.0.1",
+            "223.255.255.255",
+            "2606:4700::1111",
+            "2a00:1450::1",
+            "64:ff9c::1",
+            "2003::1",
+        ] {
+            let ip: IpAddr = ip.parse().expect(ip);
+            assert!(address_allowed(ip, false), "{ip} is global");
+        }
+        for ip in ["127.0.0.1", "127.255.0.1", "::1"] {
+            let ip: IpAddr = ip.parse().expect(ip);
+            assert!(!address_allowed(ip, false));
+            assert!(address_allowed(ip, true));
+        }
     }
 
     #[test]
