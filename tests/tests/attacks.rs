@@ -1,4 +1,4 @@
-//! The attack catalogue of `docs/security.md` (A-01 … A-38) as far as it concerns
+//! The attack catalogue of `docs/security.md` (A-01 … A-39) as far as it concerns
 //! verification, plus the configuration and development-mode guards.
 //!
 //! Every rejection asserts the exact error kind and the exchange surface it maps to: 400
@@ -876,6 +876,48 @@ async fn rfc8725_3_8_keys_belong_to_their_issuer() {
     let b = registry.authenticate(&b_token).await.expect("b");
     assert_eq!(a.sub(), b.sub());
     assert_ne!(a.context_key(), b.context_key());
+}
+
+#[test]
+fn a39_issuers_whose_context_keys_could_collide_are_refused_in_one_registry() {
+    let provider = |name: &str, issuer: &str| {
+        OidcProvider::new(
+            name,
+            Verifier::builder(issuer)
+                .shared_secret(Secret::from_bytes(
+                    keys().hmac.secret().expect("the HMAC fixture has a secret"),
+                ))
+                .build()
+                .expect("verifier"),
+        )
+    };
+    for (a, b) in [
+        ("https://idp.example", "http://idp.example"),
+        ("https://idp.example", "idp.example"),
+        ("https://idp.example", "https://IDP.example/"),
+        ("https://idp.example", "https://user@idp.example"),
+        ("urn:a:b", "urn_a_b"),
+    ] {
+        let built = ProviderRegistry::builder()
+            .provider(provider("a", a))
+            .provider(provider("b", b))
+            .build();
+        match built {
+            Err(Error::Configuration { field, reason }) => {
+                assert_eq!(field, "providers");
+                assert!(reason.contains(a) && reason.contains(b), "{reason}");
+            }
+            other => panic!("{a} and {b} must be refused, got {other:?}"),
+        }
+    }
+    // Issuers one path apart are two namespaces.
+    assert!(
+        ProviderRegistry::builder()
+            .provider(provider("a", "https://idp.example/tenant-a"))
+            .provider(provider("b", "https://idp.example/tenant-b"))
+            .build()
+            .is_ok()
+    );
 }
 
 #[tokio::test]

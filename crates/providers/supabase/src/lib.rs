@@ -369,6 +369,10 @@ impl Provider for SupabaseProvider {
         &self.verifier
     }
 
+    fn namespace(&self) -> &Namespace {
+        &self.namespace
+    }
+
     fn precheck(&self, jws: &Jws<'_>) -> Result<(), Error> {
         // Project API keys carry `iss: "supabase"`: the issuer check would refuse them, but
         // without saying which token to send. Refusing on unverified claims is always safe.

@@ -216,6 +216,10 @@ impl Provider for WorkosProvider {
         &self.verifier
     }
 
+    fn namespace(&self) -> &Namespace {
+        &self.namespace
+    }
+
     fn map_claims(&self, token: &VerifiedToken) -> Result<TamboUser, Error> {
         let claims = token.claims();
         // AuthKit session tokens have no `aud`; one that has it was minted for a resource.

@@ -33,7 +33,7 @@ use url::{Host, Url};
 use crate::clock::{SharedClock, SystemClock};
 use crate::jwt::{Claims, Jws, MAX_TOKEN_BYTES};
 use crate::keys::KeySetStatus;
-use crate::user::Origin;
+use crate::user::{Namespace, Origin};
 use crate::verify::{Profile, VerifiedToken, Verifier};
 use crate::{Error, TamboUser};
 
@@ -67,6 +67,14 @@ pub trait Provider: Send + Sync + Debug + 'static {
     /// Tambo's tenant rule.
     fn map_claims(&self, token: &VerifiedToken) -> Result<TamboUser, Error> {
         token.user(self.name())
+    }
+
+    /// The namespace of the context keys [`map_claims`](Provider::map_claims) gives; the
+    /// default is the verifier's (its issuer's). A [`ProviderRegistry`] refuses two
+    /// providers with one namespace, whose users' keys could collide. Override it with
+    /// `map_claims` when that uses another.
+    fn namespace(&self) -> &Namespace {
+        self.verifier().namespace()
     }
 
     /// Which token to send instead of an opaque or encrypted one.
@@ -353,9 +361,13 @@ impl ProviderRegistryBuilder {
         self
     }
 
-    /// Builds the registry; two providers claiming one issuer is a configuration error.
+    /// Builds the registry. Two providers claiming one issuer, or whose issuers map to one
+    /// context-key namespace (`https://idp.example`, `http://idp.example` and `idp.example`
+    /// do; so do `urn:a:b` and `urn_a_b`), are a configuration error: one provider's user
+    /// could otherwise act as another's.
     pub fn build(self) -> Result<ProviderRegistry, Error> {
         let mut by_issuer = HashMap::new();
+        let mut by_namespace: HashMap<&str, &Arc<dyn Provider>> = HashMap::new();
         for provider in &self.providers {
             for issuer in provider.verifier().issuers() {
                 if by_issuer
@@ -367,6 +379,17 @@ impl ProviderRegistryBuilder {
                         format!("two providers are configured for the issuer {issuer}"),
                     ));
                 }
+            }
+            if let Some(other) = by_namespace.insert(provider.namespace().as_str(), provider) {
+                return Err(Error::config(
+                    "providers",
+                    format!(
+                        "the issuers {} and {} map to one context-key namespace ({}): their users' keys would collide",
+                        other.namespace().issuer(),
+                        provider.namespace().issuer(),
+                        provider.namespace().as_str()
+                    ),
+                ));
             }
         }
         Ok(ProviderRegistry {
