@@ -28,6 +28,7 @@
 //! | `discovery_issuer_mismatch_makes_the_issuer_unusable` | R-12 |
 //! | `discovery_jwks_uri_to_private_or_plain_http_is_refused_without_fetching` | R-13 |
 //! | `the_key_fetcher_never_uses_a_proxy` | R-13 |
+//! | `identity_provider_text_is_escaped_in_the_logs` | H-14 |
 //! | `cold_start_burst_makes_one_discovery_and_one_jwks_request` | R-15 |
 //! | `failing_fetch_answers_every_waiter_without_panic` | R-16 |
 //! | `a_caller_giving_up_does_not_cancel_the_shared_fetch` | R-16 |
@@ -1096,6 +1097,37 @@ async fn fetch_with_proxy_variables_set() {
             .await,
     );
     assert_eq!(idp.discovery_requests(), 1);
+}
+
+/// What an identity provider writes reaches the logs escaped: a newline in a key's member
+/// cannot forge a log line (log injection).
+#[tokio::test]
+async fn identity_provider_text_is_escaped_in_the_logs() {
+    let logs = tambo_auth_testkit::logs::capture();
+    let idp = TestIdp::start().await;
+    let clock = clock();
+    let forged = "2030-01-01T00:00:00Z  INFO forged: admin signed in";
+    let mut poisoned = fixtures().rsa2.public_jwk();
+    poisoned["use"] = json!(format!("enc\n{forged}"));
+    idp.set_jwks_body(json!({"keys": [fixtures().rsa.public_jwk(), poisoned]}));
+    assert_ok(
+        jwks_verifier(&idp, &clock)
+            .verify(&token(&idp, &clock))
+            .await,
+    );
+
+    // A failed fetch quotes the IdP too: a discovery document naming another issuer.
+    idp.set_discovery_issuer(format!("https://other.example\n{forged}"));
+    let by_discovery = discovery_verifier(&idp, &clock);
+    assert!(by_discovery.verify(&token(&idp, &clock)).await.is_err());
+
+    let text = logs.text();
+    assert!(text.contains("skipped a key"), "{text}");
+    assert!(text.contains(&format!("\\n{forged}")), "{text}");
+    assert!(
+        !text.lines().any(|line| line.starts_with("2030-01-01")),
+        "a forged line: {text}"
+    );
 }
 
 #[tokio::test]

@@ -9,6 +9,8 @@
 //! - [`idp`]: a fake OpenID provider on `127.0.0.1` serving discovery and a JWKS, with key
 //!   rotation, request counters, injected faults and stop/restart on the same port.
 //! - [`refusal`]: [`assert_refused!`], an error of one exact kind whose message names the fix.
+//! - [`logs`]: what `tracing` logged during a test, and the assertion that it holds no token,
+//!   secret or API key.
 //!
 //! Keys are generated at run time and never printed: `Debug` shows a key's `kid` and kind
 //! only.
@@ -39,6 +41,7 @@ pub mod claims;
 pub mod idp;
 pub mod jws;
 pub mod keys;
+pub mod logs;
 pub mod refusal;
 
 pub use idp::{Fault, TestIdp, TestIdpBuilder};

@@ -546,10 +546,13 @@ pub(crate) fn log_outcome(
             let outcome = kind.code();
             // Unavailable keys are already logged once per failed fetch by the key set: a warning
             // per refused request would flood the logs while clients retry.
+            // The detail may quote an identity provider or a claim: escaped, one line.
+            let detail = error.to_string();
+            let detail = detail.escape_debug();
             if status >= 500 && kind != ErrorKind::KeysUnavailable {
-                tracing::warn!(outcome, status, project, subject_issuer, detail = %error, "token exchange failed");
+                tracing::warn!(outcome, status, project, subject_issuer, %detail, "token exchange failed");
             } else {
-                tracing::info!(outcome, status, project, subject_issuer, detail = %error, "token exchange refused");
+                tracing::info!(outcome, status, project, subject_issuer, %detail, "token exchange refused");
             }
         }
     }

@@ -470,8 +470,10 @@ impl Inner {
         control.fetches += 1;
         match result {
             Ok((keys, max_age, skipped)) => {
+                // The reasons quote the identity provider's text: escaped, so a newline in a
+                // `kid` cannot forge a log line.
                 for reason in &skipped {
-                    tracing::warn!(issuer = %self.issuer, %reason, "skipped a key in the JWK Set");
+                    tracing::warn!(issuer = %self.issuer, reason = %reason.escape_debug(), "skipped a key in the JWK Set");
                 }
                 let freshness = max_age
                     .unwrap_or(self.config.freshness)
@@ -498,7 +500,7 @@ impl Inner {
                 let keeping = self.snapshot.load().as_deref().map_or(0, |s| s.keys.len());
                 tracing::warn!(
                     issuer = %self.issuer,
-                    %reason,
+                    reason = %reason.escape_debug(),
                     last_known_good_keys = keeping,
                     retry_in = ?delay,
                     "fetching the JWK Set failed"
