@@ -121,6 +121,10 @@ pub struct ProjectConfig {
     /// Plaintext keys or `sha256:<hex>` digests.
     #[serde(default)]
     pub api_keys: Vec<String>,
+    /// The scopes an exchange may grant: those requested, on this list, and held by the user
+    /// at the identity provider (default: none).
+    #[serde(default)]
+    pub scopes: Vec<String>,
     /// How subject tokens are verified (required unless `[projects.provider]` is set).
     #[serde(default)]
     pub verification: Option<VerificationConfig>,

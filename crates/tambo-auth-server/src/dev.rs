@@ -76,6 +76,7 @@ pub async fn start(port: u16, data_dir: &Path) -> Result<DevServer, ServeError> 
         projects: vec![ProjectConfig {
             id: PROJECT.into(),
             api_keys: vec![API_KEY.into()],
+            scopes: Vec::new(),
             verification: Some(VerificationConfig {
                 issuer: Some(issuer.clone()),
                 audiences: vec![IDP_AUDIENCE.into()],

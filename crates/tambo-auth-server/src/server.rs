@@ -118,7 +118,8 @@ impl Server {
             let provider = build_provider(project, index, profile)?;
             let registry = ProviderRegistry::builder().shared(provider).build()?;
             registries.push(registry.clone());
-            let project_handle = Arc::new(Project::new(project.id.clone(), registry));
+            let project_handle =
+                Arc::new(Project::new(project.id.clone(), registry).scopes(project.scopes.clone()));
             if project.api_keys.is_empty() {
                 return Err(ConfigError {
                     field: format!("projects[{index}].api_keys"),

@@ -193,9 +193,13 @@ pub enum Error {
     /// The requested `audience` or `resource` is not allowed for this client.
     #[error("the requested audience or resource is not allowed")]
     InvalidTarget,
-    /// The requested `scope` is not grantable.
-    #[error("the requested scope is not allowed")]
-    InvalidScope,
+    /// None of the requested scopes may be granted: the project grants none of them, or the
+    /// user holds none of them at the identity provider.
+    #[error("the requested scope is not allowed: {reason}")]
+    InvalidScope {
+        /// Why, safe to send back.
+        reason: &'static str,
+    },
     /// The request body is larger than allowed.
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge {
@@ -256,7 +260,7 @@ impl Error {
             Error::InvalidClient { .. } => ErrorKind::InvalidClient,
             Error::UnsupportedGrantType => ErrorKind::UnsupportedGrantType,
             Error::InvalidTarget => ErrorKind::InvalidTarget,
-            Error::InvalidScope => ErrorKind::InvalidScope,
+            Error::InvalidScope { .. } => ErrorKind::InvalidScope,
             Error::PayloadTooLarge { .. } => ErrorKind::PayloadTooLarge,
             Error::MethodNotAllowed => ErrorKind::MethodNotAllowed,
             Error::InvalidKey { .. } => ErrorKind::InvalidKey,

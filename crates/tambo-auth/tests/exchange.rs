@@ -98,6 +98,15 @@ fn subject() -> String {
     subject_with("alice", 3600)
 }
 
+/// A subject token of `IDP` for alice carrying `claim` (the scopes she holds).
+fn subject_holding(claim: Value) -> String {
+    let mut c = claims(IDP, "alice", NOW);
+    for (name, value) in claim.as_object().expect("an object of claims") {
+        c[name] = value.clone();
+    }
+    tambo_auth_testkit::jws::token(&fixtures().ed, &c)
+}
+
 fn form(pairs: &[(&str, &str)]) -> String {
     serde_urlencoded::to_string(pairs).expect("form")
 }
@@ -389,7 +398,7 @@ async fn a_json_body_is_accepted() {
     let fx = fixture();
     let body = json!({
         "grant_type": GRANT_TYPE_TOKEN_EXCHANGE,
-        "subject_token": subject(),
+        "subject_token": subject_holding(json!({"scope": "threads:read"})),
         "subject_token_type": TOKEN_TYPE_ACCESS_TOKEN,
         "audience": [API_AUDIENCE],
         "scope": "threads:read",
@@ -454,7 +463,7 @@ async fn an_allowed_resource_becomes_the_tokens_aud() {
 #[tokio::test]
 async fn a_granted_scope_goes_into_the_token_and_the_answer() {
     let fx = fixture();
-    let subject = subject();
+    let subject = subject_holding(json!({"scope": "openid threads:read threads:write"}));
     let answer = fx
         .form(&good(&subject, &[("scope", "threads:read threads:write")]))
         .await;
@@ -815,11 +824,63 @@ async fn an_audience_not_allowed_for_the_project_is_invalid_target() {
 #[tokio::test]
 async fn a_scope_beyond_the_projects_policy_is_invalid_scope() {
     let fx = fixture();
-    let subject = subject();
-    for scope in ["admin", "threads:read admin", "threads:read \"x\""] {
-        fx.form(&good(&subject, &[("scope", scope)]))
-            .await
-            .error(400, "invalid_scope");
+    let subject = subject_holding(json!({"scope": "admin threads:read"}));
+    for scope in ["admin", "admin root", "threads:read \"x\""] {
+        let answer = fx.form(&good(&subject, &[("scope", scope)])).await;
+        answer.error(400, "invalid_scope");
+    }
+}
+
+/// Granted = requested ∩ the project's grantable scopes ∩ what the user holds: the API key
+/// is public, so asking is not enough (docs/security.md H-08).
+#[tokio::test]
+async fn granted_scopes_are_those_the_project_grants_and_the_user_holds() {
+    let fx = fixture();
+    let both = "threads:read threads:write";
+    for (held, requested, granted) in [
+        (json!({"scope": both}), both, both),
+        (
+            json!({"permissions": ["threads:read"]}),
+            both,
+            "threads:read",
+        ),
+        (json!({"scp": ["threads:write"]}), both, "threads:write"),
+        (json!({"scp": "threads:read"}), both, "threads:read"),
+        // What the project does not grant is dropped even when held.
+        (
+            json!({"scope": "admin threads:read"}),
+            "admin threads:read",
+            "threads:read",
+        ),
+    ] {
+        let answer = fx
+            .form(&good(
+                &subject_holding(held.clone()),
+                &[("scope", requested)],
+            ))
+            .await;
+        // The answer names the scope whenever one is granted, as RFC 8693 §2.2.1 requires
+        // when it differs from the request.
+        assert_eq!(answer.ok()["scope"], granted, "{held}");
+        let token = answer.access_token();
+        assert_eq!(decode_segment(&token, 1)["scope"], granted, "{held}");
+    }
+    // Holding none of the requested scopes, or nothing at all.
+    for held in [
+        json!({"scope": "openid profile"}),
+        json!({"permissions": []}),
+        json!({"scope": 42}),
+        json!({}),
+    ] {
+        let answer = fx
+            .form(&good(&subject_holding(held.clone()), &[("scope", both)]))
+            .await;
+        answer.error(400, "invalid_scope");
+        assert_eq!(
+            answer.body["error_description"],
+            "the user holds none of the requested scopes at the identity provider",
+            "{held}"
+        );
     }
 }
 

@@ -3,6 +3,8 @@
 use std::time::Duration;
 
 use serde::Deserialize;
+use tambo_auth::jwt::Claims;
+use tambo_auth::provider::scope_list;
 use tambo_auth::{Algorithm, Error, Hints, Provider, ProviderOptions, Verifier};
 
 use crate::issuer::auth0_issuer;
@@ -61,6 +63,13 @@ impl Provider for Auth0Provider {
 
     fn verifier(&self) -> &Verifier {
         &self.verifier
+    }
+
+    /// `permissions`: the user's RBAC permissions for the API (turn on "Enable RBAC" and "Add
+    /// Permissions in the Access Token"). Not `scope`, which without RBAC holds what the
+    /// application asked for, whoever the user.
+    fn held_scopes(&self, claims: &Claims) -> Vec<String> {
+        scope_list(claims, "permissions")
     }
 
     fn hints(&self) -> Hints {

@@ -57,6 +57,27 @@ async fn an_access_token_for_the_api_is_accepted_and_mapped_with_its_organizatio
     assert!(!extra.is_machine_to_machine());
 }
 
+/// What an exchange may grant is the user's RBAC `permissions`, never the `scope` the
+/// application asked for.
+#[tokio::test]
+async fn the_rbac_permissions_are_the_scopes_an_auth0_user_holds() {
+    let idp = idp().await;
+    let auth0 = provider(&idp);
+    let mut payload = claims::auth0_access_token(&idp.issuer(), SUB, now());
+    payload["scope"] = json!("openid read:threads write:threads");
+    let user = auth0
+        .authenticate(&sign(payload.clone()))
+        .await
+        .expect("accepted");
+    assert_eq!(auth0.held_scopes(&user.claims()), ["read:threads"]);
+    payload
+        .as_object_mut()
+        .expect("object")
+        .remove("permissions");
+    let user = auth0.authenticate(&sign(payload)).await.expect("accepted");
+    assert!(auth0.held_scopes(&user.claims()).is_empty());
+}
+
 #[tokio::test]
 async fn a_string_audience_and_no_organization_give_the_plain_context_key() {
     let idp = idp().await;

@@ -61,6 +61,49 @@ pub struct ClerkOrg {
     pub feature_permission_map: Option<String>,
 }
 
+impl ClerkOrg {
+    /// The permission keys (`org:<feature>:<permission>`) the role holds. Version 1 lists
+    /// them whole. Version 2 packs them: `o.fpm` holds one bitmask per feature of `features`
+    /// (the `fea` claim, in order), and bit `i` (least significant first) grants the `i`-th
+    /// name of `o.per`.
+    ///
+    /// ```
+    /// use tambo_auth::jwt::Claims;
+    /// use tambo_auth_clerk::ClerkClaims;
+    ///
+    /// let claims = Claims::from_map(serde_json::from_str(r#"{
+    ///     "fea": "o:dashboard,o:teams",
+    ///     "o": {"id": "org_2ZkR", "rol": "admin", "per": "manage,read", "fpm": "3,2"}
+    /// }"#).unwrap());
+    /// let clerk = ClerkClaims::from_claims(&claims);
+    /// let org = clerk.org.expect("an active organization");
+    /// assert_eq!(
+    ///     org.permission_keys(clerk.features.as_deref()),
+    ///     ["org:dashboard:manage", "org:dashboard:read", "org:teams:read"]
+    /// );
+    /// ```
+    pub fn permission_keys(&self, features: Option<&str>) -> Vec<String> {
+        let Some(map) = &self.feature_permission_map else {
+            return self.permissions.clone();
+        };
+        let features = features.unwrap_or_default().split(',');
+        let mut keys = Vec::new();
+        for (feature, mask) in features.zip(map.split(',')) {
+            let Ok(mask) = mask.trim().parse::<u64>() else {
+                continue;
+            };
+            // `o:dashboard`: the scope prefix goes.
+            let feature = feature.split_once(':').map_or(feature, |(_, name)| name);
+            for (bit, permission) in self.permissions.iter().enumerate().take(64) {
+                if mask >> bit & 1 == 1 {
+                    keys.push(format!("org:{feature}:{permission}"));
+                }
+            }
+        }
+        keys
+    }
+}
+
 impl ClerkClaims {
     /// Reads the Clerk claims; absent or mistyped claims read as absent.
     pub fn from_claims(claims: &Claims) -> ClerkClaims {

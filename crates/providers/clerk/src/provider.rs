@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use serde::Deserialize;
+use tambo_auth::jwt::Claims;
 use tambo_auth::provider::origin;
 use tambo_auth::{
     Algorithm, Error, Hints, Provider, ProviderOptions, TamboUser, VerifiedToken, Verifier,
@@ -113,6 +114,15 @@ impl Provider for ClerkProvider {
         self.check_policy(&clerk)?;
         let tenant = clerk.org.filter(|_| self.org_in_context_key).map(|o| o.id);
         Ok(token.user(NAME)?.with_tenant(tenant))
+    }
+
+    /// The active organization's permission keys (`org:<feature>:<permission>`).
+    fn held_scopes(&self, claims: &Claims) -> Vec<String> {
+        let clerk = ClerkClaims::from_claims(claims);
+        clerk
+            .org
+            .map(|org| org.permission_keys(clerk.features.as_deref()))
+            .unwrap_or_default()
     }
 
     fn hints(&self) -> Hints {

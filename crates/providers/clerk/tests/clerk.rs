@@ -199,6 +199,40 @@ async fn version_1_organization_claims_still_give_the_tenant() {
     let org = ClerkClaims::from_user(&user).org.expect("v1 organization");
     assert_eq!(org.role.as_deref(), Some("admin"));
     assert_eq!(org.permissions, ["org:sys_memberships:read"]);
+    // What an exchange may grant: the v1 keys as listed.
+    let clerk = builder(&idp).build().expect("valid");
+    assert_eq!(
+        clerk.held_scopes(&user.claims()),
+        ["org:sys_memberships:read"]
+    );
+}
+
+/// Version 2 packs the organization permissions: one bitmask per feature of `fea` over the
+/// names of `o.per`, least significant bit first.
+#[tokio::test]
+async fn the_organization_permissions_are_the_scopes_a_clerk_user_holds() {
+    let idp = TestIdp::start().await;
+    let clerk = builder(&idp).build().expect("valid");
+    let mut payload = claims::clerk_session_token(&idp.issuer(), SUB, now());
+    payload["fea"] = json!("o:dashboard,o:teams");
+    payload["o"]["per"] = json!("manage,read");
+    payload["o"]["fpm"] = json!("3,2");
+    let user = clerk
+        .authenticate(&sign(payload.clone()))
+        .await
+        .expect("accepted");
+    assert_eq!(
+        clerk.held_scopes(&user.claims()),
+        [
+            "org:dashboard:manage",
+            "org:dashboard:read",
+            "org:teams:read"
+        ]
+    );
+    // Without an active organization, nothing.
+    payload.as_object_mut().expect("object").remove("o");
+    let user = clerk.authenticate(&sign(payload)).await.expect("accepted");
+    assert!(clerk.held_scopes(&user.claims()).is_empty());
 }
 
 #[tokio::test]

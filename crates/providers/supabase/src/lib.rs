@@ -35,7 +35,7 @@ mod claims;
 pub use claims::{AuthMethod, SupabaseClaims};
 
 use serde::Deserialize;
-use tambo_auth::jwt::Jws;
+use tambo_auth::jwt::{Claims, Jws};
 use tambo_auth::verify::Secret;
 use tambo_auth::{
     Algorithm, Error, Hints, Namespace, Profile, Provider, ProviderOptions, TamboUser,
@@ -404,6 +404,15 @@ impl Provider for SupabaseProvider {
             ));
         }
         TamboUser::from_claims_in(NAME, &self.namespace, claims.clone())
+    }
+
+    /// `role` (`authenticated`; a Custom Access Token Hook may set others).
+    fn held_scopes(&self, claims: &Claims) -> Vec<String> {
+        claims
+            .get_str("role")
+            .map(str::to_owned)
+            .into_iter()
+            .collect()
     }
 
     fn hints(&self) -> Hints {

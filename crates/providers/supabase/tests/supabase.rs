@@ -51,6 +51,8 @@ async fn an_es256_access_token_maps_to_the_user_with_typed_claims() {
     let user = supabase.authenticate(&token).await.expect("accepted");
     assert_eq!(user.sub(), USER);
     assert_eq!(user.provider(), "supabase");
+    // What an exchange may grant: the role.
+    assert_eq!(supabase.held_scopes(&user.claims()), ["authenticated"]);
     assert_eq!(user.tenant(), None);
     assert_eq!(user.email(), Some("ada@example.com"));
     assert_eq!(

@@ -56,6 +56,11 @@ async fn an_authkit_access_token_maps_to_the_user_in_its_organization() {
         user.context_key().as_str(),
         format!("oauth:user:127.0.0.1%3A{}:{ORG}:{USER}", idp.port())
     );
+    // What an exchange may grant: the role's `permissions` (the core's default reading).
+    assert_eq!(
+        workos.held_scopes(&user.claims()),
+        ["threads:read", "threads:write"]
+    );
 
     let claims = WorkosClaims::from_user(&user).expect("AuthKit's shape");
     assert!(

@@ -68,15 +68,19 @@
 //! 5. The project's policy: at most one target over all `audience` and `resource` values
 //!    (`resource` an absolute URI without fragment, RFC 8707 §2), which must be the default
 //!    audience ([`TamboTokens::audience`]) or one of [`Project::allowed_audiences`], else 400
-//!    `invalid_target`; the issued `aud` is that target (RFC 9068 §3). Every `scope` token must
-//!    be in [`Project::grantable_scopes`], else 400 `invalid_scope`.
+//!    `invalid_target`; the issued `aud` is that target (RFC 9068 §3). The `scope` tokens not
+//!    in [`Project::grantable_scopes`] are dropped; 400 `invalid_scope` when none is left.
 //! 6. The subject token, through the project's [`ProviderRegistry`]: any failure → its row
 //!    of the error table ([`ErrorKind`]): 400 `invalid_request` for a bad,
 //!    expired, forged or foreign token (RFC 8693 §2.2.2), 503 `temporarily_unavailable` with
 //!    `Retry-After` when the issuer's keys are unavailable. A Tambo token (our issuer in
 //!    `iss`; the header's `typ` decides nothing, as every RFC 9068 access token has `at+jwt`)
 //!    is refused: no self-exchange.
-//! 7. The Tambo token is issued by [`TamboTokens::issue`], its lifetime `min(ttl, subject
+//! 7. The scope: the remaining tokens the user holds at the provider
+//!    ([`Provider::held_scopes`]); 400 `invalid_scope` when none is held. The API key is public
+//!    (browsers hold it), so asking alone never grants a scope. The answer names the granted
+//!    scope, which may be fewer than requested (RFC 6749 §3.3, RFC 8693 §2.2.1).
+//! 8. The Tambo token is issued by [`TamboTokens::issue`], its lifetime `min(ttl, subject
 //!    exp)`; for a provider under the development `none` strategy it is marked insecure.
 //!
 //! Every answer, errors included, is JSON with `Cache-Control: no-store` and `Pragma:
@@ -126,7 +130,7 @@ use http_body_util::Full;
 use crate::jwt::MAX_TOKEN_BYTES;
 use crate::token::{IssueRequest, TamboTokens};
 use crate::verify::StrategyKind;
-use crate::{Error, ErrorKind, ProviderExt as _, ProviderRegistry, TamboUser};
+use crate::{Error, ErrorKind, Provider, ProviderExt as _, ProviderRegistry, TamboUser};
 use request::Params;
 
 /// The RFC 8693 §2.1 `grant_type`.
@@ -300,11 +304,15 @@ impl TokenExchange {
         let params = Params::parse(headers, body)?;
         let subject = self.check_parameters(&params)?;
         let audience = self.target(&params, &project)?;
-        let scope = granted_scope(&params, &project)?;
+        let requested = grantable_scopes(&params, &project)?;
 
-        let (user, insecure) = self
+        let (user, insecure, provider) = self
             .verify_subject(subject, project.registry(), trace)
             .await?;
+        let scope = match requested {
+            None => None,
+            Some(requested) => Some(held_scopes(requested, provider.as_ref(), &user)?),
+        };
         let mut request = IssueRequest::new(&user, project.id());
         request.subject_expires_at = user.expires_at().map(|exp| exp as f64);
         request.scope = scope.clone();
@@ -386,12 +394,12 @@ impl TokenExchange {
 
     /// Verifies the subject token with the project's providers; returns the user and whether
     /// its signature went unchecked (development `none` strategy).
-    async fn verify_subject(
+    async fn verify_subject<'r>(
         &self,
         token: &str,
-        registry: &ProviderRegistry,
+        registry: &'r ProviderRegistry,
         trace: &mut Trace,
-    ) -> Result<(TamboUser, bool), Error> {
+    ) -> Result<(TamboUser, bool, &'r Arc<dyn Provider>), Error> {
         let jws = registry.parse_with_limit(token, self.max_subject_token)?;
         // Ours by who signed it, never by `typ`: RFC 9068 (§2.1) gives every JWT access token
         // `typ: at+jwt`, providers' included.
@@ -408,7 +416,7 @@ impl TokenExchange {
         trace.subject_issuer = Some(provider.verifier().issuer().to_owned());
         let insecure = provider.verifier().strategy() == StrategyKind::None;
         let user = provider.authenticate_jws(&jws).await?;
-        Ok((user, insecure))
+        Ok((user, insecure, provider))
     }
 
     /// The endpoint as a Tower service (see [`ExchangeService`]).
@@ -505,20 +513,53 @@ fn api_key(headers: &HeaderMap) -> Result<&str, Error> {
     }
 }
 
-/// The granted scope: every requested scope token, if the project may have them all
-/// (no silent narrowing: a refused scope is an error, RFC 6749 §5.2 `invalid_scope`).
-fn granted_scope(params: &Params<'_>, project: &Project) -> Result<Option<String>, Error> {
+/// The requested scope tokens the project may grant, checked before the subject token is
+/// verified: `None` without a request, `invalid_scope` when the project grants none of them.
+fn grantable_scopes<'p>(
+    params: &'p Params<'_>,
+    project: &Project,
+) -> Result<Option<Vec<&'p str>>, Error> {
     let Some(scope) = params.scope.as_deref() else {
         return Ok(None);
     };
-    let tokens = request::scope_tokens(scope).ok_or(Error::InvalidScope)?;
+    let tokens = request::scope_tokens(scope).ok_or(Error::InvalidScope {
+        reason: "scope holds a character RFC 6749 does not allow",
+    })?;
     if tokens.is_empty() {
         return Ok(None);
     }
-    if !tokens.iter().all(|t| project.grants_scope(t)) {
-        return Err(Error::InvalidScope);
+    let grantable: Vec<&str> = tokens
+        .into_iter()
+        .filter(|t| project.grants_scope(t))
+        .collect();
+    if grantable.is_empty() {
+        return Err(Error::InvalidScope {
+            reason: "the project grants none of the requested scopes",
+        });
     }
-    Ok(Some(tokens.join(" ")))
+    Ok(Some(grantable))
+}
+
+/// The granted scope: the grantable requested scopes the user holds at the provider, which
+/// may be fewer than requested (RFC 6749 §3.3; the answer then names them); `invalid_scope`
+/// when the user holds none of them.
+fn held_scopes(
+    requested: Vec<&str>,
+    provider: &dyn Provider,
+    user: &TamboUser,
+) -> Result<String, Error> {
+    let claims = user.claims();
+    let held = provider.held_scopes(&claims);
+    let granted: Vec<&str> = requested
+        .into_iter()
+        .filter(|t| held.iter().any(|h| h == t))
+        .collect();
+    if granted.is_empty() {
+        return Err(Error::InvalidScope {
+            reason: "the user holds none of the requested scopes at the identity provider",
+        });
+    }
+    Ok(granted.join(" "))
 }
 
 /// The one log event of an exchange. Fields hold codes, ids and configured issuers only:

@@ -103,7 +103,9 @@ pub fn error_response(error: &Error) -> Response<Full<Bytes>> {
 /// The `error_description` for `error` (see [`error_response`]).
 pub(crate) fn description(error: &Error) -> &'static str {
     let reason = match error {
-        Error::InvalidRequest { reason } | Error::InvalidClient { reason } => Some(*reason),
+        Error::InvalidRequest { reason }
+        | Error::InvalidClient { reason }
+        | Error::InvalidScope { reason } => Some(*reason),
         _ => None,
     };
     reason

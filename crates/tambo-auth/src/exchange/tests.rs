@@ -85,13 +85,22 @@ fn one_target_at_most_and_it_must_be_allowed() {
 }
 
 #[test]
-fn every_requested_scope_must_be_grantable() {
+fn requested_scopes_are_narrowed_to_what_the_project_grants() {
     let p = project();
-    let scope = |body: &str| granted_scope(&params(body), &p).map_err(|e| e.kind());
-    assert_eq!(scope(""), Ok(None));
-    assert_eq!(scope("scope=b+a+b"), Ok(Some("b a".into())));
-    assert_eq!(scope("scope=a+c"), Err(ErrorKind::InvalidScope));
-    assert_eq!(scope("scope=%22a%22"), Err(ErrorKind::InvalidScope));
+    let check = |body: &str, want: Result<Option<Vec<&str>>, ErrorKind>| {
+        let params = params(body);
+        assert_eq!(
+            grantable_scopes(&params, &p).map_err(|e| e.kind()),
+            want,
+            "{body}"
+        );
+    };
+    check("", Ok(None));
+    check("scope=", Ok(None));
+    check("scope=b+a+b", Ok(Some(vec!["b", "a"])));
+    check("scope=a+c", Ok(Some(vec!["a"])));
+    check("scope=c", Err(ErrorKind::InvalidScope));
+    check("scope=%22a%22", Err(ErrorKind::InvalidScope));
 }
 
 #[test]

@@ -28,6 +28,7 @@ use std::fmt::Debug;
 use std::future::Future;
 use std::sync::Arc;
 
+use serde_json::Value;
 use url::{Host, Url};
 
 use crate::clock::{SharedClock, SystemClock};
@@ -77,6 +78,14 @@ pub trait Provider: Send + Sync + Debug + 'static {
         self.verifier().namespace()
     }
 
+    /// The scopes the user holds at this provider. An exchange grants the requested scopes
+    /// that the project may grant *and* the user holds: the project's API key is public
+    /// (browsers hold it), so asking must not be enough. The default is
+    /// [`standard_scopes`]; adapters read their provider's own claims.
+    fn held_scopes(&self, claims: &Claims) -> Vec<String> {
+        standard_scopes(claims)
+    }
+
     /// Which token to send instead of an opaque or encrypted one.
     fn hints(&self) -> Hints {
         Hints::default()
@@ -88,6 +97,43 @@ pub trait Provider: Send + Sync + Debug + 'static {
     fn explain_non_jwt(&self, input: &str, error: Error) -> Error {
         let _ = input;
         self.hints().explain(error)
+    }
+}
+
+/// The scopes a token's standard claims give its subject: `scope` (space-delimited, RFC 8693
+/// §4.2, RFC 9068 §2.2.3), `scp` (a string or an array, as Microsoft Entra and Okta write it)
+/// and `permissions` (an array, as Auth0's RBAC and WorkOS write it).
+///
+/// ```
+/// use tambo_auth::jwt::Claims;
+/// use tambo_auth::provider::standard_scopes;
+///
+/// let claims = Claims::from_json(br#"{"scope":"openid read:threads","permissions":["write:threads"]}"#)?;
+/// assert_eq!(standard_scopes(&claims), ["openid", "read:threads", "write:threads"]);
+/// # Ok::<(), tambo_auth::Error>(())
+/// ```
+pub fn standard_scopes(claims: &Claims) -> Vec<String> {
+    ["scope", "scp", "permissions"]
+        .into_iter()
+        .flat_map(|name| scope_list(claims, name))
+        .collect()
+}
+
+/// The claim `name` as a list of scope names: a space-delimited string or an array of
+/// strings; anything else holds none.
+pub fn scope_list(claims: &Claims, name: &str) -> Vec<String> {
+    match claims.get(name) {
+        Some(Value::String(text)) => text
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
