@@ -85,6 +85,16 @@ enum KeysCommand {
         #[arg(long)]
         config: PathBuf,
     },
+    /// Remove a key from the key ring in the server's database at once (a compromised key):
+    /// running servers refuse its tokens within 5 s, tokens of the other keys keep working.
+    /// The active key cannot be removed: rotate first.
+    Remove {
+        /// The configuration file.
+        #[arg(long)]
+        config: PathBuf,
+        /// The key id (a token's header names it; `/.well-known/jwks.json` lists them).
+        kid: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -138,6 +148,21 @@ fn main() -> ExitCode {
         Command::Dev { port, data_dir } => dev(port, &data_dir),
         Command::Keys(KeysCommand::Generate { algorithm }) => generate_key(&algorithm),
         Command::Keys(KeysCommand::Rotate { config }) => with_store(&config, rotate),
+        Command::Keys(KeysCommand::Remove { config, kid }) => {
+            with_store(&config, move |store, _config| {
+                Box::pin(async move {
+                    tambo_auth_server::server::remove_key(&store, &kid)
+                        .await
+                        .map(|()| {
+                            format!(
+                                "removed {kid}: running servers refuse its tokens within {}s",
+                                tambo_auth_server::server::REVOCATION_REFRESH.as_secs()
+                            )
+                        })
+                        .map_err(|e| e.to_string())
+                })
+            })
+        }
         Command::Revoke {
             config,
             project,

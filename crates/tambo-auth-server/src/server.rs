@@ -202,9 +202,10 @@ impl Server {
         self.router.clone()
     }
 
-    /// Follows key rotations made in the database (`tambo-auth keys rotate`, another
-    /// replica): new keys are published, a new active key starts signing, and the previous
-    /// one keeps verifying until its stored retirement time.
+    /// Follows key rotations and removals made in the database (`tambo-auth keys rotate`,
+    /// `keys remove`, another replica): new keys are published, a new active key starts
+    /// signing, the previous one keeps verifying until its stored retirement time, and a key
+    /// no longer in the database stops verifying at once.
     pub async fn refresh_keys(&self) -> Result<(), ServeError> {
         let stored = self.store.signing_keys().await?;
         let now = unix_now();
@@ -232,6 +233,22 @@ impl Server {
                 .map_or_else(|| SystemTime::now() + self.retire_after, at);
             self.ring.activate(&active.kid, retire)?;
             tracing::info!(kid = %active.kid, "signing with the rotated key");
+        }
+        // After the activation above, so that a removal made right after a rotation is
+        // followed in one refresh. The ring cannot drop the key it signs with (`keys remove`
+        // refuses it too): a database without it means a rotation this replica could not
+        // follow, logged and retried at the next refresh.
+        let active = self.ring.active().kid().to_owned();
+        for kid in self.ring.kids(SystemTime::now()) {
+            if stored.iter().any(|k| k.kid == kid) {
+                continue;
+            }
+            if kid == active {
+                tracing::error!(kid = %kid, "the signing key is no longer in the database and no other key is active there");
+                continue;
+            }
+            self.ring.remove(&kid)?;
+            tracing::warn!(kid = %kid, "removed a key deleted from the database: its tokens are refused");
         }
         Ok(())
     }
@@ -358,6 +375,48 @@ pub async fn rotate_keys(
         })
         .await?;
     Ok(kid)
+}
+
+/// Why `tambo-auth keys remove` refused to remove a key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RemoveKeyError {
+    /// No key of the database ring has this `kid`.
+    #[error(
+        "no signing key with kid {0:?} in the database (a token's kid is in its header; the published kids are in /.well-known/jwks.json)"
+    )]
+    Unknown(String),
+    /// The key signs new tokens: removing it would leave the servers nothing to sign with.
+    #[error(
+        "{0:?} is the active signing key; run `tambo-auth keys rotate --config FILE` first, then remove it"
+    )]
+    Active(String),
+    /// The database failed.
+    #[error("database: {0}")]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// Removes the key `kid` from the ring stored in the database, at once (a compromised key):
+/// running servers refuse its tokens within [`REVOCATION_REFRESH`]; tokens of the other keys
+/// keep working. The active key is refused: rotate first.
+pub async fn remove_key(store: &Store, kid: &str) -> Result<(), RemoveKeyError> {
+    let stored = store.signing_keys().await?;
+    let key = stored
+        .iter()
+        .find(|k| k.kid == kid)
+        .ok_or_else(|| RemoveKeyError::Unknown(kid.to_owned()))?;
+    if key.active {
+        return Err(RemoveKeyError::Active(kid.to_owned()));
+    }
+    // The delete itself skips an active key, so a concurrent change cannot slip one through.
+    if store.delete_inactive_signing_key(kid).await? {
+        return Ok(());
+    }
+    match store.signing_keys().await?.iter().find(|k| k.kid == kid) {
+        Some(_) => Err(RemoveKeyError::Active(kid.to_owned())),
+        // Removed by someone else meanwhile: the outcome asked for.
+        None => Ok(()),
+    }
 }
 
 /// The key ring from the database; a first start generates and stores the signing key.

@@ -74,6 +74,7 @@ const SAVE_KEY: &str = "INSERT INTO signing_keys \
 const SIGNING_KEYS: &str = "SELECT kid, alg, private_pem, created_at, active, retire_at \
     FROM signing_keys ORDER BY created_at, kid";
 const DELETE_KEY: &str = "DELETE FROM signing_keys WHERE kid = $1";
+const DELETE_INACTIVE_KEY: &str = "DELETE FROM signing_keys WHERE kid = $1 AND NOT active";
 
 impl Store {
     /// Revokes one token until `expires_at` (its `exp`). Revoking again keeps the later time.
@@ -198,6 +199,19 @@ impl Store {
     pub async fn delete_signing_key(&self, kid: &str) -> Result<bool, StoreError> {
         let deleted = with_pool!(self, pool => {
             sqlx::query(DELETE_KEY).bind(kid).execute(pool).await?.rows_affected()
+        });
+        Ok(deleted > 0)
+    }
+
+    /// Deletes a key of the ring unless it is the active one (`tambo-auth keys remove`);
+    /// `false` when no inactive key has this `kid`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`].
+    pub async fn delete_inactive_signing_key(&self, kid: &str) -> Result<bool, StoreError> {
+        let deleted = with_pool!(self, pool => {
+            sqlx::query(DELETE_INACTIVE_KEY).bind(kid).execute(pool).await?.rows_affected()
         });
         Ok(deleted > 0)
     }
