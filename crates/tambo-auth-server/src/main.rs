@@ -18,14 +18,15 @@ use tambo_auth_server::server::{ServeError, Server};
 use tambo_auth_server::store::Store;
 
 /// Tambo-style user authentication: verify identity-provider tokens.
-#[derive(Debug, Parser)]
+// No `Debug`: `token verify` carries a token.
+#[derive(Parser)]
 #[command(name = "tambo-auth", version, about)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 enum Command {
     /// Run the reference server on 127.0.0.1 with a development identity provider, one
     /// project and an SQLite file, and print a walkthrough.
@@ -97,7 +98,7 @@ enum KeysCommand {
     },
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 enum TokenCommand {
     /// Verify a subject token exactly as the exchange would; print the user as JSON.
     Verify {

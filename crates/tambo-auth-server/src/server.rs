@@ -21,7 +21,7 @@ use tambo_auth::layer::TamboAuthLayer;
 use tambo_auth::token::{KeyRing, MemoryRevocations, SigningKey, TamboTokens};
 use tambo_auth::{Algorithm, ContextKey, Profile, ProviderRegistry};
 
-use crate::config::{Config, ConfigError, build_provider};
+use crate::config::{Config, ConfigError, StrategyName, build_provider};
 use crate::metrics::Metrics;
 use crate::store::{Store, StoredKey};
 
@@ -66,6 +66,7 @@ impl Server {
     /// creates the signing key, and builds each project's provider. No identity provider is
     /// contacted.
     pub async fn build(config: &Config) -> Result<Server, ServeError> {
+        none_only_on_loopback(config)?;
         let public_url = config
             .server
             .public_url
@@ -127,7 +128,7 @@ impl Server {
                 .into());
             }
             for key in &project.api_keys {
-                keys.push((key.clone(), Arc::clone(&project_handle)));
+                keys.push((key.expose().to_owned(), Arc::clone(&project_handle)));
             }
         }
         let projects: Arc<dyn tambo_auth::exchange::ProjectResolver> =
@@ -312,6 +313,40 @@ impl Server {
     }
 }
 
+/// The `none` strategy accepts unsigned tokens, so anyone who reaches the server could be any
+/// user: it serves on loopback only (`127.0.0.0/8`, `::1`, `localhost`), whatever the profile.
+fn none_only_on_loopback(config: &Config) -> Result<(), ConfigError> {
+    let listen = &config.server.listen;
+    if is_loopback_listen(listen) {
+        return Ok(());
+    }
+    let unverified = config.projects.iter().position(|p| {
+        p.verification
+            .as_ref()
+            .is_some_and(|v| v.strategy == StrategyName::None)
+    });
+    match unverified {
+        None => Ok(()),
+        Some(index) => Err(ConfigError {
+            field: "server.listen".into(),
+            reason: format!(
+                "{listen:?} is not a loopback address, and projects[{index}].verification.strategy = \"none\" accepts unsigned tokens from anyone who reaches it; listen on 127.0.0.1, [::1] or localhost, or use a strategy that verifies signatures"
+            ),
+        }),
+    }
+}
+
+/// Whether `listen` (`host:port` as `server.listen` takes it) binds loopback only.
+fn is_loopback_listen(listen: &str) -> bool {
+    if let Ok(addr) = listen.parse::<std::net::SocketAddr>() {
+        // `::ffff:127.0.0.1` is loopback too.
+        return addr.ip().to_canonical().is_loopback();
+    }
+    listen.rsplit_once(':').is_some_and(|(host, port)| {
+        host.eq_ignore_ascii_case("localhost") && port.parse::<u16>().is_ok()
+    })
+}
+
 /// `/readyz`: 200 when every issuer's keys are usable, else 503; the per-issuer view either
 /// way.
 fn ready(
@@ -458,4 +493,35 @@ async fn load_key_ring(store: &Store, algorithm: Algorithm) -> Result<KeyRing, S
         ring.publish_until(load(key)?, retire_at)?;
     }
     Ok(ring)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_listen_addresses_are_recognised() {
+        for listen in [
+            "127.0.0.1:8260",
+            "127.8.9.10:0",
+            "[::1]:8260",
+            "[::ffff:127.0.0.1]:80",
+            "localhost:8260",
+            "LocalHost:0",
+        ] {
+            assert!(is_loopback_listen(listen), "{listen}");
+        }
+        for listen in [
+            "0.0.0.0:8260",
+            "[::]:8260",
+            "10.0.0.5:8260",
+            "192.0.2.1:0",
+            "example.com:8260",
+            "localhost.example.com:8260",
+            "localhost",
+            "",
+        ] {
+            assert!(!is_loopback_listen(listen), "{listen}");
+        }
+    }
 }
