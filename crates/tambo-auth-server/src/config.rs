@@ -74,6 +74,13 @@ pub struct ServerConfig {
     /// `production` (default) or `development`.
     #[serde(default)]
     pub profile: ProfileName,
+    /// The bearer token that reads `/readyz` details and `/metrics` from a non-loopback peer
+    /// (at least 32 characters); see [`crate::ops`].
+    #[serde(default)]
+    pub ops_token: Option<Sensitive>,
+    /// The environment variable holding `ops_token`.
+    #[serde(default)]
+    pub ops_token_env: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -83,6 +90,8 @@ impl Default for ServerConfig {
             public_url: None,
             database_url: None,
             profile: ProfileName::Production,
+            ops_token: None,
+            ops_token_env: None,
         }
     }
 }

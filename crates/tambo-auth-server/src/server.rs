@@ -3,8 +3,9 @@
 //! `POST /oauth/token`, `GET /.well-known/jwks.json`, `GET
 //! /.well-known/oauth-authorization-server`, `GET /healthz`, `GET /readyz` (per-issuer key
 //! status), `GET /metrics` (Prometheus), and the user-scoped `/v1` thread API behind
-//! `TamboAuthLayer`. Startup never waits
-//! for an identity provider: keys load on the first exchange, and `/readyz` says so meanwhile.
+//! `TamboAuthLayer`. The details of `/readyz` and `/metrics` answer loopback peers and the
+//! operations token only ([`crate::ops`]). Startup never waits for an identity provider: keys
+//! load on the first exchange, and `/readyz` says so meanwhile.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -23,6 +24,7 @@ use tambo_auth::{Algorithm, ContextKey, Profile, ProviderRegistry};
 
 use crate::config::{Config, ConfigError, StrategyName, build_provider};
 use crate::metrics::Metrics;
+use crate::ops::{Access, OpsAccess};
 use crate::store::{Store, StoredKey};
 
 /// How often each replica reloads revocations and the key ring from the database: the
@@ -136,6 +138,8 @@ impl Server {
         let exchange = TokenExchange::new(tokens.clone(), Arc::clone(&projects));
 
         let readiness = registries.clone();
+        let ops = OpsAccess::from_config(&config.server)?;
+        let readyz_access = ops.clone();
         let layer = TamboAuthLayer::new(tokens.clone());
         let metrics = Metrics::new(layer.clone(), registries, profile == Profile::Development);
         let exchange_routes = exchange
@@ -167,11 +171,18 @@ impl Server {
             )
             .route(
                 "/readyz",
-                get(move || std::future::ready(ready(&readiness, profile))),
+                get(move |request: axum::extract::Request| {
+                    let access = readyz_access.check(request.headers(), request.extensions());
+                    std::future::ready(ready(&readiness, profile, access == Access::Granted))
+                }),
             )
             .route(
                 "/metrics",
-                get(move || {
+                get(move |request: axum::extract::Request| {
+                    let access = ops.check(request.headers(), request.extensions());
+                    if access != Access::Granted {
+                        return std::future::ready(crate::ops::refusal(access));
+                    }
                     let answer = match metrics.render() {
                         Ok(text) => (
                             [(
@@ -198,7 +209,10 @@ impl Server {
         })
     }
 
-    /// The HTTP router.
+    /// The HTTP router. Serve it with
+    /// `into_make_service_with_connect_info::<SocketAddr>()` (as [`serve`](Self::serve)
+    /// does): without the peer address, `/readyz` and `/metrics` treat every caller as remote
+    /// ([`crate::ops`]).
     pub fn router(&self) -> Router {
         self.router.clone()
     }
@@ -305,7 +319,9 @@ impl Server {
                 }
             })
         };
-        let result = axum::serve(listener, router)
+        // The peer address decides who reads the operations details (`crate::ops`).
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let result = axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
         refresher.abort();
@@ -348,10 +364,11 @@ fn is_loopback_listen(listen: &str) -> bool {
 }
 
 /// `/readyz`: 200 when every issuer's keys are usable, else 503; the per-issuer view either
-/// way.
+/// way when `details` (see [`crate::ops`]), else `{"ready"}` alone.
 fn ready(
     registries: &[ProviderRegistry],
     profile: Profile,
+    details: bool,
 ) -> (StatusCode, Json<serde_json::Value>) {
     let issuers: Vec<_> = registries
         .iter()
@@ -372,6 +389,9 @@ fn ready(
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
+    if !details {
+        return (status, Json(json!({"ready": all_ready})));
+    }
     let insecure = profile == Profile::Development;
     (
         status,

@@ -76,9 +76,32 @@ pub(crate) fn access_token(status: u16, body: &Value) -> String {
 // In process: the router
 
 /// The server's router, built in process on an in-memory SQLite database with `projects`.
+/// Requests come from a loopback peer, as they do to `tambo-auth serve` in these tests.
 pub(crate) async fn router(projects: &[ProjectSpec<'_>]) -> axum::Router {
-    let config = Config::parse(&config_text("sqlite::memory:", projects)).expect("config");
+    let text = config_text("sqlite::memory:", projects);
+    from_peer(router_of(&text).await, [127, 0, 0, 1])
+}
+
+/// The router of the server configured by `text`, without a peer address.
+pub(crate) async fn router_of(text: &str) -> axum::Router {
+    let config = Config::parse(text).expect("config");
     Server::build(&config).await.expect("server").router()
+}
+
+/// The configuration text of [`router`] with `[server] ops_token = token`.
+pub(crate) fn with_ops_token(projects: &[ProjectSpec<'_>], token: &str) -> String {
+    config_text("sqlite::memory:", projects).replacen(
+        "[server]\n",
+        &format!("[server]\nops_token = \"{token}\"\n"),
+        1,
+    )
+}
+
+/// `router` with every request coming from `ip` (the peer address `tambo-auth serve` passes).
+pub(crate) fn from_peer(router: axum::Router, ip: [u8; 4]) -> axum::Router {
+    router.layer(axum::extract::connect_info::MockConnectInfo(
+        std::net::SocketAddr::from((ip, 40_000)),
+    ))
 }
 
 /// An answer of the router.
