@@ -56,6 +56,9 @@ pub struct Config {
     /// `[[projects]]`.
     #[serde(default)]
     pub projects: Vec<ProjectConfig>,
+    /// `[limits]`: what one thread holds.
+    #[serde(default)]
+    pub limits: crate::store::Limits,
 }
 
 /// `[server]`.

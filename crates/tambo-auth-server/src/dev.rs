@@ -74,6 +74,7 @@ pub async fn start(port: u16, data_dir: &Path) -> Result<DevServer, ServeError> 
             ..ServerConfig::default()
         },
         token: TokenConfig::default(),
+        limits: crate::store::Limits::default(),
         projects: vec![ProjectConfig {
             id: PROJECT.into(),
             api_keys: vec![API_KEY.into()],

@@ -83,7 +83,23 @@ impl Server {
             .database_url
             .clone()
             .unwrap_or_else(|| "sqlite://tambo.db".into());
-        let store = Store::connect(&database_url).await?;
+        let limits = config.limits;
+        for (field, zero) in [
+            (
+                "limits.max_messages_per_thread",
+                limits.max_messages_per_thread == 0,
+            ),
+            ("limits.max_message_bytes", limits.max_message_bytes == 0),
+        ] {
+            if zero {
+                return Err(ConfigError {
+                    field: field.into(),
+                    reason: "must be at least 1".into(),
+                }
+                .into());
+            }
+        }
+        let store = Store::connect(&database_url).await?.with_limits(limits);
 
         let algorithm = match config.token.algorithm.as_deref() {
             None | Some("EdDSA") => Algorithm::EdDSA,

@@ -951,6 +951,11 @@ async fn error_answers_have_the_documented_status_and_shape() {
     };
     const JSON: Option<&str> = Some("application/json");
     let too_long = format!(r#"{{"name":"{}"}}"#, "a".repeat(300 * 1024));
+    // Under the body limit, over the default message limit (64 KiB).
+    let big_message = json!({"initialMessages": [
+        {"role": "user", "content": [{"type": "text", "text": "a".repeat(65 * 1024)}]}
+    ]})
+    .to_string();
     let sideways = format!("/v1/threads/{DUMMY_THREAD}/messages?order=sideways");
     let cases = [
         (
@@ -996,6 +1001,18 @@ async fn error_answers_have_the_documented_status_and_shape() {
             "invalid_request",
         ),
         ("/v1/threads", post(JSON, too_long), 413, "invalid_request"),
+        (
+            "/v1/threads",
+            post(JSON, json!({"name": "a\u{0}b"}).to_string()),
+            400,
+            "invalid_request",
+        ),
+        (
+            "/v1/threads",
+            post(JSON, big_message),
+            413,
+            "message_too_large",
+        ),
         (
             "/v1/threads/{id}/messages",
             get(&sideways, None),

@@ -167,6 +167,14 @@ fn serve_refuses_unsafe_configurations_with_exit_2_naming_the_setting() {
             ),
             vec!["keys_dir"],
         ),
+        // A thread that can hold nothing.
+        (
+            format!(
+                "{server}[limits]\nmax_messages_per_thread = 0\n{}",
+                project("p_a", "jwks")
+            ),
+            vec!["limits.max_messages_per_thread"],
+        ),
     ];
     for (text, named) in cases {
         let (code, stderr) = serve_refusal(dir.path(), &text);

@@ -81,8 +81,9 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`StoreError::Database`].
+    /// [`StoreError::InvalidInput`] for a `jti` the store cannot key, [`StoreError::Database`].
     pub async fn revoke_token(&self, jti: &str, expires_at: i64) -> Result<(), StoreError> {
+        super::limits::key("token id", jti)?;
         with_pool!(self, pool => {
             sqlx::query(REVOKE_TOKEN).bind(jti).bind(expires_at).execute(pool).await?;
         });
@@ -94,6 +95,7 @@ impl Store {
     ///
     /// # Errors
     ///
+    /// [`StoreError::InvalidInput`] for a project or context key the store cannot key,
     /// [`StoreError::Database`].
     pub async fn revoke_user(
         &self,
@@ -101,6 +103,7 @@ impl Store {
         context_key: &str,
         before: i64,
     ) -> Result<(), StoreError> {
+        super::limits::scope(&super::Scope::new(project, context_key))?;
         with_pool!(self, pool => {
             sqlx::query(REVOKE_USER)
                 .bind(project)

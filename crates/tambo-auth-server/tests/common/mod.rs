@@ -402,3 +402,69 @@ pub(crate) fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Databases
+
+/// A database a test runs on: an SQLite file, or a PostgreSQL schema of its own (dropped by
+/// [`TestDb::drop_schema`]).
+pub(crate) struct TestDb {
+    pub(crate) url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_schema: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub(crate) fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        TestDb {
+            url: format!("sqlite://{}/tambo.db", dir.path().display()),
+            _dir: Some(dir),
+            pg_schema: None,
+        }
+    }
+
+    /// A fresh schema in the database `TAMBO_AUTH_TEST_POSTGRES_URL` names; `None` (with a
+    /// notice) when it is not set, as `.ci/run` sets it.
+    pub(crate) async fn postgres(test: &str) -> Option<TestDb> {
+        use sqlx::Connection as _;
+        let Ok(base) = std::env::var("TAMBO_AUTH_TEST_POSTGRES_URL") else {
+            println!("skipped: TAMBO_AUTH_TEST_POSTGRES_URL is not set");
+            return None;
+        };
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock after 1970")
+            .subsec_nanos();
+        // The unique part first: PostgreSQL cuts identifiers at 63 bytes.
+        let schema = format!("t_{}_{nanos}_{test}", std::process::id());
+        let schema = &schema[..schema.len().min(63)];
+        let mut conn = sqlx::PgConnection::connect(&base)
+            .await
+            .expect("TAMBO_AUTH_TEST_POSTGRES_URL does not answer");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA \"{schema}\"")))
+            .execute(&mut conn)
+            .await
+            .expect("create schema");
+        conn.close().await.expect("close");
+        let separator = if base.contains('?') { '&' } else { '?' };
+        Some(TestDb {
+            url: format!("{base}{separator}options=-c%20search_path%3D{schema}"),
+            _dir: None,
+            pg_schema: Some((base, schema.to_owned())),
+        })
+    }
+
+    pub(crate) async fn drop_schema(self) {
+        use sqlx::Connection as _;
+        if let Some((base, schema)) = self.pg_schema {
+            let mut conn = sqlx::PgConnection::connect(&base).await.expect("connect");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP SCHEMA \"{schema}\" CASCADE"
+            )))
+            .execute(&mut conn)
+            .await
+            .expect("drop schema");
+        }
+    }
+}
