@@ -114,12 +114,17 @@ async fn nul_characters_and_overlong_keys_are_refused_never_a_server_error(db: &
         )
         .await;
     assert_refused(&answer, 400, "invalid_request", "create with a NUL name");
-    assert!(answer.json()["message"].as_str().unwrap().contains("name"));
+    assert!(
+        answer.json()["message"]
+            .as_str()
+            .expect("a string")
+            .contains("name")
+    );
     let created = app
         .call("POST", "/v1/threads", &alice, Some(json!({"name": "ok"})))
         .await;
     assert_eq!(created.status, 201, "{created:?}");
-    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let id = created.json()["id"].as_str().expect("a string").to_owned();
     let answer = app
         .call(
             "PATCH",
@@ -175,7 +180,10 @@ async fn nul_characters_and_overlong_keys_are_refused_never_a_server_error(db: &
             let answer = app.call(method, &uri, &long, body.clone()).await;
             let ctx = format!("{method} {uri} with a {sub_len}-byte sub");
             assert_refused(&answer, 400, "invalid_request", &ctx);
-            let message = answer.json()["message"].as_str().unwrap().to_owned();
+            let message = answer.json()["message"]
+                .as_str()
+                .expect("a string")
+                .to_owned();
             assert!(message.contains("context key"), "{ctx}: {message}");
         }
     }
@@ -192,7 +200,7 @@ async fn nul_characters_and_overlong_keys_are_refused_never_a_server_error(db: &
     if exchanged.status == 200 {
         let token = exchanged.json()["access_token"]
             .as_str()
-            .unwrap()
+            .expect("a string")
             .to_owned();
         let answer = app
             .call("POST", "/v1/threads", &token, Some(json!({})))
@@ -216,13 +224,13 @@ async fn ids_this_server_never_made_are_not_found_for_every_verb(db: &TestDb) {
             Some(json!({"initialMessages": [text("hi")]})),
         )
         .await;
-    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let id = created.json()["id"].as_str().expect("a string").to_owned();
     let read = app
         .call("GET", &format!("/v1/threads/{id}"), &alice, None)
         .await;
     let message = read.json()["messages"][0]["id"]
         .as_str()
-        .unwrap()
+        .expect("a string")
         .to_owned();
     let long = "a".repeat(4000);
     for bad in [
@@ -283,13 +291,18 @@ async fn reading_a_thread_answers_a_page_of_its_messages(db: &TestDb) {
         )
         .await;
     assert_eq!(created.status, 201, "{created:?}");
-    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let id = created.json()["id"].as_str().expect("a string").to_owned();
     let texts = |page: &Value| -> Vec<String> {
         page["messages"]
             .as_array()
             .expect("messages")
             .iter()
-            .map(|m| m["content"][0]["text"].as_str().unwrap().to_owned())
+            .map(|m| {
+                m["content"][0]["text"]
+                    .as_str()
+                    .expect("a string")
+                    .to_owned()
+            })
             .collect()
     };
 
@@ -377,7 +390,7 @@ async fn a_full_thread_and_a_large_message_are_refused_by_the_limits(db: &TestDb
         )
         .await;
     assert_eq!(created.status, 201, "{created:?}");
-    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let id = created.json()["id"].as_str().expect("a string").to_owned();
     let messages = format!("/v1/threads/{id}/messages");
     // A message over 200 bytes (content and metadata as JSON): 413, also as an initial one.
     let big = text(&"x".repeat(200));
@@ -410,7 +423,7 @@ async fn a_full_thread_and_a_large_message_are_refused_by_the_limits(db: &TestDb
     let other = app
         .call("POST", "/v1/threads", &alice, Some(json!({})))
         .await;
-    let other = other.json()["id"].as_str().unwrap().to_owned();
+    let other = other.json()["id"].as_str().expect("a string").to_owned();
     let answer = app
         .call(
             "POST",

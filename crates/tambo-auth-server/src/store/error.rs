@@ -17,7 +17,7 @@ pub enum StoreError {
     /// The page size is outside `1..=100`.
     InvalidLimit(u32),
     /// Text the database cannot hold: a NUL character, or a key over
-    /// [`MAX_KEY_BYTES`](super::MAX_KEY_BYTES) (see [`super::limits`]).
+    /// [`MAX_KEY_BYTES`](super::MAX_KEY_BYTES).
     InvalidInput {
         /// What the text is, e.g. `name` or `context key`.
         field: &'static str,
