@@ -681,7 +681,8 @@ mod tests {
     #[test]
     fn debug_output_shows_no_secret_and_no_api_key() {
         let config = Config::parse(
-            "[[projects]]\nid = \"p\"\napi_keys = [\"tambo_pk_live_s3cr3t\", \"sha256:5e884898da28\"]\n\
+            "[server]\nops_token = \"ops-token-0123456789abcdef0123456789\"\n\
+             [[projects]]\nid = \"p\"\napi_keys = [\"tambo_pk_live_s3cr3t\", \"sha256:5e884898da28\"]\n\
              [projects.verification]\nstrategy = \"symmetric\"\nissuer = \"x\"\n\
              secret = \"hmac-secret-0123456789abcdefghijklmnop\"\n",
         )
@@ -691,6 +692,7 @@ mod tests {
             "tambo_pk_live_s3cr3t",
             "5e884898da28",
             "hmac-secret-0123456789",
+            "ops-token-0123456789",
         ] {
             assert!(!debug.contains(secret), "{secret} in {debug}");
         }

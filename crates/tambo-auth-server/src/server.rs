@@ -69,6 +69,7 @@ impl Server {
     /// contacted.
     pub async fn build(config: &Config) -> Result<Server, ServeError> {
         none_only_on_loopback(config)?;
+        let ops = OpsAccess::from_config(&config.server)?;
         let public_url = config
             .server
             .public_url
@@ -154,7 +155,6 @@ impl Server {
         let exchange = TokenExchange::new(tokens.clone(), Arc::clone(&projects));
 
         let readiness = registries.clone();
-        let ops = OpsAccess::from_config(&config.server)?;
         let readyz_access = ops.clone();
         let layer = TamboAuthLayer::new(tokens.clone());
         let metrics = Metrics::new(layer.clone(), registries, profile == Profile::Development);

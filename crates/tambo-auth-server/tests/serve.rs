@@ -167,6 +167,11 @@ fn serve_refuses_unsafe_configurations_with_exit_2_naming_the_setting() {
             ),
             vec!["keys_dir"],
         ),
+        // An operations token short enough to guess.
+        (
+            format!("{server}ops_token = \"short\"\n{}", project("p_a", "jwks")),
+            vec!["server.ops_token", "32"],
+        ),
         // A thread that can hold nothing.
         (
             format!(
