@@ -6,7 +6,7 @@
 //! | --- | --- |
 //! | `POST /v1/threads` `{metadata?, initialMessages?}` | 201 thread |
 //! | `GET /v1/threads?cursor&limit` | `{threads, hasMore, nextCursor?}`, newest first |
-//! | `GET /v1/threads/{id}` | thread with `messages` |
+//! | `GET /v1/threads/{id}?cursor&limit` | thread with a page of `messages` (default 100), `hasMore`, `nextCursor?` |
 //! | `PATCH /v1/threads/{id}` `{name?, metadata?}` | thread |
 //! | `DELETE /v1/threads/{id}` | 204 |
 //! | `GET /v1/threads/{id}/messages?cursor&limit&order` | `{messages, hasMore, nextCursor?}` |
@@ -14,7 +14,12 @@
 //! | `POST /v1/threads/{id}/messages` `{role, content, metadata?}` | 201 message |
 //!
 //! When `x-api-key` is sent it must belong to the token's project (Tambo did not check this).
-//! Errors are JSON: `{"error": "<code>", "message": "<text>"}`.
+//! Errors are JSON: `{"error": "<code>", "message": "<text>"}`. Besides the authentication
+//! codes: `invalid_request` (400: a bad cursor, limit or body; text the store cannot hold, such
+//! as a NUL character in a name or a context key over 1024 bytes), `not_found` (404, also for
+//! an id this server never made), `thread_full` (409: the thread holds
+//! `[limits] max_messages_per_thread` messages), `message_too_large` (413: a message over
+//! `[limits] max_message_bytes`).
 
 use std::sync::Arc;
 
@@ -104,7 +109,15 @@ impl IntoResponse for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        if error.is_client_error() {
+        if let StoreError::ThreadFull { .. } = error {
+            ApiError::new(StatusCode::CONFLICT, "thread_full", error.to_string())
+        } else if let StoreError::MessageTooLarge { .. } = error {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "message_too_large",
+                error.to_string(),
+            )
+        } else if error.is_client_error() {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_request",
@@ -349,8 +362,9 @@ async fn list_threads(
 async fn get_thread(
     caller: Caller,
     Path(id): Path<String>,
+    ApiQuery(page): ApiQuery<PageRequest>,
 ) -> Result<Json<ThreadWithMessages>, ApiError> {
-    let thread = caller.store.get_thread(&caller.scope()?, &id).await?;
+    let thread = caller.store.get_thread(&caller.scope()?, &id, page).await?;
     found(thread, "thread").map(Json)
 }
 

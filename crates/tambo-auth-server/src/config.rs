@@ -20,6 +20,10 @@ use tambo_auth_neon::NeonProviderBuilder;
 use tambo_auth_supabase::SupabaseProviderBuilder;
 use tambo_auth_workos::WorkosProviderBuilder;
 
+mod sensitive;
+
+pub use sensitive::Sensitive;
+
 /// A configuration problem, naming the setting.
 #[derive(Debug, thiserror::Error)]
 #[error("{field}: {reason}")]
@@ -52,6 +56,9 @@ pub struct Config {
     /// `[[projects]]`.
     #[serde(default)]
     pub projects: Vec<ProjectConfig>,
+    /// `[limits]`: what one thread holds.
+    #[serde(default)]
+    pub limits: crate::store::Limits,
 }
 
 /// `[server]`.
@@ -70,6 +77,13 @@ pub struct ServerConfig {
     /// `production` (default) or `development`.
     #[serde(default)]
     pub profile: ProfileName,
+    /// The bearer token that reads `/readyz` details and `/metrics` from a non-loopback peer
+    /// (at least 32 characters); see [`crate::ops`].
+    #[serde(default)]
+    pub ops_token: Option<Sensitive>,
+    /// The environment variable holding `ops_token`.
+    #[serde(default)]
+    pub ops_token_env: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -79,6 +93,8 @@ impl Default for ServerConfig {
             public_url: None,
             database_url: None,
             profile: ProfileName::Production,
+            ops_token: None,
+            ops_token_env: None,
         }
     }
 }
@@ -97,8 +113,6 @@ pub struct TokenConfig {
     pub ttl: Option<String>,
     /// Signing algorithm (default `EdDSA`).
     pub algorithm: Option<String>,
-    /// Where the signing key ring lives.
-    pub keys_dir: Option<PathBuf>,
 }
 
 /// The deployment profile.
@@ -118,9 +132,9 @@ pub enum ProfileName {
 pub struct ProjectConfig {
     /// The project id (`p_…`).
     pub id: String,
-    /// Plaintext keys or `sha256:<hex>` digests.
+    /// Plaintext keys or `sha256:<hex>` digests (`Debug` shows neither).
     #[serde(default)]
-    pub api_keys: Vec<String>,
+    pub api_keys: Vec<Sensitive>,
     /// The scopes an exchange may grant: those requested, on this list, and held by the user
     /// at the identity provider (default: none).
     #[serde(default)]
@@ -191,8 +205,8 @@ pub struct VerificationConfig {
     pub public_key: Option<String>,
     /// For `asymmetric`: a file holding the key.
     pub public_key_file: Option<PathBuf>,
-    /// For `symmetric`.
-    pub secret: Option<String>,
+    /// For `symmetric` (`Debug` does not show it).
+    pub secret: Option<Sensitive>,
     /// For `symmetric`: the environment variable holding the secret.
     pub secret_env: Option<String>,
     /// For `symmetric`: `utf8` (default) or `base64`.
@@ -218,12 +232,27 @@ impl Config {
         Self::parse(&text)
     }
 
-    /// Parses TOML text.
+    /// Parses TOML text. Two projects with one `id` are refused, naming the second.
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|e| {
+        let config: Config = toml::from_str(text).map_err(|e| {
             let reason = e.message().to_owned();
             ConfigError::new("config", reason)
-        })
+        })?;
+        for (index, project) in config.projects.iter().enumerate() {
+            if let Some(first) = config.projects[..index]
+                .iter()
+                .position(|p| p.id == project.id)
+            {
+                return Err(ConfigError::new(
+                    format!("projects[{index}].id"),
+                    format!(
+                        "duplicate project id {:?} (also projects[{first}].id); each project needs its own id",
+                        project.id
+                    ),
+                ));
+            }
+        }
+        Ok(config)
     }
 
     /// The profile.
@@ -495,8 +524,9 @@ pub fn build_verifier(
             }
         }
         StrategyName::Symmetric => {
+            let inline = v.secret.as_ref().map(|s| s.expose().to_owned());
             let text = exactly_one(
-                ("secret", &v.secret),
+                ("secret", &inline),
                 ("secret_env", &v.secret_env),
                 "symmetric",
                 &field,
@@ -677,6 +707,51 @@ mod tests {
             let err = preset(text).expect_err(text);
             assert_eq!(err.field, format!("projects[0].{field}"), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn debug_output_shows_no_secret_and_no_api_key() {
+        let config = Config::parse(
+            "[server]\nops_token = \"ops-token-0123456789abcdef0123456789\"\n\
+             [[projects]]\nid = \"p\"\napi_keys = [\"tambo_pk_live_s3cr3t\", \"sha256:5e884898da28\"]\n\
+             [projects.verification]\nstrategy = \"symmetric\"\nissuer = \"x\"\n\
+             secret = \"hmac-secret-0123456789abcdefghijklmnop\"\n",
+        )
+        .unwrap();
+        let debug = format!("{config:?}");
+        for secret in [
+            "tambo_pk_live_s3cr3t",
+            "5e884898da28",
+            "hmac-secret-0123456789",
+            "ops-token-0123456789",
+        ] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
+        assert!(debug.contains("<redacted>"), "{debug}");
+        assert!(
+            debug.contains("api_keys"),
+            "the settings are still named: {debug}"
+        );
+        // The values are still there for the code that needs them.
+        assert_eq!(
+            config.projects[0].api_keys[0].expose(),
+            "tambo_pk_live_s3cr3t"
+        );
+    }
+
+    #[test]
+    fn duplicate_project_ids_and_keys_dir_are_refused() {
+        let err = Config::parse(
+            "[[projects]]\nid = \"p_a\"\n[[projects]]\nid = \"p_b\"\n[[projects]]\nid = \"p_a\"\n",
+        )
+        .expect_err("duplicate");
+        assert_eq!(err.field, "projects[2].id", "{err}");
+        assert!(
+            err.reason.contains("\"p_a\"") && err.reason.contains("projects[0].id"),
+            "{err}"
+        );
+        let err = Config::parse("[token]\nkeys_dir = \"/var/lib/tambo\"\n").expect_err("keys_dir");
+        assert!(err.reason.contains("keys_dir"), "{err}");
     }
 
     #[test]

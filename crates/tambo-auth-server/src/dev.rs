@@ -71,8 +71,10 @@ pub async fn start(port: u16, data_dir: &Path) -> Result<DevServer, ServeError> 
             public_url: Some(base.clone()),
             database_url: Some(format!("sqlite://{}", data_dir.join("dev.db").display())),
             profile: crate::config::ProfileName::Development,
+            ..ServerConfig::default()
         },
         token: TokenConfig::default(),
+        limits: crate::store::Limits::default(),
         projects: vec![ProjectConfig {
             id: PROJECT.into(),
             api_keys: vec![API_KEY.into()],

@@ -25,5 +25,6 @@ pub mod dev;
 pub mod inspect;
 pub mod metrics;
 pub mod openapi;
+pub mod ops;
 pub mod server;
 pub mod store;

@@ -18,14 +18,15 @@ use tambo_auth_server::server::{ServeError, Server};
 use tambo_auth_server::store::Store;
 
 /// Tambo-style user authentication: verify identity-provider tokens.
-#[derive(Debug, Parser)]
+// No `Debug`: `token verify` carries a token.
+#[derive(Parser)]
 #[command(name = "tambo-auth", version, about)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 enum Command {
     /// Run the reference server on 127.0.0.1 with a development identity provider, one
     /// project and an SQLite file, and print a walkthrough.
@@ -85,9 +86,19 @@ enum KeysCommand {
         #[arg(long)]
         config: PathBuf,
     },
+    /// Remove a key from the key ring in the server's database at once (a compromised key):
+    /// running servers refuse its tokens within 5 s, tokens of the other keys keep working.
+    /// The active key cannot be removed: rotate first.
+    Remove {
+        /// The configuration file.
+        #[arg(long)]
+        config: PathBuf,
+        /// The key id (a token's header names it; `/.well-known/jwks.json` lists them).
+        kid: String,
+    },
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 enum TokenCommand {
     /// Verify a subject token exactly as the exchange would; print the user as JSON.
     Verify {
@@ -138,6 +149,21 @@ fn main() -> ExitCode {
         Command::Dev { port, data_dir } => dev(port, &data_dir),
         Command::Keys(KeysCommand::Generate { algorithm }) => generate_key(&algorithm),
         Command::Keys(KeysCommand::Rotate { config }) => with_store(&config, rotate),
+        Command::Keys(KeysCommand::Remove { config, kid }) => {
+            with_store(&config, move |store, _config| {
+                Box::pin(async move {
+                    tambo_auth_server::server::remove_key(&store, &kid)
+                        .await
+                        .map(|()| {
+                            format!(
+                                "removed {kid}: running servers refuse its tokens within {}s",
+                                tambo_auth_server::server::REVOCATION_REFRESH.as_secs()
+                            )
+                        })
+                        .map_err(|e| e.to_string())
+                })
+            })
+        }
         Command::Revoke {
             config,
             project,

@@ -3,8 +3,9 @@
 //! `POST /oauth/token`, `GET /.well-known/jwks.json`, `GET
 //! /.well-known/oauth-authorization-server`, `GET /healthz`, `GET /readyz` (per-issuer key
 //! status), `GET /metrics` (Prometheus), and the user-scoped `/v1` thread API behind
-//! `TamboAuthLayer`. Startup never waits
-//! for an identity provider: keys load on the first exchange, and `/readyz` says so meanwhile.
+//! `TamboAuthLayer`. The details of `/readyz` and `/metrics` answer loopback peers and the
+//! operations token only ([`crate::ops`]). Startup never waits for an identity provider: keys
+//! load on the first exchange, and `/readyz` says so meanwhile.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -21,8 +22,9 @@ use tambo_auth::layer::TamboAuthLayer;
 use tambo_auth::token::{KeyRing, MemoryRevocations, SigningKey, TamboTokens};
 use tambo_auth::{Algorithm, ContextKey, Profile, ProviderRegistry};
 
-use crate::config::{Config, ConfigError, build_provider};
+use crate::config::{Config, ConfigError, StrategyName, build_provider};
 use crate::metrics::Metrics;
+use crate::ops::{Access, OpsAccess};
 use crate::store::{Store, StoredKey};
 
 /// How often each replica reloads revocations and the key ring from the database: the
@@ -66,6 +68,8 @@ impl Server {
     /// creates the signing key, and builds each project's provider. No identity provider is
     /// contacted.
     pub async fn build(config: &Config) -> Result<Server, ServeError> {
+        none_only_on_loopback(config)?;
+        let ops = OpsAccess::from_config(&config.server)?;
         let public_url = config
             .server
             .public_url
@@ -80,7 +84,23 @@ impl Server {
             .database_url
             .clone()
             .unwrap_or_else(|| "sqlite://tambo.db".into());
-        let store = Store::connect(&database_url).await?;
+        let limits = config.limits;
+        for (field, zero) in [
+            (
+                "limits.max_messages_per_thread",
+                limits.max_messages_per_thread == 0,
+            ),
+            ("limits.max_message_bytes", limits.max_message_bytes == 0),
+        ] {
+            if zero {
+                return Err(ConfigError {
+                    field: field.into(),
+                    reason: "must be at least 1".into(),
+                }
+                .into());
+            }
+        }
+        let store = Store::connect(&database_url).await?.with_limits(limits);
 
         let algorithm = match config.token.algorithm.as_deref() {
             None | Some("EdDSA") => Algorithm::EdDSA,
@@ -128,7 +148,7 @@ impl Server {
                 .into());
             }
             for key in &project.api_keys {
-                keys.push((key.clone(), Arc::clone(&project_handle)));
+                keys.push((key.expose().to_owned(), Arc::clone(&project_handle)));
             }
         }
         let projects: Arc<dyn tambo_auth::exchange::ProjectResolver> =
@@ -136,6 +156,7 @@ impl Server {
         let exchange = TokenExchange::new(tokens.clone(), Arc::clone(&projects));
 
         let readiness = registries.clone();
+        let readyz_access = ops.clone();
         let layer = TamboAuthLayer::new(tokens.clone());
         let metrics = Metrics::new(layer.clone(), registries, profile == Profile::Development);
         let exchange_routes = exchange
@@ -167,11 +188,18 @@ impl Server {
             )
             .route(
                 "/readyz",
-                get(move || std::future::ready(ready(&readiness, profile))),
+                get(move |request: axum::extract::Request| {
+                    let access = readyz_access.check(request.headers(), request.extensions());
+                    std::future::ready(ready(&readiness, profile, access == Access::Granted))
+                }),
             )
             .route(
                 "/metrics",
-                get(move || {
+                get(move |request: axum::extract::Request| {
+                    let access = ops.check(request.headers(), request.extensions());
+                    if access != Access::Granted {
+                        return std::future::ready(crate::ops::refusal(access));
+                    }
                     let answer = match metrics.render() {
                         Ok(text) => (
                             [(
@@ -198,14 +226,18 @@ impl Server {
         })
     }
 
-    /// The HTTP router.
+    /// The HTTP router. Serve it with
+    /// `into_make_service_with_connect_info::<SocketAddr>()` (as [`serve`](Self::serve)
+    /// does): without the peer address, `/readyz` and `/metrics` treat every caller as remote
+    /// ([`crate::ops`]).
     pub fn router(&self) -> Router {
         self.router.clone()
     }
 
-    /// Follows key rotations made in the database (`tambo-auth keys rotate`, another
-    /// replica): new keys are published, a new active key starts signing, and the previous
-    /// one keeps verifying until its stored retirement time.
+    /// Follows key rotations and removals made in the database (`tambo-auth keys rotate`,
+    /// `keys remove`, another replica): new keys are published, a new active key starts
+    /// signing, the previous one keeps verifying until its stored retirement time, and a key
+    /// no longer in the database stops verifying at once.
     pub async fn refresh_keys(&self) -> Result<(), ServeError> {
         let stored = self.store.signing_keys().await?;
         let now = unix_now();
@@ -233,6 +265,22 @@ impl Server {
                 .map_or_else(|| SystemTime::now() + self.retire_after, at);
             self.ring.activate(&active.kid, retire)?;
             tracing::info!(kid = %active.kid, "signing with the rotated key");
+        }
+        // After the activation above, so that a removal made right after a rotation is
+        // followed in one refresh. The ring cannot drop the key it signs with (`keys remove`
+        // refuses it too): a database without it means a rotation this replica could not
+        // follow, logged and retried at the next refresh.
+        let active = self.ring.active().kid().to_owned();
+        for kid in self.ring.kids(SystemTime::now()) {
+            if stored.iter().any(|k| k.kid == kid) {
+                continue;
+            }
+            if kid == active {
+                tracing::error!(kid = %kid, "the signing key is no longer in the database and no other key is active there");
+                continue;
+            }
+            self.ring.remove(&kid)?;
+            tracing::warn!(kid = %kid, "removed a key deleted from the database: its tokens are refused");
         }
         Ok(())
     }
@@ -288,7 +336,9 @@ impl Server {
                 }
             })
         };
-        let result = axum::serve(listener, router)
+        // The peer address decides who reads the operations details (`crate::ops`).
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let result = axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
         refresher.abort();
@@ -296,11 +346,46 @@ impl Server {
     }
 }
 
+/// The `none` strategy accepts unsigned tokens, so anyone who reaches the server could be any
+/// user: it serves on loopback only (`127.0.0.0/8`, `::1`, `localhost`), whatever the profile.
+fn none_only_on_loopback(config: &Config) -> Result<(), ConfigError> {
+    let listen = &config.server.listen;
+    if is_loopback_listen(listen) {
+        return Ok(());
+    }
+    let unverified = config.projects.iter().position(|p| {
+        p.verification
+            .as_ref()
+            .is_some_and(|v| v.strategy == StrategyName::None)
+    });
+    match unverified {
+        None => Ok(()),
+        Some(index) => Err(ConfigError {
+            field: "server.listen".into(),
+            reason: format!(
+                "{listen:?} is not a loopback address, and projects[{index}].verification.strategy = \"none\" accepts unsigned tokens from anyone who reaches it; listen on 127.0.0.1, [::1] or localhost, or use a strategy that verifies signatures"
+            ),
+        }),
+    }
+}
+
+/// Whether `listen` (`host:port` as `server.listen` takes it) binds loopback only.
+fn is_loopback_listen(listen: &str) -> bool {
+    if let Ok(addr) = listen.parse::<std::net::SocketAddr>() {
+        // `::ffff:127.0.0.1` is loopback too.
+        return addr.ip().to_canonical().is_loopback();
+    }
+    listen.rsplit_once(':').is_some_and(|(host, port)| {
+        host.eq_ignore_ascii_case("localhost") && port.parse::<u16>().is_ok()
+    })
+}
+
 /// `/readyz`: 200 when every issuer's keys are usable, else 503; the per-issuer view either
-/// way.
+/// way when `details` (see [`crate::ops`]), else `{"ready"}` alone.
 fn ready(
     registries: &[ProviderRegistry],
     profile: Profile,
+    details: bool,
 ) -> (StatusCode, Json<serde_json::Value>) {
     let issuers: Vec<_> = registries
         .iter()
@@ -321,6 +406,9 @@ fn ready(
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
+    if !details {
+        return (status, Json(json!({"ready": all_ready})));
+    }
     let insecure = profile == Profile::Development;
     (
         status,
@@ -359,6 +447,48 @@ pub async fn rotate_keys(
         })
         .await?;
     Ok(kid)
+}
+
+/// Why `tambo-auth keys remove` refused to remove a key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RemoveKeyError {
+    /// No key of the database ring has this `kid`.
+    #[error(
+        "no signing key with kid {0:?} in the database (a token's kid is in its header; the published kids are in /.well-known/jwks.json)"
+    )]
+    Unknown(String),
+    /// The key signs new tokens: removing it would leave the servers nothing to sign with.
+    #[error(
+        "{0:?} is the active signing key; run `tambo-auth keys rotate --config FILE` first, then remove it"
+    )]
+    Active(String),
+    /// The database failed.
+    #[error("database: {0}")]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// Removes the key `kid` from the ring stored in the database, at once (a compromised key):
+/// running servers refuse its tokens within [`REVOCATION_REFRESH`]; tokens of the other keys
+/// keep working. The active key is refused: rotate first.
+pub async fn remove_key(store: &Store, kid: &str) -> Result<(), RemoveKeyError> {
+    let stored = store.signing_keys().await?;
+    let key = stored
+        .iter()
+        .find(|k| k.kid == kid)
+        .ok_or_else(|| RemoveKeyError::Unknown(kid.to_owned()))?;
+    if key.active {
+        return Err(RemoveKeyError::Active(kid.to_owned()));
+    }
+    // The delete itself skips an active key, so a concurrent change cannot slip one through.
+    if store.delete_inactive_signing_key(kid).await? {
+        return Ok(());
+    }
+    match store.signing_keys().await?.iter().find(|k| k.kid == kid) {
+        Some(_) => Err(RemoveKeyError::Active(kid.to_owned())),
+        // Removed by someone else meanwhile: the outcome asked for.
+        None => Ok(()),
+    }
 }
 
 /// The key ring from the database; a first start generates and stores the signing key.
@@ -400,4 +530,35 @@ async fn load_key_ring(store: &Store, algorithm: Algorithm) -> Result<KeyRing, S
         ring.publish_until(load(key)?, retire_at)?;
     }
     Ok(ring)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_listen_addresses_are_recognised() {
+        for listen in [
+            "127.0.0.1:8260",
+            "127.8.9.10:0",
+            "[::1]:8260",
+            "[::ffff:127.0.0.1]:80",
+            "localhost:8260",
+            "LocalHost:0",
+        ] {
+            assert!(is_loopback_listen(listen), "{listen}");
+        }
+        for listen in [
+            "0.0.0.0:8260",
+            "[::]:8260",
+            "10.0.0.5:8260",
+            "192.0.2.1:0",
+            "example.com:8260",
+            "localhost.example.com:8260",
+            "localhost",
+            "",
+        ] {
+            assert!(!is_loopback_listen(listen), "{listen}");
+        }
+    }
 }

@@ -951,6 +951,11 @@ async fn error_answers_have_the_documented_status_and_shape() {
     };
     const JSON: Option<&str> = Some("application/json");
     let too_long = format!(r#"{{"name":"{}"}}"#, "a".repeat(300 * 1024));
+    // Under the body limit, over the default message limit (64 KiB).
+    let big_message = json!({"initialMessages": [
+        {"role": "user", "content": [{"type": "text", "text": "a".repeat(65 * 1024)}]}
+    ]})
+    .to_string();
     let sideways = format!("/v1/threads/{DUMMY_THREAD}/messages?order=sideways");
     let cases = [
         (
@@ -997,6 +1002,18 @@ async fn error_answers_have_the_documented_status_and_shape() {
         ),
         ("/v1/threads", post(JSON, too_long), 413, "invalid_request"),
         (
+            "/v1/threads",
+            post(JSON, json!({"name": "a\u{0}b"}).to_string()),
+            400,
+            "invalid_request",
+        ),
+        (
+            "/v1/threads",
+            post(JSON, big_message),
+            413,
+            "message_too_large",
+        ),
+        (
             "/v1/threads/{id}/messages",
             get(&sideways, None),
             400,
@@ -1011,6 +1028,28 @@ async fn error_answers_have_the_documented_status_and_shape() {
         assert!(answer.json()["message"].is_string());
         conforms(&f, path, &method, &answer);
     }
+    // Remote peers: `/readyz` without details and `/metrics` refused, as documented.
+    const OPS: &str = "ops-0123456789abcdef0123456789abcdef";
+    let projects = [("p_openapi", API_KEY, "https://idp.example")];
+    for (text, status, code) in [
+        (
+            common::config_text("sqlite::memory:", &projects),
+            403,
+            "forbidden",
+        ),
+        (common::with_ops_token(&projects, OPS), 401, "missing_token"),
+    ] {
+        let far = common::from_peer(common::router_of(&text).await, [203, 0, 113, 7]);
+        let ready = send(&far, empty("get", "/readyz", None)).await;
+        assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(ready.json(), json!({"ready": false}));
+        conforms(&f, "/readyz", "get", &ready);
+        let metrics = send(&far, empty("get", "/metrics", None)).await;
+        assert_eq!(metrics.status.as_u16(), status, "{metrics:?}");
+        assert_eq!(metrics.json()["error"], code);
+        conforms(&f, "/metrics", "get", &metrics);
+    }
+
     // A malformed bearer header: the layer's 400 with a challenge.
     let answer = send(
         &f.router,

@@ -1,5 +1,6 @@
-//! Operations on a running server, as processes: `tambo-auth revoke` and `tambo-auth keys
-//! rotate` write the database, and the running server follows within its refresh interval.
+//! Operations on a running server, as processes: `tambo-auth revoke`, `tambo-auth keys rotate`
+//! and `keys remove` write the database, and the running server follows within its refresh
+//! interval.
 
 mod common;
 
@@ -125,4 +126,127 @@ async fn revocation_and_rotation_reach_a_running_server() {
     let (code, pem, _) = cli(&["keys", "generate"]);
     assert_eq!(code, 0);
     assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+}
+
+/// `GET /v1/threads` with `token` through `router`: the status and the JSON error code.
+async fn api_status(router: &axum::Router, token: &str) -> (u16, Value) {
+    let request = axum::http::Request::get("/v1/threads")
+        .header("authorization", format!("Bearer {token}"))
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let answer = common::send(router, request).await;
+    (answer.status.as_u16(), answer.body["error"].clone())
+}
+
+/// [`cli`] on a blocking thread, so that the test's identity provider keeps answering.
+async fn cli_off_runtime(args: &[&str]) -> (i32, String, String) {
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    tokio::task::spawn_blocking(move || cli(&args.iter().map(String::as_str).collect::<Vec<_>>()))
+        .await
+        .expect("joined")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_key_is_refused_after_one_refresh_and_the_other_keys_keep_working() {
+    let idp = TestIdp::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config_path = common::write_config(dir.path(), &idp.issuer(), API_KEY);
+    let config = config_path.display().to_string();
+    let server = tambo_auth_server::server::Server::build(
+        &tambo_auth_server::config::Config::load(&config_path).expect("config"),
+    )
+    .await
+    .expect("server");
+    let router = server.router();
+    let exchange = |user: &str| {
+        let subject = idp.token(&idp.claims(user, now()));
+        let router = &router;
+        async move { common::token_in_process(router, API_KEY, &subject).await }
+    };
+
+    // Key A signs.
+    let under_a = exchange("alice").await;
+    let kid_a = kid(&under_a);
+    // Rotate: B signs, A keeps verifying during the overlap.
+    let (code, out, err) = cli_off_runtime(&["keys", "rotate", "--config", &config]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    server.refresh_keys().await.expect("refreshed");
+    let under_b = exchange("bob").await;
+    let kid_b = kid(&under_b);
+    assert_ne!(kid_a, kid_b, "B signs after the rotation");
+    assert_eq!(api_status(&router, &under_a).await.0, 200, "overlap");
+    assert_eq!(api_status(&router, &under_b).await.0, 200);
+
+    // Remove A: one refresh (what the 5 s loop runs) and its tokens are refused, cached or not.
+    let (code, out, err) = cli_off_runtime(&["keys", "remove", "--config", &config, &kid_a]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains(&kid_a), "{out}");
+    server.refresh_keys().await.expect("refreshed");
+    assert_eq!(
+        api_status(&router, &under_a).await,
+        (401, Value::from("invalid_token"))
+    );
+    assert_eq!(
+        api_status(&router, &under_b).await.0,
+        200,
+        "B still verifies"
+    );
+    let jwks = common::send(
+        &router,
+        axum::http::Request::get("/.well-known/jwks.json")
+            .body(axum::body::Body::empty())
+            .expect("request"),
+    )
+    .await
+    .body;
+    let kids: Vec<&str> = jwks["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .filter_map(|k| k["kid"].as_str())
+        .collect();
+    assert_eq!(kids, [kid_b.as_str()], "A is no longer published");
+    // A second refresh changes nothing; new exchanges still sign with B.
+    server.refresh_keys().await.expect("refreshed");
+    assert_eq!(kid(&exchange("carol").await), kid_b);
+}
+
+#[test]
+fn keys_remove_refuses_the_active_key_and_an_unknown_kid() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config_path = common::write_config(dir.path(), "https://idp.example", API_KEY);
+    let config = config_path.display().to_string();
+    // `keys rotate` on an empty database stores the first key, which signs.
+    let (code, out, err) = cli(&["keys", "rotate", "--config", &config]);
+    assert_eq!(code, 0, "{out}{err}");
+    let active = out
+        .strip_prefix("rotated: ")
+        .and_then(|rest| rest.split(' ').next())
+        .expect("the new kid")
+        .to_owned();
+
+    let (code, out, err) = cli(&["keys", "remove", "--config", &config, &active]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("is the active signing key")
+            && err.contains("tambo-auth keys rotate")
+            && err.contains(&active),
+        "{err}"
+    );
+
+    let (code, out, err) = cli(&["keys", "remove", "--config", &config, "no-such-kid"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("no signing key with kid \"no-such-kid\""),
+        "{err}"
+    );
+
+    // After a rotation the previous key may go; the new one still may not.
+    let (code, out, err) = cli(&["keys", "rotate", "--config", &config]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = cli(&["keys", "remove", "--config", &config, &active]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = cli(&["keys", "remove", "--config", &config, &active]);
+    assert_eq!(code, 1, "removed twice: {err}");
+    assert_eq!(cli(&["keys", "remove", "--config", &config]).0, 2, "no KID");
 }

@@ -17,8 +17,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::json;
 use sqlx::Connection as _;
 use tambo_auth_server::store::{
-    Backend, ContentPart, Message, NewMessage, NewThread, Order, Page, PageRequest, Role, Scope,
-    Store, StoreError, StoredKey, Thread, ThreadUpdate, ThreadWithMessages,
+    Backend, ContentPart, MAX_LIMIT, Message, NewMessage, NewThread, Order, Page, PageRequest,
+    Role, Scope, Store, StoreError, StoredKey, Thread, ThreadUpdate, ThreadWithMessages,
 };
 
 use common::{Rng, env_or};
@@ -185,8 +185,24 @@ impl Expect for Store {
         self.create_thread(scope, new).await.expect("create")
     }
 
+    /// The thread with every message: its pages of messages walked and joined.
     async fn thread(&self, scope: &Scope, id: &str) -> Option<ThreadWithMessages> {
-        self.get_thread(scope, id).await.expect("get")
+        let mut thread = self
+            .get_thread(scope, id, PageRequest::default())
+            .await
+            .expect("get")?;
+        while let Some(cursor) = thread.next_cursor.take() {
+            let next = self
+                .get_thread(scope, id, PageRequest::after(cursor, MAX_LIMIT))
+                .await
+                .expect("get")?;
+            assert_eq!(next.thread, thread.thread, "one thread across pages");
+            thread.messages.extend(next.messages);
+            thread.has_more = next.has_more;
+            thread.next_cursor = next.next_cursor;
+        }
+        assert!(!thread.has_more);
+        Some(thread)
     }
 
     async fn post(&self, scope: &Scope, id: &str, new: NewMessage) -> Option<Message> {

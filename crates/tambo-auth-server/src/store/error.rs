@@ -5,7 +5,8 @@ use std::fmt;
 
 /// Why a store call failed.
 ///
-/// `InvalidCursor` and `InvalidLimit` are the caller's mistakes (HTTP 400); the rest are the
+/// `InvalidCursor`, `InvalidLimit` and `InvalidInput` are the caller's mistakes (HTTP 400),
+/// `ThreadFull` and `MessageTooLarge` the configured limits (409, 413); the rest are the
 /// server's (HTTP 503 when [`is_unavailable`](Self::is_unavailable), else 500). No message
 /// repeats a database URL or its password.
 #[derive(Debug)]
@@ -15,6 +16,24 @@ pub enum StoreError {
     InvalidCursor,
     /// The page size is outside `1..=100`.
     InvalidLimit(u32),
+    /// Text the database cannot hold: a NUL character, or a key over
+    /// [`MAX_KEY_BYTES`](super::MAX_KEY_BYTES).
+    InvalidInput {
+        /// What the text is, e.g. `name` or `context key`.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The thread already holds [`Limits::max_messages_per_thread`](super::Limits) messages.
+    ThreadFull {
+        /// The limit.
+        max: u32,
+    },
+    /// A message is over [`Limits::max_message_bytes`](super::Limits).
+    MessageTooLarge {
+        /// The limit, in bytes.
+        max: usize,
+    },
     /// The database URL has an unknown scheme or cannot be parsed; the reason never quotes it.
     InvalidDatabaseUrl(&'static str),
     /// The database could not be reached or refused a statement.
@@ -27,11 +46,13 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// The caller sent a bad cursor or limit (HTTP 400).
+    /// The caller sent a bad cursor, limit or text (HTTP 400).
     pub fn is_client_error(&self) -> bool {
         matches!(
             self,
-            StoreError::InvalidCursor | StoreError::InvalidLimit(_)
+            StoreError::InvalidCursor
+                | StoreError::InvalidLimit(_)
+                | StoreError::InvalidInput { .. }
         )
     }
 
@@ -51,6 +72,14 @@ impl fmt::Display for StoreError {
             StoreError::InvalidLimit(limit) => {
                 write!(f, "invalid page size {limit}: it must be between 1 and 100")
             }
+            StoreError::InvalidInput { field, reason } => write!(f, "the {field} {reason}"),
+            StoreError::ThreadFull { max } => {
+                write!(f, "the thread already holds its limit of {max} messages")
+            }
+            StoreError::MessageTooLarge { max } => write!(
+                f,
+                "the message is over the limit of {max} bytes (content and metadata as JSON)"
+            ),
             StoreError::InvalidDatabaseUrl(reason) => write!(f, "invalid database_url: {reason}"),
             StoreError::Database(e) => write!(f, "database error: {e}"),
             StoreError::Migration(e) => write!(f, "database migration failed: {e}"),

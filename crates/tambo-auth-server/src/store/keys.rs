@@ -74,14 +74,16 @@ const SAVE_KEY: &str = "INSERT INTO signing_keys \
 const SIGNING_KEYS: &str = "SELECT kid, alg, private_pem, created_at, active, retire_at \
     FROM signing_keys ORDER BY created_at, kid";
 const DELETE_KEY: &str = "DELETE FROM signing_keys WHERE kid = $1";
+const DELETE_INACTIVE_KEY: &str = "DELETE FROM signing_keys WHERE kid = $1 AND NOT active";
 
 impl Store {
     /// Revokes one token until `expires_at` (its `exp`). Revoking again keeps the later time.
     ///
     /// # Errors
     ///
-    /// [`StoreError::Database`].
+    /// [`StoreError::InvalidInput`] for a `jti` the store cannot key, [`StoreError::Database`].
     pub async fn revoke_token(&self, jti: &str, expires_at: i64) -> Result<(), StoreError> {
+        super::limits::key("token id", jti)?;
         with_pool!(self, pool => {
             sqlx::query(REVOKE_TOKEN).bind(jti).bind(expires_at).execute(pool).await?;
         });
@@ -93,6 +95,7 @@ impl Store {
     ///
     /// # Errors
     ///
+    /// [`StoreError::InvalidInput`] for a project or context key the store cannot key,
     /// [`StoreError::Database`].
     pub async fn revoke_user(
         &self,
@@ -100,6 +103,7 @@ impl Store {
         context_key: &str,
         before: i64,
     ) -> Result<(), StoreError> {
+        super::limits::scope(&super::Scope::new(project, context_key))?;
         with_pool!(self, pool => {
             sqlx::query(REVOKE_USER)
                 .bind(project)
@@ -198,6 +202,19 @@ impl Store {
     pub async fn delete_signing_key(&self, kid: &str) -> Result<bool, StoreError> {
         let deleted = with_pool!(self, pool => {
             sqlx::query(DELETE_KEY).bind(kid).execute(pool).await?.rows_affected()
+        });
+        Ok(deleted > 0)
+    }
+
+    /// Deletes a key of the ring unless it is the active one (`tambo-auth keys remove`);
+    /// `false` when no inactive key has this `kid`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`].
+    pub async fn delete_inactive_signing_key(&self, kid: &str) -> Result<bool, StoreError> {
+        let deleted = with_pool!(self, pool => {
+            sqlx::query(DELETE_INACTIVE_KEY).bind(kid).execute(pool).await?.rows_affected()
         });
         Ok(deleted > 0)
     }

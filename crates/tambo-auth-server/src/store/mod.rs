@@ -20,7 +20,7 @@
 //!     })
 //!     .await?;
 //! assert_eq!(store.list_threads(&alice, PageRequest::default()).await?.items, [thread.clone()]);
-//! assert!(store.get_thread(&bob, &thread.id).await?.is_none());
+//! assert!(store.get_thread(&bob, &thread.id, PageRequest::default()).await?.is_none());
 //! # Ok::<_, tambo_auth_server::store::StoreError>(())
 //! # }).unwrap();
 //! ```
@@ -51,6 +51,7 @@ macro_rules! with_pool {
 mod clock;
 mod error;
 mod keys;
+mod limits;
 mod migrate;
 mod model;
 mod page;
@@ -58,11 +59,12 @@ mod threads;
 
 pub use error::{DatabaseError, StoreError};
 pub use keys::{Revocations, StoredKey};
+pub use limits::{Limits, MAX_KEY_BYTES};
 pub use model::{
     ContentPart, Message, NewMessage, NewThread, Role, RunStatus, Scope, Thread, ThreadUpdate,
     ThreadWithMessages,
 };
-pub use page::{DEFAULT_LIMIT, MAX_LIMIT, Order, Page, PageRequest};
+pub use page::{DEFAULT_LIMIT, MAX_LIMIT, Order, Page, PageRequest, THREAD_MESSAGES_LIMIT};
 
 /// How long a caller waits for a pooled connection before the store reports it unavailable.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -96,6 +98,7 @@ enum Pool {
 pub struct Store {
     pool: Pool,
     redacted_url: std::sync::Arc<str>,
+    limits: Limits,
 }
 
 impl fmt::Debug for Store {
@@ -103,6 +106,7 @@ impl fmt::Debug for Store {
         f.debug_struct("Store")
             .field("backend", &self.backend())
             .field("url", &&*self.redacted_url)
+            .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
 }
@@ -127,9 +131,25 @@ impl Store {
             Backend::Sqlite => Pool::Sqlite(connect_sqlite(database_url).await?),
             Backend::Postgres => Pool::Postgres(connect_postgres(database_url).await?),
         };
-        let store = Store { pool, redacted_url };
+        let store = Store {
+            pool,
+            redacted_url,
+            limits: Limits::default(),
+        };
         migrate::run(&store).await?;
         Ok(store)
+    }
+
+    /// This store with other bounds on a thread (the default is [`Limits::default`]).
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Store {
+        self.limits = limits;
+        self
+    }
+
+    /// The bounds on a thread in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// The database this store talks to.

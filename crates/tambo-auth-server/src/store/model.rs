@@ -101,14 +101,22 @@ pub struct Thread {
     pub metadata: Option<Value>,
 }
 
-/// A thread with all its messages, oldest first (`GET /v1/threads/{id}`).
+/// A thread with a page of its messages, oldest first (`GET /v1/threads/{id}`):
+/// `{…thread, messages, hasMore, nextCursor?}`. The cursor continues at
+/// `GET /v1/threads/{id}?cursor=…` or `GET /v1/threads/{id}/messages?cursor=…`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ThreadWithMessages {
     /// The thread.
     #[serde(flatten)]
     pub thread: Thread,
-    /// Its messages, oldest first.
+    /// A page of its messages, oldest first.
     pub messages: Vec<Message>,
+    /// Whether more messages follow this page.
+    pub has_more: bool,
+    /// The cursor of the next page of messages, present exactly when `has_more`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// A message: `{id, role, content, createdAt, metadata?}`.
@@ -212,6 +220,8 @@ mod tests {
                 metadata: Some(json!({"k": 1})),
             },
             messages: vec![message],
+            has_more: false,
+            next_cursor: None,
         };
         assert_eq!(
             serde_json::to_value(&thread).unwrap(),
@@ -229,7 +239,8 @@ mod tests {
                         {"type": "resource", "resource": {"uri": "file:///a"}}
                     ],
                     "createdAt": "2026-05-01T12:00:00.000000Z"
-                }]
+                }],
+                "hasMore": false
             })
         );
     }

@@ -15,6 +15,8 @@ use super::clock::looks_like_id;
 pub const DEFAULT_LIMIT: u32 = 20;
 /// The largest page size a request may ask for.
 pub const MAX_LIMIT: u32 = 100;
+/// The messages `GET /v1/threads/{id}` returns when the request names no `limit`.
+pub const THREAD_MESSAGES_LIMIT: u32 = MAX_LIMIT;
 
 /// Which page of a list to read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,7 +47,16 @@ impl PageRequest {
     }
 
     pub(crate) fn resolve(&self, kind: CursorKind) -> Result<(Option<Position>, u32), StoreError> {
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        self.resolve_or(kind, DEFAULT_LIMIT)
+    }
+
+    /// [`resolve`](Self::resolve) with another default page size.
+    pub(crate) fn resolve_or(
+        &self,
+        kind: CursorKind,
+        default_limit: u32,
+    ) -> Result<(Option<Position>, u32), StoreError> {
+        let limit = self.limit.unwrap_or(default_limit);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(StoreError::InvalidLimit(limit));
         }

@@ -6,7 +6,8 @@ use sqlx::query::Query;
 use sqlx::{Database, Encode, Type};
 
 use super::clock::{new_id, now_micros, rfc3339};
-use super::page::{CursorKind, Position, paginate};
+use super::limits::{self, Limits, is_id};
+use super::page::{CursorKind, Position, THREAD_MESSAGES_LIMIT, paginate};
 use super::{
     ContentPart, Message, NewMessage, NewThread, Order, Page, PageRequest, Role, RunStatus, Scope,
     Store, StoreError, Thread, ThreadUpdate, ThreadWithMessages,
@@ -35,6 +36,8 @@ const GET_THREAD: &str = "SELECT id, name, metadata, created_at, updated_at \
     FROM threads WHERE project = $1 AND context_key = $2 AND id = $3";
 const THREAD_EXISTS: &str =
     "SELECT 1 FROM threads WHERE project = $1 AND context_key = $2 AND id = $3";
+const COUNT_MESSAGES: &str =
+    "SELECT COUNT(*) FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3";
 const UPDATE_THREAD: &str = "UPDATE threads \
     SET name = COALESCE($4, name), metadata = COALESCE($5, metadata), updated_at = $6 \
     WHERE project = $1 AND context_key = $2 AND id = $3 \
@@ -46,9 +49,6 @@ const DELETE_MESSAGES_OF_THREAD: &str =
 const DELETE_THREAD: &str =
     "DELETE FROM threads WHERE project = $1 AND context_key = $2 AND id = $3";
 
-const ALL_MESSAGES: &str = "SELECT id, thread_id, role, content, metadata, created_at \
-    FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3 \
-    ORDER BY created_at ASC, id ASC";
 const GET_MESSAGE: &str = "SELECT id, thread_id, role, content, metadata, created_at \
     FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3 AND id = $4";
 const LIST_MESSAGES_ASC_FIRST: &str = "SELECT id, thread_id, role, content, metadata, created_at \
@@ -76,12 +76,21 @@ struct PreparedMessage {
 }
 
 impl PreparedMessage {
-    fn new(new: &NewMessage) -> Result<Self, StoreError> {
+    /// Refuses a message over `limits.max_message_bytes` as stored (content and metadata as
+    /// JSON, where a NUL is the escape `\u0000`).
+    fn new(new: &NewMessage, limits: Limits) -> Result<Self, StoreError> {
+        let content = to_json(&new.content)?;
+        let metadata = new.metadata.as_ref().map(to_json).transpose()?;
+        if content.len() + metadata.as_ref().map_or(0, String::len) > limits.max_message_bytes {
+            return Err(StoreError::MessageTooLarge {
+                max: limits.max_message_bytes,
+            });
+        }
         Ok(PreparedMessage {
             id: new_id("msg")?,
             role: new.role,
-            content: to_json(&new.content)?,
-            metadata: new.metadata.as_ref().map(to_json).transpose()?,
+            content,
+            metadata,
             created_at: now_micros(),
         })
     }
@@ -123,15 +132,26 @@ impl Store {
     ///
     /// # Errors
     ///
+    /// [`StoreError::InvalidInput`] for a name with a NUL character or a scope the store cannot
+    /// key, [`StoreError::ThreadFull`] for more initial messages than
+    /// [`Limits::max_messages_per_thread`], [`StoreError::MessageTooLarge`],
     /// [`StoreError::Database`] when the database fails; nothing is stored then.
     pub async fn create_thread(&self, scope: &Scope, new: NewThread) -> Result<Thread, StoreError> {
+        limits::scope(scope)?;
+        if let Some(name) = &new.name {
+            limits::storable("name", name)?;
+        }
+        let max = self.limits.max_messages_per_thread;
+        if new.initial_messages.len() > max as usize {
+            return Err(StoreError::ThreadFull { max });
+        }
         let id = new_id("thr")?;
         let metadata = new.metadata.as_ref().map(to_json).transpose()?;
         let created_at = now_micros();
         let messages = new
             .initial_messages
             .iter()
-            .map(PreparedMessage::new)
+            .map(|m| PreparedMessage::new(m, self.limits))
             .collect::<Result<Vec<_>, _>>()?;
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -169,6 +189,7 @@ impl Store {
         scope: &Scope,
         page: PageRequest,
     ) -> Result<Page<Thread>, StoreError> {
+        limits::scope(scope)?;
         let (after, limit) = page.resolve(CursorKind::Threads)?;
         let fetch = i64::from(limit) + 1;
         let rows: Vec<ThreadRow> = with_pool!(self, pool => match &after {
@@ -199,17 +220,27 @@ impl Store {
         )
     }
 
-    /// The thread `id` of `scope` with all its messages (oldest first); `None` when `scope` has
-    /// no such thread, whoever else may have one.
+    /// The thread `id` of `scope` with a page of its messages, oldest first: `page.limit`
+    /// of them ([`THREAD_MESSAGES_LIMIT`] when it names none, at most
+    /// [`MAX_LIMIT`](super::MAX_LIMIT)), after `page.cursor`. `None` when `scope` has no such
+    /// thread, whoever else may have one.
     ///
     /// # Errors
     ///
-    /// [`StoreError::Database`].
+    /// [`StoreError::InvalidCursor`], [`StoreError::InvalidLimit`],
+    /// [`StoreError::InvalidInput`], [`StoreError::Database`].
     pub async fn get_thread(
         &self,
         scope: &Scope,
         id: &str,
+        page: PageRequest,
     ) -> Result<Option<ThreadWithMessages>, StoreError> {
+        limits::scope(scope)?;
+        let (after, limit) = page.resolve_or(CursorKind::Messages, THREAD_MESSAGES_LIMIT)?;
+        if !is_id("thr", id) {
+            return Ok(None);
+        }
+        let fetch = i64::from(limit) + 1;
         let found: Option<(ThreadRow, Vec<MessageRow>)> = with_pool!(self, pool => {
             // One transaction, so the messages match the thread (none deleted in between).
             let mut tx = pool.begin().await?;
@@ -219,13 +250,26 @@ impl Store {
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
-            let found = match thread {
-                None => None,
-                Some(thread) => {
-                    let messages: Vec<MessageRow> = sqlx::query_as(ALL_MESSAGES)
+            let found = match (thread, &after) {
+                (None, _) => None,
+                (Some(thread), None) => {
+                    let messages: Vec<MessageRow> = sqlx::query_as(LIST_MESSAGES_ASC_FIRST)
                         .bind(&scope.project)
                         .bind(&scope.context_key)
                         .bind(id)
+                        .bind(fetch)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    Some((thread, messages))
+                }
+                (Some(thread), Some(after)) => {
+                    let messages: Vec<MessageRow> = sqlx::query_as(LIST_MESSAGES_ASC_AFTER)
+                        .bind(&scope.project)
+                        .bind(&scope.context_key)
+                        .bind(id)
+                        .bind(after.created_at)
+                        .bind(&after.id)
+                        .bind(fetch)
                         .fetch_all(&mut *tx)
                         .await?;
                     Some((thread, messages))
@@ -237,12 +281,21 @@ impl Store {
         let Some((thread, messages)) = found else {
             return Ok(None);
         };
+        let page = paginate(
+            messages,
+            limit,
+            CursorKind::Messages,
+            |r| Position {
+                created_at: r.5,
+                id: r.0.clone(),
+            },
+            message_from_row,
+        )?;
         Ok(Some(ThreadWithMessages {
             thread: thread_from_row(thread)?,
-            messages: messages
-                .into_iter()
-                .map(message_from_row)
-                .collect::<Result<_, _>>()?,
+            messages: page.items,
+            has_more: page.has_more,
+            next_cursor: page.next_cursor,
         }))
     }
 
@@ -251,13 +304,20 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`StoreError::Database`].
+    /// [`StoreError::InvalidInput`], [`StoreError::Database`].
     pub async fn update_thread(
         &self,
         scope: &Scope,
         id: &str,
         update: ThreadUpdate,
     ) -> Result<Option<Thread>, StoreError> {
+        limits::scope(scope)?;
+        if let Some(name) = &update.name {
+            limits::storable("name", name)?;
+        }
+        if !is_id("thr", id) {
+            return Ok(None);
+        }
         let metadata = update.metadata.as_ref().map(to_json).transpose()?;
         let now = now_micros();
         let row: Option<ThreadRow> = with_pool!(self, pool => {
@@ -280,6 +340,10 @@ impl Store {
     ///
     /// [`StoreError::Database`].
     pub async fn delete_thread(&self, scope: &Scope, id: &str) -> Result<bool, StoreError> {
+        limits::scope(scope)?;
+        if !is_id("thr", id) {
+            return Ok(false);
+        }
         let deleted = with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             // Messages first (the foreign key cascades too; this does not depend on it).
@@ -307,14 +371,21 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`StoreError::Database`].
+    /// [`StoreError::ThreadFull`] when the thread holds
+    /// [`Limits::max_messages_per_thread`] messages already, [`StoreError::MessageTooLarge`],
+    /// [`StoreError::InvalidInput`], [`StoreError::Database`].
     pub async fn add_message(
         &self,
         scope: &Scope,
         thread_id: &str,
         new: NewMessage,
     ) -> Result<Option<Message>, StoreError> {
-        let m = PreparedMessage::new(&new)?;
+        limits::scope(scope)?;
+        let m = PreparedMessage::new(&new, self.limits)?;
+        if !is_id("thr", thread_id) {
+            return Ok(None);
+        }
+        let max = self.limits.max_messages_per_thread;
         let added = with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             // Write first: the update both checks ownership and takes the write lock, so an
@@ -329,17 +400,31 @@ impl Store {
                 .rows_affected();
             if touched == 0 {
                 tx.rollback().await?;
-                false
+                Added::NoThread
             } else {
-                m.insert(scope, thread_id).execute(&mut *tx).await?;
-                tx.commit().await?;
-                true
+                // Counted under the thread's row lock (the update above): two writers cannot
+                // both see room for the last message.
+                let (count,): (i64,) = sqlx::query_as(COUNT_MESSAGES)
+                    .bind(&scope.project)
+                    .bind(&scope.context_key)
+                    .bind(thread_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if count >= i64::from(max) {
+                    tx.rollback().await?;
+                    Added::Full
+                } else {
+                    m.insert(scope, thread_id).execute(&mut *tx).await?;
+                    tx.commit().await?;
+                    Added::Yes
+                }
             }
         });
-        if !added {
-            return Ok(None);
+        match added {
+            Added::NoThread => Ok(None),
+            Added::Full => Err(StoreError::ThreadFull { max }),
+            Added::Yes => m.into_message(thread_id, new).map(Some),
         }
-        m.into_message(thread_id, new).map(Some)
     }
 
     /// A page of the thread's messages in `order`; `None` when `scope` has no such thread.
@@ -354,7 +439,11 @@ impl Store {
         page: PageRequest,
         order: Order,
     ) -> Result<Option<Page<Message>>, StoreError> {
+        limits::scope(scope)?;
         let (after, limit) = page.resolve(CursorKind::Messages)?;
+        if !is_id("thr", thread_id) {
+            return Ok(None);
+        }
         let fetch = i64::from(limit) + 1;
         let (first_sql, after_sql) = match order {
             Order::Asc => (LIST_MESSAGES_ASC_FIRST, LIST_MESSAGES_ASC_AFTER),
@@ -421,6 +510,10 @@ impl Store {
         thread_id: &str,
         message_id: &str,
     ) -> Result<Option<Message>, StoreError> {
+        limits::scope(scope)?;
+        if !is_id("thr", thread_id) || !is_id("msg", message_id) {
+            return Ok(None);
+        }
         let row: Option<MessageRow> = with_pool!(self, pool => {
             sqlx::query_as(GET_MESSAGE)
                 .bind(&scope.project)
@@ -432,6 +525,13 @@ impl Store {
         });
         row.map(message_from_row).transpose()
     }
+}
+
+/// What `add_message` did.
+enum Added {
+    Yes,
+    NoThread,
+    Full,
 }
 
 fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, StoreError> {

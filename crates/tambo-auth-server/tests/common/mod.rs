@@ -77,9 +77,32 @@ pub(crate) fn access_token(status: u16, body: &Value) -> String {
 // In process: the router
 
 /// The server's router, built in process on an in-memory SQLite database with `projects`.
+/// Requests come from a loopback peer, as they do to `tambo-auth serve` in these tests.
 pub(crate) async fn router(projects: &[ProjectSpec<'_>]) -> axum::Router {
-    let config = Config::parse(&config_text("sqlite::memory:", projects)).expect("config");
+    let text = config_text("sqlite::memory:", projects);
+    from_peer(router_of(&text).await, [127, 0, 0, 1])
+}
+
+/// The router of the server configured by `text`, without a peer address.
+pub(crate) async fn router_of(text: &str) -> axum::Router {
+    let config = Config::parse(text).expect("config");
     Server::build(&config).await.expect("server").router()
+}
+
+/// The configuration text of [`router`] with `[server] ops_token = token`.
+pub(crate) fn with_ops_token(projects: &[ProjectSpec<'_>], token: &str) -> String {
+    config_text("sqlite::memory:", projects).replacen(
+        "[server]\n",
+        &format!("[server]\nops_token = \"{token}\"\n"),
+        1,
+    )
+}
+
+/// `router` with every request coming from `ip` (the peer address `tambo-auth serve` passes).
+pub(crate) fn from_peer(router: axum::Router, ip: [u8; 4]) -> axum::Router {
+    router.layer(axum::extract::connect_info::MockConnectInfo(
+        std::net::SocketAddr::from((ip, 40_000)),
+    ))
 }
 
 /// An answer of the router.
@@ -379,4 +402,70 @@ pub(crate) fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Databases
+
+/// A database a test runs on: an SQLite file, or a PostgreSQL schema of its own (dropped by
+/// [`TestDb::drop_schema`]).
+pub(crate) struct TestDb {
+    pub(crate) url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_schema: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub(crate) fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        TestDb {
+            url: format!("sqlite://{}/tambo.db", dir.path().display()),
+            _dir: Some(dir),
+            pg_schema: None,
+        }
+    }
+
+    /// A fresh schema in the database `TAMBO_AUTH_TEST_POSTGRES_URL` names; `None` (with a
+    /// notice) when it is not set, as `.ci/run` sets it.
+    pub(crate) async fn postgres(test: &str) -> Option<TestDb> {
+        use sqlx::Connection as _;
+        let Ok(base) = std::env::var("TAMBO_AUTH_TEST_POSTGRES_URL") else {
+            println!("skipped: TAMBO_AUTH_TEST_POSTGRES_URL is not set");
+            return None;
+        };
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock after 1970")
+            .subsec_nanos();
+        // The unique part first: PostgreSQL cuts identifiers at 63 bytes.
+        let schema = format!("t_{}_{nanos}_{test}", std::process::id());
+        let schema = &schema[..schema.len().min(63)];
+        let mut conn = sqlx::PgConnection::connect(&base)
+            .await
+            .expect("TAMBO_AUTH_TEST_POSTGRES_URL does not answer");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA \"{schema}\"")))
+            .execute(&mut conn)
+            .await
+            .expect("create schema");
+        conn.close().await.expect("close");
+        let separator = if base.contains('?') { '&' } else { '?' };
+        Some(TestDb {
+            url: format!("{base}{separator}options=-c%20search_path%3D{schema}"),
+            _dir: None,
+            pg_schema: Some((base, schema.to_owned())),
+        })
+    }
+
+    pub(crate) async fn drop_schema(self) {
+        use sqlx::Connection as _;
+        if let Some((base, schema)) = self.pg_schema {
+            let mut conn = sqlx::PgConnection::connect(&base).await.expect("connect");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP SCHEMA \"{schema}\" CASCADE"
+            )))
+            .execute(&mut conn)
+            .await
+            .expect("drop schema");
+        }
+    }
 }

@@ -117,12 +117,10 @@ impl VerificationKey {
     }
 
     pub(crate) fn hmac(secret: &[u8], kid: Option<String>, alg: Option<Algorithm>) -> Self {
-        use sha2::Digest as _;
-        // A digest of the secret would be an offline-guessing oracle; the thumbprint of a
-        // secret is only a label derived from its length and kid.
-        let thumbprint = crate::jwt::b64_encode(sha2::Sha256::digest(
-            format!("oct:{}:{}", secret.len(), kid.as_deref().unwrap_or("")).as_bytes(),
-        ));
+        // Distinct secrets are distinct keys: `KeySet::contains` compares thumbprints, so a
+        // label that two secrets could share would let one stand in for the other. See
+        // `hmac_digest` for why a digest of the secret is no new oracle.
+        let thumbprint = crate::jwt::b64_encode(hmac_digest(HMAC_THUMBPRINT_DOMAIN, secret));
         VerificationKey {
             kid,
             alg,
@@ -253,7 +251,8 @@ impl VerificationKey {
     }
 
     /// The RFC 7638 JWK thumbprint (SHA-256, base64url) of the public key. For HMAC
-    /// secrets, a label that reveals nothing about the secret.
+    /// secrets, a domain-separated SHA-256 digest of the secret: distinct secrets have
+    /// distinct thumbprints, and the digest tells nothing a signed token does not.
     pub fn thumbprint(&self) -> &str {
         &self.thumbprint
     }
@@ -448,6 +447,29 @@ fn bit_len(n: &[u8]) -> usize {
         None => 0,
         Some(first) => n.len() * 8 - first.leading_zeros() as usize,
     }
+}
+
+/// The domain of an HMAC secret's thumbprint ([`VerificationKey::thumbprint`]).
+const HMAC_THUMBPRINT_DOMAIN: &str = "tambo-auth hmac thumbprint";
+
+/// SHA-256 of `domain`, a NUL byte, then `secret`: the identity of an HMAC secret.
+///
+/// Why this is no oracle beyond what the key already gives away: every token signed with the
+/// secret is itself a test of a guess (`HMAC(guess, header.payload) == signature`), as cheap as
+/// this digest, so anyone holding one token (every client does) can already search offline.
+/// What keeps the secret safe in both cases is its entropy: [`Secret::check`] refuses secrets
+/// under 32 bytes or with a handful of distinct bytes, and generated keys have 48 random bytes
+/// (RFC 8725 §3.5). The domain keeps the digest apart from any other use of SHA-256 over the
+/// same bytes, and the secret itself never leaves.
+///
+/// [`Secret::check`]: crate::verify::Secret::check
+pub(crate) fn hmac_digest(domain: &str, secret: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    let mut digest = sha2::Sha256::new();
+    digest.update(domain.as_bytes());
+    digest.update([0u8]);
+    digest.update(secret);
+    digest.finalize().into()
 }
 
 /// RFC 7638 thumbprint of the canonical JSON of the required members.

@@ -18,6 +18,9 @@ const ED25519_PKCS8_PREFIX: [u8; 16] = [
     0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
 ];
 
+/// The domain of an HS256 signing key's `kid` digest.
+const HS256_KID_DOMAIN: &str = "tambo-auth hs256 kid";
+
 /// A key that signs Tambo tokens: Ed25519 (default), P-256 or an HMAC secret. `Debug` never
 /// shows key material.
 pub struct SigningKey {
@@ -126,12 +129,16 @@ impl SigningKey {
     }
 
     /// An HMAC (HS256) key, compatible with Tambo's per-project secret scheme. Its `kid` is
-    /// a label that reveals nothing about the secret; it is never published.
+    /// the first 128 bits of a domain-separated SHA-256 digest of the secret (never the
+    /// secret), so two secrets have two kids and [`KeyRing::remove`] targets one of them; the
+    /// key itself is never published.
     pub fn hmac(secret: &Secret) -> Result<SigningKey, Error> {
         secret.check()?;
         let bytes = secret.expose();
         let verification = VerificationKey::from_secret(bytes)?;
-        let kid = verification.thumbprint().to_owned();
+        // Truncated: a kid only needs to be unique within a ring, and 128 bits keep
+        // accidental collisions out of reach. Not an oracle: see `keys::hmac_digest`.
+        let kid = b64_encode(&crate::keys::hmac_digest(HS256_KID_DOMAIN, bytes)[..16]);
         Ok(SigningKey {
             tambo_header: encoded_header(Algorithm::HS256, TOKEN_TYPE, &kid),
             alg: Algorithm::HS256,
@@ -151,7 +158,8 @@ impl SigningKey {
         self.alg
     }
 
-    /// The key id: the RFC 7638 thumbprint of the public key.
+    /// The key id: the RFC 7638 thumbprint of the public key; for HMAC keys, a digest of
+    /// the secret (see [`hmac`](Self::hmac)).
     pub fn kid(&self) -> &str {
         self.verification.kid().unwrap_or_default()
     }

@@ -710,5 +710,57 @@ mod tests {
         assert_eq!(hmac.jwks()["keys"].as_array().map(Vec::len), Some(0));
     }
 
+    #[test]
+    fn generated_hs256_keys_have_distinct_kids_that_never_show_the_secret() {
+        let a = SigningKey::generate(Algorithm::HS256).expect("key a");
+        let b = SigningKey::generate(Algorithm::HS256).expect("key b");
+        assert_ne!(a.kid(), b.kid(), "two secrets, two kids");
+        let bytes: Vec<u8> = (0u8..48).collect();
+        let key = SigningKey::hmac(&Secret::from_bytes(bytes.clone())).expect("key");
+        let again = SigningKey::hmac(&Secret::from_bytes(bytes.clone())).expect("key");
+        assert_eq!(key.kid(), again.kid(), "the kid is stable for one secret");
+        let kid = crate::jwt::b64_decode(key.kid()).expect("base64url kid");
+        assert_eq!(kid.len(), 16, "a truncated digest");
+        assert!(!bytes.windows(16).any(|w| w == kid.as_slice()));
+        assert_ne!(
+            key.kid(),
+            key.verification_key().thumbprint(),
+            "the kid and the thumbprint are separate domains"
+        );
+        // Verification keys keep distinct identities for distinct secrets.
+        let other = crate::keys::VerificationKey::from_secret(&[bytes.as_slice(), b"x"].concat())
+            .expect("secret");
+        let same_len = crate::keys::VerificationKey::from_secret(&[9u8; 48]).expect("secret");
+        let first = crate::keys::VerificationKey::from_secret(&bytes).expect("secret");
+        assert_ne!(first.thumbprint(), same_len.thumbprint());
+        assert_ne!(first.thumbprint(), other.thumbprint());
+    }
+
+    #[test]
+    fn an_hs256_rotation_signs_with_the_new_secret_and_remove_targets_the_old_one() {
+        let clock = ManualClock::at_unix(NOW);
+        let t = tokens(Algorithm::HS256, &clock).build().expect("tokens");
+        let u = user(NOW + 3600);
+        let old = t.issue(IssueRequest::new(&u, "p")).expect("issued");
+        let old_kid = t.key_ring().active().kid().to_owned();
+        t.rotate(SigningKey::generate(Algorithm::HS256).expect("key"))
+            .expect("rotated");
+        let new_kid = t.key_ring().active().kid().to_owned();
+        assert_ne!(old_kid, new_kid, "the rotated secret signs");
+        let new = t.issue(IssueRequest::new(&u, "p")).expect("issued");
+        assert_eq!(decode(&new.access_token).0["kid"], new_kid.as_str());
+        assert!(t.verify(&old.access_token).is_ok(), "overlap");
+        t.key_ring().remove(&old_kid).expect("removed");
+        assert!(matches!(
+            t.verify(&old.access_token),
+            Err(Error::UnknownKey)
+        ));
+        assert!(
+            t.verify(&new.access_token).is_ok(),
+            "the other key still verifies"
+        );
+        assert_eq!(t.key_ring().kids(t.clock_now()), vec![new_kid]);
+    }
+
     use crate::verify::Secret;
 }
