@@ -59,6 +59,72 @@ pub struct Config {
     /// `[limits]`: what one thread holds.
     #[serde(default)]
     pub limits: crate::store::Limits,
+    /// `[rate_limits]`: how many exchanges a client address, a user and a project may make.
+    #[serde(default)]
+    pub rate_limits: RateLimitConfig,
+}
+
+/// `[rate_limits]` of `POST /oauth/token`, on by default. A rate of 0 turns that limit off.
+/// Over a limit, an exchange is answered 429 `slow_down` with `Retry-After`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitConfig {
+    /// Exchanges a minute per client address (IPv6: per /64), default 120.
+    pub per_client_per_minute: u32,
+    /// Burst per client address, default 60.
+    pub per_client_burst: u32,
+    /// Requests of its address's budget a subject token that fails verification spends,
+    /// default 10 (so about 12 failures a minute).
+    pub failure_cost: u32,
+    /// Exchanges a minute per user of a project, default 20 (bursts of as many).
+    pub per_subject_per_minute: u32,
+    /// Exchanges a minute per project, default 6000. Its API key is public, so anyone can
+    /// spend this budget: keep it well above real traffic.
+    pub per_project_per_minute: u32,
+    /// Burst per project, default 1000.
+    pub per_project_burst: u32,
+    /// The proxies in front of the server (addresses or CIDR blocks) whose
+    /// `X-Forwarded-For` names the client; default none, so the header is ignored.
+    pub trusted_proxies: Vec<String>,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            per_client_per_minute: 120,
+            per_client_burst: 60,
+            failure_cost: 10,
+            per_subject_per_minute: 20,
+            per_project_per_minute: 6000,
+            per_project_burst: 1000,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+impl RateLimitConfig {
+    /// The library's [`RateLimits`](tambo_auth::exchange::RateLimits) for these settings.
+    pub fn build(&self) -> Result<tambo_auth::exchange::RateLimits, ConfigError> {
+        use tambo_auth::exchange::{Rate, RateLimits};
+        RateLimits::new()
+            .per_client(
+                Rate::per_minute(self.per_client_per_minute)
+                    .map(|r| r.burst(self.per_client_burst)),
+            )
+            .failure_cost(self.failure_cost)
+            .per_subject(Rate::per_minute(self.per_subject_per_minute))
+            .per_project(
+                Rate::per_minute(self.per_project_per_minute)
+                    .map(|r| r.burst(self.per_project_burst)),
+            )
+            .trusted_proxies(&self.trusted_proxies)
+            .map_err(|e| match e {
+                tambo_auth::Error::Configuration { reason, .. } => {
+                    ConfigError::new("rate_limits.trusted_proxies", reason)
+                }
+                other => ConfigError::new("rate_limits", other.to_string()),
+            })
+    }
 }
 
 /// `[server]`.

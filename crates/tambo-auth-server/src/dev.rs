@@ -87,6 +87,7 @@ pub async fn start(port: u16, data_dir: &Path) -> Result<DevServer, ServeError> 
             }),
             provider: None,
         }],
+        rate_limits: crate::config::RateLimitConfig::default(),
     };
     let server = Server::build(&config).await?;
     let key = SigningKey::generate(Algorithm::EdDSA)?;

@@ -153,7 +153,8 @@ impl Server {
         }
         let projects: Arc<dyn tambo_auth::exchange::ProjectResolver> =
             Arc::new(StaticProjects::new(keys)?);
-        let exchange = TokenExchange::new(tokens.clone(), Arc::clone(&projects));
+        let exchange = TokenExchange::new(tokens.clone(), Arc::clone(&projects))
+            .rate_limits(config.rate_limits.build()?);
 
         let readiness = registries.clone();
         let readyz_access = ops.clone();

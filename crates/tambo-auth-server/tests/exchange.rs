@@ -15,7 +15,13 @@ use common::{config_text, exchange_form, send};
 const API_KEY: &str = "tambo_pk_exchange_policy";
 
 async fn router(idp: &TestIdp, extra: &str) -> axum::Router {
+    router_with(idp, extra, "").await
+}
+
+/// The server with `extra` in the project's settings and `sections` appended to the file.
+async fn router_with(idp: &TestIdp, extra: &str, sections: &str) -> axum::Router {
     let mut text = config_text("sqlite::memory:", &[("p_demo", API_KEY, &idp.issuer())]);
+    text.push_str(sections);
     // The project's settings sit before its `[projects.verification]` table.
     text = text.replacen(
         "[projects.verification]",
@@ -24,6 +30,12 @@ async fn router(idp: &TestIdp, extra: &str) -> axum::Router {
     );
     let config = Config::parse(&text).expect("config");
     Server::build(&config).await.expect("server").router()
+}
+
+/// A router as `serve` runs it: each request from `peer`.
+fn from_peer(router: axum::Router, peer: &str) -> axum::Router {
+    let peer: std::net::SocketAddr = peer.parse().expect("socket address");
+    router.layer(axum::extract::connect_info::MockConnectInfo(peer))
 }
 
 /// Exchanges a token of `idp` for alice holding `held`, asking for `scope`.
@@ -93,4 +105,34 @@ async fn scopes_are_granted_only_when_the_project_lists_them_and_the_user_holds_
     .await;
     assert_eq!(answer.status, 400, "{answer:?}");
     assert_eq!(answer.body["error"], "invalid_scope");
+}
+
+/// `[rate_limits]` is on by default; over a limit the answer is 429 `slow_down` with
+/// `Retry-After` (docs/security.md H-16).
+#[tokio::test]
+async fn exchanges_are_rate_limited_per_client_address() {
+    let defaults = Config::parse("").expect("config").rate_limits;
+    assert!(defaults.per_client_per_minute > 0 && defaults.per_subject_per_minute > 0);
+    assert!(defaults.per_project_per_minute > 0 && defaults.failure_cost > 1);
+    assert!(defaults.trusted_proxies.is_empty());
+
+    let idp = TestIdp::start().await;
+    let limits = "\n[rate_limits]\nper_client_per_minute = 2\nper_client_burst = 2\n";
+    let router = router_with(&idp, "", limits).await;
+    let (near, far) = (
+        from_peer(router.clone(), "198.51.100.7:50000"),
+        from_peer(router, "198.51.100.8:50000"),
+    );
+    for _ in 0..2 {
+        assert_eq!(exchange(&near, &idp, json!({}), "").await.status, 200);
+    }
+    let answer = exchange(&near, &idp, json!({}), "").await;
+    assert_eq!(answer.status, 429, "{answer:?}");
+    assert_eq!(answer.body["error"], "slow_down");
+    assert_eq!(answer.headers["retry-after"], "30");
+    assert_eq!(exchange(&far, &idp, json!({}), "").await.status, 200);
+
+    let bad = Config::parse("[rate_limits]\ntrusted_proxies = [\"10.0.0.0/40\"]").expect("parses");
+    let err = bad.rate_limits.build().expect_err("a bad CIDR block");
+    assert_eq!(err.field, "rate_limits.trusted_proxies");
 }

@@ -165,6 +165,15 @@ pub enum Error {
     /// The token was revoked (by `jti`, or all of its user's tokens before a time).
     #[error("the token was revoked")]
     Revoked,
+    /// Too many exchanges from this client address, for this project or for this user
+    /// ([`RateLimits`](crate::exchange::RateLimits)). Answered 429 with `Retry-After`.
+    #[error("rate limited per {limit}; retry in {retry_after:?}")]
+    RateLimited {
+        /// Which limit: `client`, `project` or `subject`.
+        limit: &'static str,
+        /// When the next request fits the budget.
+        retry_after: Duration,
+    },
     /// No bearer credentials were sent (or another scheme, such as `Basic`).
     #[error("no bearer token was sent")]
     MissingCredentials,
@@ -253,6 +262,7 @@ impl Error {
             Error::TypeMismatch { .. } => ErrorKind::TypeMismatch,
             Error::ClaimRejected { .. } => ErrorKind::ClaimRejected,
             Error::KeysUnavailable { .. } => ErrorKind::KeysUnavailable,
+            Error::RateLimited { .. } => ErrorKind::RateLimited,
             Error::Revoked => ErrorKind::Revoked,
             Error::MissingCredentials => ErrorKind::MissingCredentials,
             Error::InvalidRequest { .. } => ErrorKind::InvalidRequest,
@@ -268,10 +278,13 @@ impl Error {
         }
     }
 
-    /// For [`ErrorKind::KeysUnavailable`], how long a client should wait before retrying.
+    /// For [`ErrorKind::KeysUnavailable`] and [`ErrorKind::RateLimited`], how long a client
+    /// should wait before retrying.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Error::KeysUnavailable { retry_after, .. } => Some(*retry_after),
+            Error::KeysUnavailable { retry_after, .. } | Error::RateLimited { retry_after, .. } => {
+                Some(*retry_after)
+            }
             _ => None,
         }
     }
@@ -316,8 +329,10 @@ impl Error {
 /// | `PayloadTooLarge` | 413 | `invalid_request` | 413 | 3 |
 /// | `MethodNotAllowed` | 405 | `invalid_request` | 405 | 3 |
 /// | `KeysUnavailable` | 503 + `Retry-After` | `temporarily_unavailable` | 503 | 14 |
+/// | `RateLimited` | 429 + `Retry-After` | `slow_down` | 429 | 8 |
 /// | `InvalidKey`, `Configuration` | 500 | `server_error` | 500 | 13 |
 ///
+/// RFC 6749 has no code for a client that must wait; `slow_down` is RFC 8628's (§3.5).
 /// Token problems at the exchange are `invalid_request` as RFC 8693 §2.2.2 requires ("invalid
 /// for any reason"), never `invalid_grant`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -371,6 +386,8 @@ pub enum ErrorKind {
     ClaimRejected,
     /// See [`Error::KeysUnavailable`].
     KeysUnavailable,
+    /// See [`Error::RateLimited`].
+    RateLimited,
     /// See [`Error::Revoked`].
     Revoked,
     /// See [`Error::MissingCredentials`].
@@ -426,6 +443,7 @@ const fn row(
 /// gRPC codes used here.
 const UNAUTHENTICATED: i32 = 16;
 const PERMISSION_DENIED: i32 = 7;
+const RESOURCE_EXHAUSTED: i32 = 8;
 const UNAVAILABLE: i32 = 14;
 const INTERNAL: i32 = 13;
 const INVALID_ARGUMENT: i32 = 3;
@@ -465,6 +483,7 @@ impl ErrorKind {
         ErrorKind::TypeMismatch,
         ErrorKind::ClaimRejected,
         ErrorKind::KeysUnavailable,
+        ErrorKind::RateLimited,
         ErrorKind::Revoked,
         ErrorKind::MissingCredentials,
         ErrorKind::InvalidRequest,
@@ -506,6 +525,7 @@ impl ErrorKind {
             ErrorKind::TypeMismatch => "type_mismatch",
             ErrorKind::ClaimRejected => "claim_rejected",
             ErrorKind::KeysUnavailable => "keys_unavailable",
+            ErrorKind::RateLimited => "rate_limited",
             ErrorKind::Revoked => "revoked",
             ErrorKind::MissingCredentials => "missing_credentials",
             ErrorKind::InvalidRequest => "invalid_request",
@@ -555,6 +575,7 @@ impl ErrorKind {
             ErrorKind::TypeMismatch => "the token type is not accepted",
             ErrorKind::ClaimRejected => "the token was refused by policy",
             ErrorKind::KeysUnavailable => "the identity provider keys are unavailable",
+            ErrorKind::RateLimited => "too many requests; retry after the time Retry-After gives",
             ErrorKind::Revoked => "the token was revoked",
             ErrorKind::MissingCredentials => "a bearer token is required",
             ErrorKind::InvalidRequest => "the request is malformed",
@@ -575,6 +596,7 @@ impl ErrorKind {
             ErrorKind::KeysUnavailable => {
                 row(503, "temporarily_unavailable", 503, None, UNAVAILABLE)
             }
+            ErrorKind::RateLimited => row(429, "slow_down", 429, None, RESOURCE_EXHAUSTED),
             ErrorKind::MissingCredentials => row(401, "invalid_client", 401, None, UNAUTHENTICATED),
             ErrorKind::InvalidRequest => row(
                 400,
@@ -699,6 +721,7 @@ mod tests {
             );
             let want = match kind {
                 K::KeysUnavailable => (503, "temporarily_unavailable", 503, None, 14),
+                K::RateLimited => (429, "slow_down", 429, None, 8),
                 K::InvalidKey | K::Configuration => (500, "server_error", 500, None, 13),
                 K::MissingCredentials => (401, "invalid_client", 401, None, 16),
                 K::InvalidRequest => (400, "invalid_request", 400, Some("invalid_request"), 16),

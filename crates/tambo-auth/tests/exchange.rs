@@ -1192,6 +1192,155 @@ async fn neither_logs_nor_error_descriptions_hold_a_token_or_an_api_key() {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Rate limits (docs/security.md H-16)
+
+mod rate_limits {
+    use std::net::SocketAddr;
+
+    use axum::extract::ConnectInfo;
+    use tambo_auth::exchange::{Rate, RateLimits};
+
+    use super::*;
+
+    fn limited(limits: RateLimits) -> Fixture {
+        let mut f = fixture();
+        let clock = Arc::new(f.clock.clone());
+        f.exchange = f.exchange.clone().rate_limits(limits.clock(clock));
+        f
+    }
+
+    /// An exchange of `subject` from the connection `peer`, with `forwarded` as its
+    /// `X-Forwarded-For`.
+    async fn from(f: &Fixture, peer: &str, forwarded: Option<&str>, subject: &str) -> Answer {
+        let mut request = post();
+        if let Some(forwarded) = forwarded {
+            request = request.header("x-forwarded-for", forwarded);
+        }
+        let mut request = request
+            .body(Body::from(form(&good(subject, &[]))))
+            .expect("request");
+        let peer: SocketAddr = peer.parse().expect("socket address");
+        request.extensions_mut().insert(ConnectInfo(peer));
+        f.router(request).await
+    }
+
+    fn assert_limited(answer: &Answer, wait: u64) {
+        assert_eq!(answer.status, 429, "{}", answer.body);
+        assert_eq!(answer.body["error"], "slow_down");
+        assert_eq!(answer.headers["retry-after"], wait.to_string().as_str());
+    }
+
+    #[tokio::test]
+    async fn each_client_address_has_its_budget_and_gets_it_back_with_time() {
+        let f = limited(RateLimits::new().per_client(Rate::per_minute(2)));
+        let alice = subject();
+        for _ in 0..2 {
+            from(&f, "203.0.113.7:4000", None, &alice).await.ok();
+        }
+        // Another port of the same address is the same client.
+        assert_limited(&from(&f, "203.0.113.7:4001", None, &alice).await, 30);
+        from(&f, "203.0.113.8:4000", None, &alice).await.ok();
+        // One request comes back every 30 s.
+        f.clock.advance(Duration::from_secs(30));
+        from(&f, "203.0.113.7:4000", None, &alice).await.ok();
+        assert_limited(&from(&f, "203.0.113.7:4000", None, &alice).await, 30);
+        // An IPv6 client counts per /64; an IPv4-mapped address is the IPv4 address.
+        let f = limited(RateLimits::new().per_client(Rate::per_minute(1)));
+        from(&f, "[2001:db8:1:2::1]:1", None, &alice).await.ok();
+        assert_limited(
+            &from(&f, "[2001:db8:1:2:ffff::9]:1", None, &alice).await,
+            60,
+        );
+        from(&f, "[2001:db8:1:3::1]:1", None, &alice).await.ok();
+        from(&f, "198.51.100.1:1", None, &alice).await.ok();
+        assert_limited(&from(&f, "[::ffff:198.51.100.1]:1", None, &alice).await, 60);
+    }
+
+    #[tokio::test]
+    async fn failed_verifications_spend_a_tighter_budget() {
+        let f = limited(
+            RateLimits::new()
+                .per_client(Rate::per_minute(10))
+                .failure_cost(5),
+        );
+        let mut forged = claims(IDP, "alice", NOW);
+        forged["exp"] = json!(NOW - 1000);
+        let expired = tambo_auth_testkit::jws::token(&fixtures().ed, &forged);
+        for _ in 0..2 {
+            let answer = from(&f, "203.0.113.7:1", None, &expired).await;
+            answer.error(400, "invalid_request");
+        }
+        // Two failures spent the ten requests: even a good token waits.
+        assert_limited(&from(&f, "203.0.113.7:1", None, &subject()).await, 6);
+        // Ten good exchanges fit the same budget elsewhere.
+        for _ in 0..10 {
+            from(&f, "203.0.113.8:1", None, &subject()).await.ok();
+        }
+    }
+
+    #[tokio::test]
+    async fn each_user_and_each_project_has_its_budget() {
+        let f = limited(RateLimits::new().per_subject(Rate::per_minute(2)));
+        let (alice, bob) = (subject(), subject_with("bob", 3600));
+        for _ in 0..2 {
+            from(&f, "203.0.113.7:1", None, &alice).await.ok();
+        }
+        let answer = from(&f, "203.0.113.9:1", None, &alice).await;
+        assert_limited(&answer, 30);
+        from(&f, "203.0.113.7:1", None, &bob).await.ok();
+
+        let f = limited(RateLimits::new().per_project(Rate::per_minute(60).map(|r| r.burst(3))));
+        for user in ["a", "b", "c"] {
+            from(&f, "203.0.113.7:1", None, &subject_with(user, 3600))
+                .await
+                .ok();
+        }
+        assert_limited(
+            &from(&f, "203.0.113.7:1", None, &subject_with("d", 3600)).await,
+            1,
+        );
+        // A request without the project's key is refused before spending its budget.
+        let request = Request::post("/oauth/token")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(form(&good(&alice, &[]))))
+            .expect("request");
+        f.router(request).await.error(401, "invalid_client");
+    }
+
+    #[tokio::test]
+    async fn x_forwarded_for_counts_only_from_a_trusted_proxy() {
+        let limits = RateLimits::new()
+            .per_client(Rate::per_minute(1))
+            .trusted_proxies(["10.0.0.0/8", "192.0.2.1"])
+            .expect("proxies");
+        let f = limited(limits);
+        let alice = subject();
+        // Behind the proxy: the address it saw, skipping trusted hops from the right.
+        from(&f, "10.0.0.5:1", Some("198.51.100.1, 192.0.2.1"), &alice)
+            .await
+            .ok();
+        from(&f, "10.0.0.5:1", Some("198.51.100.2"), &alice)
+            .await
+            .ok();
+        let again = from(&f, "10.0.0.6:1", Some("spoofed, 198.51.100.1"), &alice).await;
+        assert_limited(&again, 60);
+        // From anyone else, the header is ignored: the peer is the client.
+        from(&f, "203.0.113.7:1", Some("198.51.100.3"), &alice)
+            .await
+            .ok();
+        let spoofed = from(&f, "203.0.113.7:1", Some("198.51.100.4"), &alice).await;
+        assert_limited(&spoofed, 60);
+
+        assert!(RateLimits::new().trusted_proxies(["10.0.0.0/33"]).is_err());
+        assert!(
+            RateLimits::new()
+                .trusted_proxies(["proxy.internal"])
+                .is_err()
+        );
+    }
+}
+
 mod cors {
     use super::*;
 

@@ -111,16 +111,19 @@
 //! let app: axum::Router = exchange.router();
 //! ```
 
+mod limits;
 mod project;
 mod request;
 mod response;
 mod service;
 
+pub use limits::{Rate, RateLimits};
 pub use project::{Project, ProjectResolver, StaticProjects};
 pub use response::{TokenResponse, error_response};
 pub use service::{ExchangeService, ResponseFuture};
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -131,6 +134,7 @@ use crate::jwt::MAX_TOKEN_BYTES;
 use crate::token::{IssueRequest, TamboTokens};
 use crate::verify::StrategyKind;
 use crate::{Error, ErrorKind, Provider, ProviderExt as _, ProviderRegistry, TamboUser};
+use limits::Limiters;
 use request::Params;
 
 /// The RFC 8693 §2.1 `grant_type`.
@@ -174,6 +178,7 @@ pub struct TokenExchange {
     max_body: usize,
     max_subject_token: usize,
     cors_origins: Vec<http::HeaderValue>,
+    limits: Option<Arc<Limiters>>,
 }
 
 impl fmt::Debug for TokenExchange {
@@ -202,7 +207,16 @@ impl TokenExchange {
             max_body: DEFAULT_MAX_BODY,
             max_subject_token: MAX_TOKEN_BYTES,
             cors_origins: Vec::new(),
+            limits: None,
         }
+    }
+
+    /// Limits how many exchanges each client address, project and user may make (default:
+    /// none). See [`RateLimits`].
+    #[must_use]
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.limits = Some(Arc::new(limits.build()));
+        self
     }
 
     /// The largest request body accepted (default 16 KiB); larger ones are answered 413.
@@ -273,8 +287,19 @@ impl TokenExchange {
     /// error into the endpoint's answer with [`error_response`], a success with
     /// [`TokenResponse::to_response`]. Logs one event.
     pub async fn exchange(&self, headers: &HeaderMap, body: &[u8]) -> Result<TokenResponse, Error> {
+        self.exchange_from(None, headers, body).await
+    }
+
+    /// [`exchange`](Self::exchange) for a request from `peer`, the address its connection
+    /// comes from, which the per-address [rate limit](Self::rate_limits) counts against.
+    pub async fn exchange_from(
+        &self,
+        peer: Option<SocketAddr>,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<TokenResponse, Error> {
         let mut trace = Trace::default();
-        let result = self.run(headers, body, &mut trace).await;
+        let result = self.run(peer, headers, body, &mut trace).await;
         match &result {
             Ok((answer, jti)) => log_outcome(
                 Ok((jti, answer.expires_in)),
@@ -293,22 +318,42 @@ impl TokenExchange {
     /// The exchange; the issued token's `jti` rides along for the log.
     async fn run(
         &self,
+        peer: Option<SocketAddr>,
         headers: &HeaderMap,
         body: &[u8],
         trace: &mut Trace,
     ) -> Result<(TokenResponse, String), Error> {
+        let limits = self.limits.as_deref();
+        let client = limits.and_then(|l| l.client(peer, headers));
+        if let Some(limits) = limits {
+            limits.admit_client(client)?;
+        }
         let api_key = api_key(headers)?;
         let project = self.projects.resolve(api_key).await?;
         trace.project = Some(project.id().to_owned());
+        if let Some(limits) = limits {
+            limits.admit_project(project.id())?;
+        }
 
         let params = Params::parse(headers, body)?;
         let subject = self.check_parameters(&params)?;
         let audience = self.target(&params, &project)?;
         let requested = grantable_scopes(&params, &project)?;
 
-        let (user, insecure, provider) = self
+        let verified = self
             .verify_subject(subject, project.registry(), trace)
-            .await?;
+            .await;
+        let (user, insecure, provider) = match (verified, limits) {
+            (Ok(verified), _) => verified,
+            (Err(error), Some(limits)) if error.kind().exchange_status() == 400 => {
+                limits.failed(client);
+                return Err(error);
+            }
+            (Err(error), _) => return Err(error),
+        };
+        if let Some(limits) = limits {
+            limits.admit_subject(project.id(), user.context_key().as_str())?;
+        }
         let scope = match requested {
             None => None,
             Some(requested) => Some(held_scopes(requested, provider.as_ref(), &user)?),

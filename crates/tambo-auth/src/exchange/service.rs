@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -90,7 +91,10 @@ impl TokenExchange {
             Ok(body) => body,
             Err(error) => return self.refuse_before_exchange(&error),
         };
-        match self.exchange(&parts.headers, &body).await {
+        match self
+            .exchange_from(peer(&parts.extensions), &parts.headers, &body)
+            .await
+        {
             Ok(answer) => answer.to_response(),
             Err(error) => error_response(&error),
         }
@@ -101,6 +105,24 @@ impl TokenExchange {
         super::log_outcome(Err(error), None, None);
         error_response(error)
     }
+}
+
+/// The address the connection comes from: axum's `ConnectInfo` (or `MockConnectInfo`, as
+/// axum's extractor reads it), or a plain `SocketAddr` another server put in the request's
+/// extensions.
+fn peer(extensions: &http::Extensions) -> Option<SocketAddr> {
+    #[cfg(feature = "axum")]
+    {
+        use axum::extract::ConnectInfo;
+        use axum::extract::connect_info::MockConnectInfo;
+        if let Some(ConnectInfo(addr)) = extensions.get::<ConnectInfo<SocketAddr>>() {
+            return Some(*addr);
+        }
+        if let Some(MockConnectInfo(addr)) = extensions.get::<MockConnectInfo<SocketAddr>>() {
+            return Some(*addr);
+        }
+    }
+    extensions.get::<SocketAddr>().copied()
 }
 
 /// Reads a body of at most `limit` bytes: a larger `Content-Length` (or size hint) is refused
