@@ -10,18 +10,19 @@ use tambo_auth_server::server::Server;
 use tambo_auth_testkit::TestIdp;
 use tambo_auth_testkit::claims::now;
 
-use common::{config_text, exchange_form, send};
+use common::{NO_RATE_LIMITS, config_text, exchange_form, send};
 
 const API_KEY: &str = "tambo_pk_exchange_policy";
 
 async fn router(idp: &TestIdp, extra: &str) -> axum::Router {
-    router_with(idp, extra, "").await
+    router_with(idp, extra, NO_RATE_LIMITS).await
 }
 
-/// The server with `extra` in the project's settings and `sections` appended to the file.
-async fn router_with(idp: &TestIdp, extra: &str, sections: &str) -> axum::Router {
+/// The server with `extra` in the project's settings and `rate_limits` as its
+/// `[rate_limits]` section.
+async fn router_with(idp: &TestIdp, extra: &str, rate_limits: &str) -> axum::Router {
     let mut text = config_text("sqlite::memory:", &[("p_demo", API_KEY, &idp.issuer())]);
-    text.push_str(sections);
+    text = text.replacen(NO_RATE_LIMITS, rate_limits, 1);
     // The project's settings sit before its `[projects.verification]` table.
     text = text.replacen(
         "[projects.verification]",
@@ -117,7 +118,7 @@ async fn exchanges_are_rate_limited_per_client_address() {
     assert!(defaults.trusted_proxies.is_empty());
 
     let idp = TestIdp::start().await;
-    let limits = "\n[rate_limits]\nper_client_per_minute = 2\nper_client_burst = 2\n";
+    let limits = "[rate_limits]\nper_client_per_minute = 2\nper_client_burst = 2\n";
     let router = router_with(&idp, "", limits).await;
     let (near, far) = (
         from_peer(router.clone(), "198.51.100.7:50000"),
@@ -131,6 +132,19 @@ async fn exchanges_are_rate_limited_per_client_address() {
     assert_eq!(answer.body["error"], "slow_down");
     assert_eq!(answer.headers["retry-after"], "30");
     assert_eq!(exchange(&far, &idp, json!({}), "").await.status, 200);
+
+    // The defaults apply: a user exchanging over and over is held back.
+    let router = from_peer(router_with(&idp, "", "").await, "198.51.100.9:1");
+    let per_subject = defaults.per_subject_per_minute;
+    for _ in 0..per_subject {
+        assert_eq!(exchange(&router, &idp, json!({}), "").await.status, 200);
+    }
+    let answer = exchange(&router, &idp, json!({}), "").await;
+    assert_eq!(answer.status, 429, "{answer:?}");
+    assert_eq!(
+        answer.headers["retry-after"],
+        (60 / per_subject).to_string().as_str()
+    );
 
     let bad = Config::parse("[rate_limits]\ntrusted_proxies = [\"10.0.0.0/40\"]").expect("parses");
     let err = bad.rate_limits.build().expect_err("a bad CIDR block");

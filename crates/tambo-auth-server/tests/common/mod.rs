@@ -24,13 +24,18 @@ use tower::ServiceExt as _;
 /// One `[[projects]]` entry: its id, its API key and the issuer whose tokens it exchanges.
 pub(crate) type ProjectSpec<'a> = (&'a str, &'a str, &'a str);
 
+/// The suites make thousands of exchanges from one address: no rate limit in their
+/// configuration (`tests/exchange.rs` tests the limits, the defaults included).
+pub(crate) const NO_RATE_LIMITS: &str = "[rate_limits]\nper_client_per_minute = 0\n\
+     per_subject_per_minute = 0\nper_project_per_minute = 0\n";
+
 /// A configuration: the database at `database_url`, any free port, and one project per spec,
 /// each verified over OIDC discovery with http allowed to loopback (the test identity
 /// provider, whose tokens carry no `aud`: it serves these tests alone).
 pub(crate) fn config_text(database_url: &str, projects: &[ProjectSpec<'_>]) -> String {
     let mut text = format!(
         "[server]\nlisten = \"127.0.0.1:0\"\npublic_url = \"http://127.0.0.1:8260\"\n\
-         database_url = \"{database_url}\"\n"
+         database_url = \"{database_url}\"\n{NO_RATE_LIMITS}"
     );
     for (id, api_key, issuer) in projects {
         text.push_str(&format!(
