@@ -45,20 +45,24 @@ impl LogCapture {
         String::from_utf8_lossy(&self.buffer.lock()).into_owned()
     }
 
-    /// Panics when the logs hold any of `secrets`, or, for a compact JWS, any of its
-    /// segments longer than 8 characters (a payload or a signature alone is as telling).
-    /// The panic message says which input leaked, never the secret itself.
+    /// [`assert_free_of`] on everything captured so far.
     pub fn assert_free_of<S: AsRef<str>>(&self, secrets: impl IntoIterator<Item = S>) {
-        let text = self.text();
-        for (index, secret) in secrets.into_iter().enumerate() {
-            let secret = secret.as_ref();
-            let segments = secret.split('.').filter(|s| s.len() > 8);
-            for part in std::iter::once(secret).chain(segments) {
-                assert!(
-                    !text.contains(part),
-                    "secret #{index} (or a segment of it) reached the logs"
-                );
-            }
+        assert_free_of(&self.text(), secrets);
+    }
+}
+
+/// Panics when `text` (captured logs, a process's output) holds any of `secrets`, or, for a
+/// compact JWS, any of its segments longer than 8 characters (a payload or a signature alone
+/// is as telling). The panic message says which input leaked, never the secret itself.
+pub fn assert_free_of<S: AsRef<str>>(text: &str, secrets: impl IntoIterator<Item = S>) {
+    for (index, secret) in secrets.into_iter().enumerate() {
+        let secret = secret.as_ref();
+        let segments = secret.split('.').filter(|s| s.len() > 8);
+        for part in std::iter::once(secret).chain(segments) {
+            assert!(
+                !text.contains(part),
+                "secret #{index} (or a segment of it) reached the logs"
+            );
         }
     }
 }

@@ -226,12 +226,17 @@ pub(crate) fn start(config: &Path) -> Running {
 
 /// [`start`] with the log filter `TAMBO_AUTH_LOG=log`.
 pub(crate) fn start_logging(config: &Path, log: &str) -> Running {
+    start_with_logs(config, log, Stdio::inherit())
+}
+
+/// [`start_logging`] with the logs (stderr) sent to `logs`.
+pub(crate) fn start_with_logs(config: &Path, log: &str, logs: Stdio) -> Running {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tambo-auth"))
         .args(["serve", "--config"])
         .arg(config)
         .env("TAMBO_AUTH_LOG", log)
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(logs)
         .spawn()
         .expect("the server starts");
     let stdout = child.stdout.take().expect("stdout");
