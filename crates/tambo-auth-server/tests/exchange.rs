@@ -109,7 +109,7 @@ async fn scopes_are_granted_only_when_the_project_lists_them_and_the_user_holds_
 }
 
 /// `[rate_limits]` is on by default; over a limit the answer is 429 `slow_down` with
-/// `Retry-After` (docs/security.md H-16).
+/// `Retry-After` (docs/security.md H-02).
 #[tokio::test]
 async fn exchanges_are_rate_limited_per_client_address() {
     let defaults = Config::parse("").expect("config").rate_limits;

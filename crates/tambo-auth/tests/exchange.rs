@@ -1193,7 +1193,7 @@ async fn neither_logs_nor_error_descriptions_hold_a_token_or_an_api_key() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Rate limits (docs/security.md H-16)
+// Rate limits (docs/security.md H-02)
 
 mod rate_limits {
     use std::net::SocketAddr;

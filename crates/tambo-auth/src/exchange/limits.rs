@@ -48,7 +48,7 @@ impl Rate {
     }
 }
 
-/// Rate limits of the token endpoint (docs/security.md H-16). Each limit is optional; an
+/// Rate limits of the token endpoint (docs/security.md H-02). Each limit is optional; an
 /// exchange over one is refused with 429 [`ErrorKind::RateLimited`](crate::ErrorKind) and
 /// `Retry-After`, before the work it would cost:
 ///
