@@ -687,7 +687,10 @@ mod tests {
     #[test]
     fn a_shared_issuer_needs_an_audience_or_an_explicit_waiver() {
         assert!(project("issuer = \"https://x.example\"\naudiences = [\"app\"]").is_ok());
+        // The waiver is logged when the verifier is built (at startup).
+        let logs = tambo_auth_testkit::logs::capture();
         assert!(project("issuer = \"https://x.example\"\nallow_any_audience = true").is_ok());
+        assert!(logs.text().contains("allow_any_audience"), "{}", logs.text());
         // A shared secret is this application's own: no audience needed.
         assert!(
             project(
