@@ -89,12 +89,23 @@ impl ReplayBody for tonic::body::Body {
 /// # Ok(()) }
 /// ```
 ///
-/// On a tonic channel (the `tonic` feature makes its body a [`ReplayBody`]):
+/// On a tonic channel (with the `tonic` feature, which makes its body a [`ReplayBody`] that is
+/// never replayed: a refused call fails, and the session has a new token for the next one):
 ///
-/// ```ignore
-/// let channel = tonic::transport::Channel::from_static("http://127.0.0.1:50051").connect().await?;
-/// let channel = tower::ServiceBuilder::new().layer(AuthLayer::new(session)).service(channel);
-/// let mut threads = ThreadsClient::new(channel);
+/// ```no_run
+/// # #[cfg(feature = "tonic")]
+/// # async fn demo(session: tambo_auth_client::TamboSession) -> Result<(), tambo_auth_client::BoxError> {
+/// use tambo_auth_client::AuthLayer;
+/// use tower::Layer as _;
+///
+/// let channel = tonic::transport::Channel::from_static("http://127.0.0.1:50051")
+///     .connect()
+///     .await?;
+/// let channel = AuthLayer::new(session).layer(channel);
+/// // A generated client takes it as its channel: `ThreadsClient::new(channel)`.
+/// let mut grpc = tonic::client::Grpc::new(channel);
+/// grpc.ready().await?;
+/// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
 pub struct AuthLayer {

@@ -690,7 +690,11 @@ mod tests {
         // The waiver is logged when the verifier is built (at startup).
         let logs = tambo_auth_testkit::logs::capture();
         assert!(project("issuer = \"https://x.example\"\nallow_any_audience = true").is_ok());
-        assert!(logs.text().contains("allow_any_audience"), "{}", logs.text());
+        assert!(
+            logs.text().contains("allow_any_audience"),
+            "{}",
+            logs.text()
+        );
         // A shared secret is this application's own: no audience needed.
         assert!(
             project(

@@ -92,3 +92,68 @@ async fn each_user_sees_only_their_own_threads() {
     );
     assert_eq!(names(bob.list_threads().await.expect("listed")), ["bob's"]);
 }
+
+/// The client side: `tambo_auth_client::AuthLayer` on a tonic channel puts a session's
+/// token on every call. A token the service refuses (gRPC `UNAUTHENTICATED`) makes the
+/// session exchange again, so the next call goes through (a tonic body may stream, so the
+/// refused call itself is not sent again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_authenticates_a_channel_and_recovers_from_a_refused_token() {
+    use tambo_auth_client::{AuthLayer, ExchangeClient, TamboSession};
+    use tower::Layer as _;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let (tokens, addr) = serve().await;
+    // A token endpoint that first hands out a token the service does not trust.
+    let endpoint = MockServer::start().await;
+    let answer = |token: String| {
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "access_token": token,
+            "issued_token_type": "urn:ietf:params:oauth:token-type:access_token",
+            "token_type": "Bearer",
+            "expires_in": 900,
+        }))
+    };
+    Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(answer(token(&self::tokens(), "alice")))
+        .up_to_n_times(1)
+        .mount(&endpoint)
+        .await;
+    Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(answer(token(&tokens, "alice")))
+        .mount(&endpoint)
+        .await;
+    let client = ExchangeClient::new(&format!("{}/oauth/token", endpoint.uri()), "tambo_pk_demo")
+        .expect("client");
+    let session = TamboSession::new(client, || async {
+        Ok::<_, std::convert::Infallible>("a provider token".to_owned())
+    });
+
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .expect("endpoint")
+        .connect()
+        .await
+        .expect("connects");
+    let mut grpc = tonic::client::Grpc::new(AuthLayer::new(session).layer(channel));
+    let mut whoami = async || {
+        grpc.ready().await.expect("ready");
+        grpc.unary(
+            tonic::Request::new(example_tonic_threads::Empty {}),
+            http::uri::PathAndQuery::from_static(example_tonic_threads::paths::WHOAMI),
+            tonic_prost::ProstCodec::<
+                example_tonic_threads::Empty,
+                example_tonic_threads::WhoAmIReply,
+            >::default(),
+        )
+        .await
+        .map(tonic::Response::into_inner)
+    };
+    let refused = whoami().await.expect_err("an untrusted token");
+    assert_eq!(refused.code(), Code::Unauthenticated);
+    let me = whoami().await.expect("the new token");
+    assert_eq!(me.sub, "alice");
+    assert_eq!(
+        endpoint.received_requests().await.unwrap_or_default().len(),
+        2
+    );
+}
