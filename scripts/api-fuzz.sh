@@ -12,8 +12,8 @@
 #   SEED          schemathesis' seed (default 14): the same seed replays the same cases
 #   PHASES        schemathesis phases (default examples,coverage,fuzzing,stateful)
 #   WORKERS       concurrent schemathesis workers (default 2)
-#   TAMBO_AUTH_BIN   a built `tambo-auth` binary; default: `cargo build` it (debug profile, the
-#                    one `cargo test` already built)
+#   TAMBO_AUTH_BIN   a built `tambo-auth` binary (CI passes the one `cargo test` built); when
+#                    not given or missing, `cargo build` makes it (debug profile)
 #   SCHEMATHESIS_VENV  where schemathesis is installed (default: under $TMPDIR, reused between
 #                      runs); created with `python3 -m venv` and pip, pinned below
 #   CHECKS        schemathesis checks (default: every one that applies, see below)
@@ -58,7 +58,7 @@ fi
 SCHEMATHESIS="$SCHEMATHESIS_VENV/bin/schemathesis"
 PYTHON="$SCHEMATHESIS_VENV/bin/python"
 
-if [ -z "${TAMBO_AUTH_BIN:-}" ]; then
+if [ -z "${TAMBO_AUTH_BIN:-}" ] || [ ! -x "$TAMBO_AUTH_BIN" ]; then
     cargo build -q -p tambo-auth-server --bin tambo-auth --manifest-path "$ROOT/Cargo.toml"
     TAMBO_AUTH_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/tambo-auth"
 fi
