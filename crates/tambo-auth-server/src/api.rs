@@ -36,8 +36,8 @@ use tambo_auth::TamboUser;
 use tambo_auth::exchange::ProjectResolver;
 
 use crate::store::{
-    Message, NewMessage, NewThread, Order, Page, PageRequest, Scope, Store, StoreError, Thread,
-    ThreadUpdate, ThreadWithMessages,
+    Message, NewMessage, NewThread, Object, Order, Page, PageRequest, Scope, Store, StoreError,
+    Thread, ThreadUpdate, ThreadWithMessages,
 };
 
 /// The largest request body `/v1` accepts.
@@ -196,19 +196,20 @@ pub async fn json_refusals(response: Response) -> Response {
     Response::from_parts(parts, axum::body::Body::from(body))
 }
 
-/// JSON bodies whose rejections are JSON errors too.
+/// JSON object bodies (never an array of the fields: [`Object`]) whose rejections are JSON
+/// errors too.
 struct ApiJson<T>(T);
 
 impl<S, T> FromRequest<S> for ApiJson<T>
 where
-    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    Json<Object<T>>: FromRequest<S, Rejection = JsonRejection>,
     S: Send + Sync,
 {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        match Json::<T>::from_request(request, state).await {
-            Ok(Json(value)) => Ok(ApiJson(value)),
+        match Json::<Object<T>>::from_request(request, state).await {
+            Ok(Json(Object(value))) => Ok(ApiJson(value)),
             Err(rejection) => Err(ApiError::new(
                 rejection.status(),
                 "invalid_request",

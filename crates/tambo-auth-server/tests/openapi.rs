@@ -1063,3 +1063,123 @@ async fn error_answers_have_the_documented_status_and_shape() {
     assert!(answer.headers.contains_key("www-authenticate"));
     conforms(&f, "/v1/threads", "get", &answer);
 }
+
+/// Found by the API fuzzing (`scripts/api-fuzz.sh`): serde's derived `Deserialize` took a JSON
+/// array of a struct's fields in order, so `[null, null]` created a thread and renamed one
+/// with nothing. Every `/v1` body, and every object inside one, is an object or a 422.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_bodies_are_objects_never_arrays_of_their_fields() {
+    let f = fixture().await;
+    let created = send(
+        &f.router,
+        request("post", "/v1/threads", Some(&f.token))
+            .header("content-type", "application/json")
+            .body(Body::from(r#"{"name":"kept"}"#))
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let thread = created.json()["id"].as_str().expect("id").to_owned();
+    let messages = format!("/v1/threads/{thread}/messages");
+    let at_thread = format!("/v1/threads/{thread}");
+    let text = json!({"type": "text", "text": "hi"});
+    let cases = [
+        ("post", "/v1/threads", "/v1/threads", json!([null, null])),
+        (
+            "post",
+            "/v1/threads",
+            "/v1/threads",
+            json!([null, null, []]),
+        ),
+        (
+            "post",
+            "/v1/threads",
+            "/v1/threads",
+            json!({"initialMessages": [["user", [text]]]}),
+        ),
+        (
+            "post",
+            "/v1/threads",
+            "/v1/threads",
+            json!({"initialMessages": [{"role": "user", "content": [["text", "hi"]]}]}),
+        ),
+        ("patch", "/v1/threads/{id}", &at_thread, json!([null, null])),
+        (
+            "patch",
+            "/v1/threads/{id}",
+            &at_thread,
+            json!(["renamed", {"k": 1}]),
+        ),
+        (
+            "post",
+            "/v1/threads/{id}/messages",
+            &messages,
+            json!(["user", [text], null]),
+        ),
+        (
+            "post",
+            "/v1/threads/{id}/messages",
+            &messages,
+            json!({"role": "user", "content": [["text", "hi"]]}),
+        ),
+    ];
+    for (method, path, uri, body) in cases {
+        let answer = send(
+            &f.router,
+            request(method, uri, Some(&f.token))
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .expect("request"),
+        )
+        .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{method} {path} {body}: {answer:?}"
+        );
+        assert_eq!(answer.json()["error"], "invalid_request");
+        conforms(&f, path, method, &answer);
+    }
+    // Nothing was created or changed.
+    let list = send(&f.router, empty("get", "/v1/threads", Some(&f.token))).await;
+    assert_eq!(
+        list.json()["threads"].as_array().map(Vec::len),
+        Some(1),
+        "{list:?}"
+    );
+    let read = send(&f.router, empty("get", &at_thread, Some(&f.token))).await;
+    assert_eq!(read.json()["name"], "kept");
+    assert_eq!(read.json()["messages"], json!([]));
+}
+
+/// The rate limits' 429 `slow_down` (on by default in `tambo-auth serve`) is documented, with
+/// its `Retry-After`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limited_exchange_is_answered_as_documented() {
+    let f = fixture().await;
+    let text = format!(
+        "{}\n[rate_limits]\nper_client_per_minute = 1\nper_client_burst = 1\n",
+        common::config_text(
+            "sqlite::memory:",
+            &[("p_openapi", API_KEY, "https://idp.example")]
+        )
+    );
+    let router = common::from_peer(common::router_of(&text).await, [192, 0, 2, 9]);
+    let exchange = || {
+        Request::post(TOKEN_PATH)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-api-key", API_KEY)
+            .body(Body::from(exchange_form("not.a.token")))
+            .expect("request")
+    };
+    let first = send(&router, exchange()).await;
+    assert_eq!(first.status, StatusCode::BAD_REQUEST, "{first:?}");
+    let answer = send(&router, exchange()).await;
+    assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS, "{answer:?}");
+    assert_eq!(answer.json()["error"], "slow_down");
+    assert!(answer.headers.contains_key("retry-after"));
+    assert_eq!(answer.headers["cache-control"], "no-store");
+    conforms(&f, TOKEN_PATH, "post", &answer);
+    let documented = &f.doc["paths"][TOKEN_PATH]["post"]["responses"]["429"]["headers"];
+    assert!(documented["Retry-After"].is_object(), "{documented}");
+}

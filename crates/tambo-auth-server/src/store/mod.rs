@@ -61,8 +61,8 @@ pub use error::{DatabaseError, StoreError};
 pub use keys::{Revocations, StoredKey};
 pub use limits::{Limits, MAX_KEY_BYTES};
 pub use model::{
-    ContentPart, Message, NewMessage, NewThread, Role, RunStatus, Scope, Thread, ThreadUpdate,
-    ThreadWithMessages,
+    ContentPart, Message, NewMessage, NewThread, Object, Role, RunStatus, Scope, Thread,
+    ThreadUpdate, ThreadWithMessages,
 };
 pub use page::{DEFAULT_LIMIT, MAX_LIMIT, Order, Page, PageRequest, THREAD_MESSAGES_LIMIT};
 

@@ -1,8 +1,56 @@
 //! Threads, messages and the scope that owns them, in the JSON shapes of the `/v1` API
 //! (camelCase, RFC 3339 times).
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{MapAccess, Visitor, value::MapAccessDeserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
+
+/// A JSON object deserialized as `T`, and nothing else. serde's derived `Deserialize` for a
+/// struct also takes a JSON array of its fields in order (`[null, null]` for `{name,
+/// metadata}`, `["user", [...]]` for a message): a shape the `/v1` API does not document and no
+/// client means, which the API fuzzing found accepted. Request bodies are read through it, and
+/// their nested objects through [`objects`].
+///
+/// ```
+/// use tambo_auth_server::store::{Object, ThreadUpdate};
+///
+/// let update: Object<ThreadUpdate> = serde_json::from_str(r#"{"name": "n"}"#).unwrap();
+/// assert_eq!(update.0.name.as_deref(), Some("n"));
+/// assert!(serde_json::from_str::<Object<ThreadUpdate>>("[null, null]").is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Object<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map))
+            }
+        }
+        deserializer
+            .deserialize_map(ObjectVisitor(PhantomData))
+            .map(Object)
+    }
+}
+
+/// A JSON array of objects (see [`Object`]): `#[serde(deserialize_with = "objects")]`.
+fn objects<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let items = Vec::<Object<T>>::deserialize(deserializer)?;
+    Ok(items.into_iter().map(|item| item.0).collect())
+}
 
 /// Whose data a call touches: the project and the user's context key, both from the verified
 /// Tambo token, never from the request.
@@ -150,7 +198,7 @@ pub struct NewThread {
     #[serde(default)]
     pub metadata: Option<Value>,
     /// Messages stored with the thread, in this order, in the same transaction.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "objects")]
     pub initial_messages: Vec<NewMessage>,
 }
 
@@ -161,6 +209,7 @@ pub struct NewMessage {
     /// Who wrote it.
     pub role: Role,
     /// Its parts.
+    #[serde(deserialize_with = "objects")]
     pub content: Vec<ContentPart>,
     /// Optional client metadata.
     #[serde(default)]
@@ -254,5 +303,31 @@ mod tests {
         .unwrap();
         assert_eq!(new.initial_messages, [NewMessage::text(Role::User, "hi")]);
         assert_eq!(new.metadata, Some(json!({"topic": "x"})));
+    }
+
+    #[test]
+    fn request_bodies_and_their_parts_are_objects_never_arrays_of_their_fields() {
+        let refused = [
+            // Each is what serde's derive takes for a struct: its fields, in order.
+            json!([null, null]),
+            json!([null, null, []]),
+            json!({"initialMessages": [["user", [{"type": "text", "text": "hi"}]]]}),
+            json!({"initialMessages": [{"role": "user", "content": [["text", "hi"]]}]}),
+        ];
+        for body in refused {
+            let error = serde_json::from_value::<Object<NewThread>>(body.clone())
+                .expect_err(&body.to_string());
+            assert!(
+                error.to_string().contains("expected a JSON object"),
+                "{error}"
+            );
+        }
+        assert!(serde_json::from_value::<Object<ThreadUpdate>>(json!([null, null])).is_err());
+        assert!(serde_json::from_value::<Object<NewMessage>>(json!(["user", [], null])).is_err());
+        let message: Object<NewMessage> = serde_json::from_value(json!({
+            "role": "user", "content": [{"type": "text", "text": "hi"}]
+        }))
+        .unwrap();
+        assert_eq!(message.0, NewMessage::text(Role::User, "hi"));
     }
 }
