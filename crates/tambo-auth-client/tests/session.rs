@@ -109,11 +109,27 @@ impl Fixture {
             .to_owned()
     }
 
-    /// Lets the background refresh run to completion.
+    /// Lets any background work that is ready run, without moving the paused clock.
     async fn settle(&self) {
         for _ in 0..50 {
             tokio::task::yield_now().await;
         }
+    }
+
+    /// Runs the runtime until the session's state is sent again (a background refresh
+    /// installed its token). The exchange talks to wiremock over real sockets, so this
+    /// yields (each yield polls the I/O driver) instead of awaiting, which would let the
+    /// paused clock jump ahead to the next timer.
+    async fn refreshed(&self, states: &mut tokio::sync::watch::Receiver<AuthState>) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !states.has_changed().expect("the session is alive") {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no refresh within 10 s"
+            );
+            tokio::task::yield_now().await;
+        }
+        states.mark_unchanged();
     }
 
     async fn subject_tokens_sent(&self) -> Vec<String> {
@@ -154,8 +170,10 @@ async fn a_token_is_refreshed_in_the_background_after_80_percent_of_its_life() {
 
     tokio::time::advance(Duration::from_secs(2)).await;
     // Past 80 %: the caller still gets the token in hand, and the refresh runs on.
+    let mut states = f.session.state();
+    states.mark_unchanged();
     assert_eq!(f.token().await, "tambo-1");
-    f.settle().await;
+    f.refreshed(&mut states).await;
     assert_eq!(f.exchanges(), 2);
     assert_eq!(f.token().await, "tambo-2");
     // Each exchange asked the source for a fresh provider token.
@@ -265,6 +283,7 @@ async fn a_hundred_concurrent_callers_share_one_exchange() {
             .iter()
             .all(|t| t.as_ref().is_ok_and(|t| t.secret() == "tambo-1"))
     );
+    f.refreshed(&mut states).await;
     f.settle().await;
     assert_eq!(f.exchanges(), 2);
 }

@@ -34,7 +34,17 @@ pub(crate) async fn discover(fetcher: &Fetcher, issuer: &str) -> Result<Url, Str
         .get(&url)
         .await
         .map_err(|e| format!("discovery: {e}"))?;
-    let value = crate::jwt::parse_strict(&fetched.body)
+    let jwks = jwks_uri(&fetched.body, issuer)?;
+    fetcher
+        .check_url(&jwks)
+        .map_err(|e| format!("discovery: jwks_uri refused: {e}"))?;
+    Ok(jwks)
+}
+
+/// Reads a fetched discovery document for `issuer`: duplicate-free JSON naming exactly that
+/// issuer, and its `jwks_uri` as a URL (not yet checked against the fetch policy).
+pub(crate) fn jwks_uri(body: &[u8], issuer: &str) -> Result<Url, String> {
+    let value = crate::jwt::parse_strict(body)
         .map_err(|_| "discovery: the document is not duplicate-free JSON".to_string())?;
     let doc: DiscoveryDocument = serde_json::from_value(value)
         .map_err(|_| "discovery: the document lacks a string issuer or jwks_uri".to_string())?;
@@ -44,12 +54,7 @@ pub(crate) async fn discover(fetcher: &Fetcher, issuer: &str) -> Result<Url, Str
             doc.issuer, issuer
         ));
     }
-    let jwks =
-        Url::parse(&doc.jwks_uri).map_err(|_| "discovery: jwks_uri is not a URL".to_string())?;
-    fetcher
-        .check_url(&jwks)
-        .map_err(|e| format!("discovery: jwks_uri refused: {e}"))?;
-    Ok(jwks)
+    Url::parse(&doc.jwks_uri).map_err(|_| "discovery: jwks_uri is not a URL".to_string())
 }
 
 #[cfg(test)]

@@ -28,6 +28,11 @@ pub use discovery::DiscoveryDocument;
 pub use fetch::{FetchPolicy, is_loopback_http_url};
 pub use jwk::JwkPolicy;
 pub use remote::{KeySetState, KeySetStatus, RemoteKeySet, RemoteKeySetConfig};
+#[cfg(any(fuzzing, test))]
+pub(crate) use {
+    discovery::{discovery_url, jwks_uri},
+    fetch::check_url,
+};
 
 use std::collections::HashSet;
 use std::sync::Arc;
