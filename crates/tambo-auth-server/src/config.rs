@@ -150,6 +150,11 @@ pub struct ServerConfig {
     /// The environment variable holding `ops_token`.
     #[serde(default)]
     pub ops_token_env: Option<String>,
+    /// Browser origins (`https://app.example.com`: scheme, host and port) allowed to call
+    /// `/oauth/token` and `/v1` from their pages (client-side retrieval); default none, so no
+    /// CORS header is sent. `*` is refused.
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -161,6 +166,7 @@ impl Default for ServerConfig {
             profile: ProfileName::Production,
             ops_token: None,
             ops_token_env: None,
+            cors_origins: Vec::new(),
         }
     }
 }

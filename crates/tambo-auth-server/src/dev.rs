@@ -5,6 +5,11 @@
 //! publishes discovery and a JWKS under `/dev/idp`, and the project verifies them through OIDC
 //! discovery exactly as it would verify Auth0's. Nothing is unverified; the tokens are only
 //! easy to get (`GET /dev/idp/token?sub=alice`). It listens on loopback only.
+//!
+//! Beside the API, on a second loopback port, it serves the client-side retrieval example
+//! ([`app`]): a page on an origin of its own, as a real app lives apart from the API, so every
+//! call it makes is cross-origin. The API allows exactly that origin (`[server] cors_origins`,
+//! and the identity provider's token route), and its `/` points a browser to the page.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -14,14 +19,19 @@ use axum::Json;
 use axum::Router;
 use axum::extract::Query;
 use axum::http::StatusCode;
+use axum::response::Html;
 use axum::routing::get;
 use serde::Deserialize;
 use serde_json::json;
 use tambo_auth::Algorithm;
 use tambo_auth::token::SigningKey;
 
-use crate::config::{Config, ProjectConfig, ServerConfig, TokenConfig, VerificationConfig};
+use crate::config::{
+    Config, ConfigError, ProjectConfig, ServerConfig, TokenConfig, VerificationConfig,
+};
 use crate::server::{ServeError, Server};
+
+pub mod app;
 
 /// The development project's id.
 pub const PROJECT: &str = "p_dev";
@@ -32,38 +42,99 @@ pub const IDP_PATH: &str = "/dev/idp";
 /// The `aud` of the development ID tokens.
 pub const IDP_AUDIENCE: &str = "tambo-dev";
 
-/// A running development server: its address and router.
+/// A running development server: the API and the client-side retrieval page, each on its own
+/// loopback port. [`serve`](DevServer::serve) serves both; a test that needs the API alone
+/// serves [`router`](DevServer::router) with [`Server::serve_router`].
 #[derive(Debug)]
 pub struct DevServer {
-    /// Where it listens.
+    /// Where the API listens.
     pub addr: SocketAddr,
-    /// The listener, bound before the configuration (the issuer names the port).
+    /// The API's listener, bound before the configuration (the issuer names the port).
     pub listener: tokio::net::TcpListener,
     /// The server.
     pub server: Server,
-    /// The full router: the server plus the development identity provider.
+    /// The API's full router: the server, the development identity provider, and `/`
+    /// pointing to the page.
     pub router: Router,
+    /// Where the client-side retrieval page listens: the origin the API allows.
+    pub app_addr: SocketAddr,
+    /// The page's listener.
+    pub app_listener: tokio::net::TcpListener,
+    /// The page's router ([`app::router`]).
+    pub app_router: Router,
 }
 
-/// Binds 127.0.0.1:`port` (0 for any) and builds the server with its data in `data_dir`.
-pub async fn start(port: u16, data_dir: &Path) -> Result<DevServer, ServeError> {
+impl DevServer {
+    /// Serves the API and the page until `shutdown` completes, then lets in-flight requests
+    /// finish. Either failing stops both.
+    pub async fn serve(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        use std::future::IntoFuture as _;
+
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let stopped = move || {
+            let mut stopped = stopped.clone();
+            async move {
+                // An error means the sender is gone, which also means stop.
+                let _ = stopped.wait_for(|stop| *stop).await;
+            }
+        };
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        });
+        let page = axum::serve(self.app_listener, self.app_router)
+            .with_graceful_shutdown(stopped())
+            .into_future();
+        let api = self
+            .server
+            .serve_router(self.listener, self.router, stopped());
+        tokio::try_join!(api, page).map(|((), ())| ())
+    }
+}
+
+/// The page's default port for an API on `port`: the next one, or any free port when `port`
+/// is 0 (or the last port).
+pub fn default_app_port(port: u16) -> u16 {
+    match port {
+        0 => 0,
+        port => port.checked_add(1).unwrap_or(0),
+    }
+}
+
+/// Binds 127.0.0.1:`port` (0 for any); `flag` names the setting in errors.
+async fn bind(port: u16, flag: &str) -> Result<(tokio::net::TcpListener, SocketAddr), ConfigError> {
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port))
         .await
-        .map_err(|e| crate::config::ConfigError {
-            field: "--port".into(),
+        .map_err(|e| ConfigError {
+            field: flag.into(),
             reason: format!("cannot listen on 127.0.0.1:{port}: {e}"),
         })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| crate::config::ConfigError {
-            field: "--port".into(),
-            reason: e.to_string(),
-        })?;
-    std::fs::create_dir_all(data_dir).map_err(|e| crate::config::ConfigError {
+    let addr = listener.local_addr().map_err(|e| ConfigError {
+        field: flag.into(),
+        reason: e.to_string(),
+    })?;
+    Ok((listener, addr))
+}
+
+/// Binds 127.0.0.1:`port` (0 for any) for the API and the next port for the page
+/// ([`default_app_port`]), and builds the server with its data in `data_dir`.
+pub async fn start(port: u16, data_dir: &Path) -> Result<DevServer, ServeError> {
+    start_on(port, default_app_port(port), data_dir).await
+}
+
+/// [`start`] with the page on 127.0.0.1:`app_port` (0 for any).
+pub async fn start_on(port: u16, app_port: u16, data_dir: &Path) -> Result<DevServer, ServeError> {
+    let (listener, addr) = bind(port, "--port").await?;
+    let (app_listener, app_addr) = bind(app_port, "--app-port").await?;
+    std::fs::create_dir_all(data_dir).map_err(|e| ConfigError {
         field: "--data-dir".into(),
         reason: format!("cannot create {}: {e}", data_dir.display()),
     })?;
     let base = format!("http://{addr}");
+    let app_origin = format!("http://{app_addr}");
     let issuer = format!("{base}{IDP_PATH}");
     let config = Config {
         server: ServerConfig {
@@ -71,6 +142,7 @@ pub async fn start(port: u16, data_dir: &Path) -> Result<DevServer, ServeError> 
             public_url: Some(base.clone()),
             database_url: Some(format!("sqlite://{}", data_dir.join("dev.db").display())),
             profile: crate::config::ProfileName::Development,
+            cors_origins: vec![app_origin.clone()],
             ..ServerConfig::default()
         },
         token: TokenConfig::default(),
@@ -91,13 +163,37 @@ pub async fn start(port: u16, data_dir: &Path) -> Result<DevServer, ServeError> 
     };
     let server = Server::build(&config).await?;
     let key = SigningKey::generate(Algorithm::EdDSA)?;
-    let router = server.router().merge(identity_provider(issuer, key));
+    let router = server
+        .router()
+        .merge(identity_provider(issuer, key, &app_origin)?)
+        .route("/", get(Html(api_index(&app_origin))));
     Ok(DevServer {
         addr,
         listener,
         server,
         router,
+        app_addr,
+        app_listener,
+        app_router: app::router(addr),
     })
+}
+
+/// `GET /` of the API: where a browser opened on the printed address finds the page.
+fn api_index(app_origin: &str) -> String {
+    format!(
+        r#"<!doctype html>
+<html lang="en">
+<meta charset="utf-8">
+<title>tambo-auth dev</title>
+<h1>tambo-auth dev</h1>
+<p>This is the API. Open the client-side retrieval example: <a href="{app_origin}/">{app_origin}/</a>.
+It is a page on an origin of its own that signs a user in at the development identity provider,
+exchanges the ID token for a Tambo token and calls <code>/v1</code> itself.</p>
+<p>The API is described at <a href="/openapi.json">/openapi.json</a>; the walkthrough printed at
+start drives it with curl.</p>
+</html>
+"#
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -105,8 +201,21 @@ struct Mint {
     sub: Option<String>,
 }
 
-/// Discovery, JWKS and a token endpoint that signs an ID token for any user name.
-fn identity_provider(issuer: String, key: SigningKey) -> Router {
+/// Discovery, JWKS and a token endpoint that signs an ID token for any user name; the page on
+/// `app_origin` may read the token endpoint's answers (CORS).
+fn identity_provider(
+    issuer: String,
+    key: SigningKey,
+    app_origin: &str,
+) -> Result<Router, ConfigError> {
+    let app_origin = axum::http::HeaderValue::from_str(app_origin).map_err(|e| ConfigError {
+        field: "--app-port".into(),
+        reason: e.to_string(),
+    })?;
+    // A simple GET without credentials: no preflight, only the answer's header.
+    let cors = tower_http::cors::CorsLayer::new()
+        .allow_origin(app_origin)
+        .allow_methods([axum::http::Method::GET]);
     let key = std::sync::Arc::new(key);
     let discovery = {
         let issuer = issuer.clone();
@@ -152,21 +261,28 @@ fn identity_provider(issuer: String, key: SigningKey) -> Router {
         };
         std::future::ready(result)
     };
-    Router::new()
+    Ok(Router::new()
         .route(
             &format!("{IDP_PATH}/.well-known/openid-configuration"),
             get(discovery),
         )
         .route(&format!("{IDP_PATH}/.well-known/jwks.json"), get(jwks))
-        .route(&format!("{IDP_PATH}/token"), get(mint))
+        .route(&format!("{IDP_PATH}/token"), get(mint).layer(cors)))
 }
 
-/// The walkthrough printed at start, with copy-paste commands for this address.
-pub fn walkthrough(addr: SocketAddr) -> String {
+/// The walkthrough printed at start: the page on `app` first, then copy-paste commands for the
+/// API on `addr`.
+pub fn walkthrough(addr: SocketAddr, app: SocketAddr) -> String {
     let base = format!("http://{addr}");
     format!(
         r#"tambo-auth dev listening on {base}
 project {PROJECT}, API key {API_KEY}, development identity provider at {base}{IDP_PATH}
+
+Open http://{app}/ in a browser: the client-side retrieval example, a page on an origin of its
+own that signs a user in, exchanges and calls the API itself (sign in as alice, then as bob in
+another window).
+
+The same steps with curl:
 
 # 1. Sign in as alice at the development identity provider: a signed ID token
 ALICE_ID=$(curl -s '{base}{IDP_PATH}/token?sub=alice')

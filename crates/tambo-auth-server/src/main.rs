@@ -29,11 +29,16 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the reference server on 127.0.0.1 with a development identity provider, one
-    /// project and an SQLite file, and print a walkthrough.
+    /// project and an SQLite file, serve the client-side retrieval example beside it, and
+    /// print a walkthrough.
     Dev {
-        /// The port on 127.0.0.1 (0: any free port).
+        /// The API's port on 127.0.0.1 (0: any free port).
         #[arg(long, default_value_t = 8260)]
         port: u16,
+        /// The port of the client-side retrieval page on 127.0.0.1, an origin of its own that
+        /// the API allows (default: the API's port + 1; any free port when --port is 0).
+        #[arg(long)]
+        app_port: Option<u16>,
         /// Where the SQLite database lives.
         #[arg(long, default_value = ".tambo-auth")]
         data_dir: PathBuf,
@@ -146,7 +151,11 @@ fn main() -> ExitCode {
     }
     let outcome = match cli.command {
         Command::Serve { config } => serve(&config),
-        Command::Dev { port, data_dir } => dev(port, &data_dir),
+        Command::Dev {
+            port,
+            app_port,
+            data_dir,
+        } => dev(port, app_port, &data_dir),
         Command::Keys(KeysCommand::Generate { algorithm }) => generate_key(&algorithm),
         Command::Keys(KeysCommand::Rotate { config }) => with_store(&config, rotate),
         Command::Keys(KeysCommand::Remove { config, kid }) => {
@@ -243,12 +252,14 @@ fn serve(config_path: &Path) -> Result<(), Failure> {
     })
 }
 
-fn dev(port: u16, data_dir: &Path) -> Result<(), Failure> {
+fn dev(port: u16, app_port: Option<u16>, data_dir: &Path) -> Result<(), Failure> {
+    use tambo_auth_server::dev;
+
     block_on(true, async {
-        let dev = tambo_auth_server::dev::start(port, data_dir).await?;
-        println!("{}", tambo_auth_server::dev::walkthrough(dev.addr));
-        dev.server
-            .serve_router(dev.listener, dev.router, shutdown_signal())
+        let app_port = app_port.unwrap_or_else(|| dev::default_app_port(port));
+        let dev = dev::start_on(port, app_port, data_dir).await?;
+        println!("{}", dev::walkthrough(dev.addr, dev.app_addr));
+        dev.serve(shutdown_signal())
             .await
             .map_err(|e| Failure::Failed(e.to_string()))
     })

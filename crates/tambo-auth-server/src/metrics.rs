@@ -193,13 +193,17 @@ fn encode_labelled<L: EncodeLabelSet, M: EncodeMetric>(
 }
 
 /// Middleware counting `/oauth/token` answers (the exchange router's other routes, the
-/// `.well-known` documents, are not exchanges).
+/// `.well-known` documents, are not exchanges; nor is a browser's CORS preflight).
 pub async fn count_exchanges(
     State(metrics): State<Metrics>,
     request: Request,
     next: Next,
 ) -> Response {
-    let is_exchange = request.uri().path() == tambo_auth::exchange::TOKEN_PATH;
+    let is_preflight = request.method() == axum::http::Method::OPTIONS
+        && request
+            .headers()
+            .contains_key(axum::http::header::ACCESS_CONTROL_REQUEST_METHOD);
+    let is_exchange = request.uri().path() == tambo_auth::exchange::TOKEN_PATH && !is_preflight;
     let response = next.run(request).await;
     if is_exchange {
         count(&metrics.inner.exchanges, &response);

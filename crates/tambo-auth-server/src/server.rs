@@ -154,7 +154,15 @@ impl Server {
         let projects: Arc<dyn tambo_auth::exchange::ProjectResolver> =
             Arc::new(StaticProjects::new(keys)?);
         let exchange = TokenExchange::new(tokens.clone(), Arc::clone(&projects))
-            .rate_limits(config.rate_limits.build()?);
+            .rate_limits(config.rate_limits.build()?)
+            .cors(&config.server.cors_origins)
+            .map_err(|e| match e {
+                tambo_auth::Error::Configuration { reason, .. } => ConfigError {
+                    field: "server.cors_origins".into(),
+                    reason,
+                },
+                other => other.into(),
+            })?;
 
         let readiness = registries.clone();
         let readyz_access = ops.clone();
@@ -175,6 +183,12 @@ impl Server {
                 metrics.clone(),
                 crate::metrics::count_api,
             ));
+        // Outside the counting and the authentication: a preflight carries no token and is
+        // answered here, not counted as an API request.
+        let api_routes = match api_cors(&config.server.cors_origins) {
+            Some(cors) => api_routes.layer(cors),
+            None => api_routes,
+        };
         let router = exchange_routes
             .merge(api_routes)
             .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
@@ -345,6 +359,35 @@ impl Server {
         refresher.abort();
         result
     }
+}
+
+/// CORS for `/v1` (client-side retrieval): exactly `origins` (already checked by
+/// [`TokenExchange::cors`]), the verbs of the API, the headers a page sends with a bearer token,
+/// and `WWW-Authenticate` readable, so that a page can tell an expired token
+/// (`error="invalid_token"`, RFC 6750 §3.1) from other refusals. No credentials: the token is
+/// a header, never a cookie. `None` without origins: no CORS header at all.
+fn api_cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use axum::http::{HeaderName, HeaderValue, Method, header};
+
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|origin| HeaderValue::from_str(origin).ok())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        tower_http::cors::CorsLayer::new()
+            .allow_origin(tower_http::cors::AllowOrigin::list(origins))
+            .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                HeaderName::from_static("x-api-key"),
+            ])
+            .expose_headers([header::WWW_AUTHENTICATE])
+            .max_age(Duration::from_secs(600)),
+    )
 }
 
 /// The `none` strategy accepts unsigned tokens, so anyone who reaches the server could be any

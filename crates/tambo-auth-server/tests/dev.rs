@@ -1,5 +1,6 @@
-//! `tambo-auth dev` as a process: its printed walkthrough is run exactly as printed, with bash
-//! and curl, and must end with bob getting 404 for alice's thread.
+//! `tambo-auth dev` as a process: its printed walkthrough names the client-side retrieval page
+//! first (served on its own port, and linked from the API's `/`), and its curl steps are run
+//! exactly as printed, with bash and curl, and must end with bob getting 404 for alice's thread.
 
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::process::{Command, Stdio};
@@ -33,11 +34,41 @@ fn the_printed_walkthrough_works_as_printed() {
         printed.starts_with("tambo-auth dev listening on http://127.0.0.1:"),
         "{printed}"
     );
-    let script: String = printed
+    // The page comes first, before the curl steps.
+    let (intro, steps) = printed.split_once("\n# 1.").expect("numbered steps");
+    let page = intro
+        .split_whitespace()
+        .find(|word| word.starts_with("http://") && word.ends_with('/'))
+        .unwrap_or_else(|| panic!("the page is named before the steps: {intro}"));
+    assert!(intro.contains(&format!("Open {page} in a browser")), "{intro}");
+    let api = printed
         .lines()
-        .filter(|l| {
-            !l.starts_with('#') && !l.starts_with("tambo-auth dev") && !l.starts_with("project ")
-        })
+        .next()
+        .and_then(|l| l.strip_prefix("tambo-auth dev listening on "))
+        .expect("the API's address");
+    assert_ne!(format!("{api}/"), page, "the page has an origin of its own");
+    let curl = |url: &str| {
+        let output = Command::new("curl")
+            .args(["-s", "-w", "\n%{http_code}", url])
+            .output()
+            .expect("curl runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let served = curl(page);
+    assert!(
+        served.ends_with("\n200") && served.contains("<script src=\"/app.js\""),
+        "{served}"
+    );
+    let index = curl(&format!("{api}/"));
+    assert!(
+        index.ends_with("\n200") && index.contains(&format!("href=\"{page}\"")),
+        "the API's / points to the page: {index}"
+    );
+
+    let script: String = steps
+        .lines()
+        .skip(1) // the rest of step 1's comment
+        .filter(|l| !l.starts_with('#'))
         .collect::<Vec<_>>()
         .join("\n");
     let output = Command::new("bash")

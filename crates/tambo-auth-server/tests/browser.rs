@@ -1,0 +1,629 @@
+//! The client-side retrieval page of `tambo-auth dev` in headless Chromium, driven over
+//! WebDriver (Debian's `chromium-driver`, through `fantoccini`). The dev server runs in process
+//! on 127.0.0.1, the page on a port of its own, so every call the page makes is cross-origin
+//! and CORS is exercised for real.
+//!
+//! - Two browsers, two users: each sees only their own threads; user text stays text; signing
+//!   out forgets the user, and nothing is ever stored in the browser.
+//! - A token that reaches its refresh point (80 % of its life, on the page's clock, which the
+//!   test moves forward instead of waiting) is exchanged again, with a fresh ID token, before
+//!   any request needs it; a page whose timer never fired (a sleeping laptop) exchanges before
+//!   sending. No `/v1` request fails, as the page counts and as the server's metrics count.
+//! - A token the API refuses (its signing key removed) is exchanged again and the request
+//!   retried once.
+//!
+//! It needs Chromium and chromedriver (`CHROMIUM` and `CHROMEDRIVER`, or `chromium` and
+//! `chromedriver` on `PATH`; `.ci/run` installs Debian's). Without them the tests print why and
+//! pass, except under `CI`, where they fail.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use tambo_auth_server::dev;
+
+/// How long a condition may take to become true (Chromium on a busy two-core machine).
+const WAIT: Duration = Duration::from_secs(60);
+/// How often a condition is checked meanwhile.
+const POLL: Duration = Duration::from_millis(50);
+/// The life of a `tambo-auth dev` token: `[token] ttl`'s default, shorter than the ID token's.
+const TOKEN_LIFE_MS: i64 = 15 * 60 * 1000;
+
+// ---------------------------------------------------------------------------------------------
+// Chromium and chromedriver
+
+/// An executable named by the environment variable `var`, else the first of `names` on `PATH`.
+fn executable(var: &str, names: &[&str]) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(var) {
+        return Some(PathBuf::from(path)).filter(|p| p.is_file());
+    }
+    let path = std::env::var_os("PATH")?;
+    names.iter().find_map(|name| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Chromium and chromedriver, or `None` (the test skipped, with the reason printed) when
+/// either is missing; under `CI`, a missing one fails the test instead.
+fn tools() -> Option<(PathBuf, PathBuf)> {
+    let chromium = executable("CHROMIUM", &["chromium", "chromium-browser"]);
+    let driver = executable("CHROMEDRIVER", &["chromedriver"]);
+    if let (Some(chromium), Some(driver)) = (chromium.clone(), driver.clone()) {
+        return Some((chromium, driver));
+    }
+    let missing = [("chromium", chromium.is_none()), ("chromedriver", driver.is_none())]
+        .iter()
+        .filter(|(_, missing)| *missing)
+        .map(|(name, _)| *name)
+        .collect::<Vec<_>>()
+        .join(" and ");
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI is set but {missing} cannot be found: the browser test would check nothing \
+         (apt-get install chromium chromium-driver, as .ci/run does)"
+    );
+    println!(
+        "skipped: {missing} not found (apt-get install chromium chromium-driver, or set CHROMIUM and CHROMEDRIVER)"
+    );
+    None
+}
+
+/// A chromedriver on 127.0.0.1; killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+    chromium: PathBuf,
+}
+
+impl Driver {
+    /// Starts chromedriver on a free loopback port and waits for the line saying it listens.
+    fn start(chromium: PathBuf, driver: &Path) -> Driver {
+        for _ in 0..5 {
+            // A port free a moment ago; if another process takes it first, chromedriver
+            // exits and the next try picks another.
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
+            let mut child = Command::new(driver)
+                .arg(format!("--port={port}"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("chromedriver starts");
+            let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+            let (ready, started) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let mut ready = Some(ready);
+                // Read to the end, so that chromedriver never blocks on a full pipe.
+                for line in stdout.lines().map_while(Result::ok) {
+                    if line.contains("started successfully")
+                        && let Some(ready) = ready.take()
+                    {
+                        let _ = ready.send(());
+                    }
+                }
+            });
+            if started.recv_timeout(WAIT).is_ok() {
+                return Driver {
+                    child,
+                    url: format!("http://127.0.0.1:{port}"),
+                    chromium,
+                };
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("chromedriver did not start");
+    }
+
+    /// A new headless Chromium session on `page`. Chromium resolves no host name (every peer
+    /// is 127.0.0.1) and makes no background requests of its own.
+    async fn open(&self, page: &str) -> Client {
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": self.chromium,
+                "args": [
+                    "--headless=new",
+                    // Root (CI) cannot use Chromium's sandbox; the page is our own.
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--no-first-run",
+                    "--no-default-browser-check",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-default-apps",
+                    "--disable-extensions",
+                    "--disable-sync",
+                    "--host-resolver-rules=MAP * ~NOTFOUND",
+                    "--window-size=1024,900",
+                ],
+            },
+        });
+        let Value::Object(capabilities) = capabilities else {
+            unreachable!("an object literal")
+        };
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await
+            .expect("a Chromium session");
+        client.goto(page).await.expect("the page loads");
+        client
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The dev server
+
+/// `tambo-auth dev` in process, serving until the test ends.
+struct DevServer {
+    api: String,
+    page: String,
+    server: tambo_auth_server::server::Server,
+    data: tempfile::TempDir,
+}
+
+async fn dev_server() -> DevServer {
+    let data = tempfile::tempdir().expect("temp dir");
+    let dev = dev::start(0, data.path()).await.expect("dev server");
+    let api = format!("http://{}", dev.addr);
+    let page = format!("http://{}/", dev.app_addr);
+    let server = dev.server.clone();
+    tokio::spawn(dev.serve(std::future::pending()));
+    DevServer {
+        api,
+        page,
+        server,
+        data,
+    }
+}
+
+impl DevServer {
+    /// `/v1` answers by status and exchanges by status, from the server's `/metrics`.
+    async fn counted(&self) -> (Vec<(u16, u64)>, Vec<(u16, u64)>) {
+        let text = reqwest::get(format!("{}/metrics", self.api))
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text");
+        let series = |name: &str| {
+            text.lines()
+                .filter_map(|line| line.strip_prefix(&format!("{name}{{status=\"")))
+                .filter_map(|rest| {
+                    let (status, rest) = rest.split_once("\"}")?;
+                    Some((status.parse().ok()?, rest.trim().parse().ok()?))
+                })
+                .collect::<Vec<(u16, u64)>>()
+        };
+        (
+            series("tambo_auth_api_requests_total"),
+            series("tambo_auth_exchanges_total"),
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The page, as a person uses it
+
+/// Waits until `css` matches an element.
+async fn wait_for(browser: &Client, css: &str) -> Element {
+    browser
+        .wait()
+        .at_most(WAIT)
+        .every(POLL)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+}
+
+/// Waits until the element `id` holds exactly `text`.
+async fn wait_for_text(browser: &Client, id: &str, text: &str) -> Element {
+    let xpath = format!("//*[@id='{id}' and normalize-space(.)={}]", literal(text));
+    browser
+        .wait()
+        .at_most(WAIT)
+        .every(POLL)
+        .for_element(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("#{id} holding {text:?}: {e}"))
+}
+
+/// `text` as an XPath string literal (XPath has no escapes: `concat` when it holds both quotes).
+fn literal(text: &str) -> String {
+    if !text.contains('\'') {
+        format!("'{text}'")
+    } else if !text.contains('"') {
+        format!("\"{text}\"")
+    } else {
+        let parts: Vec<String> = text.split('\'').map(|p| format!("'{p}'")).collect();
+        format!("concat({})", parts.join(", \"'\", "))
+    }
+}
+
+async fn type_into(browser: &Client, css: &str, text: &str) {
+    let input = browser.find(Locator::Css(css)).await.expect(css);
+    input.clear().await.expect("cleared");
+    input.send_keys(text).await.expect("typed");
+}
+
+async fn click(browser: &Client, css: &str) {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .expect(css)
+        .click()
+        .await
+        .expect("clicked");
+}
+
+async fn text_of(browser: &Client, css: &str) -> String {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .expect(css)
+        .text()
+        .await
+        .expect("text")
+}
+
+/// Signs in as `user`; returns the auth state shown once identified.
+async fn sign_in(browser: &Client, user: &str) -> String {
+    type_into(browser, "#user", user).await;
+    click(browser, "#sign-in button").await;
+    let state = wait_for(browser, "#auth-state[data-state='identified']").await;
+    wait_for(browser, "#workspace:not([hidden])").await;
+    let text = state.text().await.expect("state");
+    assert!(
+        text.starts_with(&format!("Identified as {user} until ")),
+        "{text}"
+    );
+    text
+}
+
+/// Creates a thread named `name` and waits until it is shown, opened.
+async fn create_thread(browser: &Client, name: &str) {
+    type_into(browser, "#thread-name", name).await;
+    click(browser, "#new-thread button").await;
+    wait_for_text(browser, "thread-title", name).await;
+}
+
+/// Sends `text` in the open thread and waits until the thread shows `count` messages.
+async fn send_message(browser: &Client, text: &str, count: usize) {
+    type_into(browser, "#message-text", text).await;
+    click(browser, "#new-message button").await;
+    wait_for(browser, &format!("#messages[data-count='{count}']")).await;
+}
+
+/// The names of the threads listed.
+async fn thread_names(browser: &Client) -> Vec<String> {
+    let mut names = Vec::new();
+    for item in browser
+        .find_all(Locator::Css("#threads li button"))
+        .await
+        .expect("threads")
+    {
+        names.push(item.text().await.expect("name"));
+    }
+    names
+}
+
+/// The page's counters: exchanges, API requests, refused (401) and failed requests.
+async fn stats(browser: &Client) -> Value {
+    browser
+        .execute("return tamboApp.stats();", vec![])
+        .await
+        .expect("stats")
+}
+
+/// How many times the page asked the identity provider for an ID token (the browser's own
+/// record of the requests it made).
+async fn id_tokens_fetched(browser: &Client) -> u64 {
+    browser
+        .execute(
+            "return performance.getEntriesByType('resource')\
+                .filter((e) => e.name.includes('/dev/idp/token')).length;",
+            vec![],
+        )
+        .await
+        .expect("resource timing")
+        .as_u64()
+        .expect("a count")
+}
+
+/// Replaces the page's clock with one the test moves: `testClock.advance(ms)` runs what falls
+/// due, `testClock.jump(ms)` runs nothing (a laptop waking up: timers that should have fired
+/// did not), `testClock.due()` is the delay until the next scheduled task.
+async fn install_test_clock(browser: &Client) {
+    browser
+        .execute(
+            r#"
+            const clock = {
+              t: Date.now(),
+              next: 1,
+              timers: new Map(),
+              now() { return this.t; },
+              schedule(task, delayMs) {
+                const id = this.next++;
+                this.timers.set(id, { at: this.t + delayMs, task });
+                return id;
+              },
+              cancel(id) { this.timers.delete(id); },
+              advance(ms) {
+                this.t += ms;
+                const due = [...this.timers].filter(([, t]) => t.at <= this.t)
+                  .sort(([, a], [, b]) => a.at - b.at);
+                for (const [id, timer] of due) {
+                  this.timers.delete(id);
+                  timer.task();
+                }
+              },
+              jump(ms) { this.t += ms; },
+              due() {
+                const ats = [...this.timers.values()].map((t) => t.at - this.t);
+                return ats.length === 0 ? null : Math.min(...ats);
+              },
+            };
+            window.testClock = clock;
+            tamboApp.setClock(clock);
+            "#,
+            vec![],
+        )
+        .await
+        .expect("the clock replaced");
+}
+
+async fn clock(browser: &Client, script: &str) -> Value {
+    browser
+        .execute(&format!("return testClock.{script};"), vec![])
+        .await
+        .expect(script)
+}
+
+/// Runs `body` with `browsers`, then closes them (ending their Chromium) whether it passed or
+/// panicked.
+async fn with_browsers<F, Fut>(browsers: Vec<Client>, body: F)
+where
+    F: FnOnce(Vec<Client>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let outcome = tokio::spawn(body(browsers.clone())).await;
+    for browser in browsers {
+        let _ = browser.close().await;
+    }
+    if let Err(error) = outcome {
+        std::panic::resume_unwind(error.into_panic());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tests
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_users_in_two_browsers_each_see_only_their_own_threads() {
+    let Some((chromium, driver)) = tools() else {
+        return;
+    };
+    let driver = Driver::start(chromium, &driver);
+    let server = dev_server().await;
+    let alice = driver.open(&server.page).await;
+    let bob = driver.open(&server.page).await;
+
+    with_browsers(vec![alice, bob], |browsers| async move {
+        let (alice, bob) = (&browsers[0], &browsers[1]);
+        for browser in [alice, bob] {
+            wait_for(browser, "#auth-state[data-state='unauthenticated']").await;
+        }
+        sign_in(alice, "alice").await;
+        sign_in(bob, "bob").await;
+        wait_for(alice, "#threads[data-count='0']").await;
+
+        create_thread(alice, "alice's groceries").await;
+        send_message(alice, "milk, eggs", 1).await;
+        // User text is text: markup in a name is shown, never parsed.
+        let markup = "<img src=x onerror=window.injected=1><b>plans</b>";
+        create_thread(alice, markup).await;
+        create_thread(bob, "bob's chores").await;
+        send_message(bob, "the garden", 1).await;
+
+        wait_for(alice, "#threads[data-count='2']").await;
+        assert_eq!(
+            thread_names(alice).await,
+            [markup, "alice's groceries"],
+            "newest first"
+        );
+        assert!(
+            alice
+                .find_all(Locator::Css("#threads img, #threads b, #thread-title b"))
+                .await
+                .expect("query")
+                .is_empty()
+        );
+        assert_eq!(
+            alice
+                .execute("return window.injected === undefined;", vec![])
+                .await
+                .expect("checked"),
+            json!(true)
+        );
+        wait_for(bob, "#threads[data-count='1']").await;
+        assert_eq!(thread_names(bob).await, ["bob's chores"]);
+
+        // alice's first thread and its message, reopened.
+        click(alice, "#threads li:last-child button").await;
+        wait_for_text(alice, "thread-title", "alice's groceries").await;
+        wait_for(alice, "#messages[data-count='1']").await;
+        assert_eq!(text_of(alice, "#messages li .text").await, "milk, eggs");
+
+        // Signing out forgets the user; signing in as bob in alice's browser shows bob's
+        // threads only.
+        click(alice, "#sign-out").await;
+        wait_for(alice, "#auth-state[data-state='unauthenticated']").await;
+        wait_for(alice, "#workspace[hidden]").await;
+        assert!(thread_names(alice).await.is_empty());
+        sign_in(alice, "bob").await;
+        wait_for(alice, "#threads[data-count='1']").await;
+        assert_eq!(thread_names(alice).await, ["bob's chores"]);
+
+        for browser in [alice, bob] {
+            // Nothing stored in the browser, no token in the document.
+            let stored = browser
+                .execute(
+                    "return [localStorage.length, sessionStorage.length, document.cookie, \
+                        document.documentElement.outerHTML.includes('eyJ')];",
+                    vec![],
+                )
+                .await
+                .expect("storage");
+            assert_eq!(stored, json!([0, 0, "", false]));
+            let stats = stats(browser).await;
+            assert_eq!((&stats["refused"], &stats["failed"]), (&json!(0), &json!(0)));
+        }
+    })
+    .await;
+    let (api, _) = server.counted().await;
+    assert!(
+        api.iter().all(|(status, _)| (200..300).contains(status)),
+        "every /v1 request succeeded: {api:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_at_its_refresh_point_is_exchanged_again_without_a_failed_request() {
+    let Some((chromium, driver)) = tools() else {
+        return;
+    };
+    let driver = Driver::start(chromium, &driver);
+    let server = dev_server().await;
+    let carol = driver.open(&server.page).await;
+
+    with_browsers(vec![carol], |browsers| async move {
+        let carol = &browsers[0];
+        wait_for(carol, "#auth-state[data-state='unauthenticated']").await;
+        install_test_clock(carol).await;
+        let first = sign_in(carol, "carol").await;
+        create_thread(carol, "errands").await;
+        wait_for_text(carol, "exchange-count", "1").await;
+
+        // The refresh is due at 80 % of the token's life; just before, nothing happens.
+        let refresh_at = TOKEN_LIFE_MS * 8 / 10;
+        assert_eq!(clock(carol, "due()").await, json!(refresh_at));
+        clock(carol, &format!("advance({})", refresh_at - 1)).await;
+        assert_eq!(clock(carol, "due()").await, json!(1));
+        assert_eq!(
+            text_of(carol, "#auth-state").await,
+            first,
+            "still the first token"
+        );
+
+        // At the refresh point: a fresh ID token and a new exchange, with no request waiting.
+        clock(carol, "advance(1)").await;
+        wait_for_text(carol, "exchange-count", "2").await;
+        let second = wait_for(carol, "#auth-state[data-state='identified']")
+            .await
+            .text()
+            .await
+            .expect("state");
+        assert_ne!(second, first, "a later expiry");
+        assert_eq!(clock(carol, "due()").await, json!(refresh_at));
+        send_message(carol, "after the refresh", 1).await;
+
+        // The timer never fired (the laptop slept past the token's whole life): the page
+        // exchanges before it sends, not after a refusal.
+        clock(carol, &format!("jump({})", TOKEN_LIFE_MS + 60_000)).await;
+        send_message(carol, "after a sleep", 2).await;
+        wait_for_text(carol, "exchange-count", "3").await;
+        let order = carol
+            .execute(
+                "const entries = performance.getEntriesByType('resource');\
+                 const last = (part) => entries.filter((e) => e.name.includes(part)).at(-1);\
+                 return last('/oauth/token').responseEnd <= last('/messages').startTime;",
+                vec![],
+            )
+            .await
+            .expect("resource timing");
+        assert_eq!(order, json!(true), "the exchange ended before the message was sent");
+
+        assert_eq!(id_tokens_fetched(carol).await, 3, "a fresh ID token each time");
+        let stats = stats(carol).await;
+        assert_eq!(stats["exchanges"], 3, "{stats}");
+        assert_eq!(stats["refused"], 0, "{stats}");
+        assert_eq!(stats["failed"], 0, "{stats}");
+        assert_eq!(text_of(carol, "#failed-count").await, "0");
+    })
+    .await;
+    let (api, exchanges) = server.counted().await;
+    assert!(
+        api.iter().all(|(status, _)| (200..300).contains(status)),
+        "no /v1 request failed: {api:?}"
+    );
+    assert_eq!(exchanges, [(200, 3)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_is_exchanged_again_and_the_request_sent_once_more() {
+    use tambo_auth_server::server::{remove_key, rotate_keys};
+    use tambo_auth_server::store::Store;
+
+    let Some((chromium, driver)) = tools() else {
+        return;
+    };
+    let driver = Driver::start(chromium, &driver);
+    let server = dev_server().await;
+    let dave = driver.open(&server.page).await;
+    let store = Store::connect(&format!(
+        "sqlite://{}",
+        server.data.path().join("dev.db").display()
+    ))
+    .await
+    .expect("the dev database");
+    let reference = server.server.clone();
+
+    with_browsers(vec![dave], |browsers| async move {
+        let dave = &browsers[0];
+        sign_in(dave, "dave").await;
+        create_thread(dave, "kept").await;
+
+        // The key that signed dave's token is removed (a compromised key): the API refuses
+        // the token the page holds, which the page still thinks good.
+        let old = store.signing_keys().await.expect("keys");
+        let old = old.iter().find(|k| k.active).expect("an active key");
+        rotate_keys(&store, tambo_auth::Algorithm::EdDSA, Duration::from_secs(60))
+            .await
+            .expect("rotated");
+        remove_key(&store, &old.kid).await.expect("removed");
+        reference.refresh_keys().await.expect("followed");
+
+        send_message(dave, "still here", 1).await;
+        wait_for_text(dave, "exchange-count", "2").await;
+        wait_for_text(dave, "refused-count", "1").await;
+        let stats = stats(dave).await;
+        assert_eq!(stats["failed"], 0, "{stats}");
+        wait_for(dave, "#auth-state[data-state='identified']").await;
+    })
+    .await;
+    let (api, _) = server.counted().await;
+    let refused: u64 = api
+        .iter()
+        .filter(|(status, _)| *status == 401)
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(refused, 1, "one refusal, then the retry succeeded: {api:?}");
+}
