@@ -214,7 +214,7 @@ fn identity_provider(
     })?;
     // A simple GET without credentials: no preflight, only the answer's header.
     let cors = tower_http::cors::CorsLayer::new()
-        .allow_origin(app_origin)
+        .allow_origin(tower_http::cors::AllowOrigin::list([app_origin]))
         .allow_methods([axum::http::Method::GET]);
     let key = std::sync::Arc::new(key);
     let discovery = {

@@ -156,12 +156,12 @@ impl Server {
         let exchange = TokenExchange::new(tokens.clone(), Arc::clone(&projects))
             .rate_limits(config.rate_limits.build()?)
             .cors(&config.server.cors_origins)
-            .map_err(|e| match e {
-                tambo_auth::Error::Configuration { reason, .. } => ConfigError {
-                    field: "server.cors_origins".into(),
-                    reason,
+            .map_err(|e| ConfigError {
+                field: "server.cors_origins".into(),
+                reason: match e {
+                    tambo_auth::Error::Configuration { reason, .. } => reason,
+                    other => other.to_string(),
                 },
-                other => other.into(),
             })?;
 
         let readiness = registries.clone();

@@ -57,12 +57,15 @@ fn tools() -> Option<(PathBuf, PathBuf)> {
     if let (Some(chromium), Some(driver)) = (chromium.clone(), driver.clone()) {
         return Some((chromium, driver));
     }
-    let missing = [("chromium", chromium.is_none()), ("chromedriver", driver.is_none())]
-        .iter()
-        .filter(|(_, missing)| *missing)
-        .map(|(name, _)| *name)
-        .collect::<Vec<_>>()
-        .join(" and ");
+    let missing = [
+        ("chromium", chromium.is_none()),
+        ("chromedriver", driver.is_none()),
+    ]
+    .iter()
+    .filter(|(_, missing)| *missing)
+    .map(|(name, _)| *name)
+    .collect::<Vec<_>>()
+    .join(" and ");
     assert!(
         std::env::var_os("CI").is_none(),
         "CI is set but {missing} cannot be found: the browser test would check nothing \
@@ -144,7 +147,7 @@ impl Driver {
                     "--disable-default-apps",
                     "--disable-extensions",
                     "--disable-sync",
-                    "--host-resolver-rules=MAP * ~NOTFOUND",
+                    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
                     "--window-size=1024,900",
                 ],
             },
@@ -494,7 +497,10 @@ async fn two_users_in_two_browsers_each_see_only_their_own_threads() {
                 .expect("storage");
             assert_eq!(stored, json!([0, 0, "", false]));
             let stats = stats(browser).await;
-            assert_eq!((&stats["refused"], &stats["failed"]), (&json!(0), &json!(0)));
+            assert_eq!(
+                (&stats["refused"], &stats["failed"]),
+                (&json!(0), &json!(0))
+            );
         }
     })
     .await;
@@ -559,9 +565,17 @@ async fn a_token_at_its_refresh_point_is_exchanged_again_without_a_failed_reques
             )
             .await
             .expect("resource timing");
-        assert_eq!(order, json!(true), "the exchange ended before the message was sent");
+        assert_eq!(
+            order,
+            json!(true),
+            "the exchange ended before the message was sent"
+        );
 
-        assert_eq!(id_tokens_fetched(carol).await, 3, "a fresh ID token each time");
+        assert_eq!(
+            id_tokens_fetched(carol).await,
+            3,
+            "a fresh ID token each time"
+        );
         let stats = stats(carol).await;
         assert_eq!(stats["exchanges"], 3, "{stats}");
         assert_eq!(stats["refused"], 0, "{stats}");
@@ -605,9 +619,13 @@ async fn a_refused_token_is_exchanged_again_and_the_request_sent_once_more() {
         // the token the page holds, which the page still thinks good.
         let old = store.signing_keys().await.expect("keys");
         let old = old.iter().find(|k| k.active).expect("an active key");
-        rotate_keys(&store, tambo_auth::Algorithm::EdDSA, Duration::from_secs(60))
-            .await
-            .expect("rotated");
+        rotate_keys(
+            &store,
+            tambo_auth::Algorithm::EdDSA,
+            Duration::from_secs(60),
+        )
+        .await
+        .expect("rotated");
         remove_key(&store, &old.kid).await.expect("removed");
         reference.refresh_keys().await.expect("followed");
 

@@ -106,8 +106,7 @@ async fn configured_origins_may_call_the_exchange_and_v1_and_no_other_origin_may
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     assert_eq!(header(&refused, "access-control-allow-origin"), Some(APP));
     assert!(
-        lower_list(&refused, "access-control-expose-headers")
-            .contains(&"www-authenticate".into()),
+        lower_list(&refused, "access-control-expose-headers").contains(&"www-authenticate".into()),
         "{refused:?}"
     );
 
@@ -155,10 +154,7 @@ async fn a_wildcard_or_a_url_with_a_path_is_refused_naming_the_setting() {
         "[\"app.example.com\"]",
     ] {
         let config = Config::parse(&with_origins(origins)).expect("parses");
-        let error = Server::build(&config)
-            .await
-            .map(|_| ())
-            .expect_err(origins);
+        let error = Server::build(&config).await.map(|_| ()).expect_err(origins);
         assert!(
             error.to_string().starts_with("server.cors_origins: "),
             "{origins}: {error}"

@@ -40,7 +40,10 @@ fn the_printed_walkthrough_works_as_printed() {
         .split_whitespace()
         .find(|word| word.starts_with("http://") && word.ends_with('/'))
         .unwrap_or_else(|| panic!("the page is named before the steps: {intro}"));
-    assert!(intro.contains(&format!("Open {page} in a browser")), "{intro}");
+    assert!(
+        intro.contains(&format!("Open {page} in a browser")),
+        "{intro}"
+    );
     let api = printed
         .lines()
         .next()

@@ -1157,12 +1157,14 @@ async fn request_bodies_are_objects_never_arrays_of_their_fields() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rate_limited_exchange_is_answered_as_documented() {
     let f = fixture().await;
-    let text = format!(
-        "{}\n[rate_limits]\nper_client_per_minute = 1\nper_client_burst = 1\n",
-        common::config_text(
-            "sqlite::memory:",
-            &[("p_openapi", API_KEY, "https://idp.example")]
-        )
+    let text = common::config_text(
+        "sqlite::memory:",
+        &[("p_openapi", API_KEY, "https://idp.example")],
+    )
+    .replacen(
+        common::NO_RATE_LIMITS,
+        "[rate_limits]\nper_client_per_minute = 1\nper_client_burst = 1\n",
+        1,
     );
     let router = common::from_peer(common::router_of(&text).await, [192, 0, 2, 9]);
     let exchange = || {
