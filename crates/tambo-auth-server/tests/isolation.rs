@@ -19,7 +19,8 @@ use serde_json::{Value, json};
 use tambo_auth_testkit::TestIdp;
 use tambo_auth_testkit::claims::now;
 
-use common::{Answer, Rng, env_or};
+use common::{Answer, env_or};
+use tambo_auth_testkit::Rng;
 
 const KEY_A: &str = "tambo_pk_isolation_a";
 const KEY_B: &str = "tambo_pk_isolation_b";
@@ -281,7 +282,7 @@ async fn every_user_of_every_project_sees_exactly_their_own_data_over_http() {
             None
         };
         let target_id = target.map_or_else(
-            || format!("thr_{:026}", rng.next() % 1_000_000_007),
+            || format!("thr_{:026}", rng.next_u64() % 1_000_000_007),
             |t| id_of(&model.threads[t].thread).to_owned(),
         );
         let visible = target.is_some_and(|t| model.visible(a, t));

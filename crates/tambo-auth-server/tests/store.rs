@@ -21,7 +21,8 @@ use tambo_auth_server::store::{
     Role, Scope, Store, StoreError, StoredKey, Thread, ThreadUpdate, ThreadWithMessages,
 };
 
-use common::{Rng, env_or};
+use common::env_or;
+use tambo_auth_testkit::Rng;
 
 // ---------------------------------------------------------------------------------------------
 // Databases

@@ -42,8 +42,10 @@ pub mod idp;
 pub mod jws;
 pub mod keys;
 pub mod logs;
+pub mod process;
 pub mod refusal;
 
 pub use idp::{Fault, TestIdp, TestIdpBuilder};
 pub use jws::JwsBuilder;
 pub use keys::{Fixtures, KeyKind, TestKey, fixtures};
+pub use process::Rng;

@@ -38,9 +38,8 @@ mod timeline;
 mod traffic;
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::{BufRead as _, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -113,29 +112,12 @@ impl Drop for ServerProcess {
 }
 
 fn start_server(
-    binary: &PathBuf,
+    binary: &std::path::Path,
     config: &std::path::Path,
     log: &std::path::Path,
 ) -> ServerProcess {
     let log = std::fs::File::create(log).expect("the server log file is created");
-    let mut child = Command::new(binary)
-        .args(["serve", "--config"])
-        .arg(config)
-        .env("TAMBO_AUTH_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("the server prints its address");
-    let base = line
-        .trim()
-        .strip_prefix("tambo-auth listening on ")
-        .unwrap_or_else(|| panic!("the server did not start: {line:?}"))
-        .to_owned();
+    let (child, base) = tambo_auth_testkit::process::serve(binary, config, "warn", log.into());
     ServerProcess { child, base }
 }
 

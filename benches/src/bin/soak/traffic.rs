@@ -58,22 +58,7 @@ impl Answer {
     }
 }
 
-/// SplitMix64: the same seed replays the same choices.
-pub(crate) struct Rng(pub(crate) u64);
-
-impl Rng {
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    pub(crate) fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+pub(crate) use tambo_auth_testkit::Rng;
 
 /// The mix, in percent of the requests of a user who holds a Tambo token.
 const MIX: [(Op, u32); 13] = [
@@ -324,7 +309,7 @@ impl Ctx {
                     ("exchange-forged", &self.api_key, token, 400)
                 }
                 1 => {
-                    let kid = format!("attacker-{}", rng.next());
+                    let kid = format!("attacker-{}", rng.next_u64());
                     let header = json!({"alg": "ES256", "kid": kid, "typ": "JWT"});
                     let token = token_with_header(&self.attacker, &header, &valid_claims());
                     ("exchange-unknown-kid", &self.api_key, token, 400)
@@ -388,7 +373,7 @@ impl Ctx {
 
     async fn create_thread(&self, user: &mut User, rng: &mut Rng) {
         let initial: Vec<String> = (0..rng.below(3)).map(|_| user.next_text()).collect();
-        let name = format!("{} thread {}", user.sub, rng.next() % 1_000_000);
+        let name = format!("{} thread {}", user.sub, rng.next_u64() % 1_000_000);
         let body = json!({
             "name": name,
             "metadata": {"soak": true},
@@ -473,7 +458,7 @@ impl Ctx {
         let Some(index) = Self::pick_thread(user, rng) else {
             return;
         };
-        let name = format!("renamed {}", rng.next() % 1_000_000);
+        let name = format!("renamed {}", rng.next_u64() % 1_000_000);
         let path = format!("/v1/threads/{}", user.threads[index].id);
         let answer = self
             .send(

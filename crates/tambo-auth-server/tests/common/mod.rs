@@ -7,7 +7,6 @@
 
 use std::fmt;
 use std::future::Future;
-use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -231,24 +230,8 @@ pub(crate) fn start_logging(config: &Path, log: &str) -> Running {
 
 /// [`start_logging`] with the logs (stderr) sent to `logs`.
 pub(crate) fn start_with_logs(config: &Path, log: &str, logs: Stdio) -> Running {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tambo-auth"))
-        .args(["serve", "--config"])
-        .arg(config)
-        .env("TAMBO_AUTH_LOG", log)
-        .stdout(Stdio::piped())
-        .stderr(logs)
-        .spawn()
-        .expect("the server starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("the server prints its address");
-    let base = line
-        .trim()
-        .strip_prefix("tambo-auth listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .to_owned();
+    let binary = Path::new(env!("CARGO_BIN_EXE_tambo-auth"));
+    let (child, base) = tambo_auth_testkit::process::serve(binary, config, log, logs);
     Running { child, base }
 }
 
@@ -379,31 +362,6 @@ where
         }
     }
     panic!("{ctx}: the list did not end");
-}
-
-/// SplitMix64, a small seedable generator: the same seed replays the same operations.
-pub(crate) struct Rng(pub(crate) u64);
-
-impl Rng {
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    pub(crate) fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    pub(crate) fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-
-    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
 }
 
 /// The environment variable `name` parsed, or `default`.
