@@ -22,6 +22,7 @@
 //! | `each_unknown_kid_waits_out_its_own_cooldown` | R-08 |
 //! | `verification_with_keys_at_hand_is_ready_at_its_first_poll` | R-08, R-11 |
 //! | `rotation_picks_up_a_new_key_at_once_and_drops_a_removed_one_after_refresh` | R-09 |
+//! | `a_new_key_that_cannot_be_fetched_is_unavailable_not_unknown` | R-09 |
 //! | `expired_freshness_while_idp_down_serves_last_known_good_for_one_hour` | R-10 |
 //! | `refresh_ahead_at_80_percent_makes_one_background_fetch_without_blocking` | R-11 |
 //! | `cache_control_max_age_is_clamped_to_one_minute_and_one_day` | R-11 |
@@ -831,6 +832,50 @@ async fn rotation_picks_up_a_new_key_at_once_and_drops_a_removed_one_after_refre
     assert_unknown_key(verifier.verify(&token_signed_by(&k1, &idp, &clock)).await);
     assert_ok(verifier.verify(&token_signed_by(&k2, &idp, &clock)).await);
     assert_eq!(idp.jwks_requests(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_key_that_cannot_be_fetched_is_unavailable_not_unknown() {
+    let clock = clock();
+    let idp = TestIdp::start().await;
+    let k1 = fixtures().rsa.clone();
+    let k2 = fixtures().rsa2.clone();
+    let verifier = jwks_verifier(&idp, &clock);
+    assert_ok(verifier.verify(&token_signed_by(&k1, &idp, &clock)).await);
+
+    // The provider rotates to K2 while its key set fails: the refetch for K2 fails, so a K2
+    // token is 503 (try again), not 400 (sign in again).
+    idp.add_key(k2.clone());
+    idp.set_jwks_fault(Some(Fault::Status(500)));
+    clock.advance(secs(5));
+    assert_unavailable(verifier.verify(&token_signed_by(&k2, &idp, &clock)).await);
+    assert_eq!(idp.jwks_requests(), 2);
+
+    // While no fetch may start (backoff, then the 5 s interval), K2 tokens stay 503 without a
+    // fetch, and K1 tokens verify with the last-known-good keys.
+    for _ in 0..3 {
+        clock.advance(secs(1));
+        assert_unavailable(verifier.verify(&token_signed_by(&k2, &idp, &clock)).await);
+        assert_ok(verifier.verify(&token_signed_by(&k1, &idp, &clock)).await);
+    }
+    assert_eq!(idp.jwks_requests(), 2);
+
+    // The provider recovers: the next K2 token refetches (the failed attempt did not start
+    // K2's 30 s cooldown) and verifies.
+    idp.set_jwks_fault(None);
+    clock.advance(secs(2));
+    assert_ok(verifier.verify(&token_signed_by(&k2, &idp, &clock)).await);
+    assert_eq!(idp.jwks_requests(), 3);
+
+    // With the keys fresh again, a kid the provider does not have is refused as unknown.
+    clock.advance(secs(5));
+    let unknown = token_with_kid("never-published", &idp.issuer(), &clock);
+    assert_unknown_key(verifier.verify(&unknown).await);
+    assert_eq!(
+        idp.jwks_requests(),
+        4,
+        "one refetch for it, which did not find it"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

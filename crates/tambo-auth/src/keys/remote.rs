@@ -339,12 +339,22 @@ impl RemoteKeySet {
                 }
                 match s.keys.select(header, alg) {
                     Err(Error::UnknownKey) if !fetched => {
+                        // A key we could not look for (the refetch failed, or the last fetch
+                        // did and none may start now) may be a rotated-in one: the token is
+                        // not known bad, so its holder is told to retry, not to sign in again.
                         let kid = header.kid().unwrap_or_default();
                         match inner.join_or_start(now, Want::UnknownKid(kid), seen) {
                             Some(fetch) => {
-                                let _ = fetch.await;
+                                if fetch.await.is_err() {
+                                    // Not looked for: the kid may try again once fetches work.
+                                    inner.control().refetched_for.remove(kid);
+                                    return Err(inner.unavailable(inner.clock.now()));
+                                }
                                 fetched = true;
                                 continue;
+                            }
+                            None if inner.last_fetch_failed() => {
+                                return Err(inner.unavailable(now));
                             }
                             None => return Err(Error::UnknownKey),
                         }
@@ -566,6 +576,11 @@ impl Inner {
                 % 1000,
         ) / 5000.0;
         base.mul_f64(1.0 - jitter)
+    }
+
+    /// Whether the last fetch failed (its keys may be stale: a new key may be missing).
+    fn last_fetch_failed(&self) -> bool {
+        self.control().next_attempt_at.is_some()
     }
 
     fn unavailable(&self, now: SystemTime) -> Error {
