@@ -12,7 +12,7 @@ use serde_json::Value;
 /// struct also takes a JSON array of its fields in order (`[null, null]` for `{name,
 /// metadata}`, `["user", [...]]` for a message): a shape the `/v1` API does not document and no
 /// client means, which the API fuzzing found accepted. Request bodies are read through it, and
-/// their nested objects through [`objects`].
+/// their nested objects through the same rule (`objects`, a `deserialize_with` helper).
 ///
 /// ```
 /// use tambo_auth_server::store::{Object, ThreadUpdate};
