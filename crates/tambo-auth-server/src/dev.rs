@@ -278,9 +278,12 @@ pub fn walkthrough(addr: SocketAddr, app: SocketAddr) -> String {
         r#"tambo-auth dev listening on {base}
 project {PROJECT}, API key {API_KEY}, development identity provider at {base}{IDP_PATH}
 
-Open http://{app}/ in a browser: the client-side retrieval example, a page on an origin of its
-own that signs a user in, exchanges and calls the API itself (sign in as alice, then as bob in
-another window).
+Open the client-side retrieval example in a browser:
+
+    http://{app}/
+
+a page on an origin of its own that signs a user in, exchanges and calls the API itself (sign
+in as alice, then as bob in another window).
 
 The same steps with curl:
 

@@ -41,7 +41,7 @@ fn the_printed_walkthrough_works_as_printed() {
         .find(|word| word.starts_with("http://") && word.ends_with('/'))
         .unwrap_or_else(|| panic!("the page is named before the steps: {intro}"));
     assert!(
-        intro.contains(&format!("Open {page} in a browser")),
+        intro.contains(&format!("in a browser:\n\n    {page}\n")),
         "{intro}"
     );
     let api = printed
