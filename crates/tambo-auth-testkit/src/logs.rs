@@ -33,9 +33,13 @@ pub fn capture() -> LogCapture {
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    // A callsite another test thread registered while this subscriber was being set may keep
+    // an interest computed without it, and its events would be lost here: recompute them.
+    tracing::callsite::rebuild_interest_cache();
     LogCapture {
         buffer,
-        _guard: tracing::subscriber::set_default(subscriber),
+        _guard: guard,
     }
 }
 
