@@ -273,13 +273,18 @@ mod tests {
             format!(
                 "{}.{}.{}",
                 b64(r#"{"alg":"RS256","kid":"k","typ":"JWT"}"#),
-                b64(&format!(r#"{{"iss":"{iss}","sub":"s","tid":"{tid}","exp":9999999999}}"#)),
+                b64(&format!(
+                    r#"{{"iss":"{iss}","sub":"s","tid":"{tid}","exp":9999999999}}"#
+                )),
                 b64("signature-bytes")
             )
         };
         let v2 = token(format!("https://login.microsoftonline.com/{tid}/v2.0"));
         let text = explain(&v2, SystemTime::now());
-        assert!(text.contains("looks like: Microsoft Entra ID (v2.0"), "{text}");
+        assert!(
+            text.contains("looks like: Microsoft Entra ID (v2.0"),
+            "{text}"
+        );
         let v1 = token(format!("https://sts.windows.net/{tid}/"));
         let text = explain(&v1, SystemTime::now());
         assert!(

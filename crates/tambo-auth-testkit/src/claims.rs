@@ -358,27 +358,17 @@ pub fn entra_id_token(instance: &str, tenant: &str, sub: &str, now: u64) -> Valu
 ///   (the app roles assigned to the user), `oid`, `preferred_username`, `name`, no email;
 /// - 75 min lifetime (Entra picks 60 to 90), `nbf = iat`.
 pub fn entra_access_token(instance: &str, tenant: &str, sub: &str, now: u64) -> Value {
-    json!({
-        "aud": ENTRA_CLIENT_ID,
-        "iss": format!("{instance}/{tenant}/v2.0"),
-        "iat": now,
-        "nbf": now,
-        "exp": now + 4500,
-        "aio": b64url(random_bytes(48)),
-        "azp": ENTRA_SPA_CLIENT_ID,
-        "azpacr": "0",
-        "name": "Ada Lovelace",
-        "oid": ENTRA_OID,
-        "preferred_username": "ada@contoso.example",
-        "rh": format!("0.{}.", b64url(random_bytes(40))),
-        "roles": ["Threads.Admin"],
-        "scp": "access_as_user",
-        "sid": uuid(),
-        "sub": sub,
-        "tid": tenant,
-        "uti": b64url(random_bytes(16)),
-        "ver": "2.0",
-    })
+    let mut claims = entra_id_token(instance, tenant, sub, now);
+    if let Value::Object(map) = &mut claims {
+        map.remove("email");
+        map.remove("nonce");
+        map.insert("exp".into(), json!(now + 4500));
+        map.insert("azp".into(), json!(ENTRA_SPA_CLIENT_ID));
+        map.insert("azpacr".into(), json!("0"));
+        map.insert("roles".into(), json!(["Threads.Admin"]));
+        map.insert("scp".into(), json!("access_as_user"));
+    }
+    claims
 }
 
 /// A Microsoft Graph access token (negative fixture), as an app receives it when it asks for

@@ -671,7 +671,11 @@ mod tests {
             let renamed = moved.with_subject("oid:7");
             assert_eq!(renamed.sub(), "oid:7");
             assert_eq!(renamed.tenant(), Some("o:2"));
-            assert_eq!(renamed.claims().sub(), Some(sub), "the claims keep the token's sub");
+            assert_eq!(
+                renamed.claims().sub(),
+                Some(sub),
+                "the claims keep the token's sub"
+            );
             assert_eq!(
                 renamed.context_key(),
                 &ContextKey::derive("https://x.example/realm", Some("o:2"), "oid:7")

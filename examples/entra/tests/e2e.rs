@@ -51,7 +51,10 @@ async fn entra_users_of_allowed_tenants_exchange_their_tokens_and_see_only_their
     assert_eq!(user.tenant.as_deref(), Some(ENTRA_TENANT_ID));
     assert_eq!(
         user.context_key,
-        format!("oauth:user:127.0.0.1%3A{}:{ENTRA_TENANT_ID}:{ADA}", idp.port())
+        format!(
+            "oauth:user:127.0.0.1%3A{}:{ENTRA_TENANT_ID}:{ADA}",
+            idp.port()
+        )
     );
 
     // The usual mistake: forwarding the Microsoft Graph token MSAL got for `User.Read`.

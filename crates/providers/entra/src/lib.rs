@@ -46,6 +46,4 @@ mod provider;
 mod tenant;
 
 pub use claims::EntraClaims;
-pub use provider::{
-    ENTRA_INSTANCE, EntraProvider, EntraProviderBuilder, GRAPH_APP_ID, Identity,
-};
+pub use provider::{ENTRA_INSTANCE, EntraProvider, EntraProviderBuilder, GRAPH_APP_ID, Identity};

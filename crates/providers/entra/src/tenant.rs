@@ -111,10 +111,7 @@ mod tests {
     fn organizations_and_common_need_their_allowed_tenants() {
         for authority in ["organizations", "Common"] {
             let err = Tenants::new(authority, &[]).expect_err("no allow-list");
-            assert!(
-                err.to_string().contains("`allowed_tenants`"),
-                "{err}"
-            );
+            assert!(err.to_string().contains("`allowed_tenants`"), "{err}");
             let tenants = Tenants::new(authority, &[A.to_owned()]).expect("allowed");
             assert_eq!(tenants.ids(), [A]);
         }
@@ -127,7 +124,11 @@ mod tests {
             ("consumers", vec![], "tenant"),
             ("72f988bf-86f1-41af-91ab-2d7cd011db4", vec![], "tenant"),
             ("72f988bf86f141af91ab2d7cd011db47", vec![], "tenant"),
-            ("organizations", vec!["contoso.com".to_owned()], "allowed_tenants"),
+            (
+                "organizations",
+                vec!["contoso.com".to_owned()],
+                "allowed_tenants",
+            ),
             (A, vec![A.to_owned()], "allowed_tenants"),
         ] {
             let err = Tenants::new(tenant, &allowed).expect_err(tenant);

@@ -80,7 +80,12 @@ async fn an_id_token_of_the_configured_tenant_is_accepted_and_mapped() {
     let idp = tenant_idp(ENTRA_TENANT_ID).await;
     let entra = single_tenant(&idp).build().expect("builds");
     assert_eq!(entra.verifier().strategy(), StrategyKind::OidcDiscovery);
-    let token = sign(&entra_id_token(&idp.base_url(), ENTRA_TENANT_ID, SUB, now()));
+    let token = sign(&entra_id_token(
+        &idp.base_url(),
+        ENTRA_TENANT_ID,
+        SUB,
+        now(),
+    ));
 
     let user = entra.authenticate(&token).await.expect("accepted");
 
@@ -215,10 +220,7 @@ async fn a_token_whose_iss_is_not_the_issuer_of_its_own_tid_is_refused() {
     assert_eq!(err.kind().code(), "claim_rejected");
     assert_eq!(err.kind().exchange_status(), 400);
 
-    claims
-        .as_object_mut()
-        .expect("an object")
-        .remove("tid");
+    claims.as_object_mut().expect("an object").remove("tid");
     let result = entra.authenticate(&sign(&claims)).await;
     assert_refused!(result, ErrorKind::ClaimRejected, "no `tid`");
 }
@@ -304,7 +306,12 @@ async fn a_token_for_another_application_is_refused_by_audience() {
 async fn the_oid_identity_is_one_user_across_the_tenants_applications() {
     let idp = tenant_idp(ENTRA_TENANT_ID).await;
     // Two applications see one person under two pairwise subjects and one `oid`.
-    let this_app = sign(&entra_id_token(&idp.base_url(), ENTRA_TENANT_ID, SUB, now()));
+    let this_app = sign(&entra_id_token(
+        &idp.base_url(),
+        ENTRA_TENANT_ID,
+        SUB,
+        now(),
+    ));
     let other_sub = "BBBBBBBBBBBBBBBBBBBBBGx0pQmR2sT4uV6wX8yZ0aB";
     let other_app = sign(&entra_id_token(
         &idp.base_url(),
@@ -330,7 +337,11 @@ async fn the_oid_identity_is_one_user_across_the_tenants_applications() {
         a.context_key().as_str(),
         context_key(&idp, ENTRA_TENANT_ID, ENTRA_OID)
     );
-    assert_eq!(a.claims().sub(), Some(SUB), "the claims keep the token's sub");
+    assert_eq!(
+        a.claims().sub(),
+        Some(SUB),
+        "the claims keep the token's sub"
+    );
 
     // An ID token requested without the `profile` scope has no `oid`.
     let mut no_profile = entra_id_token(&idp.base_url(), ENTRA_TENANT_ID, SUB, now());
@@ -381,7 +392,10 @@ fn the_defaults_are_microsofts_hosts_and_tambos_context_key() {
         verifier.issuers(),
         [format!("{ENTRA_INSTANCE}/{ENTRA_TENANT_ID}/v2.0")]
     );
-    assert_eq!(single.refused_issuers(), [format!("https://sts.windows.net/{ENTRA_TENANT_ID}/")]);
+    assert_eq!(
+        single.refused_issuers(),
+        [format!("https://sts.windows.net/{ENTRA_TENANT_ID}/")]
+    );
     assert_eq!(verifier.policy().audiences(), [ENTRA_CLIENT_ID]);
     assert_eq!(
         verifier.algorithms().iter().collect::<Vec<_>>(),
@@ -443,7 +457,11 @@ fn configuration_errors_name_the_field() {
             "client_id",
             &["Microsoft Graph"],
         ),
-        (EntraProvider::builder(ENTRA_TENANT_ID, ""), "client_id", &[]),
+        (
+            EntraProvider::builder(ENTRA_TENANT_ID, ""),
+            "client_id",
+            &[],
+        ),
         (
             app(ENTRA_TENANT_ID).instance("https://login.microsoftonline.com/common"),
             "instance",
@@ -494,8 +512,8 @@ fn the_builder_deserializes_strictly_with_the_builders_defaults() {
     ] {
         assert!(parse(unknown.clone()).is_err(), "{unknown}");
     }
-    let settings = parse(json!({"tenant": "common", "client_id": ENTRA_CLIENT_ID}))
-        .expect("deserializes");
+    let settings =
+        parse(json!({"tenant": "common", "client_id": ENTRA_CLIENT_ID})).expect("deserializes");
     assert_refused!(
         settings.build(),
         ErrorKind::Configuration,
