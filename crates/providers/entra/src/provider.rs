@@ -131,25 +131,27 @@ impl Provider for EntraProvider {
         if claims.get_str("ver") == Some("1.0") || iss.starts_with(V1_ISSUER_PREFIX) {
             return Err(Error::rejected(NAME, V1_HINT));
         }
-        match (self.tenant_of(iss), &self.tenants) {
-            (Some(tenant), Tenants::Multi { .. }) if !self.tenants.accepts(tenant) => {
-                Err(Error::rejected(
-                    NAME,
-                    format!(
-                        "the token was issued by the tenant {tenant}, which is not in `allowed_tenants`; add its directory (tenant) id if its users may sign in"
-                    ),
-                ))
-            }
-            (Some(tenant), Tenants::Single(own)) if !self.tenants.accepts(tenant) => {
-                Err(Error::rejected(
-                    NAME,
-                    format!(
-                        "the token was issued by the tenant {tenant}, and this single-tenant app accepts its own tenant {own} only; for users of other tenants, configure tenant = \"organizations\" with `allowed_tenants`"
-                    ),
-                ))
-            }
-            _ => Ok(()),
+        if let Some(tenant) = self.tenant_of(iss)
+            && !self.tenants.accepts(tenant)
+        {
+            // Named only when it is a GUID: the text comes from an unverified token.
+            let tenant = if is_guid(tenant) {
+                tenant
+            } else {
+                "(not a GUID)"
+            };
+            let fix = match &self.tenants {
+                Tenants::Multi { .. } => "which is not in `allowed_tenants`; add its directory (tenant) id if its users may sign in".to_owned(),
+                Tenants::Single(own) => format!(
+                    "and this single-tenant app accepts its own tenant {own} only; for users of other tenants, configure tenant = \"organizations\" with `allowed_tenants`"
+                ),
+            };
+            return Err(Error::rejected(
+                NAME,
+                format!("the token was issued by the tenant {tenant}, {fix}"),
+            ));
         }
+        Ok(())
     }
 
     /// Checks that `iss` is the v2.0 issuer of the token's own `tid` (a token of one tenant
