@@ -15,6 +15,7 @@ use tambo_auth::{Algorithm, OidcProvider, Profile, Provider, ProviderOptions, Ve
 use tambo_auth_auth0::Auth0ProviderBuilder;
 use tambo_auth_better_auth::BetterAuthProviderBuilder;
 use tambo_auth_clerk::ClerkProviderBuilder;
+use tambo_auth_entra::EntraProviderBuilder;
 use tambo_auth_google::GoogleProviderBuilder;
 use tambo_auth_neon::NeonProviderBuilder;
 use tambo_auth_supabase::SupabaseProviderBuilder;
@@ -399,7 +400,7 @@ fn exactly_one<S>(
 }
 
 /// The provider kinds `[projects.provider]` accepts.
-pub const PROVIDER_KINDS: [&str; 7] = [
+pub const PROVIDER_KINDS: [&str; 8] = [
     "auth0",
     "clerk",
     "supabase",
@@ -407,6 +408,7 @@ pub const PROVIDER_KINDS: [&str; 7] = [
     "better-auth",
     "neon",
     "google",
+    "entra",
 ];
 
 /// Builds the provider of project number `index`: its `[projects.provider]` preset when set,
@@ -460,6 +462,7 @@ pub fn build_provider(
         "better-auth" => adapter!(BetterAuthProviderBuilder),
         "neon" => adapter!(NeonProviderBuilder),
         "google" => adapter!(GoogleProviderBuilder),
+        "entra" => adapter!(EntraProviderBuilder),
         other => Err(ConfigError::new(
             format!("{prefix}.kind"),
             format!(
@@ -741,6 +744,19 @@ mod tests {
         )
         .expect("auth0 preset");
         assert_eq!(auth0.verifier().issuer(), "https://acme.us.auth0.com/");
+        let entra = preset(
+            "[projects.provider]\nkind = \"entra\"\ntenant = \"organizations\"\nclient_id = \"6e74172b-be56-4843-9ff4-e66a39bb12e3\"\nallowed_tenants = [\"72f988bf-86f1-41af-91ab-2d7cd011db47\"]\nidentity = \"oid\"",
+        )
+        .expect("entra preset");
+        assert_eq!(entra.name(), "entra");
+        assert_eq!(
+            entra.verifier().issuers(),
+            ["https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0"]
+        );
+        assert_eq!(
+            entra.refused_issuers(),
+            ["https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/"]
+        );
         for (text, field) in [
             ("[projects.provider]\nfrontend_api = \"x\"", "provider.kind"),
             ("[projects.provider]\nkind = \"okta\"", "provider.kind"),
@@ -781,6 +797,15 @@ mod tests {
             (
                 "[projects.provider]\nkind = \"google\"\nclient_ids = []",
                 "provider.client_ids",
+            ),
+            // Any Microsoft tenant could mint tokens for a multi-tenant app without the list.
+            (
+                "[projects.provider]\nkind = \"entra\"\ntenant = \"common\"\nclient_id = \"6e74172b-be56-4843-9ff4-e66a39bb12e3\"",
+                "provider.allowed_tenants",
+            ),
+            (
+                "[projects.provider]\nkind = \"entra\"\ntenant = \"72f988bf-86f1-41af-91ab-2d7cd011db47\"\nclient_id = \"api://acme\"",
+                "provider.client_id",
             ),
         ] {
             let err = preset(text).expect_err(text);

@@ -207,8 +207,10 @@ fn guess_provider(claims: &Claims) -> Option<&'static str> {
         || host.ends_with(".neon.tech")
     {
         "Neon Auth / Stack Auth"
-    } else if host.ends_with(".microsoftonline.com") || host == "sts.windows.net" {
-        "Microsoft Entra ID"
+    } else if host == "sts.windows.net" {
+        "Microsoft Entra ID, a v1.0 token (refused by the entra preset: set accessTokenAcceptedVersion: 2 in the app manifest, or send the ID token); with `aud` 00000003-0000-0000-c000-000000000000, a Microsoft Graph token only Graph can verify"
+    } else if host.ends_with(".microsoftonline.com") {
+        "Microsoft Entra ID (v2.0; the entra preset checks `tid` and the application id in `aud`)"
     } else {
         return None;
     })
@@ -262,6 +264,33 @@ mod tests {
         assert!(text.contains("looks like: Auth0"), "{text}");
         assert!(text.contains("would fail: expired"), "{text}");
         assert!(!text.contains(&token[..30]));
+    }
+
+    #[test]
+    fn recognises_entra_v2_and_v1_tokens() {
+        let tid = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+        let token = |iss: String| {
+            format!(
+                "{}.{}.{}",
+                b64(r#"{"alg":"RS256","kid":"k","typ":"JWT"}"#),
+                b64(&format!(
+                    r#"{{"iss":"{iss}","sub":"s","tid":"{tid}","exp":9999999999}}"#
+                )),
+                b64("signature-bytes")
+            )
+        };
+        let v2 = token(format!("https://login.microsoftonline.com/{tid}/v2.0"));
+        let text = explain(&v2, SystemTime::now());
+        assert!(
+            text.contains("looks like: Microsoft Entra ID (v2.0"),
+            "{text}"
+        );
+        let v1 = token(format!("https://sts.windows.net/{tid}/"));
+        let text = explain(&v1, SystemTime::now());
+        assert!(
+            text.contains("a v1.0 token") && text.contains("accessTokenAcceptedVersion: 2"),
+            "{text}"
+        );
     }
 
     #[test]

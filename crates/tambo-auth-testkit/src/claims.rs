@@ -1,5 +1,5 @@
 //! Claim-set templates: a generic short-lived token and the shapes real identity providers
-//! issue (Auth0, Clerk, Supabase, WorkOS, Better Auth, Neon Auth, Google).
+//! issue (Auth0, Clerk, Supabase, WorkOS, Better Auth, Neon Auth, Google, Microsoft Entra ID).
 //!
 //! Every template takes the issuer, the subject and "now" (seconds since the Unix epoch, so a
 //! test can pin its clock) and returns a `serde_json::Value` to adjust before signing.
@@ -306,6 +306,108 @@ pub fn google_id_token(issuer: &str, sub: &str, now: u64) -> Value {
 /// Google's header: `{"alg", "kid", "typ": "JWT"}` (RS256, 40-hex-digit `kid` in production).
 pub fn google_header(key: &TestKey) -> Value {
     json!({"alg": key.default_alg(), "kid": key.kid(), "typ": "JWT"})
+}
+
+/// The directory (tenant) id the Entra templates' examples use.
+pub const ENTRA_TENANT_ID: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+/// The application (client) id [`entra_id_token`] and [`entra_access_token`] put in `aud`.
+pub const ENTRA_CLIENT_ID: &str = "6e74172b-be56-4843-9ff4-e66a39bb12e3";
+/// The single-page app that requested [`entra_access_token`] (its `azp`).
+pub const ENTRA_SPA_CLIENT_ID: &str = "a1b2c3d4-0000-4c5b-9e8f-0123456789ab";
+/// The user's object id (`oid`) in the Entra templates: one per user and tenant, the same in
+/// every application's tokens.
+pub const ENTRA_OID: &str = "00000000-0000-0000-66f3-3332eca7ea81";
+
+/// A Microsoft Entra ID v2.0 ID token for the app [`ENTRA_CLIENT_ID`], signed in through
+/// `<instance>/<tenant>` (`instance` like `https://login.microsoftonline.com`):
+///
+/// - `iss` is `<instance>/<tenant>/v2.0` and `tid` the tenant; `ver: "2.0"`;
+/// - `aud` is the client id; `oid` ([`ENTRA_OID`]), `preferred_username`, `name`, `email`
+///   (with the `email` scope), `nonce`, `sid`, and Entra's opaque `aio`, `rh`, `uti`;
+/// - 1 h lifetime, `nbf = iat`.
+///
+/// Entra subjects are pairwise: 43 base64url characters, different per application.
+pub fn entra_id_token(instance: &str, tenant: &str, sub: &str, now: u64) -> Value {
+    json!({
+        "aud": ENTRA_CLIENT_ID,
+        "iss": format!("{instance}/{tenant}/v2.0"),
+        "iat": now,
+        "nbf": now,
+        "exp": now + 3600,
+        "aio": b64url(random_bytes(48)),
+        "email": "ada@contoso.example",
+        "name": "Ada Lovelace",
+        "nonce": hex(&random_bytes(16)),
+        "oid": ENTRA_OID,
+        "preferred_username": "ada@contoso.example",
+        "rh": format!("0.{}.", b64url(random_bytes(40))),
+        "sid": uuid(),
+        "sub": sub,
+        "tid": tenant,
+        "uti": b64url(random_bytes(16)),
+        "ver": "2.0",
+    })
+}
+
+/// A Microsoft Entra ID v2.0 access token for the API [`ENTRA_CLIENT_ID`] (the app manifest
+/// sets `accessTokenAcceptedVersion: 2`), requested by the single-page app
+/// [`ENTRA_SPA_CLIENT_ID`] with the scope `api://<client id>/access_as_user`:
+///
+/// - `iss` `<instance>/<tenant>/v2.0`, `tid`, `ver: "2.0"`, `aud` the API's client id;
+/// - `azp` (the requesting app), `azpacr`, `scp: "access_as_user"` (space-delimited), `roles`
+///   (the app roles assigned to the user), `oid`, `preferred_username`, `name`, no email;
+/// - 75 min lifetime (Entra picks 60 to 90), `nbf = iat`.
+pub fn entra_access_token(instance: &str, tenant: &str, sub: &str, now: u64) -> Value {
+    let mut claims = entra_id_token(instance, tenant, sub, now);
+    if let Value::Object(map) = &mut claims {
+        map.remove("email");
+        map.remove("nonce");
+        map.insert("exp".into(), json!(now + 4500));
+        map.insert("azp".into(), json!(ENTRA_SPA_CLIENT_ID));
+        map.insert("azpacr".into(), json!("0"));
+        map.insert("roles".into(), json!(["Threads.Admin"]));
+        map.insert("scp".into(), json!("access_as_user"));
+    }
+    claims
+}
+
+/// A Microsoft Graph access token (negative fixture), as an app receives it when it asks for
+/// `User.Read`: the v1.0 shape (`iss` `https://sts.windows.net/<tenant>/`, `ver: "1.0"`),
+/// `aud` Graph's application id `00000003-0000-0000-c000-000000000000`, `appid`, `scp`,
+/// `upn`. Sign it with [`entra_graph_header`]: Graph's tokens carry a `nonce` in the header,
+/// which makes their signature unverifiable by anyone but Graph.
+pub fn entra_graph_access_token(tenant: &str, sub: &str, now: u64) -> Value {
+    json!({
+        "aud": "00000003-0000-0000-c000-000000000000",
+        "iss": format!("https://sts.windows.net/{tenant}/"),
+        "iat": now,
+        "nbf": now,
+        "exp": now + 4500,
+        "app_displayname": "Acme Threads",
+        "appid": ENTRA_SPA_CLIENT_ID,
+        "idtyp": "user",
+        "name": "Ada Lovelace",
+        "oid": ENTRA_OID,
+        "scp": "openid profile User.Read email",
+        "sub": sub,
+        "tid": tenant,
+        "unique_name": "ada@contoso.example",
+        "upn": "ada@contoso.example",
+        "uti": b64url(random_bytes(16)),
+        "ver": "1.0",
+    })
+}
+
+/// Entra's header: `{"typ": "JWT", "alg", "kid"}` (RS256 in production).
+pub fn entra_header(key: &TestKey) -> Value {
+    json!({"typ": "JWT", "alg": key.default_alg(), "kid": key.kid()})
+}
+
+/// The header of a Microsoft Graph access token: Entra's, plus the `nonce` Graph checks.
+pub fn entra_graph_header(key: &TestKey) -> Value {
+    let mut header = entra_header(key);
+    header["nonce"] = json!(b64url(random_bytes(32)));
+    header
 }
 
 fn hex(bytes: &[u8]) -> String {

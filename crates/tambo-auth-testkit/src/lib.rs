@@ -5,7 +5,7 @@
 //! - [`jws`]: a raw compact-JWS builder that signs arbitrary header and payload bytes, for
 //!   tokens no well-behaved encoder would produce.
 //! - [`claims`]: claim-set templates, generic and shaped like Auth0, Clerk, Supabase, WorkOS,
-//!   Better Auth, Neon Auth and Google tokens.
+//!   Better Auth, Neon Auth, Google and Microsoft Entra ID tokens.
 //! - [`idp`]: a fake OpenID provider on `127.0.0.1` serving discovery and a JWKS, with key
 //!   rotation, request counters, injected faults and stop/restart on the same port.
 //! - [`refusal`]: [`assert_refused!`], an error of one exact kind whose message names the fix.

@@ -417,15 +417,28 @@ impl TamboUser {
     /// Overrides the tenant (adapters with their own organization claim), re-deriving the
     /// context key in the same namespace.
     #[must_use]
-    pub fn with_tenant(mut self, tenant: Option<String>) -> Self {
+    pub fn with_tenant(self, tenant: Option<String>) -> Self {
+        let sub = self.sub().to_owned();
+        self.rederive(tenant, &sub)
+    }
+
+    /// Overrides the subject (adapters whose stable user id is another claim, such as Entra's
+    /// `oid` beside its per-application `sub`), re-deriving the context key in the same
+    /// namespace. The claims keep the token's own `sub`.
+    #[must_use]
+    pub fn with_subject(self, sub: &str) -> Self {
+        let tenant = self.tenant().map(str::to_owned);
+        self.rederive(tenant, sub)
+    }
+
+    fn rederive(mut self, tenant: Option<String>, sub: &str) -> Self {
         let u = Arc::make_mut(&mut self.data);
         let namespace = u
             .namespace
             .get_or_insert_with(|| Namespace::of(&u.issuer))
             .clone();
-        let sub = u.sub().to_owned();
-        u.context_key = ContextKey::in_namespace(&namespace, tenant.as_deref(), &sub);
-        u.sub = own_sub(&u.context_key, &sub);
+        u.context_key = ContextKey::in_namespace(&namespace, tenant.as_deref(), sub);
+        u.sub = own_sub(&u.context_key, sub);
         u.tenant = tenant.map(Box::from);
         self
     }
@@ -635,7 +648,7 @@ mod tests {
     }
 
     #[test]
-    fn a_new_tenant_re_derives_the_key_in_the_same_namespace() {
+    fn a_new_tenant_or_subject_re_derives_the_key_in_the_same_namespace() {
         for sub in ["alice", "org:alice", "100%"] {
             let user = TamboUser::from_claims(
                 "oidc",
@@ -654,6 +667,18 @@ mod tests {
             assert_eq!(
                 moved.context_key(),
                 &ContextKey::derive("https://x.example/realm", Some("o:2"), sub)
+            );
+            let renamed = moved.with_subject("oid:7");
+            assert_eq!(renamed.sub(), "oid:7");
+            assert_eq!(renamed.tenant(), Some("o:2"));
+            assert_eq!(
+                renamed.claims().sub(),
+                Some(sub),
+                "the claims keep the token's sub"
+            );
+            assert_eq!(
+                renamed.context_key(),
+                &ContextKey::derive("https://x.example/realm", Some("o:2"), "oid:7")
             );
         }
         assert!(

@@ -86,6 +86,15 @@ pub trait Provider: Send + Sync + Debug + 'static {
         standard_scopes(claims)
     }
 
+    /// Issuers of tokens this provider's integrators send by mistake and that it never
+    /// accepts (Entra's v1.0 issuer `https://sts.windows.net/<tenant>/` beside its v2.0 one).
+    /// A [`ProviderRegistry`] routes them here rather than answering "no provider for this
+    /// issuer", so that [`precheck`](Provider::precheck) can say which token to send instead;
+    /// the verifier, which does not list them, refuses them anyway. The default is none.
+    fn refused_issuers(&self) -> &[String] {
+        &[]
+    }
+
     /// Which token to send instead of an opaque or encrypted one.
     fn hints(&self) -> Hints {
         Hints::default()
@@ -407,15 +416,17 @@ impl ProviderRegistryBuilder {
         self
     }
 
-    /// Builds the registry. Two providers claiming one issuer, or whose issuers map to one
-    /// context-key namespace (`https://idp.example`, `http://idp.example` and `idp.example`
+    /// Builds the registry, routing each provider's issuers and
+    /// [refused issuers](Provider::refused_issuers) to it. Two providers claiming one issuer,
+    /// or whose issuers map to one context-key namespace (`https://idp.example`, `http://idp.example` and `idp.example`
     /// do; so do `urn:a:b` and `urn_a_b`), are a configuration error: one provider's user
     /// could otherwise act as another's.
     pub fn build(self) -> Result<ProviderRegistry, Error> {
         let mut by_issuer = HashMap::new();
         let mut by_namespace: HashMap<&str, &Arc<dyn Provider>> = HashMap::new();
         for provider in &self.providers {
-            for issuer in provider.verifier().issuers() {
+            let routed = provider.verifier().issuers().iter();
+            for issuer in routed.chain(provider.refused_issuers()) {
                 if by_issuer
                     .insert(issuer.clone(), Arc::clone(provider))
                     .is_some()
