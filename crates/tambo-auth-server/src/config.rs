@@ -17,6 +17,7 @@ use tambo_auth_better_auth::BetterAuthProviderBuilder;
 use tambo_auth_clerk::ClerkProviderBuilder;
 use tambo_auth_google::GoogleProviderBuilder;
 use tambo_auth_neon::NeonProviderBuilder;
+use tambo_auth_okta::OktaProviderBuilder;
 use tambo_auth_supabase::SupabaseProviderBuilder;
 use tambo_auth_workos::WorkosProviderBuilder;
 
@@ -399,7 +400,7 @@ fn exactly_one<S>(
 }
 
 /// The provider kinds `[projects.provider]` accepts.
-pub const PROVIDER_KINDS: [&str; 7] = [
+pub const PROVIDER_KINDS: [&str; 8] = [
     "auth0",
     "clerk",
     "supabase",
@@ -407,6 +408,7 @@ pub const PROVIDER_KINDS: [&str; 7] = [
     "better-auth",
     "neon",
     "google",
+    "okta",
 ];
 
 /// Builds the provider of project number `index`: its `[projects.provider]` preset when set,
@@ -460,6 +462,7 @@ pub fn build_provider(
         "better-auth" => adapter!(BetterAuthProviderBuilder),
         "neon" => adapter!(NeonProviderBuilder),
         "google" => adapter!(GoogleProviderBuilder),
+        "okta" => adapter!(OktaProviderBuilder),
         other => Err(ConfigError::new(
             format!("{prefix}.kind"),
             format!(
@@ -741,9 +744,18 @@ mod tests {
         )
         .expect("auth0 preset");
         assert_eq!(auth0.verifier().issuer(), "https://acme.us.auth0.com/");
+        let okta = preset(
+            "[projects.provider]\nkind = \"okta\"\nissuer = \"https://acme.okta.com/oauth2/default\"\naudiences = [\"api://default\"]",
+        )
+        .expect("okta preset");
+        assert_eq!(okta.name(), "okta");
+        assert_eq!(
+            okta.verifier().issuer(),
+            "https://acme.okta.com/oauth2/default"
+        );
         for (text, field) in [
             ("[projects.provider]\nfrontend_api = \"x\"", "provider.kind"),
-            ("[projects.provider]\nkind = \"okta\"", "provider.kind"),
+            ("[projects.provider]\nkind = \"pingone\"", "provider.kind"),
             (
                 "[projects.provider]\nkind = \"clerk\"\nfrontend = \"typo\"",
                 "provider",
@@ -781,6 +793,14 @@ mod tests {
             (
                 "[projects.provider]\nkind = \"google\"\nclient_ids = []",
                 "provider.client_ids",
+            ),
+            (
+                "[projects.provider]\nkind = \"okta\"\nissuer = \"https://acme.okta.com/oauth2/default\"",
+                "provider.audiences",
+            ),
+            (
+                "[projects.provider]\nkind = \"okta\"\nissuer = \"https://acme.okta.com/oauth2/default/v1/keys\"\naudiences = [\"api://default\"]",
+                "provider.issuer",
             ),
         ] {
             let err = preset(text).expect_err(text);

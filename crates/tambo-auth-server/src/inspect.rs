@@ -207,6 +207,11 @@ fn guess_provider(claims: &Claims) -> Option<&'static str> {
         || host.ends_with(".neon.tech")
     {
         "Neon Auth / Stack Auth"
+    } else if host.ends_with(".okta.com")
+        || host.ends_with(".oktapreview.com")
+        || host.ends_with(".okta-emea.com")
+    {
+        "Okta"
     } else if host.ends_with(".microsoftonline.com") || host == "sts.windows.net" {
         "Microsoft Entra ID"
     } else {

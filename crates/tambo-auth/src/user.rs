@@ -341,7 +341,20 @@ impl TamboUser {
         namespace: &Namespace,
         claims: Claims,
     ) -> Result<TamboUser, Error> {
-        let sub = claims.sub().ok_or(Error::MissingClaim { claim: "sub" })?;
+        TamboUser::keyed_by(provider, namespace, claims, "sub")
+    }
+
+    /// [`from_claims_in`](Self::from_claims_in) with the user identified by the string claim
+    /// `claim` instead of `sub`: the context key and [`sub`](Self::sub) are its value, the
+    /// claims stay as the token has them. For providers whose `sub` is not the stable user id
+    /// in every token (Okta's access tokens carry the login in `sub` and the user id in `uid`).
+    pub fn keyed_by(
+        provider: &str,
+        namespace: &Namespace,
+        claims: Claims,
+        claim: &'static str,
+    ) -> Result<TamboUser, Error> {
+        let sub = claims.get_str(claim).ok_or(Error::MissingClaim { claim })?;
         let tenant = namespace.tenant(&claims);
         let context_key = ContextKey::in_namespace(namespace, tenant, sub);
         let data = Arc::new(UserData {
