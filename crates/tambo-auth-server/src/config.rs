@@ -18,6 +18,7 @@ use tambo_auth_clerk::ClerkProviderBuilder;
 use tambo_auth_entra::EntraProviderBuilder;
 use tambo_auth_google::GoogleProviderBuilder;
 use tambo_auth_neon::NeonProviderBuilder;
+use tambo_auth_okta::OktaProviderBuilder;
 use tambo_auth_supabase::SupabaseProviderBuilder;
 use tambo_auth_workos::WorkosProviderBuilder;
 
@@ -400,7 +401,7 @@ fn exactly_one<S>(
 }
 
 /// The provider kinds `[projects.provider]` accepts.
-pub const PROVIDER_KINDS: [&str; 8] = [
+pub const PROVIDER_KINDS: [&str; 9] = [
     "auth0",
     "clerk",
     "supabase",
@@ -409,6 +410,7 @@ pub const PROVIDER_KINDS: [&str; 8] = [
     "neon",
     "google",
     "entra",
+    "okta",
 ];
 
 /// Builds the provider of project number `index`: its `[projects.provider]` preset when set,
@@ -463,6 +465,7 @@ pub fn build_provider(
         "neon" => adapter!(NeonProviderBuilder),
         "google" => adapter!(GoogleProviderBuilder),
         "entra" => adapter!(EntraProviderBuilder),
+        "okta" => adapter!(OktaProviderBuilder),
         other => Err(ConfigError::new(
             format!("{prefix}.kind"),
             format!(
@@ -757,9 +760,18 @@ mod tests {
             entra.refused_issuers(),
             ["https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/"]
         );
+        let okta = preset(
+            "[projects.provider]\nkind = \"okta\"\nissuer = \"https://acme.okta.com/oauth2/default\"\naudiences = [\"api://default\"]",
+        )
+        .expect("okta preset");
+        assert_eq!(okta.name(), "okta");
+        assert_eq!(
+            okta.verifier().issuer(),
+            "https://acme.okta.com/oauth2/default"
+        );
         for (text, field) in [
             ("[projects.provider]\nfrontend_api = \"x\"", "provider.kind"),
-            ("[projects.provider]\nkind = \"okta\"", "provider.kind"),
+            ("[projects.provider]\nkind = \"pingone\"", "provider.kind"),
             (
                 "[projects.provider]\nkind = \"clerk\"\nfrontend = \"typo\"",
                 "provider",
@@ -806,6 +818,14 @@ mod tests {
             (
                 "[projects.provider]\nkind = \"entra\"\ntenant = \"72f988bf-86f1-41af-91ab-2d7cd011db47\"\nclient_id = \"api://acme\"",
                 "provider.client_id",
+            ),
+            (
+                "[projects.provider]\nkind = \"okta\"\nissuer = \"https://acme.okta.com/oauth2/default\"",
+                "provider.audiences",
+            ),
+            (
+                "[projects.provider]\nkind = \"okta\"\nissuer = \"https://acme.okta.com/oauth2/default/v1/keys\"\naudiences = [\"api://default\"]",
+                "provider.issuer",
             ),
         ] {
             let err = preset(text).expect_err(text);

@@ -211,6 +211,11 @@ fn guess_provider(claims: &Claims) -> Option<&'static str> {
         "Microsoft Entra ID, a v1.0 token (refused by the entra preset: set accessTokenAcceptedVersion: 2 in the app manifest, or send the ID token); with `aud` 00000003-0000-0000-c000-000000000000, a Microsoft Graph token only Graph can verify"
     } else if host.ends_with(".microsoftonline.com") {
         "Microsoft Entra ID (v2.0; the entra preset checks `tid` and the application id in `aud`)"
+    } else if host.ends_with(".okta.com")
+        || host.ends_with(".oktapreview.com")
+        || host.ends_with(".okta-emea.com")
+    {
+        "Okta"
     } else {
         return None;
     })

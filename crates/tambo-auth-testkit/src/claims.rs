@@ -1,5 +1,6 @@
 //! Claim-set templates: a generic short-lived token and the shapes real identity providers
-//! issue (Auth0, Clerk, Supabase, WorkOS, Better Auth, Neon Auth, Google, Microsoft Entra ID).
+//! issue (Auth0, Clerk, Supabase, WorkOS, Better Auth, Neon Auth, Google, Microsoft Entra ID,
+//! Okta).
 //!
 //! Every template takes the issuer, the subject and "now" (seconds since the Unix epoch, so a
 //! test can pin its clock) and returns a `serde_json::Value` to adjust before signing.
@@ -408,6 +409,68 @@ pub fn entra_graph_header(key: &TestKey) -> Value {
     let mut header = entra_header(key);
     header["nonce"] = json!(b64url(random_bytes(32)));
     header
+}
+
+/// The OAuth client id of the Okta templates (Okta's format: `0oa` and 17 more characters).
+pub const OKTA_CLIENT_ID: &str = "0oa8f3kx9QzL1mN2p5d7";
+
+/// The Okta user id of the Okta templates' user (Okta's format: `00u` and 17 more).
+pub const OKTA_USER_ID: &str = "00u1a2b3c4D5e6F7g8h9";
+
+/// An Okta ID token, from the org or a custom authorization server:
+///
+/// - `sub` is the Okta user id ([`OKTA_USER_ID`]'s format), `aud` the client id
+///   ([`OKTA_CLIENT_ID`]);
+/// - `ver: 1`, `jti` (`ID.` and 43 characters), `amr`, `idp` (the org's id), `auth_time`,
+///   `at_hash`, `name`, `email`, `preferred_username`;
+/// - 1 h lifetime, no `nbf`.
+pub fn okta_id_token(issuer: &str, sub: &str, now: u64) -> Value {
+    json!({
+        "sub": sub,
+        "name": "Ada Lovelace",
+        "email": "ada@acme.example",
+        "ver": 1,
+        "iss": issuer,
+        "aud": OKTA_CLIENT_ID,
+        "iat": now,
+        "exp": now + 3600,
+        "jti": format!("ID.{}", b64url(random_bytes(32))),
+        "amr": ["pwd"],
+        "idp": "00o1b2c3d4E5f6G7h8i9",
+        "preferred_username": "ada@acme.example",
+        "auth_time": now - 30,
+        "at_hash": b64url(random_bytes(16)),
+    })
+}
+
+/// An Okta access token of a custom authorization server (`https://<org>.okta.com/oauth2/default`)
+/// for a signed-in user:
+///
+/// - **`sub` is the user's login** (`ada@acme.example`), the user id is `uid` (`user_id` here);
+/// - `aud` is the authorization server's audience, `api://default` for the default server;
+/// - `cid` the client id ([`OKTA_CLIENT_ID`]), `scp` an array of scopes, `ver: 1`, `jti`
+///   (`AT.` and 43 characters), `auth_time`;
+/// - 1 h lifetime, no `nbf`. A client-credentials token has `sub` = `cid` and no `uid`.
+pub fn okta_access_token(issuer: &str, user_id: &str, now: u64) -> Value {
+    json!({
+        "ver": 1,
+        "jti": format!("AT.{}", b64url(random_bytes(32))),
+        "iss": issuer,
+        "aud": "api://default",
+        "iat": now,
+        "exp": now + 3600,
+        "cid": OKTA_CLIENT_ID,
+        "uid": user_id,
+        "scp": ["openid", "profile", "email", "threads:read"],
+        "auth_time": now - 30,
+        "sub": "ada@acme.example",
+    })
+}
+
+/// Okta's header: `{"kid", "alg": "RS256"}`, no `typ` (RFC 9068 access tokens add
+/// `"typ": "at+jwt"`: set it on the returned value).
+pub fn okta_header(key: &TestKey) -> Value {
+    json!({"kid": key.kid(), "alg": key.default_alg()})
 }
 
 fn hex(bytes: &[u8]) -> String {
