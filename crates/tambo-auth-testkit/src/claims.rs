@@ -1,6 +1,6 @@
 //! Claim-set templates: a generic short-lived token and the shapes real identity providers
 //! issue (Auth0, Clerk, Supabase, WorkOS, Better Auth, Neon Auth, Google, Microsoft Entra ID,
-//! Okta).
+//! Okta, Keycloak).
 //!
 //! Every template takes the issuer, the subject and "now" (seconds since the Unix epoch, so a
 //! test can pin its clock) and returns a `serde_json::Value` to adjust before signing.
@@ -35,7 +35,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use crate::jws::b64url;
-use crate::keys::{TestKey, random_bytes};
+use crate::keys::{TestKey, merge, random_bytes};
 
 /// The current time in whole seconds since the Unix epoch.
 pub fn now() -> u64 {
@@ -471,6 +471,151 @@ pub fn okta_access_token(issuer: &str, user_id: &str, now: u64) -> Value {
 /// `"typ": "at+jwt"`: set it on the returned value).
 pub fn okta_header(key: &TestKey) -> Value {
     json!({"kid": key.kid(), "alg": key.default_alg()})
+}
+
+/// The client id of the Keycloak templates' frontend (a public client): the `azp` of its
+/// tokens and the `aud` of its ID tokens.
+pub const KEYCLOAK_CLIENT_ID: &str = "threads-web";
+
+/// The client id of the API that an audience mapper adds to the `aud` of
+/// [`keycloak_access_token`], and whose client roles it carries.
+pub const KEYCLOAK_API_CLIENT_ID: &str = "threads-api";
+
+/// The Keycloak user id of the Keycloak templates' user: `sub`, a UUID.
+pub const KEYCLOAK_USER_ID: &str = "3f6c1a52-8d4e-4b7a-9c21-6e0d5a7b9f14";
+
+/// A Keycloak access token of a realm (`https://<host>/realms/<realm>`) for a signed-in user,
+/// issued to the frontend client [`KEYCLOAK_CLIENT_ID`]:
+///
+/// - `typ: "Bearer"` (the claim; the header's `typ` is `JWT`), `sub` the user id (a UUID),
+///   `azp` the client, `sid` (the SSO session), `acr`, `allowed-origins`, `jti` (a UUID);
+/// - `aud` is `[KEYCLOAK_API_CLIENT_ID, "account"]`: an audience mapper adds the API, and
+///   `account` is there by default (without the mapper, `aud` is `"account"` alone);
+/// - `realm_access.roles` (`default-roles-acme`, `offline_access`, `uma_authorization`,
+///   `editor`), `resource_access` with the API's client role `writer` and the `account`
+///   client's roles;
+/// - `scope` space-delimited (`openid profile email`), the profile and email claims
+///   (`preferred_username` `ada`);
+/// - 5 min lifetime (Keycloak's default access token lifespan), no `nbf`.
+pub fn keycloak_access_token(issuer: &str, sub: &str, now: u64) -> Value {
+    let mut claims = keycloak_user_token(
+        issuer,
+        sub,
+        now,
+        "Bearer",
+        json!([KEYCLOAK_API_CLIENT_ID, "account"]),
+    );
+    merge(
+        &mut claims,
+        json!({
+            "allowed-origins": ["https://app.acme.example"],
+            "realm_access": {
+                "roles": ["default-roles-acme", "offline_access", "uma_authorization", "editor"],
+            },
+            "resource_access": {
+                KEYCLOAK_API_CLIENT_ID: {"roles": ["writer"]},
+                "account": {"roles": ["manage-account", "manage-account-links", "view-profile"]},
+            },
+            "scope": "openid profile email",
+        }),
+    );
+    claims
+}
+
+/// A Keycloak ID token of the same realm and user: `typ: "ID"`, `aud` and `azp` the client
+/// ([`KEYCLOAK_CLIENT_ID`]), `nonce`, `sid`, `at_hash`, `acr`, the profile and email claims;
+/// no roles (Keycloak's role mappers write them to access tokens only); 5 min lifetime.
+pub fn keycloak_id_token(issuer: &str, sub: &str, now: u64) -> Value {
+    let mut claims = keycloak_user_token(issuer, sub, now, "ID", json!(KEYCLOAK_CLIENT_ID));
+    merge(
+        &mut claims,
+        json!({"nonce": uuid(), "at_hash": b64url(random_bytes(16))}),
+    );
+    claims
+}
+
+/// What Keycloak's access and ID tokens of the templates' user share: 5 min lifetime,
+/// `auth_time`, `jti`, `iss`, `aud`, `sub`, the `typ` claim, `azp` ([`KEYCLOAK_CLIENT_ID`]),
+/// `sid`, `acr`, and the claims of the `profile` and `email` client scopes.
+fn keycloak_user_token(issuer: &str, sub: &str, now: u64, typ: &str, aud: Value) -> Value {
+    json!({
+        "exp": now + 300,
+        "iat": now,
+        "auth_time": now - 30,
+        "jti": uuid(),
+        "iss": issuer,
+        "aud": aud,
+        "sub": sub,
+        "typ": typ,
+        "azp": KEYCLOAK_CLIENT_ID,
+        "sid": uuid(),
+        "acr": "1",
+        "email_verified": true,
+        "name": "Ada Lovelace",
+        "preferred_username": "ada",
+        "given_name": "Ada",
+        "family_name": "Lovelace",
+        "email": "ada@acme.example",
+    })
+}
+
+/// A Keycloak refresh token: `typ: "Refresh"` (an offline token says `Offline`), `aud` the
+/// realm's issuer, `azp`, `sid`, `scope`; 30 min lifetime (the SSO session idle timeout).
+/// Keycloak signs it with the realm's HMAC secret: sign it with
+/// [`keycloak_refresh_header`] and [`hmac_token`](crate::jws::hmac_token).
+pub fn keycloak_refresh_token(issuer: &str, sub: &str, now: u64) -> Value {
+    json!({
+        "exp": now + 1800,
+        "iat": now,
+        "jti": uuid(),
+        "iss": issuer,
+        "aud": issuer,
+        "sub": sub,
+        "typ": "Refresh",
+        "azp": KEYCLOAK_CLIENT_ID,
+        "sid": uuid(),
+        "scope": "openid profile email",
+    })
+}
+
+/// A Keycloak access token of a service account (the client-credentials grant of the
+/// confidential client `threads-worker`): `sub` is the service-account user,
+/// `preferred_username` `service-account-threads-worker`, `client_id` the client (Keycloak
+/// 25 and later; earlier versions write `clientId`), `clientHost`, `clientAddress`; `aud` and
+/// roles as in [`keycloak_access_token`]; no email or session.
+pub fn keycloak_service_account_token(issuer: &str, sub: &str, now: u64) -> Value {
+    json!({
+        "exp": now + 300,
+        "iat": now,
+        "jti": uuid(),
+        "iss": issuer,
+        "aud": [KEYCLOAK_API_CLIENT_ID, "account"],
+        "sub": sub,
+        "typ": "Bearer",
+        "azp": "threads-worker",
+        "acr": "1",
+        "realm_access": {"roles": ["default-roles-acme", "offline_access", "uma_authorization"]},
+        "resource_access": {KEYCLOAK_API_CLIENT_ID: {"roles": ["writer"]}},
+        "scope": "profile email",
+        "email_verified": false,
+        "preferred_username": "service-account-threads-worker",
+        "client_id": "threads-worker",
+        "clientHost": "10.0.0.7",
+        "clientAddress": "10.0.0.7",
+    })
+}
+
+/// Keycloak's header for access and ID tokens: `{"alg", "typ": "JWT", "kid"}` (a realm that
+/// issues RFC 9068 access tokens writes `"typ": "at+jwt"` on them: set it on the returned
+/// value).
+pub fn keycloak_header(key: &TestKey) -> Value {
+    json!({"alg": key.default_alg(), "typ": "JWT", "kid": key.kid()})
+}
+
+/// Keycloak's header for refresh tokens: `{"alg": "HS512", "typ": "JWT", "kid"}`, the `kid`
+/// of the realm's HMAC key (a UUID).
+pub fn keycloak_refresh_header() -> Value {
+    json!({"alg": "HS512", "typ": "JWT", "kid": uuid()})
 }
 
 fn hex(bytes: &[u8]) -> String {

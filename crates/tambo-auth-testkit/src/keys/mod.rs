@@ -566,7 +566,7 @@ pub(crate) fn random_bytes(len: usize) -> Vec<u8> {
     out
 }
 
-fn merge(target: &mut Value, fields: Value) {
+pub(crate) fn merge(target: &mut Value, fields: Value) {
     if let (Value::Object(target), Value::Object(fields)) = (target, fields) {
         target.extend(fields);
     }
