@@ -17,6 +17,7 @@ use tambo_auth_better_auth::BetterAuthProviderBuilder;
 use tambo_auth_clerk::ClerkProviderBuilder;
 use tambo_auth_entra::EntraProviderBuilder;
 use tambo_auth_google::GoogleProviderBuilder;
+use tambo_auth_keycloak::KeycloakProviderBuilder;
 use tambo_auth_neon::NeonProviderBuilder;
 use tambo_auth_okta::OktaProviderBuilder;
 use tambo_auth_supabase::SupabaseProviderBuilder;
@@ -401,7 +402,7 @@ fn exactly_one<S>(
 }
 
 /// The provider kinds `[projects.provider]` accepts.
-pub const PROVIDER_KINDS: [&str; 9] = [
+pub const PROVIDER_KINDS: [&str; 10] = [
     "auth0",
     "clerk",
     "supabase",
@@ -411,6 +412,7 @@ pub const PROVIDER_KINDS: [&str; 9] = [
     "google",
     "entra",
     "okta",
+    "keycloak",
 ];
 
 /// Builds the provider of project number `index`: its `[projects.provider]` preset when set,
@@ -466,6 +468,7 @@ pub fn build_provider(
         "google" => adapter!(GoogleProviderBuilder),
         "entra" => adapter!(EntraProviderBuilder),
         "okta" => adapter!(OktaProviderBuilder),
+        "keycloak" => adapter!(KeycloakProviderBuilder),
         other => Err(ConfigError::new(
             format!("{prefix}.kind"),
             format!(
@@ -769,6 +772,15 @@ mod tests {
             okta.verifier().issuer(),
             "https://acme.okta.com/oauth2/default"
         );
+        let keycloak = preset(
+            "[projects.provider]\nkind = \"keycloak\"\nissuer = \"https://sso.acme.com/auth/realms/acme\"\naudiences = [\"threads-api\"]\nauthorized_parties = [\"threads-web\"]\nalgorithms = [\"RS256\", \"ES256\"]",
+        )
+        .expect("keycloak preset");
+        assert_eq!(keycloak.name(), "keycloak");
+        assert_eq!(
+            keycloak.verifier().issuer(),
+            "https://sso.acme.com/auth/realms/acme"
+        );
         for (text, field) in [
             ("[projects.provider]\nfrontend_api = \"x\"", "provider.kind"),
             ("[projects.provider]\nkind = \"pingone\"", "provider.kind"),
@@ -826,6 +838,18 @@ mod tests {
             (
                 "[projects.provider]\nkind = \"okta\"\nissuer = \"https://acme.okta.com/oauth2/default/v1/keys\"\naudiences = [\"api://default\"]",
                 "provider.issuer",
+            ),
+            (
+                "[projects.provider]\nkind = \"keycloak\"\nissuer = \"https://sso.acme.com/realms/acme\"",
+                "provider.audiences",
+            ),
+            (
+                "[projects.provider]\nkind = \"keycloak\"\nissuer = \"https://sso.acme.com/realms/acme/\"\naudiences = [\"threads-api\"]",
+                "provider.issuer",
+            ),
+            (
+                "[projects.provider]\nkind = \"keycloak\"\nissuer = \"https://sso.acme.com/realms/acme\"\naudiences = [\"threads-api\"]\nalgorithms = [\"HS256\"]",
+                "provider.algorithms",
             ),
         ] {
             let err = preset(text).expect_err(text);

@@ -188,10 +188,13 @@ fn explain_opaque(token: &str, out: &mut String) {
 
 fn guess_provider(claims: &Claims) -> Option<&'static str> {
     let iss = claims.iss()?;
-    let host = url::Url::parse(iss)
-        .ok()
+    let url = url::Url::parse(iss).ok();
+    let host = url
+        .as_ref()
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_else(|| iss.to_owned());
+    // Keycloak runs on any host; its realms' issuers are `…/realms/<realm>`.
+    let keycloak_realm = url.is_some_and(|u| u.path().contains("/realms/"));
     Some(if host.ends_with(".auth0.com") {
         "Auth0"
     } else if host.starts_with("clerk.") || host.ends_with(".clerk.accounts.dev") {
@@ -216,6 +219,13 @@ fn guess_provider(claims: &Claims) -> Option<&'static str> {
         || host.ends_with(".okta-emea.com")
     {
         "Okta"
+    } else if keycloak_realm {
+        match claims.get_str("typ") {
+            Some("Refresh" | "Offline") => {
+                "Keycloak, a refresh token (refused by the keycloak preset: send the access token or the ID token)"
+            }
+            _ => "Keycloak (a realm's issuer, `…/realms/<realm>`)",
+        }
     } else {
         return None;
     })
@@ -269,6 +279,27 @@ mod tests {
         assert!(text.contains("looks like: Auth0"), "{text}");
         assert!(text.contains("would fail: expired"), "{text}");
         assert!(!text.contains(&token[..30]));
+    }
+
+    #[test]
+    fn recognises_keycloak_realm_issuers_and_refresh_tokens() {
+        let token = |alg: &str, typ: &str| {
+            format!(
+                "{}.{}.{}",
+                b64(&format!(r#"{{"alg":"{alg}","kid":"k","typ":"JWT"}}"#)),
+                b64(&format!(
+                    r#"{{"iss":"https://sso.acme.com/realms/acme","sub":"s","typ":"{typ}","exp":9999999999}}"#
+                )),
+                b64("signature-bytes")
+            )
+        };
+        let text = explain(&token("RS256", "Bearer"), SystemTime::now());
+        assert!(text.contains("looks like: Keycloak (a realm"), "{text}");
+        let text = explain(&token("HS512", "Refresh"), SystemTime::now());
+        assert!(
+            text.contains("looks like: Keycloak, a refresh token"),
+            "{text}"
+        );
     }
 
     #[test]
