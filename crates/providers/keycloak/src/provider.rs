@@ -274,7 +274,9 @@ impl KeycloakProviderBuilder {
         let algorithms = self.algorithms.map_err(|name| {
             Error::config(
                 "algorithms",
-                format!("unknown algorithm {name:?}; Keycloak realms sign with RS256, PS256 or ES256"),
+                format!(
+                    "unknown algorithm {name:?}; Keycloak realms sign with RS256, PS256 or ES256"
+                ),
             )
         })?;
         if algorithms.is_empty() || algorithms.iter().any(|alg| !ALGORITHMS.contains(alg)) {
@@ -317,7 +319,11 @@ fn issuer(input: &str, allow_loopback_http: bool) -> Result<String, Error> {
         Some(host) => (host, "/auth"),
         None => (before, ""),
     };
-    if host.split_once("://").map_or(host, |(_, rest)| rest).contains('/') {
+    if host
+        .split_once("://")
+        .map_or(host, |(_, rest)| rest)
+        .contains('/')
+    {
         return Err(refuse(
             "Keycloak serves realms at `/realms/` or `/auth/realms/`, not under another path",
         ));
@@ -332,14 +338,18 @@ fn issuer(input: &str, allow_loopback_http: bool) -> Result<String, Error> {
         && !name.is_empty()
         && !name.contains('/')
     {
-        return Err(refuse("it ends in a slash, and the issuer has no trailing slash"));
+        return Err(refuse(
+            "it ends in a slash, and the issuer has no trailing slash",
+        ));
     }
     if realm.is_empty()
         || realm
             .chars()
             .any(|c| matches!(c, '/' | '?' | '#') || c.is_whitespace())
     {
-        return Err(refuse("the realm's name is missing or not one path segment"));
+        return Err(refuse(
+            "the realm's name is missing or not one path segment",
+        ));
     }
     Ok(format!("{base}{prefix}/realms/{realm}"))
 }

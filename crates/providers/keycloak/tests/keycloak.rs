@@ -142,8 +142,14 @@ async fn realm_and_client_roles_are_held_scopes_with_the_client_as_prefix() {
         .build()
         .expect("builds");
     let held = keycloak.held_scopes(&user.claims());
-    assert!(held.contains(&"account:view-profile".to_owned()), "{held:?}");
-    assert!(!held.iter().any(|s| s.starts_with("threads-api:")), "{held:?}");
+    assert!(
+        held.contains(&"account:view-profile".to_owned()),
+        "{held:?}"
+    );
+    assert!(
+        !held.iter().any(|s| s.starts_with("threads-api:")),
+        "{held:?}"
+    );
     assert!(!held.contains(&"writer".to_owned()), "{held:?}");
 }
 
@@ -175,7 +181,11 @@ async fn a_realm_signing_with_es256_is_accepted_when_configured() {
     let token = jws::token_with_header(key, &keycloak_header(key), &claims);
 
     assert_refused!(
-        builder(&idp).build().expect("builds").authenticate(&token).await,
+        builder(&idp)
+            .build()
+            .expect("builds")
+            .authenticate(&token)
+            .await,
         ErrorKind::AlgorithmNotAllowed
     );
     let keycloak = builder(&idp)
@@ -362,7 +372,11 @@ fn the_defaults_are_discovery_rs256_the_audiences_and_their_roles() {
 fn configuration_errors_name_the_field() {
     const REALM: &str = "https://sso.acme.com/realms/acme";
     let cases: [(KeycloakProviderBuilder, &str, &str); 9] = [
-        (KeycloakProvider::builder(REALM), "audiences", "audience mapper"),
+        (
+            KeycloakProvider::builder(REALM),
+            "audiences",
+            "audience mapper",
+        ),
         (
             KeycloakProvider::builder("https://sso.acme.com/realms/acme/").audience("threads-api"),
             "issuer",
