@@ -131,7 +131,7 @@ impl Provider for KeycloakProvider {
     fn hints(&self) -> Hints {
         Hints::new(
             Some(
-                "this is not a JWT, and every token Keycloak signs for a user is one: an authorization code, a session cookie or a client secret cannot be verified here; send the access token (`keycloak.token` in keycloak-js) or the ID token (`keycloak.idToken`)",
+                "this is not a JWT, and every token Keycloak signs for a user is one: an authorization code or a client secret cannot be verified here; send the access token (`keycloak.token` in keycloak-js) or the ID token (`keycloak.idToken`)",
             ),
             Some(
                 "this is an encrypted token (JWE): the client has ID token encryption on (Client → Advanced → \"ID token encryption key management algorithm\"); turn it off, decrypt the token in your app and send the signed token inside, or send the access token",
