@@ -1,6 +1,6 @@
 //! Claim-set templates: a generic short-lived token and the shapes real identity providers
 //! issue (Auth0, Clerk, Supabase, WorkOS, Better Auth, Neon Auth, Google, Microsoft Entra ID,
-//! Okta, Keycloak).
+//! Okta, Keycloak, Login.gov).
 //!
 //! Every template takes the issuer, the subject and "now" (seconds since the Unix epoch, so a
 //! test can pin its clock) and returns a `serde_json::Value` to adjust before signing.
@@ -616,6 +616,46 @@ pub fn keycloak_header(key: &TestKey) -> Value {
 /// of the realm's HMAC key (a UUID).
 pub fn keycloak_refresh_header() -> Value {
     json!({"alg": "HS512", "typ": "JWT", "kid": uuid()})
+}
+
+/// The client id of the Login.gov templates: the partner portal's "Issuer", a URN.
+pub const LOGIN_GOV_CLIENT_ID: &str = "urn:gov:gsa:openidconnect.profiles:sp:sso:acme:threads";
+
+/// The Login.gov user of the Login.gov templates: `sub`, a UUID (pairwise per agency).
+pub const LOGIN_GOV_USER_ID: &str = "b2d2d115-1d7e-4579-b9d6-f8e84f4f56ca";
+
+/// A Login.gov ID token of a verified identity:
+///
+/// - `iss` as given (Login.gov's ends with `/`), `sub` a UUID, `aud` the client id
+///   ([`LOGIN_GOV_CLIENT_ID`]);
+/// - `acr` `urn:acr.login.gov:verified` (set `auth-only` or a legacy IAL URI on the returned
+///   value), `nonce`, `jti`, `at_hash`, `c_hash`;
+/// - the attributes of the `email` and `profile:verified_at` scopes: `email`,
+///   `email_verified`, `all_emails`, `verified_at`;
+/// - 15 min lifetime, `nbf` = `iat`.
+pub fn login_gov_id_token(issuer: &str, sub: &str, now: u64) -> Value {
+    json!({
+        "iss": issuer,
+        "sub": sub,
+        "aud": LOGIN_GOV_CLIENT_ID,
+        "acr": "urn:acr.login.gov:verified",
+        "at_hash": b64url(random_bytes(16)),
+        "c_hash": b64url(random_bytes(16)),
+        "jti": b64url(random_bytes(16)),
+        "nonce": b64url(random_bytes(16)),
+        "iat": now,
+        "nbf": now,
+        "exp": now + 900,
+        "email": "ada@acme.example",
+        "email_verified": true,
+        "all_emails": ["ada@acme.example", "ada.lovelace@agency.example.gov"],
+        "verified_at": now - 86_400,
+    })
+}
+
+/// Login.gov's header: `{"alg": "RS256", "kid"}`, no `typ`.
+pub fn login_gov_header(key: &TestKey) -> Value {
+    json!({"alg": key.default_alg(), "kid": key.kid()})
 }
 
 fn hex(bytes: &[u8]) -> String {
