@@ -109,7 +109,7 @@ fn token_fixtures() -> &'static TokenFixtures {
 }
 
 /// One project per adapter preset, as the documentation configures them.
-const ADAPTER_CONFIG: [&str; 10] = [
+const ADAPTER_CONFIG: [&str; 11] = [
     "[[projects]]\nid = \"a\"\n[projects.provider]\nkind = \"auth0\"\ndomain = \"acme.us.auth0.com\"\naudience = \"https://api.acme.example\"\n",
     "[[projects]]\nid = \"a\"\n[projects.provider]\nkind = \"clerk\"\nfrontend_api = \"https://clerk.acme.example\"\nauthorized_parties = [\"https://app.acme.example\"]\n",
     "[[projects]]\nid = \"a\"\n[projects.provider]\nkind = \"supabase\"\nproject_url = \"https://abcdefghijklmnopqrst.supabase.co\"\n",
@@ -120,6 +120,7 @@ const ADAPTER_CONFIG: [&str; 10] = [
     "[[projects]]\nid = \"a\"\n[projects.provider]\nkind = \"entra\"\ntenant = \"organizations\"\nclient_id = \"6e74172b-be56-4843-9ff4-e66a39bb12e3\"\nallowed_tenants = [\"72f988bf-86f1-41af-91ab-2d7cd011db47\"]\n",
     "[[projects]]\nid = \"a\"\n[projects.provider]\nkind = \"okta\"\nissuer = \"https://acme.okta.com/oauth2/default\"\naudiences = [\"api://default\"]\n",
     "[[projects]]\nid = \"a\"\n[projects.provider]\nkind = \"keycloak\"\nissuer = \"https://sso.acme.com/realms/acme\"\naudiences = [\"threads-api\"]\nauthorized_parties = [\"threads-web\"]\n",
+    "[[projects]]\nid = \"a\"\n[projects.provider]\nkind = \"login-gov\"\nclient_id = \"urn:gov:gsa:openidconnect.profiles:sp:sso:acme:threads\"\nrequire_identity_verification = true\n",
 ];
 
 /// Target `token`: classification, compact JWS parsing, the header and claims accessors, the

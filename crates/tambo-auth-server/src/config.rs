@@ -18,6 +18,7 @@ use tambo_auth_clerk::ClerkProviderBuilder;
 use tambo_auth_entra::EntraProviderBuilder;
 use tambo_auth_google::GoogleProviderBuilder;
 use tambo_auth_keycloak::KeycloakProviderBuilder;
+use tambo_auth_login_gov::LoginGovProviderBuilder;
 use tambo_auth_neon::NeonProviderBuilder;
 use tambo_auth_okta::OktaProviderBuilder;
 use tambo_auth_supabase::SupabaseProviderBuilder;
@@ -402,7 +403,7 @@ fn exactly_one<S>(
 }
 
 /// The provider kinds `[projects.provider]` accepts.
-pub const PROVIDER_KINDS: [&str; 10] = [
+pub const PROVIDER_KINDS: [&str; 11] = [
     "auth0",
     "clerk",
     "supabase",
@@ -413,6 +414,7 @@ pub const PROVIDER_KINDS: [&str; 10] = [
     "entra",
     "okta",
     "keycloak",
+    "login-gov",
 ];
 
 /// Builds the provider of project number `index`: its `[projects.provider]` preset when set,
@@ -469,6 +471,7 @@ pub fn build_provider(
         "entra" => adapter!(EntraProviderBuilder),
         "okta" => adapter!(OktaProviderBuilder),
         "keycloak" => adapter!(KeycloakProviderBuilder),
+        "login-gov" => adapter!(LoginGovProviderBuilder),
         other => Err(ConfigError::new(
             format!("{prefix}.kind"),
             format!(
@@ -781,6 +784,15 @@ mod tests {
             keycloak.verifier().issuer(),
             "https://sso.acme.com/auth/realms/acme"
         );
+        let login_gov = preset(
+            "[projects.provider]\nkind = \"login-gov\"\nclient_id = \"urn:gov:gsa:openidconnect.profiles:sp:sso:acme:threads\"\nenvironment = \"sandbox\"\nrequire_identity_verification = true",
+        )
+        .expect("login-gov preset");
+        assert_eq!(login_gov.name(), "login-gov");
+        assert_eq!(
+            login_gov.verifier().issuer(),
+            "https://idp.int.identitysandbox.gov/"
+        );
         for (text, field) in [
             ("[projects.provider]\nfrontend_api = \"x\"", "provider.kind"),
             ("[projects.provider]\nkind = \"pingone\"", "provider.kind"),
@@ -850,6 +862,14 @@ mod tests {
             (
                 "[projects.provider]\nkind = \"keycloak\"\nissuer = \"https://sso.acme.com/realms/acme\"\naudiences = [\"threads-api\"]\nalgorithms = [\"HS256\"]",
                 "provider.algorithms",
+            ),
+            (
+                "[projects.provider]\nkind = \"login-gov\"\nenvironment = \"sandbox\"",
+                "provider.client_id",
+            ),
+            (
+                "[projects.provider]\nkind = \"login-gov\"\nclient_id = \"urn:gov:gsa:openidconnect.profiles:sp:sso:acme:threads\"\nenvironment = \"staging\"",
+                "provider",
             ),
         ] {
             let err = preset(text).expect_err(text);

@@ -219,6 +219,10 @@ fn guess_provider(claims: &Claims) -> Option<&'static str> {
         || host.ends_with(".okta-emea.com")
     {
         "Okta"
+    } else if host == "secure.login.gov" {
+        "Login.gov (production; the login-gov preset verifies its ID tokens, not its opaque access tokens)"
+    } else if host == "idp.int.identitysandbox.gov" {
+        "Login.gov (sandbox; the login-gov preset with environment = \"sandbox\")"
     } else if keycloak_realm {
         match claims.get_str("typ") {
             Some("Refresh" | "Offline") => {
@@ -300,6 +304,27 @@ mod tests {
             text.contains("looks like: Keycloak, a refresh token"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn recognises_login_gov_production_and_sandbox_issuers() {
+        let token = |iss: &str| {
+            format!(
+                "{}.{}.{}",
+                b64(r#"{"alg":"RS256","kid":"k"}"#),
+                b64(&format!(
+                    r#"{{"iss":"{iss}","sub":"b2d2d115-1d7e-4579-b9d6-f8e84f4f56ca","exp":9999999999}}"#
+                )),
+                b64("signature-bytes")
+            )
+        };
+        let text = explain(&token("https://secure.login.gov/"), SystemTime::now());
+        assert!(text.contains("looks like: Login.gov (production"), "{text}");
+        let text = explain(
+            &token("https://idp.int.identitysandbox.gov/"),
+            SystemTime::now(),
+        );
+        assert!(text.contains("looks like: Login.gov (sandbox"), "{text}");
     }
 
     #[test]
