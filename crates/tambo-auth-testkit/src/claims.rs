@@ -630,8 +630,7 @@ pub const LOGIN_GOV_USER_ID: &str = "b2d2d115-1d7e-4579-b9d6-f8e84f4f56ca";
 ///   ([`LOGIN_GOV_CLIENT_ID`]);
 /// - `acr` `urn:acr.login.gov:verified` (set `auth-only` or a legacy IAL URI on the returned
 ///   value), `nonce`, `jti`, `at_hash`, `c_hash`;
-/// - the attributes of the `email` and `profile:verified_at` scopes: `email`,
-///   `email_verified`, `all_emails`, `verified_at`;
+/// - no user attributes (Login.gov returns them from userinfo only);
 /// - 15 min lifetime, `nbf` = `iat`.
 pub fn login_gov_id_token(issuer: &str, sub: &str, now: u64) -> Value {
     json!({
@@ -642,14 +641,10 @@ pub fn login_gov_id_token(issuer: &str, sub: &str, now: u64) -> Value {
         "at_hash": b64url(random_bytes(16)),
         "c_hash": b64url(random_bytes(16)),
         "jti": b64url(random_bytes(16)),
-        "nonce": b64url(random_bytes(16)),
+        "nonce": b64url(random_bytes(24)),
         "iat": now,
         "nbf": now,
         "exp": now + 900,
-        "email": "ada@acme.example",
-        "email_verified": true,
-        "all_emails": ["ada@acme.example", "ada.lovelace@agency.example.gov"],
-        "verified_at": now - 86_400,
     })
 }
 

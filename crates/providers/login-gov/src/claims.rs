@@ -3,7 +3,6 @@
 
 use tambo_auth::TamboUser;
 use tambo_auth::jwt::Claims;
-use tambo_auth::provider::scope_list;
 
 /// What a Login.gov `acr` value says about the user's identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,9 +47,10 @@ impl IdentityAssurance {
     }
 }
 
-/// The claims of a Login.gov ID token that an app reads. Login.gov always sends `acr`; the
-/// user attributes are present only for the scopes your app requested and Login.gov put in the
-/// token (it always returns them from its userinfo endpoint).
+/// The claims of a Login.gov ID token that an app reads. Login.gov's ID token carries the
+/// protocol claims (`iss`, `sub`, `aud`, `acr`, `nonce`, `jti`, `at_hash`, `c_hash`, `exp`,
+/// `iat`, `nbf`) and no user attributes: those (`email`, names, `verified_at`…) come from its
+/// userinfo endpoint, with the access token, on your app's server.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct LoginGovClaims {
@@ -58,21 +58,8 @@ pub struct LoginGovClaims {
     pub acr: Option<String>,
     /// `acr` read as an [`IdentityAssurance`]; `None` when `acr` is missing.
     pub assurance: Option<IdentityAssurance>,
-    /// `email` (scope `email`): the user's email address for this sign-in.
-    pub email: Option<String>,
-    /// `email_verified` (scope `email`): always `true` when sent; Login.gov confirms addresses.
-    pub email_verified: Option<bool>,
-    /// `all_emails` (scope `all_emails`): every confirmed address of the account.
-    pub all_emails: Vec<String>,
-    /// `given_name` (scope `profile:name`, verified identities only).
-    pub given_name: Option<String>,
-    /// `family_name` (scope `profile:name`, verified identities only).
-    pub family_name: Option<String>,
-    /// `verified_at` (scope `profile:verified_at`): when the identity was verified, seconds
-    /// since the epoch; `None` when never verified.
-    pub verified_at: Option<i64>,
-    /// `x509_presented` (scope `x509:presented`): whether the user signed in with a PIV/CAC card.
-    pub x509_presented: Option<bool>,
+    /// `nonce`, echoed from the authorization request.
+    pub nonce: Option<String>,
 }
 
 impl LoginGovClaims {
@@ -83,15 +70,7 @@ impl LoginGovClaims {
         LoginGovClaims {
             assurance: acr.as_deref().map(IdentityAssurance::from_acr),
             acr,
-            email: text("email"),
-            email_verified: claims.bool("email_verified"),
-            all_emails: scope_list(claims, "all_emails"),
-            given_name: text("given_name"),
-            family_name: text("family_name"),
-            verified_at: claims
-                .get("verified_at")
-                .and_then(serde_json::Value::as_i64),
-            x509_presented: claims.bool("x509_presented"),
+            nonce: text("nonce"),
         }
     }
 
