@@ -1102,15 +1102,25 @@ async fn discovery_issuer_mismatch_makes_the_issuer_unusable() {
     );
 }
 
+/// Set in the child process of [`the_key_fetcher_never_uses_a_proxy`].
+const PROXY_CHILD: &str = "TAMBO_AUTH_TEST_PROXY_CHILD";
+
 /// A proxy resolves names itself, past the address check: the fetcher ignores the proxy
-/// variables. They are process-wide, so the fetch runs in a child test process that has them.
+/// variables. They are process-wide, so this test runs itself again in a child process that
+/// has them (and `PROXY_CHILD`), where it fetches; the parent checks that the proxy stayed
+/// silent.
 #[test]
 fn the_key_fetcher_never_uses_a_proxy() {
+    if std::env::var_os(PROXY_CHILD).is_some() {
+        return fetch_with_the_proxy_variables_set();
+    }
     let proxy = TcpListener::bind("127.0.0.1:0").expect("proxy listener");
     proxy.set_nonblocking(true).expect("non-blocking");
     let url = format!("http://{}", proxy.local_addr().expect("address"));
     let mut child = std::process::Command::new(std::env::current_exe().expect("test binary"));
-    child.args(["fetch_with_proxy_variables_set", "--exact", "--ignored"]);
+    child
+        .args(["the_key_fetcher_never_uses_a_proxy", "--exact"])
+        .env(PROXY_CHILD, "1");
     for name in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"] {
         child.env(name, &url).env(name.to_lowercase(), &url);
     }
@@ -1131,17 +1141,23 @@ fn the_key_fetcher_never_uses_a_proxy() {
     }
 }
 
-#[tokio::test]
-#[ignore = "run by the_key_fetcher_never_uses_a_proxy, with the proxy variables set"]
-async fn fetch_with_proxy_variables_set() {
-    let idp = TestIdp::start().await;
-    let clock = clock();
-    assert_ok(
-        discovery_verifier(&idp, &clock)
-            .verify(&token(&idp, &clock))
-            .await,
-    );
-    assert_eq!(idp.discovery_requests(), 1);
+/// The child's half: discovery and keys fetched, and a token verified, with the proxy
+/// variables set.
+fn fetch_with_the_proxy_variables_set() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let idp = TestIdp::start().await;
+        let clock = clock();
+        assert_ok(
+            discovery_verifier(&idp, &clock)
+                .verify(&token(&idp, &clock))
+                .await,
+        );
+        assert_eq!(idp.discovery_requests(), 1);
+    });
 }
 
 /// What an identity provider writes reaches the logs escaped: a newline in a key's member
