@@ -165,6 +165,29 @@ pub enum Error {
     /// The token was revoked (by `jti`, or all of its user's tokens before a time).
     #[error("the token was revoked")]
     Revoked,
+    /// The identity provider says an opaque token is not (or no longer) valid: its userinfo
+    /// endpoint refused it, or its introspection endpoint answered `active: false`.
+    #[error("the {endpoint} endpoint does not accept the token: {reason}")]
+    Inactive {
+        /// `userinfo` or `introspection`.
+        endpoint: &'static str,
+        /// What it answered.
+        reason: &'static str,
+    },
+    /// The identity provider's userinfo or introspection endpoint gave no usable answer
+    /// (unreachable, timed out, 5xx, refused this server's client credentials, not JSON). A
+    /// server condition, answered 503 with `Retry-After`.
+    #[error("the {endpoint} endpoint of issuer {issuer} is not available: {reason}")]
+    EndpointUnavailable {
+        /// The configured issuer.
+        issuer: String,
+        /// `userinfo` or `introspection`.
+        endpoint: &'static str,
+        /// The failure, for operators.
+        reason: String,
+        /// When a retry may succeed.
+        retry_after: Duration,
+    },
     /// Too many exchanges from this client address, for this project or for this user
     /// ([`RateLimits`](crate::exchange::RateLimits)). Answered 429 with `Retry-After`.
     #[error("rate limited per {limit}; retry in {retry_after:?}")]
@@ -264,6 +287,8 @@ impl Error {
             Error::KeysUnavailable { .. } => ErrorKind::KeysUnavailable,
             Error::RateLimited { .. } => ErrorKind::RateLimited,
             Error::Revoked => ErrorKind::Revoked,
+            Error::Inactive { .. } => ErrorKind::Inactive,
+            Error::EndpointUnavailable { .. } => ErrorKind::EndpointUnavailable,
             Error::MissingCredentials => ErrorKind::MissingCredentials,
             Error::InvalidRequest { .. } => ErrorKind::InvalidRequest,
             Error::InsufficientScope { .. } => ErrorKind::InsufficientScope,
@@ -278,13 +303,14 @@ impl Error {
         }
     }
 
-    /// For [`ErrorKind::KeysUnavailable`] and [`ErrorKind::RateLimited`], how long a client
+    /// For [`ErrorKind::KeysUnavailable`], [`ErrorKind::EndpointUnavailable`] and
+    /// [`ErrorKind::RateLimited`], how long a client
     /// should wait before retrying.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Error::KeysUnavailable { retry_after, .. } | Error::RateLimited { retry_after, .. } => {
-                Some(*retry_after)
-            }
+            Error::KeysUnavailable { retry_after, .. }
+            | Error::EndpointUnavailable { retry_after, .. }
+            | Error::RateLimited { retry_after, .. } => Some(*retry_after),
             _ => None,
         }
     }
@@ -328,7 +354,7 @@ impl Error {
 /// | `InvalidTarget`, `InvalidScope` | 400 | `invalid_target`, `invalid_scope` | 400 | 3 |
 /// | `PayloadTooLarge` | 413 | `invalid_request` | 413 | 3 |
 /// | `MethodNotAllowed` | 405 | `invalid_request` | 405 | 3 |
-/// | `KeysUnavailable` | 503 + `Retry-After` | `temporarily_unavailable` | 503 | 14 |
+/// | `KeysUnavailable`, `EndpointUnavailable` | 503 + `Retry-After` | `temporarily_unavailable` | 503 | 14 |
 /// | `RateLimited` | 429 + `Retry-After` | `slow_down` | 429 | 8 |
 /// | `InvalidKey`, `Configuration` | 500 | `server_error` | 500 | 13 |
 ///
@@ -390,6 +416,10 @@ pub enum ErrorKind {
     RateLimited,
     /// See [`Error::Revoked`].
     Revoked,
+    /// See [`Error::Inactive`].
+    Inactive,
+    /// See [`Error::EndpointUnavailable`].
+    EndpointUnavailable,
     /// See [`Error::MissingCredentials`].
     MissingCredentials,
     /// See [`Error::InvalidRequest`].
@@ -485,6 +515,8 @@ impl ErrorKind {
         ErrorKind::KeysUnavailable,
         ErrorKind::RateLimited,
         ErrorKind::Revoked,
+        ErrorKind::Inactive,
+        ErrorKind::EndpointUnavailable,
         ErrorKind::MissingCredentials,
         ErrorKind::InvalidRequest,
         ErrorKind::InsufficientScope,
@@ -527,6 +559,8 @@ impl ErrorKind {
             ErrorKind::KeysUnavailable => "keys_unavailable",
             ErrorKind::RateLimited => "rate_limited",
             ErrorKind::Revoked => "revoked",
+            ErrorKind::Inactive => "inactive_token",
+            ErrorKind::EndpointUnavailable => "endpoint_unavailable",
             ErrorKind::MissingCredentials => "missing_credentials",
             ErrorKind::InvalidRequest => "invalid_request",
             ErrorKind::InsufficientScope => "insufficient_scope",
@@ -577,6 +611,8 @@ impl ErrorKind {
             ErrorKind::KeysUnavailable => "the identity provider keys are unavailable",
             ErrorKind::RateLimited => "too many requests; retry after the time Retry-After gives",
             ErrorKind::Revoked => "the token was revoked",
+            ErrorKind::Inactive => "the identity provider does not accept the token",
+            ErrorKind::EndpointUnavailable => "the identity provider is unavailable",
             ErrorKind::MissingCredentials => "a bearer token is required",
             ErrorKind::InvalidRequest => "the request is malformed",
             ErrorKind::InsufficientScope => "the token lacks the required scope",
@@ -593,7 +629,7 @@ impl ErrorKind {
     /// The table. Every surface reads it; nothing else decides a status.
     fn row(self) -> Row {
         match self {
-            ErrorKind::KeysUnavailable => {
+            ErrorKind::KeysUnavailable | ErrorKind::EndpointUnavailable => {
                 row(503, "temporarily_unavailable", 503, None, UNAVAILABLE)
             }
             ErrorKind::RateLimited => row(429, "slow_down", 429, None, RESOURCE_EXHAUSTED),
@@ -720,7 +756,9 @@ mod tests {
                 kind.grpc_code(),
             );
             let want = match kind {
-                K::KeysUnavailable => (503, "temporarily_unavailable", 503, None, 14),
+                K::KeysUnavailable | K::EndpointUnavailable => {
+                    (503, "temporarily_unavailable", 503, None, 14)
+                }
                 K::RateLimited => (429, "slow_down", 429, None, 8),
                 K::InvalidKey | K::Configuration => (500, "server_error", 500, None, 13),
                 K::MissingCredentials => (401, "invalid_client", 401, None, 16),

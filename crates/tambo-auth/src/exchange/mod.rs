@@ -131,6 +131,7 @@ use http::{HeaderMap, Response};
 use http_body_util::Full;
 
 use crate::jwt::MAX_TOKEN_BYTES;
+use crate::provider::Presented;
 use crate::token::{IssueRequest, TamboTokens};
 use crate::verify::StrategyKind;
 use crate::{Error, ErrorKind, Provider, ProviderExt as _, ProviderRegistry, TamboUser};
@@ -445,22 +446,29 @@ impl TokenExchange {
         registry: &'r ProviderRegistry,
         trace: &mut Trace,
     ) -> Result<(TamboUser, bool, &'r Arc<dyn Provider>), Error> {
-        let jws = registry.parse_with_limit(token, self.max_subject_token)?;
-        // Ours by who signed it, never by `typ`: RFC 9068 (§2.1) gives every JWT access token
-        // `typ: at+jwt`, providers' included.
-        if jws
-            .claims()?
-            .iss()
-            .is_some_and(|iss| self.tokens.is_own_issuer(iss))
-        {
-            return Err(invalid(
-                "a Tambo token cannot be exchanged; send the identity provider token",
-            ));
-        }
-        let provider = registry.route(&jws)?;
-        trace.subject_issuer = Some(provider.verifier().issuer().to_owned());
+        let (user, provider) = match registry.parse_with_limit(token, self.max_subject_token)? {
+            Presented::Jws(jws) => {
+                // Ours by who signed it, never by `typ`: RFC 9068 (§2.1) gives every JWT
+                // access token `typ: at+jwt`, providers' included.
+                if jws
+                    .claims()?
+                    .iss()
+                    .is_some_and(|iss| self.tokens.is_own_issuer(iss))
+                {
+                    return Err(invalid(
+                        "a Tambo token cannot be exchanged; send the identity provider token",
+                    ));
+                }
+                let provider = registry.route(&jws)?;
+                trace.subject_issuer = Some(provider.verifier().issuer().to_owned());
+                (provider.authenticate_jws(&jws).await?, provider)
+            }
+            Presented::Opaque(provider) => {
+                trace.subject_issuer = Some(provider.verifier().issuer().to_owned());
+                (provider.authenticate_opaque(token).await?, provider)
+            }
+        };
         let insecure = provider.verifier().strategy() == StrategyKind::None;
-        let user = provider.authenticate_jws(&jws).await?;
         Ok((user, insecure, provider))
     }
 

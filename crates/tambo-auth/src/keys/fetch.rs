@@ -78,11 +78,32 @@ impl Fetcher {
 
     /// GETs `url` and returns its body, refusing anything but a 200 within the limits.
     pub(crate) async fn get(&self, url: &Url) -> Result<Fetched, String> {
+        let request = self.request(reqwest::Method::GET, url)?;
+        let answer = self.send(request).await?;
+        if answer.status != reqwest::StatusCode::OK {
+            return Err(format!("answered {}", answer.status));
+        }
+        Ok(answer.fetched)
+    }
+
+    /// A request to `url` with this policy's client, once `url` passed
+    /// [`check_url`](Self::check_url); it asks for JSON.
+    pub(crate) fn request(
+        &self,
+        method: reqwest::Method,
+        url: &Url,
+    ) -> Result<reqwest::RequestBuilder, String> {
         self.check_url(url)?;
-        let mut response = self
+        Ok(self
             .client
-            .get(url.clone())
-            .header(http::header::ACCEPT, "application/json")
+            .request(method, url.clone())
+            .header(http::header::ACCEPT, "application/json"))
+    }
+
+    /// Sends `request` and reads a successful answer's body within the limits. A redirect is
+    /// an error; another status is returned with an empty body.
+    pub(crate) async fn send(&self, request: reqwest::RequestBuilder) -> Result<Answer, String> {
+        let mut response = request
             .send()
             .await
             .map_err(|e| describe_reqwest_error(&e))?;
@@ -90,8 +111,12 @@ impl Fetcher {
         if status.is_redirection() {
             return Err(format!("answered {status}; redirects are not followed"));
         }
-        if status != reqwest::StatusCode::OK {
-            return Err(format!("answered {status}"));
+        let mut fetched = Fetched {
+            body: Vec::new(),
+            max_age: None,
+        };
+        if !status.is_success() {
+            return Ok(Answer { status, fetched });
         }
         let max = self.policy.max_body;
         if response
@@ -100,24 +125,30 @@ impl Fetcher {
         {
             return Err(format!("the body is larger than {max} bytes"));
         }
-        let max_age = response
+        fetched.max_age = response
             .headers()
             .get(http::header::CACHE_CONTROL)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_max_age);
-        let mut body = Vec::new();
         while let Some(chunk) = response
             .chunk()
             .await
             .map_err(|e| describe_reqwest_error(&e))?
         {
-            if body.len() + chunk.len() > max {
+            if fetched.body.len() + chunk.len() > max {
                 return Err(format!("the body is larger than {max} bytes"));
             }
-            body.extend_from_slice(&chunk);
+            fetched.body.extend_from_slice(&chunk);
         }
-        Ok(Fetched { body, max_age })
+        Ok(Answer { status, fetched })
     }
+}
+
+/// An answer: its status and, when it succeeded, its body.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) status: reqwest::StatusCode,
+    pub(crate) fetched: Fetched,
 }
 
 fn describe_reqwest_error(e: &reqwest::Error) -> String {

@@ -18,7 +18,7 @@
 
 pub(crate) mod backend;
 mod discovery;
-mod fetch;
+pub(crate) mod fetch;
 mod jwk;
 mod pem;
 mod remote;

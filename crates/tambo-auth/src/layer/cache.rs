@@ -22,6 +22,7 @@ use quick_cache::Equivalent;
 use quick_cache::sync::Cache;
 
 use crate::TamboUser;
+use crate::user::Origin;
 
 pub(crate) struct TokenCache {
     /// `None` when the capacity is 0.
@@ -86,12 +87,18 @@ impl TokenCache {
         None
     }
 
-    /// Caches `user`, verified from `token`, until its `exp`; a user without `exp` is not
-    /// cached.
+    /// Caches `user`, verified from `token`, until its `exp`. A user without `exp` is not
+    /// cached, nor one an identity provider answered for (an opaque token: its strategy's
+    /// own short cache decides how long an answer holds).
     pub(crate) fn insert(&self, token: &str, user: &TamboUser, now: i64) {
         let (Some(entries), Some(exp)) = (&self.entries, user.expires_at()) else {
             return;
         };
+        if let Some(Origin::Provider { verifier, .. }) = user.origin()
+            && verifier.strategy().asks_provider()
+        {
+            return;
+        }
         if exp > now {
             let token: Arc<str> = Arc::from(token);
             entries.insert(Cached(Arc::clone(&token)), user.for_cache(token));
@@ -115,7 +122,6 @@ impl TokenCache {
 mod tests {
     use super::*;
     use crate::jwt::Claims;
-    use crate::user::Origin;
     use crate::verify::{Profile, Verifier};
 
     fn user(sub: &str, exp: i64) -> TamboUser {

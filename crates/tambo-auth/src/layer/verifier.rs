@@ -9,6 +9,7 @@ use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
 
 use crate::jwt::Jws;
+use crate::provider::{Presented, Provider};
 use crate::token::TamboTokens;
 use crate::user::Origin;
 use crate::{Error, ProviderExt as _, ProviderRegistry, TamboUser};
@@ -93,10 +94,24 @@ impl BearerVerifier for TamboTokens {
 impl BearerVerifier for ProviderRegistry {
     fn verify(&self, token: &str) -> Verification {
         match self.parse(token) {
-            Ok(jws) => verify_provider_token(self, jws),
+            Ok(Presented::Jws(jws)) => verify_provider_token(self, jws),
+            Ok(Presented::Opaque(provider)) => verify_opaque_token(provider, token),
             Err(e) => Verification::Done(Err(e)),
         }
     }
+}
+
+/// Asks a provider's identity provider about an opaque token: decided at once when its
+/// answer is cached, else a future that owns the token.
+fn verify_opaque_token(provider: &Arc<dyn Provider>, token: &str) -> Verification {
+    if let Some(decided) = provider.authenticate_opaque(token).now_or_never() {
+        return Verification::Done(decided);
+    }
+    let provider = Arc::clone(provider);
+    let token = token.to_owned();
+    Verification::Pending(Box::pin(async move {
+        provider.authenticate_opaque(&token).await
+    }))
 }
 
 /// Routes a parsed provider token and verifies it: decided at once when the provider's keys
@@ -137,7 +152,8 @@ impl TamboOrProvider {
 impl BearerVerifier for TamboOrProvider {
     fn verify(&self, token: &str) -> Verification {
         let jws = match self.providers.parse(token) {
-            Ok(jws) => jws,
+            Ok(Presented::Jws(jws)) => jws,
+            Ok(Presented::Opaque(provider)) => return verify_opaque_token(provider, token),
             Err(e) => return Verification::Done(Err(e)),
         };
         let ours = jws

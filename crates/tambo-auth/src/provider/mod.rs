@@ -188,14 +188,38 @@ impl Hints {
 /// implemented for every provider and cannot be overridden, so a check added to a hook
 /// applies to every way a token reaches the provider.
 pub trait ProviderExt: Provider {
-    /// Parses a compact token, verifies it and maps it.
+    /// Parses a compact token, verifies it and maps it. Under the `userinfo` and
+    /// `introspection` strategies an opaque token goes to the identity provider
+    /// ([`authenticate_opaque`](ProviderExt::authenticate_opaque)).
     fn authenticate<'a>(
         &'a self,
         token: &'a str,
     ) -> impl Future<Output = Result<TamboUser, Error>> + Send + 'a {
         async move {
-            let jws = Jws::parse(token).map_err(|e| self.explain_non_jwt(token, e))?;
-            self.authenticate_jws(&jws).await
+            match Jws::parse(token) {
+                Ok(jws) => self.authenticate_jws(&jws).await,
+                Err(Error::Opaque { .. }) if self.verifier().strategy().asks_provider() => {
+                    self.authenticate_opaque(token).await
+                }
+                Err(e) => Err(self.explain_non_jwt(token, e)),
+            }
+        }
+    }
+
+    /// Asks the identity provider about an opaque token ([`Verifier::verify_opaque`]) and
+    /// maps its answer with [`map_claims`](Provider::map_claims). Ready at its first poll
+    /// when the answer is cached.
+    fn authenticate_opaque<'a>(
+        &'a self,
+        token: &'a str,
+    ) -> impl Future<Output = Result<TamboUser, Error>> + Send + 'a {
+        async move {
+            let verified = self
+                .verifier()
+                .verify_opaque(token)
+                .await
+                .map_err(|e| self.explain_non_jwt(token, e))?;
+            mapped(self, &verified)
         }
     }
 
@@ -209,17 +233,25 @@ pub trait ProviderExt: Provider {
         async move {
             self.precheck(jws)?;
             let verified = self.verifier().verify_jws(jws).await?;
-            let user = self.map_claims(&verified)?;
-            let origin = Origin::Provider {
-                verifier: verified.verifier().clone(),
-                key: verified.key().cloned(),
-            };
-            Ok(user.verified_by(origin))
+            mapped(self, &verified)
         }
     }
 }
 
 impl<P: Provider + ?Sized> ProviderExt for P {}
+
+/// The provider's user for a verified token, marked with what verified it.
+fn mapped<P: Provider + ?Sized>(
+    provider: &P,
+    verified: &VerifiedToken,
+) -> Result<TamboUser, Error> {
+    let user = provider.map_claims(verified)?;
+    let origin = Origin::Provider {
+        verifier: verified.verifier().clone(),
+        key: verified.key().cloned(),
+    };
+    Ok(user.verified_by(origin))
+}
 
 /// Refuses a user an identity provider's admin marked `banned: true` (Better Auth's admin
 /// plugin, Neon Auth), with `how_to_lift` telling the operator what to do.
@@ -389,11 +421,25 @@ impl Provider for OidcProvider {
 /// The unverified `iss` only chooses; the chosen provider checks everything, the issuer
 /// included. A token naming an unconfigured issuer is refused with no outbound request, so
 /// `iss` can never steer discovery (RFC 8725 §3.10, docs/security.md A-36).
+///
+/// An opaque token carries no `iss`: it goes to the one provider whose strategy asks its
+/// identity provider (`userinfo` or `introspection`), when there is one.
 #[derive(Debug, Clone)]
 pub struct ProviderRegistry {
     /// Configured issuers only: the table never grows with input.
     by_issuer: Arc<HashMap<String, Arc<dyn Provider>>>,
     providers: Arc<Vec<Arc<dyn Provider>>>,
+    /// The provider for opaque tokens.
+    opaque: Option<Arc<dyn Provider>>,
+}
+
+/// A presented token as a [`ProviderRegistry`] sees it before verifying it.
+#[derive(Debug)]
+pub enum Presented<'r, 't> {
+    /// A compact JWS, to [`route`](ProviderRegistry::route) by its `iss`.
+    Jws(Jws<'t>),
+    /// An opaque token, for the provider that asks its identity provider about them.
+    Opaque(&'r Arc<dyn Provider>),
 }
 
 /// Builds a [`ProviderRegistry`].
@@ -420,11 +466,25 @@ impl ProviderRegistryBuilder {
     /// [refused issuers](Provider::refused_issuers) to it. Two providers claiming one issuer,
     /// or whose issuers map to one context-key namespace (`https://idp.example`, `http://idp.example` and `idp.example`
     /// do; so do `urn:a:b` and `urn_a_b`), are a configuration error: one provider's user
-    /// could otherwise act as another's.
+    /// could otherwise act as another's. So are two providers for opaque tokens, which carry
+    /// nothing to route by.
     pub fn build(self) -> Result<ProviderRegistry, Error> {
         let mut by_issuer = HashMap::new();
         let mut by_namespace: HashMap<&str, &Arc<dyn Provider>> = HashMap::new();
+        let mut opaque: Option<Arc<dyn Provider>> = None;
         for provider in &self.providers {
+            if provider.verifier().strategy().asks_provider() {
+                if let Some(other) = opaque.replace(Arc::clone(provider)) {
+                    return Err(Error::config(
+                        "providers",
+                        format!(
+                            "two providers take opaque tokens ({} and {}), and an opaque token carries no issuer to choose between them",
+                            other.name(),
+                            provider.name()
+                        ),
+                    ));
+                }
+            }
             let routed = provider.verifier().issuers().iter();
             for issuer in routed.chain(provider.refused_issuers()) {
                 if by_issuer
@@ -452,6 +512,7 @@ impl ProviderRegistryBuilder {
         Ok(ProviderRegistry {
             by_issuer: Arc::new(by_issuer),
             providers: Arc::new(self.providers),
+            opaque,
         })
     }
 }
@@ -471,21 +532,32 @@ impl ProviderRegistry {
 
     /// Parses, routes, verifies and maps a token.
     pub async fn authenticate(&self, token: &str) -> Result<TamboUser, Error> {
-        let jws = self.parse(token)?;
-        self.route(&jws)?.authenticate_jws(&jws).await
+        match self.parse(token)? {
+            Presented::Jws(jws) => self.route(&jws)?.authenticate_jws(&jws).await,
+            Presented::Opaque(provider) => provider.authenticate_opaque(token).await,
+        }
     }
 
-    /// Parses `token` for routing (at most `limit` bytes); with a single provider, its
-    /// explanation of an input that is not a compact JWS.
-    pub fn parse_with_limit<'t>(&self, token: &'t str, limit: usize) -> Result<Jws<'t>, Error> {
-        Jws::parse_with_limit(token, limit).map_err(|e| match self.providers.as_slice() {
-            [only] => only.explain_non_jwt(token, e),
-            _ => e,
-        })
+    /// Parses `token` for routing (at most `limit` bytes): a compact JWS, or an opaque token
+    /// when a provider takes them. Otherwise, with a single provider, its explanation of an
+    /// input that is not a compact JWS.
+    pub fn parse_with_limit<'r, 't>(
+        &'r self,
+        token: &'t str,
+        limit: usize,
+    ) -> Result<Presented<'r, 't>, Error> {
+        match (Jws::parse_with_limit(token, limit), &self.opaque) {
+            (Ok(jws), _) => Ok(Presented::Jws(jws)),
+            (Err(Error::Opaque { .. }), Some(provider)) => Ok(Presented::Opaque(provider)),
+            (Err(e), _) => Err(match self.providers.as_slice() {
+                [only] => only.explain_non_jwt(token, e),
+                _ => e,
+            }),
+        }
     }
 
     /// [`parse_with_limit`](Self::parse_with_limit) with the default 8 KiB limit.
-    pub fn parse<'t>(&self, token: &'t str) -> Result<Jws<'t>, Error> {
+    pub fn parse<'r, 't>(&'r self, token: &'t str) -> Result<Presented<'r, 't>, Error> {
         self.parse_with_limit(token, MAX_TOKEN_BYTES)
     }
 

@@ -21,9 +21,13 @@
 //! # Ok(()) }
 //! ```
 
+mod endpoint;
 mod secret;
 
+pub use endpoint::{ClientAuth, Introspection, Userinfo};
 pub use secret::Secret;
+
+use endpoint::{EndpointCache, EndpointConfig, TokenEndpoint};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,6 +59,10 @@ pub enum StrategyKind {
     Symmetric,
     /// No signature check (development only).
     None,
+    /// Opaque tokens, answered for by a userinfo endpoint ([`Userinfo`]).
+    Userinfo,
+    /// Opaque tokens, answered for by an RFC 7662 introspection endpoint ([`Introspection`]).
+    Introspection,
 }
 
 impl StrategyKind {
@@ -66,7 +74,15 @@ impl StrategyKind {
             StrategyKind::Asymmetric => "asymmetric",
             StrategyKind::Symmetric => "symmetric",
             StrategyKind::None => "none",
+            StrategyKind::Userinfo => "userinfo",
+            StrategyKind::Introspection => "introspection",
         }
+    }
+
+    /// Whether tokens are sent to the identity provider rather than verified here
+    /// (`userinfo`, `introspection`): the strategies that accept opaque tokens.
+    pub fn asks_provider(self) -> bool {
+        matches!(self, StrategyKind::Userinfo | StrategyKind::Introspection)
     }
 }
 
@@ -81,19 +97,20 @@ pub enum Profile {
     Development,
 }
 
-/// A token whose signature and claims passed, with the key that verified it.
+/// A token whose signature and claims passed, with the key that verified it; or an opaque
+/// token its identity provider answered for, with the claims of the answer.
 #[derive(Debug, Clone)]
 pub struct VerifiedToken {
-    header: Header,
+    header: Option<Header>,
     claims: Claims,
     key: Option<Arc<VerificationKey>>,
     verifier: Verifier,
 }
 
 impl VerifiedToken {
-    /// The protected header.
-    pub fn header(&self) -> &Header {
-        &self.header
+    /// The protected header (`None` for an opaque token).
+    pub fn header(&self) -> Option<&Header> {
+        self.header.as_ref()
     }
 
     /// The validated claims.
@@ -101,12 +118,14 @@ impl VerifiedToken {
         &self.claims
     }
 
-    /// `false` only under the development `none` strategy.
+    /// Whether a key verified the token's signature: `false` under the development `none`
+    /// strategy and for tokens an identity provider answered for.
     pub fn signature_checked(&self) -> bool {
         self.key.is_some()
     }
 
-    /// The key that verified the signature (`None` under the `none` strategy).
+    /// The key that verified the signature (`None` under the `none` strategy and for tokens
+    /// an identity provider answered for).
     pub fn key(&self) -> Option<&Arc<VerificationKey>> {
         self.key.as_ref()
     }
@@ -129,6 +148,8 @@ enum Keys {
     Static(KeySet),
     Remote(RemoteKeySet),
     Unverified,
+    /// No keys: the identity provider answers for each token.
+    Endpoint(TokenEndpoint),
 }
 
 /// Verifies tokens of one issuer with one strategy. Cheap to clone.
@@ -157,9 +178,50 @@ impl Verifier {
     }
 
     /// Verifies a compact token: structure, header policy, algorithm, key, signature, claims.
+    /// Under the `userinfo` and `introspection` strategies, an opaque token is sent to the
+    /// identity provider ([`verify_opaque`](Self::verify_opaque)), and so is a JWT once its
+    /// `iss` is this issuer's (a JWT of another issuer is never sent anywhere).
     pub async fn verify(&self, token: &str) -> Result<VerifiedToken, Error> {
-        let jws = Jws::parse_with_limit(token, self.inner.max_token_bytes)?;
-        self.verify_jws(&jws).await
+        match Jws::parse_with_limit(token, self.inner.max_token_bytes) {
+            Ok(jws) => self.verify_jws(&jws).await,
+            Err(Error::Opaque { .. }) if self.inner.strategy.asks_provider() => {
+                self.verify_opaque(token).await
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Asks the identity provider about `token` (the `userinfo` and `introspection`
+    /// strategies), then checks its answer as claims: the issuer, the dates, the audience
+    /// and the subject. A positive answer is reused for the same token for a short while
+    /// (see [`VerifierBuilder::opaque_cache_ttl`]). Other strategies refuse opaque tokens.
+    pub async fn verify_opaque(&self, token: &str) -> Result<VerifiedToken, Error> {
+        let inner = &self.inner;
+        let Keys::Endpoint(endpoint) = &inner.keys else {
+            return Err(Error::Opaque { hint: None });
+        };
+        if token.len() > inner.max_token_bytes {
+            return Err(Error::TokenTooLarge {
+                len: token.len(),
+                limit: inner.max_token_bytes,
+            });
+        }
+        let now = inner.clock.unix_seconds();
+        let claims = match endpoint.cached(token, now as i64) {
+            Some(claims) => claims,
+            None => {
+                let claims = endpoint.ask(token).await?;
+                inner.policy.validate(&claims, now)?;
+                endpoint.remember(token, &claims, now as i64);
+                claims
+            }
+        };
+        Ok(VerifiedToken {
+            header: None,
+            claims,
+            key: None,
+            verifier: self.clone(),
+        })
     }
 
     /// Verifies a parsed token (the registry parses once to route by issuer). The checks, in
@@ -174,6 +236,8 @@ impl Verifier {
         let claims = jws.claims()?;
         inner.policy.check_issuer(claims)?;
         let key = match &inner.keys {
+            // A JWT-shaped access token of this issuer, answered for like an opaque one.
+            Keys::Endpoint(_) => return self.verify_opaque(jws.as_str()).await,
             Keys::Unverified => None,
             Keys::Static(set) => Some(set.verify(jws, self.allowed_alg(jws)?)?),
             Keys::Remote(remote) => Some(remote.verify(jws, self.allowed_alg(jws)?).await?),
@@ -191,7 +255,7 @@ impl Verifier {
         }
         inner.policy.validate(claims, inner.clock.unix_seconds())?;
         Ok(VerifiedToken {
-            header: jws.header().clone(),
+            header: Some(jws.header().clone()),
             claims: claims.clone(),
             key,
             verifier: self.clone(),
@@ -212,12 +276,14 @@ impl Verifier {
 
     /// Whether `key`, which verified a token of this issuer earlier, still may: the re-check
     /// of a cached token. Configured keys never change; a remote key set must still list the
-    /// key (an identity provider that drops a key revokes its tokens).
+    /// key (an identity provider that drops a key revokes its tokens). Tokens an identity
+    /// provider answered for are not kept by the layer's cache; only the strategy's own
+    /// short cache holds them.
     pub fn still_trusts(&self, key: Option<&VerificationKey>) -> Result<(), Error> {
         match (&self.inner.keys, key) {
             (Keys::Remote(remote), Some(key)) => remote.still_trusts(key),
             (Keys::Remote(_), None) => Err(Error::UnknownKey),
-            (Keys::Static(_) | Keys::Unverified, _) => Ok(()),
+            (Keys::Static(_) | Keys::Unverified | Keys::Endpoint(_), _) => Ok(()),
         }
     }
 
@@ -264,7 +330,7 @@ impl Verifier {
         match &self.inner.keys {
             Keys::Remote(remote) => remote.status(),
             Keys::Static(set) => static_status(self.issuer(), set.len()),
-            Keys::Unverified => static_status(self.issuer(), 0),
+            Keys::Unverified | Keys::Endpoint(_) => static_status(self.issuer(), 0),
         }
     }
 }
@@ -289,6 +355,7 @@ enum StrategyConfig {
     PublicKeys(Vec<PendingKey>),
     Secret(Secret),
     None,
+    Endpoint(EndpointConfig),
 }
 
 #[derive(Debug)]
@@ -318,6 +385,7 @@ pub struct VerifierBuilder {
     remote: RemoteKeySetConfig,
     profile: Profile,
     max_token_bytes: usize,
+    endpoint_cache: EndpointCache,
 }
 
 impl VerifierBuilder {
@@ -338,6 +406,7 @@ impl VerifierBuilder {
             remote: RemoteKeySetConfig::default(),
             profile: Profile::Production,
             max_token_bytes: MAX_TOKEN_BYTES,
+            endpoint_cache: EndpointCache::default(),
         }
     }
 
@@ -388,6 +457,31 @@ impl VerifierBuilder {
     /// [`Profile::Development`]; structural and claim checks still apply.
     pub fn insecure_no_verification(mut self) -> Self {
         self.strategy = StrategyConfig::None;
+        self
+    }
+
+    /// Opaque access tokens, answered for by a userinfo endpoint (GitHub's
+    /// `https://api.github.com/user`, an OpenID Connect provider's `userinfo_endpoint`). A
+    /// userinfo answer names no audience, so no audience may be configured, and no `exp`,
+    /// so none is required. See [`verify_opaque`](Verifier::verify_opaque).
+    pub fn userinfo(mut self, endpoint: Userinfo) -> Self {
+        self.strategy = StrategyConfig::Endpoint(EndpointConfig::Userinfo(endpoint));
+        self
+    }
+
+    /// Opaque access tokens, answered for by an RFC 7662 introspection endpoint. The
+    /// answer's claims pass the same rules as a JWT's: configure the audience your tokens
+    /// carry, as for a public-key issuer.
+    pub fn introspection(mut self, endpoint: Introspection) -> Self {
+        self.strategy = StrategyConfig::Endpoint(EndpointConfig::Introspection(endpoint));
+        self
+    }
+
+    /// How long a positive userinfo or introspection answer is reused for the same token
+    /// (default 60 s, never past the answer's `exp`; zero asks every time). A token revoked
+    /// at the identity provider is refused at most this long after.
+    pub fn opaque_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.endpoint_cache.ttl = ttl;
         self
     }
 
@@ -492,10 +586,19 @@ impl VerifierBuilder {
     }
 
     /// Checks every setting and builds the verifier. Does no network I/O.
-    pub fn build(self) -> Result<Verifier, Error> {
+    pub fn build(mut self) -> Result<Verifier, Error> {
         check_issuer(&self.issuer, "issuer")?;
         for extra in &self.extra_issuers {
             check_issuer(extra, "additional_issuers")?;
+        }
+        if let StrategyConfig::Endpoint(EndpointConfig::Userinfo(_)) = &self.strategy {
+            if !self.audiences.is_empty() {
+                return Err(Error::config(
+                    "audiences",
+                    "a userinfo answer names no audience, so none can be checked; use introspection to check one",
+                ));
+            }
+            self.require_exp = false;
         }
         let policy = ClaimsPolicy {
             issuers: std::iter::once(self.issuer.clone())
@@ -596,11 +699,27 @@ impl VerifierBuilder {
                 );
                 (StrategyKind::None, Keys::Unverified)
             }
+            StrategyConfig::Endpoint(config) => {
+                let kind = match config {
+                    EndpointConfig::Userinfo(_) => StrategyKind::Userinfo,
+                    EndpointConfig::Introspection(_) => StrategyKind::Introspection,
+                };
+                let endpoint = TokenEndpoint::new(
+                    config,
+                    &self.issuer,
+                    self.remote.fetch.clone(),
+                    self.endpoint_cache,
+                )?;
+                (kind, Keys::Endpoint(endpoint))
+            }
         };
         // A shared secret or the development `none` belongs to this application alone.
         let shared_issuer = matches!(
             strategy,
-            StrategyKind::OidcDiscovery | StrategyKind::Jwks | StrategyKind::Asymmetric
+            StrategyKind::OidcDiscovery
+                | StrategyKind::Jwks
+                | StrategyKind::Asymmetric
+                | StrategyKind::Introspection
         );
         if policy.audiences().is_empty() && shared_issuer {
             if !self.any_audience {
