@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use std::sync::Arc;
 
-use tambo_auth::verify::Secret;
+use tambo_auth::verify::{ClientAuth, Introspection, Secret, Userinfo};
 use tambo_auth::{Algorithm, OidcProvider, Profile, Provider, ProviderOptions, Verifier};
 use tambo_auth_auth0::Auth0ProviderBuilder;
 use tambo_auth_better_auth::BetterAuthProviderBuilder;
@@ -240,6 +240,22 @@ pub enum StrategyName {
     Symmetric,
     /// No signature check (development only).
     None,
+    /// Opaque access tokens, answered for by a userinfo endpoint (`userinfo_url`).
+    Userinfo,
+    /// Opaque access tokens, answered for by an RFC 7662 introspection endpoint
+    /// (`introspection_url`, `client_id`, `client_secret`).
+    Introspection,
+}
+
+/// How this server authenticates to an introspection endpoint.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ClientAuthName {
+    /// HTTP Basic (the default).
+    #[default]
+    Basic,
+    /// `client_id` and `client_secret` in the form.
+    Post,
 }
 
 /// How the configured secret's text becomes bytes: stated, never guessed.
@@ -294,6 +310,25 @@ pub struct VerificationConfig {
     pub max_lifetime: Option<String>,
     /// Oldest accepted `iat` (default: none).
     pub max_age: Option<String>,
+    /// For `userinfo`: the endpoint (GitHub: `https://api.github.com/user`).
+    pub userinfo_url: Option<String>,
+    /// For `userinfo`: the member of the answer that identifies the user (default `sub`;
+    /// GitHub: `id`).
+    pub userinfo_identity: Option<String>,
+    /// For `introspection`: the endpoint.
+    pub introspection_url: Option<String>,
+    /// For `introspection`: this server's client id there.
+    pub client_id: Option<String>,
+    /// For `introspection`: this server's client secret (`Debug` does not show it).
+    pub client_secret: Option<Sensitive>,
+    /// For `introspection`: the environment variable holding the client secret.
+    pub client_secret_env: Option<String>,
+    /// For `introspection`: `basic` (default) or `post`.
+    #[serde(default)]
+    pub client_auth: ClientAuthName,
+    /// For `userinfo` and `introspection`: how long a positive answer is reused for the same
+    /// token (default `60s`; `0s` asks every time).
+    pub opaque_cache_ttl: Option<String>,
     /// Permits http to loopback literals (tests, dev, sidecars).
     #[serde(default)]
     pub allow_loopback_http: bool,
@@ -585,6 +620,37 @@ pub fn build_verifier(
             "symmetric",
         )?;
     }
+    if v.strategy != StrategyName::Userinfo {
+        only_for(
+            "userinfo_url",
+            v.userinfo_url.is_some() || v.userinfo_identity.is_some(),
+            "userinfo",
+        )?;
+    }
+    if v.strategy != StrategyName::Introspection {
+        only_for(
+            "introspection_url",
+            v.introspection_url.is_some()
+                || v.client_id.is_some()
+                || v.client_secret.is_some()
+                || v.client_secret_env.is_some()
+                || v.client_auth != ClientAuthName::Basic,
+            "introspection",
+        )?;
+    }
+    if !matches!(
+        v.strategy,
+        StrategyName::Userinfo | StrategyName::Introspection
+    ) {
+        only_for(
+            "opaque_cache_ttl",
+            v.opaque_cache_ttl.is_some(),
+            "userinfo\" or \"introspection",
+        )?;
+    }
+    if let Some(ttl) = duration(&v.opaque_cache_ttl, field("opaque_cache_ttl"))? {
+        builder = builder.opaque_cache_ttl(ttl);
+    }
     builder = match v.strategy {
         StrategyName::OidcDiscovery => builder.oidc_discovery(),
         StrategyName::Jwks => builder.jwks_url(v.jwks_url.clone().ok_or_else(|| {
@@ -631,6 +697,43 @@ pub fn build_verifier(
             builder.shared_secret(secret)
         }
         StrategyName::None => builder.insecure_no_verification(),
+        StrategyName::Userinfo => {
+            let url = v.userinfo_url.clone().ok_or_else(|| {
+                ConfigError::new(field("userinfo_url"), "required by strategy = \"userinfo\"")
+            })?;
+            let mut endpoint = Userinfo::new(url);
+            if let Some(member) = &v.userinfo_identity {
+                endpoint = endpoint.identity(member.clone());
+            }
+            builder.userinfo(endpoint)
+        }
+        StrategyName::Introspection => {
+            let required = |name: &str, value: &Option<String>| {
+                value.clone().ok_or_else(|| {
+                    ConfigError::new(field(name), "required by strategy = \"introspection\"")
+                })
+            };
+            let url = required("introspection_url", &v.introspection_url)?;
+            let client_id = required("client_id", &v.client_id)?;
+            let inline = v.client_secret.as_ref().map(|s| s.expose().to_owned());
+            let secret = exactly_one(
+                ("client_secret", &inline),
+                ("client_secret_env", &v.client_secret_env),
+                "introspection",
+                &field,
+                |name| {
+                    std::env::var(name)
+                        .map_err(|_| format!("the environment variable {name} is not set"))
+                },
+            )?;
+            let auth = match v.client_auth {
+                ClientAuthName::Basic => ClientAuth::Basic,
+                ClientAuthName::Post => ClientAuth::Post,
+            };
+            builder.introspection(
+                Introspection::new(url, client_id, Secret::from_utf8(secret)).client_auth(auth),
+            )
+        }
     };
     builder.build().map_err(|e| match e {
         tambo_auth::Error::Configuration {
@@ -690,6 +793,47 @@ mod tests {
             (
                 "strategy = \"jwks\"\nissuer = \"https://x.example\"\njwks_url = \"https://x.example/jwks\"",
                 "audiences",
+            ),
+            // The opaque-token strategies: each setting needed, and only where it is used.
+            (
+                "strategy = \"userinfo\"\nissuer = \"https://api.github.com\"",
+                "userinfo_url",
+            ),
+            (
+                "strategy = \"userinfo\"\nissuer = \"https://api.github.com\"\nuserinfo_url = \"http://169.254.169.254/user\"",
+                "userinfo",
+            ),
+            (
+                "strategy = \"userinfo\"\nissuer = \"https://api.github.com\"\nuserinfo_url = \"https://api.github.com/user\"\naudiences = [\"a\"]",
+                "audiences",
+            ),
+            (
+                "issuer = \"https://x.example\"\naudiences = [\"a\"]\nuserinfo_url = \"https://x.example/user\"",
+                "userinfo_url",
+            ),
+            (
+                "strategy = \"introspection\"\nissuer = \"https://x.example\"\naudiences = [\"a\"]\nclient_id = \"c\"\nclient_secret = \"s\"",
+                "introspection_url",
+            ),
+            (
+                "strategy = \"introspection\"\nissuer = \"https://x.example\"\naudiences = [\"a\"]\nintrospection_url = \"https://x.example/introspect\"\nclient_id = \"c\"",
+                "client_secret",
+            ),
+            (
+                "strategy = \"introspection\"\nissuer = \"https://x.example\"\nintrospection_url = \"https://x.example/introspect\"\nclient_id = \"c\"\nclient_secret = \"s\"",
+                "audiences",
+            ),
+            (
+                "issuer = \"https://x.example\"\naudiences = [\"a\"]\nclient_auth = \"post\"",
+                "introspection_url",
+            ),
+            (
+                "issuer = \"https://x.example\"\naudiences = [\"a\"]\nopaque_cache_ttl = \"10s\"",
+                "opaque_cache_ttl",
+            ),
+            (
+                "strategy = \"userinfo\"\nissuer = \"https://api.github.com\"\nuserinfo_url = \"https://api.github.com/user\"\nopaque_cache_ttl = \"soon\"",
+                "opaque_cache_ttl",
             ),
         ];
         for (toml, field) in cases {
@@ -875,6 +1019,25 @@ mod tests {
             let err = preset(text).expect_err(text);
             assert_eq!(err.field, format!("projects[0].{field}"), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn the_opaque_token_strategies_build_from_their_settings() {
+        let github = project(
+            "strategy = \"userinfo\"\nissuer = \"https://api.github.com\"\n\
+             userinfo_url = \"https://api.github.com/user\"\nuserinfo_identity = \"id\"\nopaque_cache_ttl = \"30s\"",
+        )
+        .expect("userinfo");
+        assert_eq!(github.strategy(), tambo_auth::StrategyKind::Userinfo);
+        let okta = project(
+            "strategy = \"introspection\"\nissuer = \"https://acme.okta.com/oauth2/default\"\n\
+             audiences = [\"api://default\"]\n\
+             introspection_url = \"https://acme.okta.com/oauth2/default/v1/introspect\"\n\
+             client_id = \"0oa1threads\"\nclient_secret = \"introspection-secret-0123456789\"\nclient_auth = \"post\"",
+        )
+        .expect("introspection");
+        assert_eq!(okta.strategy(), tambo_auth::StrategyKind::Introspection);
+        assert!(!format!("{okta:?}").contains("introspection-secret-0123456789"));
     }
 
     #[test]
