@@ -696,6 +696,27 @@ fn base62(len: usize) -> String {
         .collect()
 }
 
+/// GitHub's `GET /user` answer for a signed-in user (what the `userinfo` strategy and the
+/// GitHub adapter read): the numeric `id`, the renamable `login`, a `null` public email as
+/// most users have, and the profile members. It carries no `sub`, `iss` or dates.
+pub fn github_user(id: u64, login: &str) -> Value {
+    json!({
+        "login": login,
+        "id": id,
+        "node_id": "MDQ6VXNlcjU4MzIzMQ==",
+        "avatar_url": format!("https://avatars.githubusercontent.com/u/{id}?v=4"),
+        "html_url": format!("https://github.com/{login}"),
+        "type": "User",
+        "site_admin": false,
+        "name": "The Octocat",
+        "company": "@github",
+        "email": null,
+        "public_repos": 8,
+        "created_at": "2011-01-25T18:44:36Z",
+        "updated_at": "2026-11-02T09:12:47Z"
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,7 +39,8 @@ use crate::verify::{Profile, VerifiedToken, Verifier};
 use crate::{Error, TamboUser};
 
 /// An identity provider, as hooks the core's verification path calls in this order:
-/// [`precheck`](Provider::precheck) on the parsed but unverified token, the
+/// [`precheck`](Provider::precheck) on the parsed but unverified token (or
+/// [`precheck_opaque`](Provider::precheck_opaque) on an opaque one), the
 /// [`verifier`](Provider::verifier)'s checks, then [`map_claims`](Provider::map_claims).
 /// Inputs that are not signed JWTs are explained by
 /// [`explain_non_jwt`](Provider::explain_non_jwt) with the provider's [`hints`](Provider::hints).
@@ -60,6 +61,15 @@ pub trait Provider: Send + Sync + Debug + 'static {
     /// default refuses nothing.
     fn precheck(&self, jws: &Jws<'_>) -> Result<(), Error> {
         let _ = jws;
+        Ok(())
+    }
+
+    /// Refusals decided on an opaque token before it is sent to the identity provider (under
+    /// the `userinfo` and `introspection` strategies): a kind of token the provider marks by
+    /// its form (GitHub's `ghs_` installation tokens, `ghr_` refresh tokens) named for what
+    /// it is, and never sent. Nothing here may accept a token. The default refuses nothing.
+    fn precheck_opaque(&self, token: &str) -> Result<(), Error> {
+        let _ = token;
         Ok(())
     }
 
@@ -214,6 +224,7 @@ pub trait ProviderExt: Provider {
         token: &'a str,
     ) -> impl Future<Output = Result<TamboUser, Error>> + Send + 'a {
         async move {
+            self.precheck_opaque(token)?;
             let verified = self
                 .verifier()
                 .verify_opaque(token)
