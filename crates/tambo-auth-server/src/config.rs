@@ -16,6 +16,7 @@ use tambo_auth_auth0::Auth0ProviderBuilder;
 use tambo_auth_better_auth::BetterAuthProviderBuilder;
 use tambo_auth_clerk::ClerkProviderBuilder;
 use tambo_auth_entra::EntraProviderBuilder;
+use tambo_auth_github::GithubProviderBuilder;
 use tambo_auth_google::GoogleProviderBuilder;
 use tambo_auth_keycloak::KeycloakProviderBuilder;
 use tambo_auth_login_gov::LoginGovProviderBuilder;
@@ -438,7 +439,7 @@ fn exactly_one<S>(
 }
 
 /// The provider kinds `[projects.provider]` accepts.
-pub const PROVIDER_KINDS: [&str; 11] = [
+pub const PROVIDER_KINDS: [&str; 12] = [
     "auth0",
     "clerk",
     "supabase",
@@ -450,6 +451,7 @@ pub const PROVIDER_KINDS: [&str; 11] = [
     "okta",
     "keycloak",
     "login-gov",
+    "github",
 ];
 
 /// Builds the provider of project number `index`: its `[projects.provider]` preset when set,
@@ -507,6 +509,7 @@ pub fn build_provider(
         "okta" => adapter!(OktaProviderBuilder),
         "keycloak" => adapter!(KeycloakProviderBuilder),
         "login-gov" => adapter!(LoginGovProviderBuilder),
+        "github" => adapter!(GithubProviderBuilder),
         other => Err(ConfigError::new(
             format!("{prefix}.kind"),
             format!(
@@ -937,7 +940,23 @@ mod tests {
             login_gov.verifier().issuer(),
             "https://idp.int.identitysandbox.gov/"
         );
+        let github = preset("[projects.provider]\nkind = \"github\"").expect("github preset");
+        assert_eq!(github.name(), "github");
+        assert_eq!(github.verifier().issuer(), "https://api.github.com");
+        assert_eq!(
+            github.verifier().strategy(),
+            tambo_auth::StrategyKind::Userinfo
+        );
+        let enterprise = preset(
+            "[projects.provider]\nkind = \"github\"\napi_url = \"https://github.acme.com/api/v3\"\nallow_personal_access_tokens = true",
+        )
+        .expect("github enterprise preset");
+        assert_eq!(enterprise.verifier().issuer(), "https://github.acme.com");
         for (text, field) in [
+            (
+                "[projects.provider]\nkind = \"github\"\napi_url = \"http://github.acme.com/api/v3\"",
+                "provider.api_url",
+            ),
             ("[projects.provider]\nfrontend_api = \"x\"", "provider.kind"),
             ("[projects.provider]\nkind = \"pingone\"", "provider.kind"),
             (

@@ -164,9 +164,23 @@ fn explain_jwe(token: &str, out: &mut String) {
 fn explain_opaque(token: &str, out: &mut String) {
     let _ = writeln!(
         out,
-        "form: opaque (not a JWT); no claims to read, never accepted"
+        "form: opaque (not a JWT); no claims to read; accepted only where the strategy asks the identity provider (userinfo, introspection, the github preset)"
     );
-    let hint = if token.starts_with("ya29.") {
+    let hint = if token.starts_with("gho_") || token.starts_with("ghu_") {
+        Some(
+            "a GitHub user access token (gho_: OAuth app, ghu_: GitHub App); the github preset accepts it by asking GitHub's user API",
+        )
+    } else if token.starts_with("ghs_") {
+        Some(
+            "a GitHub App installation token, which acts as the app, not a user; refused: send the user's gho_ or ghu_ token",
+        )
+    } else if token.starts_with("ghr_") {
+        Some("a GitHub refresh token; refused: send the access token it refreshes")
+    } else if token.starts_with("ghp_") || token.starts_with("github_pat_") {
+        Some(
+            "a GitHub personal access token; refused by the github preset unless allow_personal_access_tokens = true",
+        )
+    } else if token.starts_with("ya29.") {
         Some(
             "a Google OAuth access token; send the Google ID token (Auth.js: account.id_token) instead",
         )
@@ -358,6 +372,29 @@ mod tests {
     fn explains_opaque_and_encrypted_inputs() {
         let text = explain("ya29.a0AfH6SMBx", SystemTime::now());
         assert!(text.contains("Google ID token"), "{text}");
+        for (token, names) in [
+            (
+                "gho_16C7e42F292c6912E7710c838347Ae178B4a",
+                "github preset accepts it",
+            ),
+            (
+                "ghu_16C7e42F292c6912E7710c838347Ae178B4a",
+                "github preset accepts it",
+            ),
+            (
+                "ghs_16C7e42F292c6912E7710c838347Ae178B4a",
+                "installation token",
+            ),
+            ("ghr_16C7e42F292c6912E7710c838347Ae178B4a", "refresh token"),
+            (
+                "github_pat_11ABCDEFG0123456789_abcdef",
+                "personal access token",
+            ),
+        ] {
+            let text = explain(token, SystemTime::now());
+            assert!(text.contains(names), "{text}");
+            assert!(!text.contains(token), "the token is echoed: {text}");
+        }
         let jwe = format!("{}.a.b.c.d", b64(r#"{"alg":"dir","enc":"A256GCM"}"#));
         let text = explain(&jwe, SystemTime::now());
         assert!(text.contains("JWE") && text.contains("audience"), "{text}");

@@ -293,6 +293,10 @@ mod seeds {
             ),
             ("opaque", "ya29.a0AfH6SMBx3dQ".to_owned()),
             (
+                "opaque-github",
+                "ghs_16C7e42F292c6912E7710c838347Ae178B4a".to_owned(),
+            ),
+            (
                 "json-serialization",
                 json!({"payload": b64url("{}"), "signatures": []}).to_string(),
             ),
