@@ -109,7 +109,7 @@ fn token_fixtures() -> &'static TokenFixtures {
 }
 
 /// One project per adapter preset, as the documentation configures them.
-const ADAPTER_CONFIG: [&str; 12] = [
+const ADAPTER_CONFIG: [&str; 13] = [
     "[[projects]]\nid = \"a\"\n[projects.provider]\nkind = \"auth0\"\ndomain = \"acme.us.auth0.com\"\naudience = \"https://api.acme.example\"\n",
     "[[projects]]\nid = \"a\"\n[projects.provider]\nkind = \"clerk\"\nfrontend_api = \"https://clerk.acme.example\"\nauthorized_parties = [\"https://app.acme.example\"]\n",
     "[[projects]]\nid = \"a\"\n[projects.provider]\nkind = \"supabase\"\nproject_url = \"https://abcdefghijklmnopqrst.supabase.co\"\n",
@@ -122,6 +122,7 @@ const ADAPTER_CONFIG: [&str; 12] = [
     "[[projects]]\nid = \"a\"\n[projects.provider]\nkind = \"keycloak\"\nissuer = \"https://sso.acme.com/realms/acme\"\naudiences = [\"threads-api\"]\nauthorized_parties = [\"threads-web\"]\n",
     "[[projects]]\nid = \"a\"\n[projects.provider]\nkind = \"login-gov\"\nclient_id = \"urn:gov:gsa:openidconnect.profiles:sp:sso:acme:threads\"\nrequire_identity_verification = true\n",
     "[[projects]]\nid = \"a\"\n[projects.provider]\nkind = \"github\"\n",
+    "[[projects]]\nid = \"a\"\n[projects.provider]\nkind = \"firebase\"\nproject_id = \"acme-threads\"\nallowed_tenants = [\"acme-x1y2z\"]\nmax_auth_age = \"15m\"\n",
 ];
 
 /// Target `token`: classification, compact JWS parsing, the header and claims accessors, the

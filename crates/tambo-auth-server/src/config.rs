@@ -16,6 +16,7 @@ use tambo_auth_auth0::Auth0ProviderBuilder;
 use tambo_auth_better_auth::BetterAuthProviderBuilder;
 use tambo_auth_clerk::ClerkProviderBuilder;
 use tambo_auth_entra::EntraProviderBuilder;
+use tambo_auth_firebase::FirebaseProviderBuilder;
 use tambo_auth_github::GithubProviderBuilder;
 use tambo_auth_google::GoogleProviderBuilder;
 use tambo_auth_keycloak::KeycloakProviderBuilder;
@@ -439,7 +440,7 @@ fn exactly_one<S>(
 }
 
 /// The provider kinds `[projects.provider]` accepts.
-pub const PROVIDER_KINDS: [&str; 12] = [
+pub const PROVIDER_KINDS: [&str; 13] = [
     "auth0",
     "clerk",
     "supabase",
@@ -452,6 +453,7 @@ pub const PROVIDER_KINDS: [&str; 12] = [
     "keycloak",
     "login-gov",
     "github",
+    "firebase",
 ];
 
 /// Builds the provider of project number `index`: its `[projects.provider]` preset when set,
@@ -510,6 +512,7 @@ pub fn build_provider(
         "keycloak" => adapter!(KeycloakProviderBuilder),
         "login-gov" => adapter!(LoginGovProviderBuilder),
         "github" => adapter!(GithubProviderBuilder),
+        "firebase" => adapter!(FirebaseProviderBuilder),
         other => Err(ConfigError::new(
             format!("{prefix}.kind"),
             format!(
@@ -952,6 +955,19 @@ mod tests {
         )
         .expect("github enterprise preset");
         assert_eq!(enterprise.verifier().issuer(), "https://github.acme.com");
+        let firebase = preset(
+            "[projects.provider]\nkind = \"firebase\"\nproject_id = \"acme-threads\"\nallow_anonymous = false\nallowed_sign_in_providers = [\"password\", \"google.com\"]\nallowed_tenants = [\"acme-x1y2z\"]\nmax_auth_age = \"15m\"",
+        )
+        .expect("firebase preset");
+        assert_eq!(firebase.name(), "firebase");
+        assert_eq!(
+            firebase.verifier().issuer(),
+            "https://securetoken.google.com/acme-threads"
+        );
+        assert_eq!(
+            firebase.refused_issuers(),
+            ["https://session.firebase.google.com/acme-threads"]
+        );
         for (text, field) in [
             (
                 "[projects.provider]\nkind = \"github\"\napi_url = \"http://github.acme.com/api/v3\"",
@@ -1032,6 +1048,18 @@ mod tests {
             ),
             (
                 "[projects.provider]\nkind = \"login-gov\"\nclient_id = \"urn:gov:gsa:openidconnect.profiles:sp:sso:acme:threads\"\nenvironment = \"staging\"",
+                "provider",
+            ),
+            (
+                "[projects.provider]\nkind = \"firebase\"\nproject_id = \"AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY\"",
+                "provider.project_id",
+            ),
+            (
+                "[projects.provider]\nkind = \"firebase\"\nproject_id = \"acme-threads\"\nmax_auth_age = \"a while\"",
+                "provider.max_auth_age",
+            ),
+            (
+                "[projects.provider]\nkind = \"firebase\"\nproject_id = \"acme-threads\"\ntenants = [\"acme-x1y2z\"]",
                 "provider",
             ),
         ] {

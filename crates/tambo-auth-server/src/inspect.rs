@@ -186,6 +186,10 @@ fn explain_opaque(token: &str, out: &mut String) {
         )
     } else if token.starts_with("sb_publishable_") || token.starts_with("sb_secret_") {
         Some("a Supabase API key, not a user token; send session.access_token")
+    } else if token.starts_with("AMf-vB") {
+        Some(
+            "a Firebase refresh token (user.refreshToken); send the ID token (user.getIdToken()) instead",
+        )
     } else if token.starts_with("tambo_") {
         Some("a Tambo API key; send it as x-api-key, and the user's token as subject_token")
     } else if token.len() == 32 && token.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -201,6 +205,16 @@ fn explain_opaque(token: &str, out: &mut String) {
 }
 
 fn guess_provider(claims: &Claims) -> Option<&'static str> {
+    // A custom token's `iss` is the signing service account, any email: its `aud` tells.
+    if claims.aud().ok().flatten().is_some_and(|aud| {
+        aud.contains(
+            "https://identitytoolkit.googleapis.com/google.identity.identitytoolkit.v1.IdentityToolkit",
+        )
+    }) {
+        return Some(
+            "a Firebase custom token (Admin SDK createCustomToken), which only Firebase Auth accepts; sign in with it (signInWithCustomToken) and send the ID token (user.getIdToken())",
+        );
+    }
     let iss = claims.iss()?;
     let url = url::Url::parse(iss).ok();
     let host = url
@@ -237,6 +251,10 @@ fn guess_provider(claims: &Claims) -> Option<&'static str> {
         "Login.gov (production; the login-gov preset verifies its ID tokens, not its opaque access tokens)"
     } else if host == "idp.int.identitysandbox.gov" {
         "Login.gov (sandbox; the login-gov preset with environment = \"sandbox\")"
+    } else if host == "securetoken.google.com" {
+        "Firebase Authentication, an ID token (the firebase preset, project_id = the last segment of `iss`)"
+    } else if host == "session.firebase.google.com" {
+        "a Firebase session cookie (Admin SDK createSessionCookie), for your own server's verifySessionCookie; refused by the firebase preset: send the ID token (user.getIdToken())"
     } else if keycloak_realm {
         match claims.get_str("typ") {
             Some("Refresh" | "Offline") => {
@@ -339,6 +357,67 @@ mod tests {
             SystemTime::now(),
         );
         assert!(text.contains("looks like: Login.gov (sandbox"), "{text}");
+    }
+
+    #[test]
+    fn recognises_firebase_id_tokens_session_cookies_custom_and_refresh_tokens() {
+        let token = |iss: &str, aud: &str| {
+            format!(
+                "{}.{}.{}",
+                b64(r#"{"alg":"RS256","kid":"k","typ":"JWT"}"#),
+                b64(&format!(
+                    r#"{{"iss":"{iss}","aud":"{aud}","sub":"kZ3mN8pQ2vR5tW9yB1cD4fG7hJ0l","exp":9999999999}}"#
+                )),
+                b64("signature-bytes")
+            )
+        };
+        let text = explain(
+            &token(
+                "https://securetoken.google.com/acme-threads",
+                "acme-threads",
+            ),
+            SystemTime::now(),
+        );
+        assert!(
+            text.contains("looks like: Firebase Authentication, an ID token"),
+            "{text}"
+        );
+        let text = explain(
+            &token(
+                "https://session.firebase.google.com/acme-threads",
+                "acme-threads",
+            ),
+            SystemTime::now(),
+        );
+        assert!(
+            text.contains("looks like: a Firebase session cookie"),
+            "{text}"
+        );
+        assert!(
+            text.contains("send the ID token (user.getIdToken())"),
+            "{text}"
+        );
+        let text = explain(
+            &token(
+                "firebase-adminsdk-fbsvc@acme-threads.iam.gserviceaccount.com",
+                "https://identitytoolkit.googleapis.com/google.identity.identitytoolkit.v1.IdentityToolkit",
+            ),
+            SystemTime::now(),
+        );
+        assert!(
+            text.contains("looks like: a Firebase custom token"),
+            "{text}"
+        );
+        assert!(text.contains("signInWithCustomToken"), "{text}");
+        let text = explain(
+            "AMf-vBzQ4kJ8xT2mR6pL0wN3yC7vB5nH1dF9gK4sA2eZ",
+            SystemTime::now(),
+        );
+        assert!(
+            text.contains("looks like: a Firebase refresh token"),
+            "{text}"
+        );
+        assert!(!text.contains("AMf-vBzQ4kJ8"), "{text}");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Claim-set templates: a generic short-lived token and the shapes real identity providers
 //! issue (Auth0, Clerk, Supabase, WorkOS, Better Auth, Neon Auth, Google, Microsoft Entra ID,
-//! Okta, Keycloak, Login.gov).
+//! Okta, Keycloak, Login.gov, Firebase Authentication).
 //!
 //! Every template takes the issuer, the subject and "now" (seconds since the Unix epoch, so a
 //! test can pin its clock) and returns a `serde_json::Value` to adjust before signing.
@@ -653,6 +653,112 @@ pub fn login_gov_header(key: &TestKey) -> Value {
     json!({"alg": key.default_alg(), "kid": key.kid()})
 }
 
+/// The Firebase project of the Firebase templates: the `aud` of its ID tokens, and the last
+/// segment of their issuer `https://securetoken.google.com/<project id>`.
+pub const FIREBASE_PROJECT_ID: &str = "acme-threads";
+
+/// The Firebase user of the Firebase templates: a uid (`sub` and `user_id`), 28 characters as
+/// Firebase generates them.
+pub const FIREBASE_UID: &str = "kZ3mN8pQ2vR5tW9yB1cD4fG7hJ0l";
+
+/// The Admin SDK service account that signs [`firebase_custom_token`]: the `iss` and `sub` of
+/// a custom token.
+pub const FIREBASE_SERVICE_ACCOUNT: &str =
+    "firebase-adminsdk-fbsvc@acme-threads.iam.gserviceaccount.com";
+
+/// The `aud` of every Firebase custom token: the Identity Toolkit API, which alone accepts them.
+pub const FIREBASE_CUSTOM_TOKEN_AUDIENCE: &str =
+    "https://identitytoolkit.googleapis.com/google.identity.identitytoolkit.v1.IdentityToolkit";
+
+/// A Firebase Authentication ID token (`await user.getIdToken()`) of a user who signed in with
+/// Google, for the project `project_id`:
+///
+/// - `iss` `https://securetoken.google.com/<project id>`, `aud` the project id;
+/// - `sub` and `user_id` the uid; `auth_time` ten minutes before `now` (the sign-in; the SDK
+///   refreshes the token hourly, `auth_time` stays);
+/// - `name`, `picture`, `email`, `email_verified: true`;
+/// - `firebase`: `identities` (`google.com` with a Google subject, `email`) and
+///   `sign_in_provider: "google.com"`; add `tenant` for an Identity Platform tenant;
+/// - 1 h lifetime, no `nbf`, no `jti`.
+pub fn firebase_id_token(project_id: &str, uid: &str, now: u64) -> Value {
+    json!({
+        "name": "Ada Lovelace",
+        "picture": "https://lh3.googleusercontent.com/a/ACg8ocExample=s96-c",
+        "iss": format!("https://securetoken.google.com/{project_id}"),
+        "aud": project_id,
+        "auth_time": now - 600,
+        "user_id": uid,
+        "sub": uid,
+        "iat": now,
+        "exp": now + 3600,
+        "email": "ada@acme.example",
+        "email_verified": true,
+        "firebase": {
+            "identities": {
+                "google.com": ["108234567890123456789"],
+                "email": ["ada@acme.example"],
+            },
+            "sign_in_provider": "google.com",
+        },
+    })
+}
+
+/// A Firebase ID token of an anonymous user (`signInAnonymously()`): as
+/// [`firebase_id_token`] without `name`, `picture` or `email`, with `provider_id: "anonymous"`,
+/// `identities` empty and `sign_in_provider: "anonymous"`.
+pub fn firebase_anonymous_id_token(project_id: &str, uid: &str, now: u64) -> Value {
+    json!({
+        "provider_id": "anonymous",
+        "iss": format!("https://securetoken.google.com/{project_id}"),
+        "aud": project_id,
+        "auth_time": now - 600,
+        "user_id": uid,
+        "sub": uid,
+        "iat": now,
+        "exp": now + 3600,
+        "firebase": {
+            "identities": {},
+            "sign_in_provider": "anonymous",
+        },
+    })
+}
+
+/// A Firebase session cookie (the Admin SDK's `createSessionCookie(idToken, {expiresIn})`):
+/// the claims of the ID token it was made from, with `iss`
+/// `https://session.firebase.google.com/<project id>` and a 5-day lifetime.
+pub fn firebase_session_cookie(project_id: &str, uid: &str, now: u64) -> Value {
+    let mut cookie = firebase_id_token(project_id, uid, now);
+    cookie["iss"] = json!(format!("https://session.firebase.google.com/{project_id}"));
+    cookie["exp"] = json!(now + 5 * 86_400);
+    cookie
+}
+
+/// A Firebase custom token (the Admin SDK's `createCustomToken(uid)`), signed by the service
+/// account `service_account`: `iss` and `sub` the service account, `aud`
+/// [`FIREBASE_CUSTOM_TOKEN_AUDIENCE`], `uid`, 1 h lifetime. Its header has no `kid`
+/// ([`firebase_custom_token_header`]).
+pub fn firebase_custom_token(service_account: &str, uid: &str, now: u64) -> Value {
+    json!({
+        "iss": service_account,
+        "sub": service_account,
+        "aud": FIREBASE_CUSTOM_TOKEN_AUDIENCE,
+        "iat": now,
+        "exp": now + 3600,
+        "uid": uid,
+    })
+}
+
+/// Firebase's ID token and session cookie header: `{"alg": "RS256", "kid", "typ": "JWT"}`
+/// (a 40-hex-digit `kid` in production).
+pub fn firebase_header(key: &TestKey) -> Value {
+    json!({"alg": key.default_alg(), "kid": key.kid(), "typ": "JWT"})
+}
+
+/// The Admin SDK's custom token header: `{"alg": "RS256", "typ": "JWT"}`, no `kid`.
+pub fn firebase_custom_token_header(key: &TestKey) -> Value {
+    json!({"alg": key.default_alg(), "typ": "JWT"})
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -804,6 +910,42 @@ mod tests {
         );
         assert_eq!(g["email_verified"], true);
         assert_eq!(g["exp"], NOW + 3600);
+    }
+
+    #[test]
+    fn firebase_tokens_name_the_project_and_carry_the_uid_twice() {
+        let id = firebase_id_token(FIREBASE_PROJECT_ID, FIREBASE_UID, NOW);
+        assert_eq!(id["iss"], "https://securetoken.google.com/acme-threads");
+        assert_eq!(id["aud"], FIREBASE_PROJECT_ID);
+        assert_eq!(
+            (&id["sub"], &id["user_id"]),
+            (&json!(FIREBASE_UID), &json!(FIREBASE_UID))
+        );
+        assert_eq!(id["exp"], NOW + 3600);
+        assert!(id["auth_time"].as_u64() < id["iat"].as_u64());
+        assert_eq!(id["firebase"]["sign_in_provider"], "google.com");
+        let anonymous = firebase_anonymous_id_token(FIREBASE_PROJECT_ID, FIREBASE_UID, NOW);
+        assert_eq!(anonymous["firebase"]["sign_in_provider"], "anonymous");
+        assert!(anonymous.get("email").is_none());
+        let cookie = firebase_session_cookie(FIREBASE_PROJECT_ID, FIREBASE_UID, NOW);
+        assert_eq!(
+            cookie["iss"],
+            "https://session.firebase.google.com/acme-threads"
+        );
+        let custom = firebase_custom_token(FIREBASE_SERVICE_ACCOUNT, FIREBASE_UID, NOW);
+        assert_eq!(
+            (&custom["iss"], &custom["sub"]),
+            (
+                &json!(FIREBASE_SERVICE_ACCOUNT),
+                &json!(FIREBASE_SERVICE_ACCOUNT)
+            )
+        );
+        assert_eq!(custom["aud"], FIREBASE_CUSTOM_TOKEN_AUDIENCE);
+        assert!(
+            firebase_custom_token_header(&fixtures().rsa)
+                .get("kid")
+                .is_none()
+        );
     }
 
     #[test]
