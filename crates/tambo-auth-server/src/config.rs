@@ -5,13 +5,15 @@
 //! key's name instead of silently weakening verification.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
 use std::sync::Arc;
 
 use tambo_auth::verify::{ClientAuth, Introspection, Secret, Userinfo};
-use tambo_auth::{Algorithm, OidcProvider, Profile, Provider, ProviderOptions, Verifier};
+use tambo_auth::{
+    Algorithm, OidcProvider, Profile, Provider, ProviderOptions, ProviderRegistry, Verifier,
+};
 use tambo_auth_auth0::Auth0ProviderBuilder;
 use tambo_auth_better_auth::BetterAuthProviderBuilder;
 use tambo_auth_clerk::ClerkProviderBuilder;
@@ -221,6 +223,26 @@ pub struct ProjectConfig {
     #[serde(default)]
     pub verification: Option<VerificationConfig>,
     /// A provider preset from an adapter crate: `kind` plus that adapter's settings.
+    #[serde(default)]
+    pub provider: Option<toml::Table>,
+    /// A previous verification path for the same users, accepted until a date.
+    #[serde(default)]
+    pub migration: Option<MigrationConfig>,
+}
+
+/// `[projects.migration]`: the path users move from, as `[projects.migration.verification]`
+/// or `[projects.migration.provider]` (the same settings as the project's own), accepted
+/// beside the project's path until `until`. Its users map to the project path's users.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MigrationConfig {
+    /// When the previous path stops being accepted: an RFC 3339 date (midnight UTC) or
+    /// date-time.
+    pub until: String,
+    /// The previous path as a strategy.
+    #[serde(default)]
+    pub verification: Option<VerificationConfig>,
+    /// The previous path as a provider preset.
     #[serde(default)]
     pub provider: Option<toml::Table>,
 }
@@ -463,11 +485,86 @@ pub fn build_provider(
     index: usize,
     profile: Profile,
 ) -> Result<Arc<dyn Provider>, ConfigError> {
-    let Some(section) = &project.provider else {
-        let verifier = build_verifier(project, index, profile)?;
-        return Ok(Arc::new(OidcProvider::new("oidc", verifier)));
+    let path = VerificationPath {
+        prefix: format!("projects[{index}]"),
+        verification: project.verification.as_ref(),
+        provider: project.provider.as_ref(),
     };
-    let prefix = format!("projects[{index}].provider");
+    path.build(profile)
+}
+
+/// Builds the providers of project number `index`: [`build_provider`], and with a
+/// `[projects.migration]` the previous path beside it until its date.
+pub fn build_registry(
+    project: &ProjectConfig,
+    index: usize,
+    profile: Profile,
+) -> Result<ProviderRegistry, ConfigError> {
+    let current = build_provider(project, index, profile)?;
+    let builder = match &project.migration {
+        None => ProviderRegistry::builder().shared(current),
+        Some(migration) => {
+            let prefix = format!("projects[{index}].migration");
+            let until = parse_date(&migration.until).ok_or_else(|| {
+                ConfigError::new(
+                    format!("{prefix}.until"),
+                    format!(
+                        "{:?} is not an RFC 3339 date or date-time like \"2027-01-31\" or \"2027-01-31T12:00:00Z\"",
+                        migration.until
+                    ),
+                )
+            })?;
+            let previous = VerificationPath {
+                prefix,
+                verification: migration.verification.as_ref(),
+                provider: migration.provider.as_ref(),
+            }
+            .build(profile)?;
+            ProviderRegistry::builder().migration(current, previous, until)
+        }
+    };
+    builder.build().map_err(|e| match e {
+        tambo_auth::Error::Configuration { reason, .. } => {
+            ConfigError::new(format!("projects[{index}].migration"), reason)
+        }
+        other => ConfigError::new(format!("projects[{index}]"), other.to_string()),
+    })
+}
+
+/// An RFC 3339 date (midnight UTC) or date-time.
+fn parse_date(text: &str) -> Option<SystemTime> {
+    let text = text.trim();
+    if text.len() == 10 {
+        return humantime::parse_rfc3339(&format!("{text}T00:00:00Z")).ok();
+    }
+    humantime::parse_rfc3339(text).ok()
+}
+
+/// One verification path's settings: `[projects.verification]` and `[projects.provider]`, or
+/// the same pair under `[projects.migration]`; `prefix` names them in errors.
+struct VerificationPath<'c> {
+    prefix: String,
+    verification: Option<&'c VerificationConfig>,
+    provider: Option<&'c toml::Table>,
+}
+
+impl VerificationPath<'_> {
+    fn build(&self, profile: Profile) -> Result<Arc<dyn Provider>, ConfigError> {
+        let Some(section) = self.provider else {
+            let verifier = build_verifier_at(self.verification, &self.prefix, profile)?;
+            return Ok(Arc::new(OidcProvider::new("oidc", verifier)));
+        };
+        build_preset(section, self.verification, &self.prefix, profile)
+    }
+}
+
+fn build_preset(
+    section: &toml::Table,
+    verification: Option<&VerificationConfig>,
+    at: &str,
+    profile: Profile,
+) -> Result<Arc<dyn Provider>, ConfigError> {
+    let prefix = format!("{at}.provider");
     let mut settings = section.clone();
     let kind = match settings.remove("kind") {
         Some(toml::Value::String(kind)) => kind,
@@ -479,14 +576,14 @@ pub fn build_provider(
         }
     };
     let mut options = ProviderOptions::default().profile(profile);
-    if let Some(v) = &project.verification {
+    if let Some(v) = verification {
         let only_loopback = VerificationConfig {
             allow_loopback_http: v.allow_loopback_http,
             ..VerificationConfig::default()
         };
         if *v != only_loopback {
             return Err(ConfigError::new(
-                format!("projects[{index}].verification"),
+                format!("{at}.verification"),
                 "with a [projects.provider] preset, only allow_loopback_http may be set here; the preset decides the rest",
             ));
         }
@@ -552,9 +649,21 @@ pub fn build_verifier(
     index: usize,
     profile: Profile,
 ) -> Result<Verifier, ConfigError> {
-    let prefix = format!("projects[{index}].verification");
+    build_verifier_at(
+        project.verification.as_ref(),
+        &format!("projects[{index}]"),
+        profile,
+    )
+}
+
+fn build_verifier_at(
+    verification: Option<&VerificationConfig>,
+    at: &str,
+    profile: Profile,
+) -> Result<Verifier, ConfigError> {
+    let prefix = format!("{at}.verification");
     let field = |name: &str| format!("{prefix}.{name}");
-    let v = project.verification.as_ref().ok_or_else(|| {
+    let v = verification.ok_or_else(|| {
         ConfigError::new(
             prefix.clone(),
             "each project needs [projects.verification] or a [projects.provider] preset",
@@ -1085,6 +1194,53 @@ mod tests {
         .expect("introspection");
         assert_eq!(okta.strategy(), tambo_auth::StrategyKind::Introspection);
         assert!(!format!("{okta:?}").contains("introspection-secret-0123456789"));
+    }
+
+    #[test]
+    fn a_migration_window_builds_both_paths_and_names_its_settings() {
+        let registry = |migration: &str| {
+            let config = Config::parse(&format!(
+                "[[projects]]\nid = \"p\"\n[projects.verification]\nissuer = \"https://new.example\"\n\
+                 audiences = [\"a\"]\n[projects.migration]\n{migration}"
+            ))?;
+            let (i, p) = config.project(None)?;
+            build_registry(p, i, config.profile())
+        };
+        let built = registry(
+            "until = \"2027-01-31\"\n[projects.migration.verification]\nissuer = \"https://old.example\"\naudiences = [\"a\"]",
+        )
+        .expect("window");
+        let paths = built.migrations();
+        assert_eq!(paths.len(), 2);
+        assert_eq!(
+            humantime::format_rfc3339_seconds(paths[1].until).to_string(),
+            "2027-01-31T00:00:00Z"
+        );
+        registry(
+            "until = \"2027-01-31T12:30:00Z\"\n[projects.migration.verification]\nissuer = \"https://old.example\"\naudiences = [\"a\"]",
+        )
+        .expect("a date-time");
+        for (migration, field) in [
+            (
+                "until = \"next spring\"\n[projects.migration.verification]\nissuer = \"https://old.example\"\naudiences = [\"a\"]",
+                "projects[0].migration.until",
+            ),
+            (
+                "until = \"2027-01-31\"",
+                "projects[0].migration.verification",
+            ),
+            (
+                "until = \"2027-01-31\"\n[projects.migration.verification]\nissuer = \"https://old.example\"",
+                "projects[0].migration.verification.audiences",
+            ),
+            (
+                "until = \"2027-01-31\"\n[projects.migration.provider]\nkind = \"okta\"\nissuer = \"https://acme.okta.com/oauth2/default\"",
+                "projects[0].migration.provider.audiences",
+            ),
+        ] {
+            let error = registry(migration).expect_err(migration);
+            assert_eq!(error.field, field, "{migration}: {error}");
+        }
     }
 
     #[test]

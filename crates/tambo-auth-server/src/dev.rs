@@ -158,6 +158,7 @@ pub async fn start_on(port: u16, app_port: u16, data_dir: &Path) -> Result<DevSe
                 ..VerificationConfig::default()
             }),
             provider: None,
+            migration: None,
         }],
         rate_limits: crate::config::RateLimitConfig::default(),
     };

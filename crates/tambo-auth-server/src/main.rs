@@ -8,11 +8,12 @@
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
-use tambo_auth::ProviderExt as _;
-use tambo_auth_server::config::{Config, ConfigError, build_provider};
+use tambo_auth::provider::Presented;
+use tambo_auth_server::config::{Config, ConfigError, build_registry};
 use tambo_auth_server::inspect;
 use tambo_auth_server::server::{ServeError, Server};
 use tambo_auth_server::store::Store;
@@ -427,14 +428,22 @@ fn verify(config_path: &Path, project: Option<&str>, token: &str) -> Result<(), 
     block_on(false, async {
         let config = Config::load(config_path)?;
         let (index, project) = config.project(project)?;
-        let provider = build_provider(project, index, config.profile())?;
-        let strategy = provider.verifier().strategy().as_str();
-        match provider.authenticate(&token).await {
+        let registry = build_registry(project, index, config.profile())?;
+        // The path the token takes (a migration window has two).
+        let path = match registry.parse(&token) {
+            Ok(Presented::Jws(jws)) => registry.route(&jws).ok().cloned(),
+            Ok(Presented::Opaque(provider)) => Some(Arc::clone(provider)),
+            Err(_) => None,
+        };
+        match registry.authenticate(&token).await {
             Ok(user) => {
                 let mut out = serde_json::to_value(&user).unwrap_or_default();
                 if let Some(map) = out.as_object_mut() {
                     map.insert("project".into(), project.id.clone().into());
-                    map.insert("strategy".into(), strategy.into());
+                    if let Some(path) = path {
+                        let strategy = path.verifier().strategy().as_str();
+                        map.insert("strategy".into(), strategy.into());
+                    }
                 }
                 println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
                 Ok(())

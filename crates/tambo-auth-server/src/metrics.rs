@@ -17,6 +17,7 @@
 //! refuses a counter registered with it in debug builds).
 
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -30,6 +31,7 @@ use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::registry::Registry;
 use tambo_auth::ProviderRegistry;
 use tambo_auth::layer::TamboAuthLayer;
+use tambo_auth::provider::MigrationStatus;
 
 /// The `Content-Type` of what [`Metrics::render`] writes: the Prometheus text format 0.0.4.
 pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
@@ -173,8 +175,54 @@ impl Collector for ScrapeTime {
             MetricType::Gauge,
             ready,
         )?;
+
+        let paths: Vec<_> = self
+            .registries
+            .iter()
+            .flat_map(ProviderRegistry::migrations)
+            .collect();
+        let labels = |p: &MigrationStatus| {
+            [
+                ("provider", p.provider.clone()),
+                ("issuer", p.issuer.clone()),
+                ("path", p.role.as_str().to_owned()),
+            ]
+        };
+        encode_labelled(
+            &mut encoder,
+            "tambo_auth_migration_verified",
+            "Tokens verified by each path of a migration window (path: current or previous).",
+            MetricType::Counter,
+            paths
+                .iter()
+                .map(|p| (labels(p), ConstCounter::new(p.verified))),
+        )?;
+        encode_labelled(
+            &mut encoder,
+            "tambo_auth_migration_last_verified_seconds",
+            "When each path of a migration window last verified a token (Unix time; 0 for never).",
+            MetricType::Gauge,
+            paths.iter().map(|p| {
+                let at = p.last_verified.map_or(0, unix_seconds);
+                (labels(p), ConstGauge::new(at))
+            }),
+        )?;
+        encode_labelled(
+            &mut encoder,
+            "tambo_auth_migration_closes_seconds",
+            "When each migration window closes (Unix time): its previous path is refused from then on.",
+            MetricType::Gauge,
+            paths
+                .iter()
+                .map(|p| (labels(p), ConstGauge::new(unix_seconds(p.until)))),
+        )?;
         Ok(())
     }
+}
+
+fn unix_seconds(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// One family read at scrape time: its descriptor, then one series per `(labels, value)`.
@@ -270,7 +318,13 @@ mod tests {
              # HELP tambo_auth_jwks_fetches_total Key-set fetches per issuer by result.\n\
              # TYPE tambo_auth_jwks_fetches_total counter\n\
              # HELP tambo_auth_issuer_ready Whether an issuer's keys are usable (1) or not (0).\n\
-             # TYPE tambo_auth_issuer_ready gauge\n"
+             # TYPE tambo_auth_issuer_ready gauge\n\
+             # HELP tambo_auth_migration_verified_total Tokens verified by each path of a migration window (path: current or previous).\n\
+             # TYPE tambo_auth_migration_verified_total counter\n\
+             # HELP tambo_auth_migration_last_verified_seconds When each path of a migration window last verified a token (Unix time; 0 for never).\n\
+             # TYPE tambo_auth_migration_last_verified_seconds gauge\n\
+             # HELP tambo_auth_migration_closes_seconds When each migration window closes (Unix time): its previous path is refused from then on.\n\
+             # TYPE tambo_auth_migration_closes_seconds gauge\n"
         );
     }
 

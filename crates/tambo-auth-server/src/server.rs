@@ -22,7 +22,7 @@ use tambo_auth::layer::TamboAuthLayer;
 use tambo_auth::token::{KeyRing, MemoryRevocations, SigningKey, TamboTokens};
 use tambo_auth::{Algorithm, ContextKey, Profile, ProviderRegistry};
 
-use crate::config::{Config, ConfigError, StrategyName, build_provider};
+use crate::config::{Config, ConfigError, StrategyName, build_registry};
 use crate::metrics::Metrics;
 use crate::ops::{Access, OpsAccess};
 use crate::store::{Store, StoredKey};
@@ -135,8 +135,7 @@ impl Server {
         let mut keys = Vec::new();
         let mut registries = Vec::new();
         for (index, project) in config.projects.iter().enumerate() {
-            let provider = build_provider(project, index, profile)?;
-            let registry = ProviderRegistry::builder().shared(provider).build()?;
+            let registry = build_registry(project, index, profile)?;
             registries.push(registry.clone());
             let project_handle =
                 Arc::new(Project::new(project.id.clone(), registry).scopes(project.scopes.clone()));

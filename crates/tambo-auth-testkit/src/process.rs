@@ -5,18 +5,25 @@ use std::io::{BufRead as _, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-/// Starts `binary serve --config config` with `TAMBO_AUTH_LOG=log` and its logs (stderr) sent
-/// to `logs`, and reads the address it listens on from its first line. Returns the process
+/// Starts `binary serve --config config` with `TAMBO_AUTH_LOG=log` and `env` in its
+/// environment and its logs (stderr) sent to `logs`, and reads the address it listens on from its first line. Returns the process
 /// and that address (`http://127.0.0.1:<port>`).
 ///
 /// # Panics
 ///
 /// When the process cannot start or its first line is not `tambo-auth listening on <address>`.
-pub fn serve(binary: &Path, config: &Path, log: &str, logs: Stdio) -> (Child, String) {
+pub fn serve(
+    binary: &Path,
+    config: &Path,
+    log: &str,
+    logs: Stdio,
+    env: &[(&str, &str)],
+) -> (Child, String) {
     let mut child = Command::new(binary)
         .args(["serve", "--config"])
         .arg(config)
         .env("TAMBO_AUTH_LOG", log)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(logs)
         .spawn()

@@ -431,6 +431,15 @@ impl TamboUser {
         self.rederive(tenant, sub)
     }
 
+    /// The same user with its context key derived in `namespace` (the current path of a
+    /// migration window, for a token of the previous one).
+    pub(crate) fn in_namespace(mut self, namespace: &Namespace) -> Self {
+        let sub = self.sub().to_owned();
+        let tenant = self.tenant().map(str::to_owned);
+        Arc::make_mut(&mut self.data).namespace = Some(namespace.clone());
+        self.rederive(tenant, &sub)
+    }
+
     fn rederive(mut self, tenant: Option<String>, sub: &str) -> Self {
         let u = Arc::make_mut(&mut self.data);
         let namespace = u

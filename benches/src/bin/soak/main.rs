@@ -117,7 +117,7 @@ fn start_server(
     log: &std::path::Path,
 ) -> ServerProcess {
     let log = std::fs::File::create(log).expect("the server log file is created");
-    let (child, base) = tambo_auth_testkit::process::serve(binary, config, "warn", log.into());
+    let (child, base) = tambo_auth_testkit::process::serve(binary, config, "warn", log.into(), &[]);
     ServerProcess { child, base }
 }
 

@@ -230,8 +230,18 @@ pub(crate) fn start_logging(config: &Path, log: &str) -> Running {
 
 /// [`start_logging`] with the logs (stderr) sent to `logs`.
 pub(crate) fn start_with_logs(config: &Path, log: &str, logs: Stdio) -> Running {
+    start_with_env(config, log, logs, &[])
+}
+
+/// [`start_with_logs`] with `env` added to the server's environment.
+pub(crate) fn start_with_env(
+    config: &Path,
+    log: &str,
+    logs: Stdio,
+    env: &[(&str, &str)],
+) -> Running {
     let binary = Path::new(env!("CARGO_BIN_EXE_tambo-auth"));
-    let (child, base) = tambo_auth_testkit::process::serve(binary, config, log, logs);
+    let (child, base) = tambo_auth_testkit::process::serve(binary, config, log, logs, env);
     Running { child, base }
 }
 

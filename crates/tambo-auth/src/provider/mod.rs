@@ -23,10 +23,17 @@
 //! # Ok(()) }
 //! ```
 
+mod migration;
+
+pub use migration::{MigrationStatus, PathRole};
+
 use std::collections::HashMap;
 use std::fmt::Debug;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::SystemTime;
+
+use migration::MigrationPath;
 
 use serde_json::Value;
 use url::{Host, Url};
@@ -435,13 +442,22 @@ impl Provider for OidcProvider {
 ///
 /// An opaque token carries no `iss`: it goes to the one provider whose strategy asks its
 /// identity provider (`userinfo` or `introspection`), when there is one.
+///
+/// A [migration window](ProviderRegistryBuilder::migration) gives one provider's users two
+/// paths until a date; its issuer routes to both, and the token's `alg` picks the path.
 #[derive(Debug, Clone)]
 pub struct ProviderRegistry {
-    /// Configured issuers only: the table never grows with input.
-    by_issuer: Arc<HashMap<String, Arc<dyn Provider>>>,
+    /// Configured issuers only: the table never grows with input. One provider per issuer,
+    /// or the paths of one migration window (current first).
+    by_issuer: Arc<HashMap<String, Vec<Arc<dyn Provider>>>>,
+    /// Every provider, both paths of a window included.
     providers: Arc<Vec<Arc<dyn Provider>>>,
     /// The provider for opaque tokens.
     opaque: Option<Arc<dyn Provider>>,
+    /// The one provider that explains inputs that are not JWTs, when only one is configured.
+    explains: Option<Arc<dyn Provider>>,
+    /// The paths of migration windows, for their status.
+    paths: Arc<Vec<Arc<MigrationPath>>>,
 }
 
 /// A presented token as a [`ProviderRegistry`] sees it before verifying it.
@@ -457,19 +473,79 @@ pub enum Presented<'r, 't> {
 #[derive(Debug, Default)]
 #[must_use]
 pub struct ProviderRegistryBuilder {
-    providers: Vec<Arc<dyn Provider>>,
+    /// One provider, or the paths of a migration window (current first).
+    entries: Vec<Vec<Arc<dyn Provider>>>,
+    paths: Vec<Arc<MigrationPath>>,
 }
 
 impl ProviderRegistryBuilder {
     /// Adds a provider.
-    pub fn provider(mut self, provider: impl Provider) -> Self {
-        self.providers.push(Arc::new(provider));
-        self
+    pub fn provider(self, provider: impl Provider) -> Self {
+        self.shared(Arc::new(provider))
     }
 
     /// Adds a shared provider.
     pub fn shared(mut self, provider: Arc<dyn Provider>) -> Self {
-        self.providers.push(provider);
+        self.entries.push(vec![provider]);
+        self
+    }
+
+    /// Adds `current`, and accepts until `until` the tokens of `previous`: a second way the
+    /// same users' tokens are verified while they move to `current` (Supabase's legacy HS256
+    /// secret beside its signing keys; an old and a new issuer of one tenant). A token of
+    /// `previous` maps to the user `current` would give: its context key is derived in
+    /// `current`'s namespace, so each user keeps their threads.
+    ///
+    /// When both paths take a token's issuer, its `alg` chooses: the first path whose
+    /// allowlist holds it, `current` first. From `until` on (by `previous`'s clock), tokens of
+    /// `previous` are refused, naming the date; [`build`](Self::build) logs a warning when the
+    /// date has passed, so the path can be removed. Each path counts the tokens it verified
+    /// ([`ProviderRegistry::migrations`]): when `previous` falls silent, the move is done.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), tambo_auth::Error> {
+    /// use std::sync::Arc;
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use tambo_auth::verify::Secret;
+    /// use tambo_auth::{OidcProvider, ProviderRegistry, Verifier};
+    ///
+    /// const ISSUER: &str = "https://abcdefghijklmnopqrst.supabase.co/auth/v1";
+    /// let signing_keys = OidcProvider::new(
+    ///     "supabase",
+    ///     Verifier::builder(ISSUER).audience("authenticated").build()?,
+    /// );
+    /// let legacy_secret = OidcProvider::new(
+    ///     "supabase",
+    ///     Verifier::builder(ISSUER)
+    ///         .shared_secret(Secret::from_utf8("the-project's-legacy-jwt-secret-0123456789"))
+    ///         .build()?,
+    /// );
+    /// let until = UNIX_EPOCH + Duration::from_secs(1_801_440_000); // 2027-01-31
+    /// let registry = ProviderRegistry::builder()
+    ///     .migration(Arc::new(signing_keys), Arc::new(legacy_secret), until)
+    ///     .build()?;
+    /// assert_eq!(registry.migrations().len(), 2);
+    /// # Ok(()) }
+    /// ```
+    pub fn migration(
+        mut self,
+        current: Arc<dyn Provider>,
+        previous: Arc<dyn Provider>,
+        until: SystemTime,
+    ) -> Self {
+        let namespace = current.namespace().clone();
+        let paths = [(current, PathRole::Current), (previous, PathRole::Previous)].map(
+            |(provider, role)| {
+                Arc::new(MigrationPath::new(provider, role, namespace.clone(), until))
+            },
+        );
+        self.paths.extend(paths.iter().cloned());
+        self.entries.push(
+            paths
+                .into_iter()
+                .map(|path| path as Arc<dyn Provider>)
+                .collect(),
+        );
         self
     }
 
@@ -480,34 +556,33 @@ impl ProviderRegistryBuilder {
     /// could otherwise act as another's. So are two providers for opaque tokens, which carry
     /// nothing to route by.
     pub fn build(self) -> Result<ProviderRegistry, Error> {
-        let mut by_issuer = HashMap::new();
+        let mut by_issuer: HashMap<String, Vec<Arc<dyn Provider>>> = HashMap::new();
         let mut by_namespace: HashMap<&str, &Arc<dyn Provider>> = HashMap::new();
         let mut opaque: Option<Arc<dyn Provider>> = None;
-        for provider in &self.providers {
-            if provider.verifier().strategy().asks_provider() {
-                if let Some(other) = opaque.replace(Arc::clone(provider)) {
-                    return Err(Error::config(
-                        "providers",
-                        format!(
-                            "two providers take opaque tokens ({} and {}), and an opaque token carries no issuer to choose between them",
-                            other.name(),
-                            provider.name()
-                        ),
-                    ));
+        for paths in &self.entries {
+            let mut issuers: Vec<&String> = Vec::new();
+            for path in paths {
+                let routed = path.verifier().issuers().iter();
+                for issuer in routed.chain(path.refused_issuers()) {
+                    if !issuers.contains(&issuer) {
+                        issuers.push(issuer);
+                    }
                 }
             }
-            let routed = provider.verifier().issuers().iter();
-            for issuer in routed.chain(provider.refused_issuers()) {
-                if by_issuer
-                    .insert(issuer.clone(), Arc::clone(provider))
-                    .is_some()
-                {
+            for issuer in issuers {
+                if by_issuer.contains_key(issuer) {
                     return Err(Error::config(
                         "providers",
                         format!("two providers are configured for the issuer {issuer}"),
                     ));
                 }
+                let routes = paths.iter().filter(|path| {
+                    path.verifier().issuers().contains(issuer)
+                        || path.refused_issuers().contains(issuer)
+                });
+                by_issuer.insert(issuer.clone(), routes.cloned().collect());
             }
+            let provider = &paths[0];
             if let Some(other) = by_namespace.insert(provider.namespace().as_str(), provider) {
                 return Err(Error::config(
                     "providers",
@@ -520,10 +595,33 @@ impl ProviderRegistryBuilder {
                 ));
             }
         }
+        for provider in self.entries.iter().flatten() {
+            if provider.verifier().strategy().asks_provider()
+                && let Some(other) = opaque.replace(Arc::clone(provider))
+            {
+                return Err(Error::config(
+                    "providers",
+                    format!(
+                        "two providers take opaque tokens ({} and {}), and an opaque token carries no issuer to choose between them",
+                        other.name(),
+                        provider.name()
+                    ),
+                ));
+            }
+        }
+        for path in &self.paths {
+            path.warn_if_closed();
+        }
+        let explains = match self.entries.as_slice() {
+            [only] => Some(Arc::clone(&only[0])),
+            _ => None,
+        };
         Ok(ProviderRegistry {
             by_issuer: Arc::new(by_issuer),
-            providers: Arc::new(self.providers),
+            providers: Arc::new(self.entries.into_iter().flatten().collect()),
             opaque,
+            explains,
+            paths: Arc::new(self.paths),
         })
     }
 }
@@ -534,11 +632,31 @@ impl ProviderRegistry {
         ProviderRegistryBuilder::default()
     }
 
-    /// The provider for a token, chosen by its unverified `iss`.
+    /// The provider for a token, chosen by its unverified `iss` (and, for the issuer of a
+    /// migration window, its `alg`).
     pub fn route(&self, jws: &Jws<'_>) -> Result<&Arc<dyn Provider>, Error> {
-        self.by_issuer
+        let routes = self
+            .by_issuer
             .get(jws.claims()?.required_iss()?)
-            .ok_or(Error::UnknownIssuer)
+            .ok_or(Error::UnknownIssuer)?;
+        let takes_alg = |path: &&Arc<dyn Provider>| {
+            jws.header()
+                .alg()
+                .is_ok_and(|alg| path.verifier().algorithms().contains(alg))
+        };
+        match routes.as_slice() {
+            [only] => Ok(only),
+            _ => routes
+                .iter()
+                .find(takes_alg)
+                .or(routes.first())
+                .ok_or(Error::UnknownIssuer),
+        }
+    }
+
+    /// How each path of each migration window is used, current paths first within a window.
+    pub fn migrations(&self) -> Vec<MigrationStatus> {
+        self.paths.iter().map(|path| path.status()).collect()
     }
 
     /// Parses, routes, verifies and maps a token.
@@ -560,9 +678,9 @@ impl ProviderRegistry {
         match (Jws::parse_with_limit(token, limit), &self.opaque) {
             (Ok(jws), _) => Ok(Presented::Jws(jws)),
             (Err(Error::Opaque { .. }), Some(provider)) => Ok(Presented::Opaque(provider)),
-            (Err(e), _) => Err(match self.providers.as_slice() {
-                [only] => only.explain_non_jwt(token, e),
-                _ => e,
+            (Err(e), _) => Err(match &self.explains {
+                Some(only) => only.explain_non_jwt(token, e),
+                None => e,
             }),
         }
     }

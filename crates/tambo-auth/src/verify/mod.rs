@@ -148,8 +148,9 @@ enum Keys {
     Static(KeySet),
     Remote(RemoteKeySet),
     Unverified,
-    /// No keys: the identity provider answers for each token.
-    Endpoint(TokenEndpoint),
+    /// No keys: the identity provider answers for each token. Boxed: it is the largest
+    /// variant and the rarest.
+    Endpoint(Box<TokenEndpoint>),
 }
 
 /// Verifies tokens of one issuer with one strategy. Cheap to clone.
@@ -285,6 +286,11 @@ impl Verifier {
             (Keys::Remote(_), None) => Err(Error::UnknownKey),
             (Keys::Static(_) | Keys::Unverified | Keys::Endpoint(_), _) => Ok(()),
         }
+    }
+
+    /// The clock this verifier checks dates against.
+    pub fn clock(&self) -> &SharedClock {
+        &self.inner.clock
     }
 
     /// The configured issuer.
@@ -710,7 +716,7 @@ impl VerifierBuilder {
                     self.remote.fetch.clone(),
                     self.endpoint_cache,
                 )?;
-                (kind, Keys::Endpoint(endpoint))
+                (kind, Keys::Endpoint(Box::new(endpoint)))
             }
         };
         // A shared secret or the development `none` belongs to this application alone.
