@@ -463,7 +463,7 @@ fn verify(config_path: &Path, project: Option<&str>, token: &str) -> Result<(), 
 fn hint(e: &tambo_auth::Error) -> Option<&'static str> {
     use tambo_auth::ErrorKind as K;
     Some(match e.kind() {
-        K::IssuerMismatch => {
+        K::IssuerMismatch | K::UnknownIssuer => {
             "the token's `iss` must equal the configured issuer byte for byte (trailing slash included); run `tambo-auth token inspect` to see it"
         }
         K::AudienceMismatch => "the token's `aud` must contain one of the configured audiences",

@@ -152,7 +152,7 @@ fn a_refused_token_prints_its_error_code_and_exits_1() {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = asymmetric_config(dir.path());
     for (token, code) in [
-        (rsa_token("https://other.example"), "issuer_mismatch"),
+        (rsa_token("https://other.example"), "unknown_issuer"),
         (
             JwsBuilder::new()
                 .header(json!({"alg": "none"}))
