@@ -24,7 +24,7 @@ use tambo_auth::{
     Algorithm, Error, ErrorKind, OidcProvider, Profile, Provider, ProviderOptions,
     ProviderRegistry, Verifier,
 };
-use tambo_auth_server::config::{Config, build_provider};
+use tambo_auth_server::config::{Config, build_provider, build_registry};
 
 /// The fixed "now" of every fixture clock: 2026-01-01T00:00:00Z. Seeds are minted against it.
 pub const NOW: u64 = 1_767_225_600;
@@ -404,16 +404,20 @@ pub fn config(data: &[u8]) {
     let _ = format!("{config:?}");
     let profile = config.profile();
     for project in &mut config.projects {
-        if let Some(verification) = &mut project.verification
-            && verification.public_key_file.is_some()
-        {
-            verification.public_key_file = Some("/nonexistent/tambo-auth-fuzz.pem".into());
+        let previous = project.migration.as_mut().and_then(|m| m.verification.as_mut());
+        for verification in project.verification.iter_mut().chain(previous) {
+            if verification.public_key_file.is_some() {
+                verification.public_key_file = Some("/nonexistent/tambo-auth-fuzz.pem".into());
+            }
         }
     }
     for (index, project) in config.projects.iter().enumerate() {
-        if let Ok(provider) = build_provider(project, index, profile) {
-            let _ = (provider.name(), provider.namespace(), provider.hints());
-            let _ = provider.verifier().issuer();
+        if let Ok(registry) = build_registry(project, index, profile) {
+            for provider in registry.providers() {
+                let _ = (provider.name(), provider.namespace(), provider.hints());
+                let _ = provider.verifier().issuer();
+            }
+            let _ = registry.migrations();
         }
     }
 }
