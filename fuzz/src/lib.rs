@@ -404,7 +404,10 @@ pub fn config(data: &[u8]) {
     let _ = format!("{config:?}");
     let profile = config.profile();
     for project in &mut config.projects {
-        let previous = project.migration.as_mut().and_then(|m| m.verification.as_mut());
+        let previous = project
+            .migration
+            .as_mut()
+            .and_then(|m| m.verification.as_mut());
         for verification in project.verification.iter_mut().chain(previous) {
             if verification.public_key_file.is_some() {
                 verification.public_key_file = Some("/nonexistent/tambo-auth-fuzz.pem".into());
