@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 use tambo_auth::verify::{ClientAuth, Introspection, Secret, Userinfo};
@@ -51,6 +51,44 @@ impl ConfigError {
     }
 }
 
+/// The environment variables that turn on run-time project administration.
+pub const ADMIN_TOKEN_VAR: &str = "TAMBO_AUTH_ADMIN_TOKEN";
+/// The environment variable holding the key stored secrets are encrypted with.
+pub const SECRET_KEY_VAR: &str = "TAMBO_AUTH_SECRET_KEY";
+/// The environment variable holding the previous secret key, during its rotation.
+pub const PREVIOUS_SECRET_KEY_VAR: &str = "TAMBO_AUTH_SECRET_KEY_PREVIOUS";
+
+/// Run-time project administration ([`crate::admin`]): settings that come from the environment
+/// only, so that no configuration file holds them. `Debug` shows none of them.
+#[derive(Debug, Clone, Default)]
+pub struct AdminSettings {
+    /// `TAMBO_AUTH_ADMIN_TOKEN` (at least 32 characters): turns the admin API and the settings
+    /// page on; every call sends it as a bearer token.
+    pub token: Option<Sensitive>,
+    /// `TAMBO_AUTH_SECRET_KEY`: 32 bytes, base64 or hex; encrypts the secrets projects store.
+    pub secret_key: Option<Sensitive>,
+    /// `TAMBO_AUTH_SECRET_KEY_PREVIOUS`: the key before the current one, still read while
+    /// `tambo-auth projects reencrypt` moves secrets to the current one.
+    pub previous_secret_key: Option<Sensitive>,
+}
+
+impl AdminSettings {
+    /// The settings from the process environment (unset or empty variables are absent).
+    pub fn from_env() -> AdminSettings {
+        let var = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(Sensitive::from)
+        };
+        AdminSettings {
+            token: var(ADMIN_TOKEN_VAR),
+            secret_key: var(SECRET_KEY_VAR),
+            previous_secret_key: var(PREVIOUS_SECRET_KEY_VAR),
+        }
+    }
+}
+
 /// The whole file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -64,6 +102,10 @@ pub struct Config {
     /// `[[projects]]`.
     #[serde(default)]
     pub projects: Vec<ProjectConfig>,
+    /// Run-time project administration: from the environment, never from the file
+    /// ([`AdminSettings::from_env`]).
+    #[serde(skip)]
+    pub admin: AdminSettings,
     /// `[limits]`: what one thread holds.
     #[serde(default)]
     pub limits: crate::store::Limits,
@@ -248,7 +290,7 @@ pub struct MigrationConfig {
 }
 
 /// The strategies, with Tambo's own names accepted as aliases.
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum StrategyName {
     /// OpenID Connect Discovery (Tambo: `asymmetric_auto`).
@@ -272,7 +314,7 @@ pub enum StrategyName {
 }
 
 /// How this server authenticates to an introspection endpoint.
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum ClientAuthName {
     /// HTTP Basic (the default).
@@ -283,7 +325,7 @@ pub enum ClientAuthName {
 }
 
 /// How the configured secret's text becomes bytes: stated, never guessed.
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum SecretEncoding {
     /// The UTF-8 bytes of the text (Tambo, Supabase's legacy JWT secret).
@@ -293,8 +335,8 @@ pub enum SecretEncoding {
     Base64,
 }
 
-/// `[projects.verification]`.
-#[derive(Debug, Default, PartialEq, Deserialize)]
+/// `[projects.verification]`. It serializes (for the admin API) without its secrets.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerificationConfig {
     /// The strategy (default `oidc-discovery`).
@@ -321,7 +363,8 @@ pub struct VerificationConfig {
     pub public_key: Option<String>,
     /// For `asymmetric`: a file holding the key.
     pub public_key_file: Option<PathBuf>,
-    /// For `symmetric` (`Debug` does not show it).
+    /// For `symmetric` (`Debug` does not show it; never serialized).
+    #[serde(skip_serializing)]
     pub secret: Option<Sensitive>,
     /// For `symmetric`: the environment variable holding the secret.
     pub secret_env: Option<String>,
@@ -343,7 +386,9 @@ pub struct VerificationConfig {
     pub introspection_url: Option<String>,
     /// For `introspection`: this server's client id there.
     pub client_id: Option<String>,
-    /// For `introspection`: this server's client secret (`Debug` does not show it).
+    /// For `introspection`: this server's client secret (`Debug` does not show it; never
+    /// serialized).
+    #[serde(skip_serializing)]
     pub client_secret: Option<Sensitive>,
     /// For `introspection`: the environment variable holding the client secret.
     pub client_secret_env: Option<String>,
@@ -540,16 +585,26 @@ fn parse_date(text: &str) -> Option<SystemTime> {
     humantime::parse_rfc3339(text).ok()
 }
 
+/// `name` under the setting `at` (`projects[0]`), or alone when `at` is empty (the admin API
+/// names `verification.secret`).
+fn under(at: &str, name: &str) -> String {
+    if at.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{at}.{name}")
+    }
+}
+
 /// One verification path's settings: `[projects.verification]` and `[projects.provider]`, or
 /// the same pair under `[projects.migration]`; `prefix` names them in errors.
-struct VerificationPath<'c> {
-    prefix: String,
-    verification: Option<&'c VerificationConfig>,
-    provider: Option<&'c toml::Table>,
+pub(crate) struct VerificationPath<'c> {
+    pub(crate) prefix: String,
+    pub(crate) verification: Option<&'c VerificationConfig>,
+    pub(crate) provider: Option<&'c toml::Table>,
 }
 
 impl VerificationPath<'_> {
-    fn build(&self, profile: Profile) -> Result<Arc<dyn Provider>, ConfigError> {
+    pub(crate) fn build(&self, profile: Profile) -> Result<Arc<dyn Provider>, ConfigError> {
         let Some(section) = self.provider else {
             let verifier = build_verifier_at(self.verification, &self.prefix, profile)?;
             return Ok(Arc::new(OidcProvider::new("oidc", verifier)));
@@ -564,7 +619,7 @@ fn build_preset(
     at: &str,
     profile: Profile,
 ) -> Result<Arc<dyn Provider>, ConfigError> {
-    let prefix = format!("{at}.provider");
+    let prefix = under(at, "provider");
     let mut settings = section.clone();
     let kind = match settings.remove("kind") {
         Some(toml::Value::String(kind)) => kind,
@@ -583,7 +638,7 @@ fn build_preset(
         };
         if *v != only_loopback {
             return Err(ConfigError::new(
-                format!("{at}.verification"),
+                under(at, "verification"),
                 "with a [projects.provider] preset, only allow_loopback_http may be set here; the preset decides the rest",
             ));
         }
@@ -661,7 +716,7 @@ fn build_verifier_at(
     at: &str,
     profile: Profile,
 ) -> Result<Verifier, ConfigError> {
-    let prefix = format!("{at}.verification");
+    let prefix = under(at, "verification");
     let field = |name: &str| format!("{prefix}.{name}");
     let v = verification.ok_or_else(|| {
         ConfigError::new(

@@ -161,6 +161,7 @@ pub async fn start_on(port: u16, app_port: u16, data_dir: &Path) -> Result<DevSe
             migration: None,
         }],
         rate_limits: crate::config::RateLimitConfig::default(),
+        admin: crate::config::AdminSettings::default(),
     };
     let server = Server::build(&config).await?;
     let key = SigningKey::generate(Algorithm::EdDSA)?;

@@ -450,36 +450,11 @@ fn verify(config_path: &Path, project: Option<&str>, token: &str) -> Result<(), 
             }
             Err(e) => {
                 let mut message = format!("{}\n{e}", e.kind().code());
-                if let Some(hint) = hint(&e) {
+                if let Some(hint) = inspect::hint(&e) {
                     message.push_str(&format!("\nhint: {hint}"));
                 }
                 Err(Failure::Failed(message))
             }
         }
-    })
-}
-
-/// A next step for the common refusals.
-fn hint(e: &tambo_auth::Error) -> Option<&'static str> {
-    use tambo_auth::ErrorKind as K;
-    Some(match e.kind() {
-        K::IssuerMismatch | K::UnknownIssuer => {
-            "the token's `iss` must equal the configured issuer byte for byte (trailing slash included); run `tambo-auth token inspect` to see it"
-        }
-        K::AudienceMismatch => "the token's `aud` must contain one of the configured audiences",
-        K::Expired => "get a fresh token from the provider; subject tokens are short-lived",
-        K::UnknownKey | K::InvalidSignature => {
-            "the token was not signed by a key of the configured issuer, or the key was rotated away"
-        }
-        K::AlgorithmNotAllowed => {
-            "the token's alg is not allowed for this strategy (HS* needs strategy = \"symmetric\")"
-        }
-        K::KeysUnavailable => {
-            "the identity provider's discovery or JWKS endpoint could not be read; check the issuer URL and network"
-        }
-        K::Opaque | K::Encrypted => {
-            "send the provider's signed JWT (access or ID token), not an opaque or encrypted token"
-        }
-        _ => return None,
     })
 }

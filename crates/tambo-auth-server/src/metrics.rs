@@ -62,9 +62,13 @@ struct Inner {
     api: ByStatus,
 }
 
+/// The registries whose key sets and migration windows are read at each scrape: the file's
+/// and the API-managed projects' of the moment.
+pub type RegistrySource = Arc<dyn Fn() -> Vec<ProviderRegistry> + Send + Sync>;
+
 impl Metrics {
     /// Metrics over `layer`'s cache and `registries`' key sets, read when scraped.
-    pub fn new(layer: TamboAuthLayer, registries: Vec<ProviderRegistry>, insecure: bool) -> Self {
+    pub fn new(layer: TamboAuthLayer, registries: RegistrySource, insecure: bool) -> Self {
         let exchanges = ByStatus::default();
         let api = ByStatus::default();
         let mut registry = Registry::default();
@@ -108,10 +112,17 @@ impl Metrics {
 
 /// The values other components own, read at each scrape: the layer's cache statistics and
 /// each registry's key-set status.
-#[derive(Debug)]
 struct ScrapeTime {
     layer: TamboAuthLayer,
-    registries: Vec<ProviderRegistry>,
+    registries: RegistrySource,
+}
+
+impl std::fmt::Debug for ScrapeTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScrapeTime")
+            .field("layer", &self.layer)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Collector for ScrapeTime {
@@ -145,8 +156,8 @@ impl Collector for ScrapeTime {
             entries.metric_type(),
         )?)?;
 
-        let statuses: Vec<_> = self
-            .registries
+        let registries = (self.registries)();
+        let statuses: Vec<_> = registries
             .iter()
             .flat_map(ProviderRegistry::status)
             .collect();
@@ -176,8 +187,7 @@ impl Collector for ScrapeTime {
             ready,
         )?;
 
-        let paths: Vec<_> = self
-            .registries
+        let paths: Vec<_> = registries
             .iter()
             .flat_map(ProviderRegistry::migrations)
             .collect();
@@ -285,7 +295,7 @@ mod tests {
             .signing_key(SigningKey::generate(Algorithm::EdDSA).unwrap())
             .build()
             .unwrap();
-        Metrics::new(TamboAuthLayer::new(tokens), Vec::new(), insecure)
+        Metrics::new(TamboAuthLayer::new(tokens), Arc::new(Vec::new), insecure)
     }
 
     #[test]

@@ -22,8 +22,9 @@ use tambo_auth::layer::TamboAuthLayer;
 use tambo_auth::token::{KeyRing, MemoryRevocations, SigningKey, TamboTokens};
 use tambo_auth::{Algorithm, ContextKey, Profile, ProviderRegistry};
 
+use crate::admin::{Admin, FileProject, LiveProjects, PROJECTS_REFRESH, SecretKey, ServerProjects};
 use crate::config::{Config, ConfigError, StrategyName, build_registry};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, RegistrySource};
 use crate::ops::{Access, OpsAccess};
 use crate::store::{Store, StoredKey};
 
@@ -51,6 +52,7 @@ pub enum ServeError {
 pub struct Server {
     router: Router,
     store: Store,
+    live: Arc<LiveProjects>,
     revocations: Arc<MemoryRevocations>,
     ring: Arc<KeyRing>,
     retire_after: Duration,
@@ -132,11 +134,21 @@ impl Server {
         }
         let tokens = tokens.build()?;
 
+        let secret_key = SecretKey::from_settings(&config.admin)?.map(Arc::new);
+        let live = Arc::new(LiveProjects::new(
+            store.clone(),
+            profile,
+            secret_key.clone(),
+        ));
+        live.refresh().await?;
+
         let mut keys = Vec::new();
         let mut registries = Vec::new();
+        let mut file_projects = Vec::new();
         for (index, project) in config.projects.iter().enumerate() {
             let registry = build_registry(project, index, profile)?;
             registries.push(registry.clone());
+            file_projects.push(FileProject::new(project, registry.clone()));
             let project_handle =
                 Arc::new(Project::new(project.id.clone(), registry).scopes(project.scopes.clone()));
             if project.api_keys.is_empty() {
@@ -150,8 +162,9 @@ impl Server {
                 keys.push((key.expose().to_owned(), Arc::clone(&project_handle)));
             }
         }
-        let projects: Arc<dyn tambo_auth::exchange::ProjectResolver> =
-            Arc::new(StaticProjects::new(keys)?);
+        let projects: Arc<dyn tambo_auth::exchange::ProjectResolver> = Arc::new(
+            ServerProjects::new(StaticProjects::new(keys)?, Some(Arc::clone(&live))),
+        );
         let exchange = TokenExchange::new(tokens.clone(), Arc::clone(&projects))
             .rate_limits(config.rate_limits.build()?)
             .cors(&config.server.cors_origins)
@@ -163,10 +176,24 @@ impl Server {
                 },
             })?;
 
-        let readiness = registries.clone();
+        // The file's registries and the API-managed ones of the moment.
+        let all_registries: RegistrySource = {
+            let live = Arc::clone(&live);
+            Arc::new(move || {
+                let mut all = registries.clone();
+                all.extend(live.registries());
+                all
+            })
+        };
+        let readiness = Arc::clone(&all_registries);
+        let readiness_problems = Arc::clone(&live);
         let readyz_access = ops.clone();
         let layer = TamboAuthLayer::new(tokens.clone());
-        let metrics = Metrics::new(layer.clone(), registries, profile == Profile::Development);
+        let metrics = Metrics::new(
+            layer.clone(),
+            all_registries,
+            profile == Profile::Development,
+        );
         let exchange_routes = exchange
             .router()
             .route_layer(middleware::from_fn_with_state(
@@ -204,7 +231,12 @@ impl Server {
                 "/readyz",
                 get(move |request: axum::extract::Request| {
                     let access = readyz_access.check(request.headers(), request.extensions());
-                    std::future::ready(ready(&readiness, profile, access == Access::Granted))
+                    std::future::ready(ready(
+                        &readiness(),
+                        &readiness_problems.problems(),
+                        profile,
+                        access == Access::Granted,
+                    ))
                 }),
             )
             .route(
@@ -231,9 +263,24 @@ impl Server {
                     std::future::ready(answer)
                 }),
             );
+        let router = match &config.admin.token {
+            Some(token) => {
+                let admin = Admin::new(
+                    store.clone(),
+                    profile,
+                    secret_key,
+                    file_projects,
+                    Arc::clone(&live),
+                    "admin-api",
+                );
+                router.merge(crate::admin::router(admin, token)?)
+            }
+            None => router,
+        };
         Ok(Server {
             router,
             store,
+            live,
             revocations,
             retire_after: tokens.ttl() + tokens.leeway(),
             ring: ring_handle,
@@ -350,12 +397,25 @@ impl Server {
                 }
             })
         };
+        let projects = {
+            let live = Arc::clone(&self.live);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(PROJECTS_REFRESH);
+                loop {
+                    tick.tick().await;
+                    if let Err(error) = live.refresh().await {
+                        tracing::warn!(%error, "refreshing the stored projects failed");
+                    }
+                }
+            })
+        };
         // The peer address decides who reads the operations details (`crate::ops`).
         let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let result = axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
         refresher.abort();
+        projects.abort();
         result
     }
 }
@@ -424,9 +484,12 @@ fn is_loopback_listen(listen: &str) -> bool {
 }
 
 /// `/readyz`: 200 when every issuer's keys are usable, else 503; the per-issuer view either
-/// way when `details` (see [`crate::ops`]), else `{"ready"}` alone.
+/// way when `details` (see [`crate::ops`]), else `{"ready"}` alone. API-managed projects whose
+/// stored settings do not build are named in the details (`projects`); they keep serving
+/// their last good settings, so they do not make the replica unready.
 fn ready(
     registries: &[ProviderRegistry],
+    problems: &[(String, String)],
     profile: Profile,
     details: bool,
 ) -> (StatusCode, Json<serde_json::Value>) {
@@ -453,9 +516,18 @@ fn ready(
         return (status, Json(json!({"ready": all_ready})));
     }
     let insecure = profile == Profile::Development;
+    let projects: Vec<_> = problems
+        .iter()
+        .map(|(id, problem)| json!({"id": id, "problem": problem}))
+        .collect();
     (
         status,
-        Json(json!({"ready": all_ready, "issuers": issuers, "insecure_development": insecure})),
+        Json(json!({
+            "ready": all_ready,
+            "issuers": issuers,
+            "projects": projects,
+            "insecure_development": insecure,
+        })),
     )
 }
 

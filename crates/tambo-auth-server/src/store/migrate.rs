@@ -14,17 +14,31 @@ use super::{Backend, DatabaseError, Store, StoreError};
 /// `(version, description, sql)`: the file `migrations/<backend>/<version>_<description>.sql`.
 type Shipped = (i64, &'static str, &'static str);
 
-const SQLITE: &[Shipped] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-)];
+const SQLITE: &[Shipped] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "projects",
+        include_str!("../../migrations/sqlite/0002_projects.sql"),
+    ),
+];
 
-const POSTGRES: &[Shipped] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/postgres/0001_init.sql"),
-)];
+const POSTGRES: &[Shipped] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "projects",
+        include_str!("../../migrations/postgres/0002_projects.sql"),
+    ),
+];
 
 fn shipped(backend: Backend) -> &'static [Shipped] {
     match backend {

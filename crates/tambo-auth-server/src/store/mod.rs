@@ -55,6 +55,7 @@ mod limits;
 mod migrate;
 mod model;
 mod page;
+mod projects;
 mod threads;
 
 pub use error::{DatabaseError, StoreError};
@@ -65,6 +66,7 @@ pub use model::{
     ThreadUpdate, ThreadWithMessages,
 };
 pub use page::{DEFAULT_LIMIT, MAX_LIMIT, Order, Page, PageRequest, THREAD_MESSAGES_LIMIT};
+pub use projects::{AuditEntry, StoredApiKey, StoredProject};
 
 /// How long a caller waits for a pooled connection before the store reports it unavailable.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);

@@ -1,0 +1,782 @@
+//! Run-time project administration: projects, their verification settings and API keys kept in
+//! the database, changed through the admin API (`/admin/v1`, [`router`]), the settings page
+//! (`/admin`) or `tambo-auth projects …`, and served by every replica within
+//! [`PROJECTS_REFRESH`] without a restart ([`LiveProjects`]).
+//!
+//! - **Validation on save is the verifier builder itself**: the settings are built exactly as
+//!   the exchange builds them, and a setting that does not build is a 400 naming it
+//!   (`verification.secret`); nothing is saved.
+//! - **Secrets** (`verification.secret`, `verification.client_secret`) are sealed with
+//!   [`SecretKey`] before they are stored and never returned: a project says `hasSecret`.
+//!   Saving without them keeps the stored ones while the strategy still uses them.
+//! - **API keys** are generated here, shown once, and stored as SHA-256 digests.
+//! - **Projects of the configuration file** are listed, read-only (`managedBy: "config"`).
+//! - Every change is in the audit trail, which holds setting names and ids, never a secret or
+//!   a key.
+
+mod http;
+mod live;
+mod secret;
+
+pub use http::router;
+pub use live::{LiveProjects, PROJECTS_REFRESH, ServerProjects};
+pub use secret::SecretKey;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value, json};
+use sha2::{Digest as _, Sha256};
+use tambo_auth::{Profile, ProviderRegistry};
+
+use crate::config::{ConfigError, ProjectConfig, VerificationConfig, VerificationPath};
+use crate::store::{AuditEntry, Store, StoreError, StoredApiKey, StoredProject};
+
+/// The settings that hold secrets: sealed at rest, never returned.
+const SECRET_FIELDS: [(&str, &str); 2] =
+    [("secret", "symmetric"), ("client_secret", "introspection")];
+
+/// How many audit entries `GET /admin/v1/audit` returns, newest first.
+const AUDIT_PAGE: i64 = 500;
+
+pub(crate) fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+fn rfc3339(seconds: i64) -> String {
+    let at = UNIX_EPOCH + Duration::from_secs(u64::try_from(seconds).unwrap_or(0));
+    humantime::format_rfc3339_seconds(at).to_string()
+}
+
+/// A refusal of the admin API, answered as RFC 9457 `application/problem+json`; `field` names
+/// the setting at fault (`verification.secret`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The HTTP status.
+    pub status: u16,
+    /// A short, fixed summary of the kind of problem.
+    pub title: &'static str,
+    /// What is wrong, for people.
+    pub detail: String,
+    /// The setting at fault, as the configuration file names it.
+    pub field: Option<String>,
+}
+
+impl Problem {
+    fn new(status: u16, title: &'static str, detail: impl Into<String>) -> Problem {
+        Problem {
+            status,
+            title,
+            detail: detail.into(),
+            field: None,
+        }
+    }
+
+    fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Problem {
+        Problem {
+            field: Some(field.into()),
+            ..Problem::new(400, "invalid setting", detail)
+        }
+    }
+
+    fn not_found(what: &str) -> Problem {
+        Problem::new(404, "not found", format!("no {what} with this id"))
+    }
+
+    fn read_only(id: &str) -> Problem {
+        Problem::new(
+            409,
+            "managed by the configuration file",
+            format!("project {id} is defined in the configuration file: change it there"),
+        )
+    }
+
+    /// The problem as its JSON body.
+    pub fn body(&self) -> Value {
+        let mut body = json!({
+            "type": "about:blank",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        });
+        if let Some(field) = &self.field {
+            body["field"] = json!(field);
+        }
+        body
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(error: StoreError) -> Problem {
+        tracing::error!(%error, "the admin API could not reach the database");
+        Problem::new(
+            503,
+            "database unavailable",
+            "the database could not be reached; retry",
+        )
+    }
+}
+
+impl From<ConfigError> for Problem {
+    fn from(error: ConfigError) -> Problem {
+        Problem::invalid(error.field, error.reason)
+    }
+}
+
+/// One project's verification settings as JSON, the names of the configuration file: what
+/// the admin API takes, what is stored (secrets apart) and what is built.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Settings {
+    verification: Option<Value>,
+    provider: Option<Value>,
+}
+
+impl Settings {
+    /// The settings of a stored project, its secrets opened.
+    pub(crate) fn from_stored(
+        stored: &StoredProject,
+        keys: Option<&SecretKey>,
+    ) -> Result<Settings, String> {
+        let json: Value = serde_json::from_str(&stored.settings)
+            .map_err(|_| "the stored settings are not JSON".to_owned())?;
+        let mut settings = Settings {
+            verification: json.get("verification").cloned(),
+            provider: json.get("provider").cloned(),
+        };
+        if let Some(sealed) = &stored.secrets {
+            let keys = keys
+                .ok_or("TAMBO_AUTH_SECRET_KEY is not set: the stored secrets cannot be opened")?;
+            let secrets: Map<String, Value> = serde_json::from_str(&keys.open(&stored.id, sealed)?)
+                .map_err(|_| "the stored secrets are not a JSON object".to_owned())?;
+            if let Some(Value::Object(verification)) = &mut settings.verification {
+                verification.extend(secrets);
+            }
+        }
+        Ok(settings)
+    }
+
+    /// Builds the settings exactly as the exchange would: the validation of every save.
+    pub(crate) fn registry(&self, profile: Profile) -> Result<ProviderRegistry, ConfigError> {
+        let verification: Option<VerificationConfig> = self
+            .verification
+            .clone()
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|e| ConfigError {
+                field: "verification".into(),
+                reason: e.to_string(),
+            })?;
+        let provider: Option<toml::Table> = self
+            .provider
+            .clone()
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|e| ConfigError {
+                field: "provider".into(),
+                reason: format!("not a table of settings: {e}"),
+            })?;
+        let path = VerificationPath {
+            prefix: String::new(),
+            verification: verification.as_ref(),
+            provider: provider.as_ref(),
+        };
+        ProviderRegistry::builder()
+            .shared(path.build(profile)?)
+            .build()
+            .map_err(|e| ConfigError {
+                field: "verification".into(),
+                reason: e.to_string(),
+            })
+    }
+
+    fn strategy(&self) -> Option<&str> {
+        let verification = self.verification.as_ref()?;
+        Some(
+            verification
+                .get("strategy")
+                .and_then(Value::as_str)
+                .unwrap_or("oidc-discovery"),
+        )
+    }
+}
+
+/// A project of the configuration file, as the admin API shows it (read-only).
+#[derive(Debug, Clone)]
+pub struct FileProject {
+    id: String,
+    verification: Option<Value>,
+    provider: Option<Value>,
+    has_secret: bool,
+    api_keys: usize,
+    registry: ProviderRegistry,
+}
+
+impl FileProject {
+    /// `project` of the file, served by `registry`.
+    pub fn new(project: &ProjectConfig, registry: ProviderRegistry) -> FileProject {
+        let verification = project.verification.as_ref();
+        FileProject {
+            id: project.id.clone(),
+            verification: verification
+                .and_then(|v| serde_json::to_value(v).ok())
+                .map(without_nulls),
+            provider: project
+                .provider
+                .as_ref()
+                .and_then(|p| serde_json::to_value(p).ok()),
+            has_secret: verification.is_some_and(|v| {
+                v.secret.is_some()
+                    || v.secret_env.is_some()
+                    || v.client_secret.is_some()
+                    || v.client_secret_env.is_some()
+            }),
+            api_keys: project.api_keys.len(),
+            registry,
+        }
+    }
+}
+
+fn without_nulls(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null() && *v != json!([]) && *v != json!(false))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// The operations of the admin API and of `tambo-auth projects …`, on one store.
+#[derive(Debug, Clone)]
+pub struct Admin {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    profile: Profile,
+    keys: Option<Arc<SecretKey>>,
+    file: Vec<FileProject>,
+    live: Arc<LiveProjects>,
+    actor: &'static str,
+    /// Verification settings the settings page offers as a ready-made choice (the
+    /// development identity provider of `tambo-auth dev`).
+    templates: Vec<Value>,
+}
+
+impl Admin {
+    /// The operations on `store`, recorded in the audit trail as done by `actor`
+    /// (`admin-api`, `cli`). `live` is refreshed after each change, so this replica serves it
+    /// at once.
+    pub fn new(
+        store: Store,
+        profile: Profile,
+        keys: Option<Arc<SecretKey>>,
+        file: Vec<FileProject>,
+        live: Arc<LiveProjects>,
+        actor: &'static str,
+    ) -> Admin {
+        Admin {
+            inner: Arc::new(Inner {
+                store,
+                profile,
+                keys,
+                file,
+                live,
+                actor,
+                templates: Vec::new(),
+            }),
+        }
+    }
+
+    /// Offers `settings` (`{"label", "verification"?, "provider"?}`) on the settings page as a
+    /// ready-made choice, as `tambo-auth dev` does for its identity provider.
+    #[must_use]
+    pub fn with_template(mut self, settings: Value) -> Admin {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.templates.push(settings);
+        }
+        self
+    }
+
+    fn file_project(&self, id: &str) -> Option<&FileProject> {
+        self.inner.file.iter().find(|p| p.id == id)
+    }
+
+    fn audit(&self, action: &str, project: &str, detail: Value) -> AuditEntry {
+        AuditEntry {
+            at: unix_now(),
+            actor: self.inner.actor.to_owned(),
+            action: action.to_owned(),
+            project: Some(project.to_owned()),
+            detail: detail.to_string(),
+        }
+    }
+
+    async fn refresh(&self) {
+        if let Err(error) = self.inner.live.refresh().await {
+            tracing::warn!(%error, "serving the change waits for the next refresh");
+        }
+    }
+
+    /// `GET /admin/v1/projects`: `{projects: [project], profile, providerKinds, templates}`,
+    /// the file's projects first; `profile` (`production` or `development`, where `none` is
+    /// allowed), the preset kinds and the ready-made settings are for the settings page.
+    ///
+    /// # Errors
+    ///
+    /// 503 when the database cannot be read.
+    pub async fn list_projects(&self) -> Result<Value, Problem> {
+        let stored = self.inner.store.projects().await?;
+        let keys = self.inner.store.api_keys().await?;
+        let mut projects: Vec<Value> = self.inner.file.iter().map(file_view).collect();
+        for project in &stored {
+            projects.push(self.view(project, &keys));
+        }
+        let profile = match self.inner.profile {
+            Profile::Development => "development",
+            _ => "production",
+        };
+        Ok(json!({
+            "projects": projects,
+            "profile": profile,
+            "providerKinds": crate::config::PROVIDER_KINDS,
+            "templates": self.inner.templates,
+        }))
+    }
+
+    fn view(&self, project: &StoredProject, keys: &[StoredApiKey]) -> Value {
+        let settings: Value = serde_json::from_str(&project.settings).unwrap_or_default();
+        let api_keys: Vec<Value> = keys
+            .iter()
+            .filter(|k| k.project == project.id)
+            .map(|k| {
+                json!({
+                    "id": k.id,
+                    "prefix": k.prefix,
+                    "created": rfc3339(k.created_at),
+                    "lastUsed": k.last_used_at.map(rfc3339),
+                })
+            })
+            .collect();
+        json!({
+            "id": project.id,
+            "name": project.name,
+            "managedBy": "api",
+            "verification": settings.get("verification"),
+            "provider": settings.get("provider"),
+            "hasSecret": project.secrets.is_some(),
+            "apiKeys": api_keys,
+            "updated": rfc3339(project.updated_at),
+            "problem": self.inner.live.problem(&project.id),
+        })
+    }
+
+    async fn stored(&self, id: &str) -> Result<StoredProject, Problem> {
+        if self.file_project(id).is_some() {
+            return Err(Problem::read_only(id));
+        }
+        self.inner
+            .store
+            .project(id)
+            .await?
+            .ok_or_else(|| Problem::not_found("project"))
+    }
+
+    async fn project_view(&self, id: &str) -> Result<Value, Problem> {
+        let project = self.stored(id).await?;
+        let keys = self.inner.store.api_keys().await?;
+        Ok(self.view(&project, &keys))
+    }
+
+    /// `POST /admin/v1/projects` `{id?, name}`: the new project (no verification yet).
+    ///
+    /// # Errors
+    ///
+    /// 400 for a missing name or a malformed id, 409 for an id in use.
+    pub async fn create_project(&self, body: &Value) -> Result<Value, Problem> {
+        let body = object(body, &["id", "name"])?;
+        let name = match body.get("name") {
+            Some(Value::String(name)) if !name.trim().is_empty() && name.len() <= 200 => {
+                name.trim()
+            }
+            _ => {
+                return Err(Problem::invalid(
+                    "name",
+                    "required: a name of 1 to 200 characters",
+                ));
+            }
+        };
+        let id = match body.get("id") {
+            None | Some(Value::Null) => format!("p_{}", random_hex(8)),
+            Some(Value::String(id))
+                if (1..=64).contains(&id.len())
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') =>
+            {
+                id.clone()
+            }
+            _ => {
+                return Err(Problem::invalid(
+                    "id",
+                    "1 to 64 letters, digits, `_` or `-` (or leave it out for a generated id)",
+                ));
+            }
+        };
+        let taken = || Problem::new(409, "id in use", format!("a project {id} exists already"));
+        if self.file_project(&id).is_some() {
+            return Err(taken());
+        }
+        let now = unix_now();
+        let project = StoredProject {
+            id: id.clone(),
+            name: name.to_owned(),
+            settings: "{}".into(),
+            secrets: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let audit = self.audit("project.create", &id, json!({ "name": name }));
+        if !self.inner.store.insert_project(&project, &audit).await? {
+            return Err(taken());
+        }
+        self.refresh().await;
+        self.project_view(&id).await
+    }
+
+    /// `PUT /admin/v1/projects/{id}/verification` `{verification?, provider?}`: validated by
+    /// building it, then stored (secrets sealed) and served.
+    ///
+    /// # Errors
+    ///
+    /// 400 naming the setting that does not build (nothing is saved), 404, 409 for a project
+    /// of the configuration file.
+    pub async fn set_verification(&self, id: &str, body: &Value) -> Result<Value, Problem> {
+        let stored = self.stored(id).await?;
+        let body = object(body, &["verification", "provider"])?;
+        let mut settings = Settings {
+            verification: section(body, "verification")?,
+            provider: section(body, "provider")?,
+        };
+        if settings.verification.is_none() && settings.provider.is_none() {
+            return Err(Problem::invalid(
+                "verification",
+                "give `verification` (a strategy and its settings) or `provider` (a preset), or both",
+            ));
+        }
+        // Secrets given now, then the stored ones the strategy still uses.
+        let mut secrets = Map::new();
+        if let Some(Value::Object(verification)) = &mut settings.verification {
+            for (name, _) in SECRET_FIELDS {
+                match verification.remove(name) {
+                    None | Some(Value::Null) => {}
+                    Some(Value::String(s)) if s.is_empty() => {}
+                    Some(Value::String(s)) => {
+                        secrets.insert(name.to_owned(), Value::String(s));
+                    }
+                    Some(_) => {
+                        return Err(Problem::invalid(format!("verification.{name}"), "a string"));
+                    }
+                }
+            }
+        }
+        let kept = self.kept_secrets(&stored, &settings, &secrets)?;
+        let changed: Vec<&str> = secrets.keys().map(String::as_str).collect();
+        let changed = json!(changed);
+        secrets.extend(kept);
+        let mut candidate = settings.clone();
+        if let Some(Value::Object(verification)) = &mut candidate.verification {
+            verification.extend(secrets.clone());
+        }
+        candidate.registry(self.inner.profile)?;
+
+        let sealed = if secrets.is_empty() {
+            None
+        } else {
+            let keys = self.inner.keys.as_deref().ok_or_else(|| {
+                Problem::invalid(
+                    format!("verification.{}", secrets.keys().next().map_or("secret", String::as_str)),
+                    "this server cannot store secrets: set TAMBO_AUTH_SECRET_KEY (32 random bytes, `openssl rand -base64 32`) on every replica",
+                )
+            })?;
+            Some(keys.seal(id, &Value::Object(secrets).to_string()))
+        };
+        let stored_settings = json!({
+            "verification": settings.verification,
+            "provider": settings.provider,
+        });
+        let audit = self.audit(
+            "project.verification",
+            id,
+            json!({
+                "strategy": settings.strategy(),
+                "kind": settings.provider.as_ref().and_then(|p| p.get("kind")),
+                "settings": setting_names(&settings),
+                "secretsChanged": changed,
+            }),
+        );
+        let now = unix_now();
+        if !self
+            .inner
+            .store
+            .update_project_settings(
+                id,
+                &stored_settings.to_string(),
+                sealed.as_deref(),
+                now,
+                &audit,
+            )
+            .await?
+        {
+            return Err(Problem::not_found("project"));
+        }
+        self.refresh().await;
+        self.project_view(id).await
+    }
+
+    /// The stored secrets still used by `settings` and not given again.
+    fn kept_secrets(
+        &self,
+        stored: &StoredProject,
+        settings: &Settings,
+        given: &Map<String, Value>,
+    ) -> Result<Map<String, Value>, Problem> {
+        let Some(sealed) = &stored.secrets else {
+            return Ok(Map::new());
+        };
+        let keys = self.inner.keys.as_deref().ok_or_else(|| {
+            Problem::new(
+                503,
+                "secret key missing",
+                "TAMBO_AUTH_SECRET_KEY is not set: the stored secrets cannot be opened",
+            )
+        })?;
+        let opened = keys
+            .open(&stored.id, sealed)
+            .map_err(|reason| Problem::new(503, "stored secret unreadable", reason))?;
+        let previous: Map<String, Value> = serde_json::from_str(&opened).unwrap_or_default();
+        let strategy = settings.strategy();
+        Ok(SECRET_FIELDS
+            .iter()
+            .filter(|(name, uses)| !given.contains_key(*name) && strategy == Some(*uses))
+            .filter_map(|(name, _)| previous.get(*name).map(|v| ((*name).to_owned(), v.clone())))
+            .collect())
+    }
+
+    /// `POST /admin/v1/projects/{id}/verification/test` `{token}`: what the exchange would make
+    /// of `token` now, nothing issued.
+    ///
+    /// # Errors
+    ///
+    /// 400 without a token, 404, 409 when the project has no usable settings.
+    pub async fn test_token(&self, id: &str, body: &Value) -> Result<Value, Problem> {
+        let body = object(body, &["token"])?;
+        let Some(Value::String(token)) = body.get("token") else {
+            return Err(Problem::invalid("token", "required: the token to try"));
+        };
+        let registry = match self.file_project(id) {
+            Some(file) => file.registry.clone(),
+            None => {
+                let stored = self
+                    .inner
+                    .store
+                    .project(id)
+                    .await?
+                    .ok_or_else(|| Problem::not_found("project"))?;
+                let built = Settings::from_stored(&stored, self.inner.keys.as_deref())
+                    .map_err(|reason| Problem::new(409, "settings unusable", reason))?
+                    .registry(self.inner.profile);
+                built.map_err(|e| {
+                    Problem::new(
+                        409,
+                        "settings unusable",
+                        format!("{}: {}", e.field, e.reason),
+                    )
+                })?
+            }
+        };
+        Ok(match registry.authenticate(token.trim()).await {
+            Ok(user) => json!({
+                "ok": true,
+                "user": {
+                    "sub": user.sub(),
+                    "issuer": user.issuer(),
+                    "provider": user.provider(),
+                    "tenant": user.tenant(),
+                    "email": user.email(),
+                    "contextKey": user.context_key().as_str(),
+                },
+                "explanation": format!(
+                    "an exchange would issue a token for {} (context key {})",
+                    user.sub(),
+                    user.context_key()
+                ),
+            }),
+            Err(error) => {
+                let mut explanation = error.to_string();
+                if let Some(hint) = crate::inspect::hint(&error) {
+                    explanation.push_str("; ");
+                    explanation.push_str(hint);
+                }
+                json!({
+                    "ok": false,
+                    "error": error.kind().code(),
+                    "explanation": explanation,
+                })
+            }
+        })
+    }
+
+    /// `POST /admin/v1/projects/{id}/api-keys`: `{id, key}`, the key shown this once.
+    ///
+    /// # Errors
+    ///
+    /// 404, 409 for a project of the configuration file.
+    pub async fn create_api_key(&self, project: &str) -> Result<Value, Problem> {
+        self.stored(project).await?;
+        let key = format!("tambo_pk_{}", random_hex(24));
+        let stored = StoredApiKey {
+            id: format!("key_{}", random_hex(8)),
+            project: project.to_owned(),
+            digest: Sha256::digest(key.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+            prefix: key[..13].to_owned(),
+            created_at: unix_now(),
+            last_used_at: None,
+        };
+        let audit = self.audit(
+            "api_key.create",
+            project,
+            json!({ "keyId": stored.id, "prefix": stored.prefix }),
+        );
+        self.inner.store.insert_api_key(&stored, &audit).await?;
+        self.refresh().await;
+        Ok(json!({ "id": stored.id, "key": key }))
+    }
+
+    /// `DELETE /admin/v1/projects/{id}/api-keys/{keyId}`.
+    ///
+    /// # Errors
+    ///
+    /// 404, 409 for a project of the configuration file.
+    pub async fn delete_api_key(&self, project: &str, key_id: &str) -> Result<(), Problem> {
+        self.stored(project).await?;
+        let audit = self.audit("api_key.delete", project, json!({ "keyId": key_id }));
+        if !self
+            .inner
+            .store
+            .delete_api_key(project, key_id, &audit)
+            .await?
+        {
+            return Err(Problem::not_found("API key"));
+        }
+        self.refresh().await;
+        Ok(())
+    }
+
+    /// `GET /admin/v1/audit`: `{entries: [...]}`, newest first.
+    ///
+    /// # Errors
+    ///
+    /// 503 when the database cannot be read.
+    pub async fn audit_log(&self) -> Result<Value, Problem> {
+        let entries: Vec<Value> = self
+            .inner
+            .store
+            .audit_log(AUDIT_PAGE)
+            .await?
+            .into_iter()
+            .map(|e| {
+                json!({
+                    "at": rfc3339(e.at),
+                    "actor": e.actor,
+                    "action": e.action,
+                    "project": e.project,
+                    "detail": serde_json::from_str::<Value>(&e.detail).unwrap_or(Value::Null),
+                })
+            })
+            .collect();
+        Ok(json!({ "entries": entries }))
+    }
+}
+
+fn file_view(project: &FileProject) -> Value {
+    let api_keys: Vec<Value> = (0..project.api_keys)
+        .map(|i| json!({ "id": format!("config-{i}"), "prefix": null, "created": null, "lastUsed": null }))
+        .collect();
+    json!({
+        "id": project.id,
+        "name": project.id,
+        "managedBy": "config",
+        "verification": project.verification,
+        "provider": project.provider,
+        "hasSecret": project.has_secret,
+        "apiKeys": api_keys,
+        "updated": null,
+        "problem": null,
+    })
+}
+
+/// `body` as an object whose members are all in `allowed`.
+fn object<'b>(body: &'b Value, allowed: &[&str]) -> Result<&'b Map<String, Value>, Problem> {
+    let Value::Object(map) = body else {
+        return Err(Problem::new(
+            400,
+            "invalid request",
+            "the body is a JSON object",
+        ));
+    };
+    if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(Problem::invalid(
+            unknown.clone(),
+            format!("unknown member; expected {}", allowed.join(", ")),
+        ));
+    }
+    Ok(map)
+}
+
+/// The member `name` of `body`: an object of settings, with nothing read from the server's
+/// own environment or files (`*_env`, `*_file`), which an API caller must not reach.
+fn section(body: &Map<String, Value>, name: &str) -> Result<Option<Value>, Problem> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(settings)) => {
+            if let Some(local) = settings
+                .keys()
+                .find(|k| k.ends_with("_env") || k.ends_with("_file"))
+            {
+                return Err(Problem::invalid(
+                    format!("{name}.{local}"),
+                    "environment variables and files of the server are for the configuration file; give the value itself",
+                ));
+            }
+            Ok(Some(Value::Object(settings.clone())))
+        }
+        Some(_) => Err(Problem::invalid(name, "an object of settings")),
+    }
+}
+
+fn setting_names(settings: &Settings) -> Vec<String> {
+    let names = |prefix: &str, v: &Option<Value>| -> Vec<String> {
+        v.as_ref()
+            .and_then(Value::as_object)
+            .map(|m| m.keys().map(|k| format!("{prefix}.{k}")).collect())
+            .unwrap_or_default()
+    };
+    let mut all = names("verification", &settings.verification);
+    all.extend(names("provider", &settings.provider));
+    all
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buffer = vec![0u8; bytes];
+    getrandom::fill(&mut buffer).expect("the system's random number generator");
+    buffer.iter().map(|b| format!("{b:02x}")).collect()
+}
