@@ -141,9 +141,10 @@ impl Settings {
     ) -> Result<Settings, String> {
         let json: Value = serde_json::from_str(&stored.settings)
             .map_err(|_| "the stored settings are not JSON".to_owned())?;
+        let member = |name: &str| json.get(name).filter(|v| !v.is_null()).cloned();
         let mut settings = Settings {
-            verification: json.get("verification").cloned(),
-            provider: json.get("provider").cloned(),
+            verification: member("verification"),
+            provider: member("provider"),
         };
         if let Some(sealed) = &stored.secrets {
             let keys = keys
