@@ -13,7 +13,8 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 use tambo_auth::provider::Presented;
-use tambo_auth_server::config::{Config, ConfigError, build_registry};
+use tambo_auth_server::admin::cli::{CliError, ProjectsCommand};
+use tambo_auth_server::config::{AdminSettings, Config, ConfigError, build_registry};
 use tambo_auth_server::inspect;
 use tambo_auth_server::server::{ServeError, Server};
 use tambo_auth_server::store::Store;
@@ -56,6 +57,10 @@ enum Command {
     /// Manage the Tambo token signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Manage the projects kept in the database (the admin API's operations, for scripts):
+    /// running servers follow within 2 s.
+    #[command(subcommand)]
+    Projects(ProjectsCommand),
     /// Revoke Tambo tokens in the server's database; running servers refuse them within 5 s.
     Revoke {
         /// The configuration file (its database is written).
@@ -158,6 +163,7 @@ fn main() -> ExitCode {
             data_dir,
         } => dev(port, app_port, &data_dir),
         Command::Keys(KeysCommand::Generate { algorithm }) => generate_key(&algorithm),
+        Command::Projects(command) => projects(command),
         Command::Keys(KeysCommand::Rotate { config }) => with_store(&config, rotate),
         Command::Keys(KeysCommand::Remove { config, kid }) => {
             with_store(&config, move |store, _config| {
@@ -234,7 +240,8 @@ impl From<ServeError> for Failure {
 }
 
 fn serve(config_path: &Path) -> Result<(), Failure> {
-    let config = Config::load(config_path)?;
+    let mut config = Config::load(config_path)?;
+    config.admin = AdminSettings::from_env();
     block_on(true, async {
         let server = Server::build(&config).await?;
         let listener = tokio::net::TcpListener::bind(&config.server.listen)
@@ -250,6 +257,25 @@ fn serve(config_path: &Path) -> Result<(), Failure> {
             .serve(listener, shutdown_signal())
             .await
             .map_err(|e| Failure::Failed(e.to_string()))
+    })
+}
+
+fn projects(command: ProjectsCommand) -> Result<(), Failure> {
+    block_on(false, async {
+        let read = |arg: &str| read_token(arg).map_err(|e| e.to_string());
+        match tambo_auth_server::admin::cli::run(command, read).await {
+            Ok(answer) => {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&answer).unwrap_or_default()
+                );
+                Ok(())
+            }
+            Err(CliError::Setup(message)) => Err(Failure::Usage(message)),
+            Err(CliError::Refused(problem)) => Err(Failure::Failed(
+                serde_json::to_string_pretty(&problem.body()).unwrap_or_default(),
+            )),
+        }
     })
 }
 

@@ -346,6 +346,12 @@ impl Server {
         Ok(())
     }
 
+    /// Reads the stored projects and API keys again ([`LiveProjects::refresh`]), as the
+    /// server does every [`PROJECTS_REFRESH`] while it serves.
+    pub async fn refresh_projects(&self) -> Result<(), ServeError> {
+        Ok(self.live.refresh().await?)
+    }
+
     /// Loads revocations from the database into the in-memory view the layer reads.
     pub async fn refresh_revocations(&self) -> Result<(), ServeError> {
         let stored = self.store.revocations().await?;

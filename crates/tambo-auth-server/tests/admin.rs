@@ -410,3 +410,71 @@ async fn the_audit_trail_says_who_changed_what_and_when_without_secrets() {
     assert_eq!(entries[2]["detail"]["secretsChanged"], json!(["secret"]));
     assert!(!answer.text().contains(HMAC_SECRET) && !answer.text().contains(&key));
 }
+
+#[tokio::test]
+async fn a_stored_setting_that_stops_building_keeps_the_last_good_one_serving_and_readyz_names_it()
+{
+    let idp = TestIdp::start().await;
+    let db = TestDb::sqlite();
+    let text = common::config_text(&db.url, &[("p_file", FILE_KEY, &idp.issuer())]);
+    let mut config = Config::parse(&text).expect("config");
+    config.admin.token = Some(Sensitive::from(ADMIN));
+    let server = Server::build(&config).await.expect("server");
+    let admin = Admin {
+        router: common::from_peer(server.router(), [127, 0, 0, 1]),
+    };
+    let id = admin.create("Drifting").await;
+    assert_eq!(
+        admin
+            .verification(&id, json!({"verification": loopback_issuer(&idp)}))
+            .await
+            .status,
+        200
+    );
+    let (_, key) = admin.new_key(&id).await;
+    let subject = idp.token(&idp.claims("alice", now()));
+    assert_eq!(exchange(&admin, &key, &subject).await.status, 200);
+
+    // Another writer stores settings this version cannot build (a jwks strategy without its URL).
+    let store = tambo_auth_server::store::Store::connect(&db.url)
+        .await
+        .expect("store");
+    let audit = tambo_auth_server::store::AuditEntry {
+        at: now() as i64,
+        actor: "test".into(),
+        action: "project.verification".into(),
+        project: Some(id.clone()),
+        detail: "{}".into(),
+    };
+    let broken = json!({"verification": {"strategy": "jwks", "issuer": "https://x.example", "audiences": ["a"]}});
+    assert!(
+        store
+            .update_project_settings(&id, &broken.to_string(), None, now() as i64, &audit)
+            .await
+            .expect("stored")
+    );
+    server.refresh_projects().await.expect("refreshed");
+
+    assert_eq!(
+        exchange(&admin, &key, &subject).await.status,
+        200,
+        "the last good settings serve"
+    );
+    let ready = send(
+        &admin.router,
+        Request::get("/readyz")
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    let problems = ready.body["projects"].as_array().expect("projects").clone();
+    assert_eq!(problems.len(), 1, "{ready:?}");
+    assert_eq!(problems[0]["id"], id.as_str());
+    assert!(
+        problems[0]["problem"]
+            .as_str()
+            .is_some_and(|p| p.contains("jwks_url")),
+        "{ready:?}"
+    );
+    assert_eq!(admin.project(&id).await["problem"], problems[0]["problem"]);
+}

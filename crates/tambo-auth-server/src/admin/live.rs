@@ -21,6 +21,9 @@ use crate::store::{Store, StoreError, StoredProject};
 /// (another replica, the CLI) is served everywhere within this.
 pub const PROJECTS_REFRESH: Duration = Duration::from_secs(2);
 
+/// The problem of a project whose verification was never set.
+const NOT_CONFIGURED: &str = "no verification settings yet";
+
 /// How often an API key's `last used` time is written, at most, per replica.
 const TOUCH_EVERY: i64 = 60;
 
@@ -124,6 +127,8 @@ impl LiveProjects {
                 Some(Arc::new(Project::new(stored.id.clone(), registry))),
                 None,
             ),
+            // A new project: nothing to serve yet, nothing gone wrong.
+            Err(_) if stored.settings == "{}" => (None, Some(NOT_CONFIGURED.to_owned())),
             Err(problem) => {
                 tracing::warn!(
                     project = %stored.id,

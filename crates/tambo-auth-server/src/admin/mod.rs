@@ -14,6 +14,7 @@
 //! - Every change is in the audit trail, which holds setting names and ids, never a secret or
 //!   a key.
 
+pub mod cli;
 mod http;
 mod live;
 mod secret;
@@ -680,6 +681,54 @@ impl Admin {
         }
         self.refresh().await;
         Ok(())
+    }
+
+    /// Seals every stored secret with the current `TAMBO_AUTH_SECRET_KEY` (`tambo-auth
+    /// projects reencrypt`, the second step of a rotation): `{reencrypted: n}`.
+    ///
+    /// # Errors
+    ///
+    /// 503 without a secret key, or for a secret that opens under neither key (nothing is
+    /// changed for that project).
+    pub async fn reencrypt(&self) -> Result<Value, Problem> {
+        let keys = self.inner.keys.as_deref().ok_or_else(|| {
+            Problem::new(
+                503,
+                "secret key missing",
+                "set TAMBO_AUTH_SECRET_KEY (and TAMBO_AUTH_SECRET_KEY_PREVIOUS during a rotation)",
+            )
+        })?;
+        let mut reencrypted = 0;
+        for project in self.inner.store.projects().await? {
+            let Some(sealed) = project.secrets.as_deref().filter(|s| !keys.is_current(s)) else {
+                continue;
+            };
+            let opened = keys.open(&project.id, sealed).map_err(|reason| {
+                Problem::new(
+                    503,
+                    "stored secret unreadable",
+                    format!("project {}: {reason}", project.id),
+                )
+            })?;
+            let audit = self.audit(
+                "project.reencrypt",
+                &project.id,
+                json!({ "key": keys.current_id() }),
+            );
+            self.inner
+                .store
+                .update_project_settings(
+                    &project.id,
+                    &project.settings,
+                    Some(&keys.seal(&project.id, &opened)),
+                    project.updated_at,
+                    &audit,
+                )
+                .await?;
+            reencrypted += 1;
+        }
+        self.refresh().await;
+        Ok(json!({ "reencrypted": reencrypted }))
     }
 
     /// `GET /admin/v1/audit`: `{entries: [...]}`, newest first.

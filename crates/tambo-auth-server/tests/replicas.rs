@@ -1,0 +1,171 @@
+//! Two `tambo-auth serve` processes sharing one database, as replicas do: a project, a
+//! settings change and a deleted API key made through one replica's admin API are served by the
+//! other within 5 seconds, without a restart. On SQLite (one file), and on PostgreSQL when
+//! `TAMBO_AUTH_TEST_POSTGRES_URL` is set (as `.ci/run` sets it).
+
+mod common;
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tambo_auth_testkit::TestIdp;
+use tambo_auth_testkit::claims::now;
+
+use common::{Running, TestDb, exchange, start_with_env};
+
+const ADMIN: &str = "admin-token-0123456789abcdef0123456789";
+const SECRET_KEY: &str = "3q2+7wECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxw=";
+/// The bound issue 17 sets for a change to reach every replica.
+const WITHIN: Duration = Duration::from_secs(5);
+
+fn replica(dir: &std::path::Path, name: &str, database_url: &str) -> Running {
+    let config = dir.join(format!("{name}.toml"));
+    std::fs::write(&config, common::config_text(database_url, &[])).expect("config written");
+    start_with_env(
+        &config,
+        "warn",
+        Stdio::inherit(),
+        &[
+            ("TAMBO_AUTH_ADMIN_TOKEN", ADMIN),
+            ("TAMBO_AUTH_SECRET_KEY", SECRET_KEY),
+        ],
+    )
+}
+
+async fn admin(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = client.request(method, url).bearer_auth(ADMIN);
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    let response = request.send().await.expect("admin API answered");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// How long until `exchange` answers `want` on `base` (polling; each call answers at once),
+/// or `None` past twice the bound.
+async fn until(
+    client: &reqwest::Client,
+    base: &str,
+    key: &str,
+    subject: &str,
+    want: u16,
+) -> Option<Duration> {
+    let start = Instant::now();
+    loop {
+        let (status, _) = exchange(client, base, key, subject).await;
+        if status == want {
+            return Some(start.elapsed());
+        }
+        if start.elapsed() > 2 * WITHIN {
+            return None;
+        }
+        tokio::task::yield_now().await;
+    }
+}
+
+async fn changes_made_on_one_replica_reach_the_other_within_5_seconds(database_url: &str) {
+    let first_idp = TestIdp::start().await;
+    let second_idp = TestIdp::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let a = replica(dir.path(), "a", database_url);
+    let b = replica(dir.path(), "b", database_url);
+    let client = reqwest::Client::new();
+    let projects = format!("{}/admin/v1/projects", a.base);
+
+    let (status, project) = admin(
+        &client,
+        reqwest::Method::POST,
+        projects.clone(),
+        Some(json!({"name": "Replicated"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{project}");
+    let id = project["id"].as_str().expect("id").to_owned();
+    let settings = |idp: &TestIdp| json!({"verification": {"issuer": idp.issuer(), "allow_loopback_http": true, "allow_any_audience": true}});
+    let (status, body) = admin(
+        &client,
+        reqwest::Method::PUT,
+        format!("{projects}/{id}/verification"),
+        Some(settings(&first_idp)),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, key) = admin(
+        &client,
+        reqwest::Method::POST,
+        format!("{projects}/{id}/api-keys"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{key}");
+    let (key_id, key) = (
+        key["id"].as_str().expect("id"),
+        key["key"].as_str().expect("key"),
+    );
+
+    // A new project and key: served by the other replica.
+    let alice = first_idp.token(&first_idp.claims("alice", now()));
+    let took = until(&client, &b.base, key, &alice, 200).await;
+    assert!(
+        took.is_some_and(|t| t <= WITHIN),
+        "the new key reached the other replica after {took:?}"
+    );
+
+    // A settings change: the other replica verifies with the new issuer only.
+    let (status, body) = admin(
+        &client,
+        reqwest::Method::PUT,
+        format!("{projects}/{id}/verification"),
+        Some(settings(&second_idp)),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let bob = second_idp.token(&second_idp.claims("bob", now()));
+    let took = until(&client, &b.base, key, &bob, 200).await;
+    assert!(
+        took.is_some_and(|t| t <= WITHIN),
+        "the change reached the other replica after {took:?}"
+    );
+    assert_eq!(exchange(&client, &b.base, key, &alice).await.0, 400);
+
+    // A deleted key: refused by the other replica.
+    let (status, _) = admin(
+        &client,
+        reqwest::Method::DELETE,
+        format!("{projects}/{id}/api-keys/{key_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let took = until(&client, &b.base, key, &bob, 401).await;
+    assert!(
+        took.is_some_and(|t| t <= WITHIN),
+        "the deletion reached the other replica after {took:?}"
+    );
+    drop((a, b));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_sqlite_a_change_reaches_the_other_replica_within_5_seconds() {
+    let db = TestDb::sqlite();
+    changes_made_on_one_replica_reach_the_other_within_5_seconds(&db.url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_a_change_reaches_the_other_replica_within_5_seconds() {
+    let Some(db) = TestDb::postgres("replicas").await else {
+        return;
+    };
+    changes_made_on_one_replica_reach_the_other_within_5_seconds(&db.url).await;
+    db.drop_schema().await;
+}
