@@ -187,7 +187,8 @@ pub struct ServerConfig {
     /// Our issuer URL.
     #[serde(default)]
     pub public_url: Option<String>,
-    /// `sqlite://…` or `postgres://…`.
+    /// `sqlite://…` or `postgres://…` (default `sqlite://tambo.db`, see
+    /// [`database`](Self::database)).
     #[serde(default)]
     pub database_url: Option<String>,
     /// `production` (default) or `development`.
@@ -205,6 +206,15 @@ pub struct ServerConfig {
     /// CORS header is sent. `*` is refused.
     #[serde(default)]
     pub cors_origins: Vec<String>,
+}
+
+impl ServerConfig {
+    /// `database_url`, or the default `sqlite://tambo.db` (a file beside the process).
+    pub fn database(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| "sqlite://tambo.db".into())
+    }
 }
 
 impl Default for ServerConfig {

@@ -317,12 +317,7 @@ fn with_store(
 ) -> Result<(), Failure> {
     let config = Config::load(config_path)?;
     block_on(false, async {
-        let url = config
-            .server
-            .database_url
-            .clone()
-            .unwrap_or_else(|| "sqlite://tambo.db".into());
-        let store = Store::connect(&url)
+        let store = Store::connect(&config.server.database())
             .await
             .map_err(|e| Failure::Failed(format!("database: {e}")))?;
         let message = task(store, config).await.map_err(Failure::Failed)?;

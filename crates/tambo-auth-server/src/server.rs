@@ -81,11 +81,7 @@ impl Server {
                 reason: "required: the URL clients reach this server at (our issuer)".into(),
             })?;
         let profile = config.profile();
-        let database_url = config
-            .server
-            .database_url
-            .clone()
-            .unwrap_or_else(|| "sqlite://tambo.db".into());
+        let database_url = config.server.database();
         let limits = config.limits;
         for (field, zero) in [
             (

@@ -172,12 +172,7 @@ pub async fn run(
 }
 
 async fn admin(config: &Config) -> Result<Admin, CliError> {
-    let url = config
-        .server
-        .database_url
-        .clone()
-        .unwrap_or_else(|| "sqlite://tambo.db".into());
-    let store = Store::connect(&url)
+    let store = Store::connect(&config.server.database())
         .await
         .map_err(|e| CliError::Setup(format!("database: {e}")))?;
     let profile = config.profile();

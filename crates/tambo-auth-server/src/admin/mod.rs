@@ -161,24 +161,21 @@ impl Settings {
 
     /// Builds the settings exactly as the exchange would: the validation of every save.
     pub(crate) fn registry(&self, profile: Profile) -> Result<ProviderRegistry, ConfigError> {
-        let verification: Option<VerificationConfig> = self
-            .verification
-            .clone()
-            .map(serde_json::from_value)
-            .transpose()
-            .map_err(|e| ConfigError {
-                field: "verification".into(),
-                reason: e.to_string(),
-            })?;
-        let provider: Option<toml::Table> = self
-            .provider
-            .clone()
-            .map(serde_json::from_value)
-            .transpose()
-            .map_err(|e| ConfigError {
-                field: "provider".into(),
-                reason: format!("not a table of settings: {e}"),
-            })?;
+        fn read<T: serde::de::DeserializeOwned>(
+            section: &Option<Value>,
+            field: &str,
+        ) -> Result<Option<T>, ConfigError> {
+            section
+                .clone()
+                .map(serde_json::from_value)
+                .transpose()
+                .map_err(|e| ConfigError {
+                    field: field.into(),
+                    reason: e.to_string(),
+                })
+        }
+        let verification: Option<VerificationConfig> = read(&self.verification, "verification")?;
+        let provider: Option<toml::Table> = read(&self.provider, "provider")?;
         let path = VerificationPath {
             prefix: String::new(),
             verification: verification.as_ref(),
