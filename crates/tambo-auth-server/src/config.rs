@@ -59,7 +59,8 @@ pub const SECRET_KEY_VAR: &str = "TAMBO_AUTH_SECRET_KEY";
 pub const PREVIOUS_SECRET_KEY_VAR: &str = "TAMBO_AUTH_SECRET_KEY_PREVIOUS";
 
 /// Run-time project administration ([`crate::admin`]): settings that come from the environment
-/// only, so that no configuration file holds them. `Debug` shows none of them.
+/// only, so that no configuration file holds them (`Debug` shows none of their values), and the
+/// templates a program embedding the server offers.
 #[derive(Debug, Clone, Default)]
 pub struct AdminSettings {
     /// `TAMBO_AUTH_ADMIN_TOKEN` (at least 32 characters): turns the admin API and the settings
@@ -70,6 +71,10 @@ pub struct AdminSettings {
     /// `TAMBO_AUTH_SECRET_KEY_PREVIOUS`: the key before the current one, still read while
     /// `tambo-auth projects reencrypt` moves secrets to the current one.
     pub previous_secret_key: Option<Sensitive>,
+    /// Ready-made verification settings the settings page offers (`{"label",
+    /// "verification"?, "provider"?}`, see [`Admin::with_template`](crate::admin::Admin::with_template)),
+    /// as `tambo-auth dev` offers its identity provider's. Never from the environment.
+    pub templates: Vec<serde_json::Value>,
 }
 
 impl AdminSettings {
@@ -85,6 +90,7 @@ impl AdminSettings {
             token: var(ADMIN_TOKEN_VAR),
             secret_key: var(SECRET_KEY_VAR),
             previous_secret_key: var(PREVIOUS_SECRET_KEY_VAR),
+            templates: Vec::new(),
         }
     }
 }

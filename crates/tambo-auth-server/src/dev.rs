@@ -10,7 +10,13 @@
 //! ([`app`]): a page on an origin of its own, as a real app lives apart from the API, so every
 //! call it makes is cross-origin. The API allows exactly that origin (`[server] cors_origins`,
 //! and the identity provider's token route), and its `/` points a browser to the page.
+//!
+//! The admin API and the settings page (`/admin`, [`crate::admin`]) are on, behind an admin
+//! token made at each start and printed in the walkthrough; the page offers the identity
+//! provider's settings as a template. The key that seals the secrets projects store is
+//! `<data-dir>/secret.key`, made at the first start, so that they open again after a restart.
 
+use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -26,8 +32,10 @@ use serde_json::json;
 use tambo_auth::Algorithm;
 use tambo_auth::token::SigningKey;
 
+use crate::admin::random_hex;
 use crate::config::{
-    Config, ConfigError, ProjectConfig, ServerConfig, TokenConfig, VerificationConfig,
+    AdminSettings, Config, ConfigError, ProjectConfig, Sensitive, ServerConfig, TokenConfig,
+    VerificationConfig,
 };
 use crate::server::{ServeError, Server};
 
@@ -41,6 +49,8 @@ pub const API_KEY: &str = "tambo_pk_dev";
 pub const IDP_PATH: &str = "/dev/idp";
 /// The `aud` of the development ID tokens.
 pub const IDP_AUDIENCE: &str = "tambo-dev";
+/// The file of the data directory holding the key that seals stored secrets.
+pub const SECRET_KEY_FILE: &str = "secret.key";
 
 /// A running development server: the API and the client-side retrieval page, each on its own
 /// loopback port. [`serve`](DevServer::serve) serves both; a test that needs the API alone
@@ -62,6 +72,9 @@ pub struct DevServer {
     pub app_listener: tokio::net::TcpListener,
     /// The page's router ([`app::router`]).
     pub app_router: Router,
+    /// The admin token of this run: the admin API's bearer token, which the settings page asks
+    /// for.
+    pub admin_token: Sensitive,
 }
 
 impl DevServer {
@@ -136,6 +149,7 @@ pub async fn start_on(port: u16, app_port: u16, data_dir: &Path) -> Result<DevSe
     let base = format!("http://{addr}");
     let app_origin = format!("http://{app_addr}");
     let issuer = format!("{base}{IDP_PATH}");
+    let admin_token = Sensitive::from(random_hex(32));
     let config = Config {
         server: ServerConfig {
             listen: addr.to_string(),
@@ -161,7 +175,19 @@ pub async fn start_on(port: u16, app_port: u16, data_dir: &Path) -> Result<DevSe
             migration: None,
         }],
         rate_limits: crate::config::RateLimitConfig::default(),
-        admin: crate::config::AdminSettings::default(),
+        admin: AdminSettings {
+            token: Some(admin_token.clone()),
+            secret_key: Some(secret_key(data_dir)?),
+            previous_secret_key: None,
+            templates: vec![json!({
+                "label": "Development identity provider",
+                "verification": {
+                    "issuer": issuer,
+                    "audiences": [IDP_AUDIENCE],
+                    "allow_loopback_http": true,
+                },
+            })],
+        },
     };
     let server = Server::build(&config).await?;
     let key = SigningKey::generate(Algorithm::EdDSA)?;
@@ -177,7 +203,42 @@ pub async fn start_on(port: u16, app_port: u16, data_dir: &Path) -> Result<DevSe
         app_addr,
         app_listener,
         app_router: app::router(addr),
+        admin_token,
     })
+}
+
+/// The key in `<data_dir>/secret.key` (64 hex digits), made readable by its owner only when
+/// missing.
+fn secret_key(data_dir: &Path) -> Result<Sensitive, ConfigError> {
+    let path = data_dir.join(SECRET_KEY_FILE);
+    let failed = |reason: String| ConfigError {
+        field: path.display().to_string(),
+        reason,
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let key = match options.open(&path) {
+        Ok(mut file) => {
+            let key = random_hex(32);
+            file.write_all(key.as_bytes())
+                .and_then(|()| file.sync_all())
+                .map_err(|e| failed(format!("cannot write: {e}")))?;
+            key
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => std::fs::read_to_string(&path)
+            .map_err(|e| failed(format!("cannot read: {e}")))?
+            .trim()
+            .to_owned(),
+        Err(e) => return Err(failed(format!("cannot create: {e}"))),
+    };
+    if key.len() != 64 || !key.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(failed(
+            "not a key made by tambo-auth dev (64 hex digits); remove it to start with a new one (the secrets stored in the development database then no longer open)".into(),
+        ));
+    }
+    Ok(Sensitive::from(key))
 }
 
 /// `GET /` of the API: where a browser opened on the printed address finds the page.
@@ -193,6 +254,8 @@ It is a page on an origin of its own that signs a user in at the development ide
 exchanges the ID token for a Tambo token and calls <code>/v1</code> itself.</p>
 <p>The API is described at <a href="/openapi.json">/openapi.json</a>; the walkthrough printed at
 start drives it with curl.</p>
+<p>The settings page, where projects, how they verify tokens and their API keys are managed, is
+<a href="/admin">/admin</a>; it asks for the admin token printed at start.</p>
 </html>
 "#
     )
@@ -272,10 +335,12 @@ fn identity_provider(
         .route(&format!("{IDP_PATH}/token"), get(mint).layer(cors)))
 }
 
-/// The walkthrough printed at start: the page on `app` first, then copy-paste commands for the
-/// API on `addr`.
-pub fn walkthrough(addr: SocketAddr, app: SocketAddr) -> String {
-    let base = format!("http://{addr}");
+/// The walkthrough printed at start: the page first, the settings page and its admin token,
+/// then copy-paste commands for the API.
+pub fn walkthrough(dev: &DevServer) -> String {
+    let base = format!("http://{}", dev.addr);
+    let app = dev.app_addr;
+    let admin_token = dev.admin_token.expose();
     format!(
         r#"tambo-auth dev listening on {base}
 project {PROJECT}, API key {API_KEY}, development identity provider at {base}{IDP_PATH}
@@ -286,6 +351,12 @@ Open the client-side retrieval example in a browser:
 
 a page on an origin of its own that signs a user in, exchanges and calls the API itself (sign
 in as alice, then as bob in another window).
+
+The settings page (projects, how they verify tokens, their API keys) asks for this run's admin
+token:
+
+    {base}/admin
+    admin token {admin_token}
 
 The same steps with curl:
 

@@ -21,6 +21,7 @@
 
 pub mod admin;
 pub mod api;
+mod assets;
 pub mod config;
 pub mod dev;
 pub mod inspect;

@@ -285,7 +285,7 @@ fn dev(port: u16, app_port: Option<u16>, data_dir: &Path) -> Result<(), Failure>
     block_on(true, async {
         let app_port = app_port.unwrap_or_else(|| dev::default_app_port(port));
         let dev = dev::start_on(port, app_port, data_dir).await?;
-        println!("{}", dev::walkthrough(dev.addr, dev.app_addr));
+        println!("{}", dev::walkthrough(&dev));
         dev.serve(shutdown_signal())
             .await
             .map_err(|e| Failure::Failed(e.to_string()))

@@ -269,6 +269,12 @@ impl Server {
                     Arc::clone(&live),
                     "admin-api",
                 );
+                let admin = config
+                    .admin
+                    .templates
+                    .iter()
+                    .cloned()
+                    .fold(admin, Admin::with_template);
                 router.merge(crate::admin::router(admin, token)?)
             }
             None => router,

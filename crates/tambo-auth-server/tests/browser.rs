@@ -1,7 +1,7 @@
-//! The client-side retrieval page of `tambo-auth dev` in headless Chromium, driven over
-//! WebDriver (Debian's `chromium-driver`, through `fantoccini`). The dev server runs in process
-//! on 127.0.0.1, the page on a port of its own, so every call the page makes is cross-origin
-//! and CORS is exercised for real.
+//! The pages of `tambo-auth dev` in headless Chromium, driven over WebDriver (Debian's
+//! `chromium-driver`, through `fantoccini`): the client-side retrieval page and the settings
+//! page. The dev server runs in process on 127.0.0.1, the retrieval page on a port of its own,
+//! so every call it makes is cross-origin and CORS is exercised for real.
 //!
 //! - Two browsers, two users: each sees only their own threads; user text stays text; signing
 //!   out forgets the user, and nothing is ever stored in the browser.
@@ -11,6 +11,10 @@
 //!   sending. No `/v1` request fails, as the page counts and as the server's metrics count.
 //! - A token the API refuses (its signing key removed) is exchanged again and the request
 //!   retried once.
+//! - The settings page, opened with the admin token: a project created there with the
+//!   development identity provider's template and an API key shown there exchanges a token;
+//!   trying a token shows the user or the refusal; a setting that does not build is shown next
+//!   to its field, and the stored settings stay as they were.
 //!
 //! It needs Chromium and chromedriver (`CHROMIUM` and `CHROMEDRIVER`, or `chromium` and
 //! `chromedriver` on `PATH`; `.ci/run` installs Debian's). Without them the tests print why and
@@ -179,6 +183,7 @@ impl Drop for Driver {
 struct DevServer {
     api: String,
     page: String,
+    admin_token: String,
     server: tambo_auth_server::server::Server,
     data: tempfile::TempDir,
 }
@@ -188,11 +193,13 @@ async fn dev_server() -> DevServer {
     let dev = dev::start(0, data.path()).await.expect("dev server");
     let api = format!("http://{}", dev.addr);
     let page = format!("http://{}/", dev.app_addr);
+    let admin_token = dev.admin_token.expose().to_owned();
     let server = dev.server.clone();
     tokio::spawn(dev.serve(std::future::pending()));
     DevServer {
         api,
         page,
+        admin_token,
         server,
         data,
     }
@@ -644,4 +651,259 @@ async fn a_refused_token_is_exchanged_again_and_the_request_sent_once_more() {
         .map(|(_, n)| n)
         .sum();
     assert_eq!(refused, 1, "one refusal, then the retry succeeded: {api:?}");
+}
+
+/// The project `id` as the admin API lists it.
+async fn admin_project(api: &str, admin_token: &str, id: &str) -> Value {
+    let text = reqwest::Client::new()
+        .get(format!("{api}/admin/v1/projects"))
+        .bearer_auth(admin_token)
+        .send()
+        .await
+        .expect("listed")
+        .text()
+        .await
+        .expect("text");
+    let listing: Value = serde_json::from_str(&text).expect("JSON");
+    listing["projects"]
+        .as_array()
+        .expect("projects")
+        .iter()
+        .find(|p| p["id"] == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("{id} is not listed: {listing}"))
+}
+
+/// `POST /oauth/token` exchanging `subject` (an ID token) with `api_key`; the status.
+async fn exchange_status(api: &str, api_key: &str, subject: &str) -> u16 {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair(
+            "grant_type",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+        )
+        .append_pair(
+            "subject_token_type",
+            "urn:ietf:params:oauth:token-type:id_token",
+        )
+        .append_pair("subject_token", subject)
+        .finish();
+    reqwest::Client::new()
+        .post(format!("{api}/oauth/token"))
+        .header("x-api-key", api_key)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .expect("exchanged")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_settings_page_sets_up_a_project_that_exchanges_and_names_a_refused_setting() {
+    let Some((chromium, driver)) = tools() else {
+        return;
+    };
+    let driver = Driver::start(chromium, &driver);
+    let server = dev_server().await;
+    let browser = driver.open(&format!("{}/admin", server.api)).await;
+    let (api, admin_token) = (server.api.clone(), server.admin_token.clone());
+
+    with_browsers(vec![browser], |browsers| async move {
+        let page = &browsers[0];
+        type_into(
+            page,
+            "#admin-token",
+            "wrong-token-0123456789abcdef0123456789",
+        )
+        .await;
+        click(page, "#sign-in button").await;
+        wait_for_text(
+            page,
+            "error",
+            "The admin token was refused: enter it again.",
+        )
+        .await;
+        type_into(page, "#admin-token", &admin_token).await;
+        click(page, "#sign-in button").await;
+        wait_for(page, "#workspace:not([hidden])").await;
+        wait_for(page, "#profile[data-profile='development']").await;
+        // The development profile offers the none strategy; every preset is offered.
+        wait_for(page, "#method option[value='none']").await;
+        wait_for(page, "#method option[value='preset:clerk']").await;
+
+        // The project of `tambo-auth dev` comes from its configuration: read-only.
+        click(page, "#projects li[data-project-id='p_dev'] button").await;
+        wait_for(page, "#read-only:not([hidden])").await;
+        let save = page.find(Locator::Css("#save")).await.expect("save");
+        assert!(!save.is_enabled().await.expect("enabled?"));
+        assert!(
+            page.find(Locator::Css("#new-key"))
+                .await
+                .expect("key button")
+                .attr("hidden")
+                .await
+                .expect("hidden?")
+                .is_some()
+        );
+
+        // A new project, its name shown as text.
+        let name = "<b>Acme</b> threads";
+        type_into(page, "#project-name-input", name).await;
+        click(page, "#new-project button").await;
+        wait_for_text(page, "project-title", name).await;
+        wait_for(page, "#projects[data-count='2']").await;
+        assert!(
+            page.find_all(Locator::Css("#projects b, #project-title b"))
+                .await
+                .expect("query")
+                .is_empty()
+        );
+        let id = text_of(page, "#project-id").await;
+        assert!(id.starts_with("p_"), "{id}");
+        assert!(save.is_enabled().await.expect("enabled?"));
+
+        // The development identity provider's template, saved.
+        page.find(Locator::Css("#template"))
+            .await
+            .expect("templates")
+            .select_by_label("Development identity provider")
+            .await
+            .expect("chosen");
+        let issuer = format!("{api}/dev/idp");
+        assert_eq!(
+            page.find(Locator::Css("#issuer"))
+                .await
+                .expect("issuer")
+                .prop("value")
+                .await
+                .expect("value"),
+            Some(issuer.clone())
+        );
+        click(page, "#save").await;
+        wait_for(page, "#settings[data-state='saved']").await;
+        let saved = admin_project(&api, &admin_token, &id).await;
+        assert_eq!(
+            saved["verification"],
+            json!({
+                "strategy": "oidc-discovery",
+                "issuer": issuer,
+                "audiences": ["tambo-dev"],
+                "allow_loopback_http": true,
+            })
+        );
+        assert_eq!(saved["hasSecret"], false);
+
+        // An API key, shown once, listed by its prefix; it exchanges the IdP's token.
+        click(page, "#new-key").await;
+        wait_for(page, "#new-key-shown:not([hidden])").await;
+        let key = text_of(page, "#new-key-value").await;
+        assert!(key.starts_with("tambo_pk_") && key.len() > 40, "{key}");
+        wait_for(page, "#key-list[data-count='1']").await;
+        let row = text_of(page, "#key-list tbody tr").await;
+        assert!(row.starts_with(&format!("{}…", &key[..13])), "{row}");
+        assert!(!row.contains(&key), "{row}");
+        let id_token = reqwest::get(format!("{api}/dev/idp/token?sub=alice"))
+            .await
+            .expect("minted")
+            .text()
+            .await
+            .expect("token");
+        assert_eq!(exchange_status(&api, &key, &id_token).await, 200);
+        click(page, "#hide-key").await;
+        wait_for(page, "#new-key-shown[hidden]").await;
+        assert_eq!(text_of(page, "#new-key-value").await, "");
+
+        // Trying a token: the user, or the refusal and its explanation.
+        type_into(page, "#try-token", &id_token).await;
+        click(page, "#try button").await;
+        wait_for(page, "#try-result[data-ok='true']").await;
+        assert_eq!(text_of(page, "#try-user dd[data-key='sub']").await, "alice");
+        assert_eq!(text_of(page, "#try-verdict").await, "Accepted");
+        type_into(page, "#try-token", "not-a-token").await;
+        click(page, "#try button").await;
+        wait_for(page, "#try-result[data-ok='false']").await;
+        assert!(text_of(page, "#try-verdict").await.starts_with("Refused ("));
+        assert!(!text_of(page, "#try-explanation").await.is_empty());
+        assert!(
+            page.find_all(Locator::Css("#try-user dd"))
+                .await
+                .expect("query")
+                .is_empty()
+        );
+
+        // A shared secret too short to build: refused next to its field, nothing saved.
+        let before = admin_project(&api, &admin_token, &id).await;
+        page.find(Locator::Css("#method"))
+            .await
+            .expect("method")
+            .select_by_value("symmetric")
+            .await
+            .expect("chosen");
+        wait_for(
+            page,
+            ".field[data-field='verification.secret']:not([hidden])",
+        )
+        .await;
+        type_into(page, "#secret", "too-short").await;
+        click(page, "#save").await;
+        wait_for(page, "#settings[data-state='refused']").await;
+        let invalid = page
+            .find_all(Locator::Css("#settings .field.invalid"))
+            .await
+            .expect("query");
+        assert_eq!(invalid.len(), 1);
+        assert_eq!(
+            invalid[0]
+                .attr("data-field")
+                .await
+                .expect("field")
+                .as_deref(),
+            Some("verification.secret")
+        );
+        let error = text_of(page, ".field[data-field='verification.secret'] .error").await;
+        assert!(error.contains("secret"), "{error}");
+        assert_eq!(text_of(page, "#settings-error").await, "");
+        assert_eq!(admin_project(&api, &admin_token, &id).await, before);
+
+        // A preset starts from the settings it needs; one left empty is refused next to the
+        // preset's settings, naming it.
+        page.find(Locator::Css("#method"))
+            .await
+            .expect("method")
+            .select_by_value("preset:auth0")
+            .await
+            .expect("chosen");
+        let prefilled = page
+            .find(Locator::Css("#preset-settings"))
+            .await
+            .expect("preset settings")
+            .prop("value")
+            .await
+            .expect("value")
+            .expect("a value");
+        assert_eq!(
+            serde_json::from_str::<Value>(&prefilled).expect("JSON"),
+            json!({"domain": "", "audience": ""})
+        );
+        click(page, "#save").await;
+        wait_for(page, "#settings[data-state='refused']").await;
+        let error = text_of(page, ".field[data-field='provider'].invalid .error").await;
+        assert!(error.starts_with("provider."), "{error}");
+        assert_eq!(admin_project(&api, &admin_token, &id).await, before);
+        assert_eq!(exchange_status(&api, &key, &id_token).await, 200);
+
+        // Nothing stored in the browser; neither the admin token nor the key in the document.
+        let stored = page
+            .execute(
+                "return [localStorage.length, sessionStorage.length, document.cookie, \
+                    document.documentElement.outerHTML.includes(arguments[0]), \
+                    document.documentElement.outerHTML.includes(arguments[1])];",
+                vec![json!(admin_token), json!(key)],
+            )
+            .await
+            .expect("storage");
+        assert_eq!(stored, json!([0, 0, "", false, false]));
+    })
+    .await;
 }

@@ -1,9 +1,17 @@
 //! `tambo-auth dev` as a process: its printed walkthrough names the client-side retrieval page
-//! first (served on its own port, and linked from the API's `/`), and its curl steps are run
-//! exactly as printed, with bash and curl, and must end with bob getting 404 for alice's thread.
+//! first (served on its own port, and linked from the API's `/`) and the settings page with
+//! this run's admin token, and its curl steps are run exactly as printed, with bash and curl,
+//! and must end with bob getting 404 for alice's thread. In process: the secrets stored in the
+//! development database open again after a restart (the key in `<data-dir>/secret.key`).
 
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::process::{Command, Stdio};
+
+use axum::body::Body;
+use axum::http::Request;
+use serde_json::{Value, json};
+use tambo_auth_server::dev;
+use tower::ServiceExt as _;
 
 #[test]
 fn the_printed_walkthrough_works_as_printed() {
@@ -67,6 +75,36 @@ fn the_printed_walkthrough_works_as_printed() {
         index.ends_with("\n200") && index.contains(&format!("href=\"{page}\"")),
         "the API's / points to the page: {index}"
     );
+    // The settings page and this run's admin token, named before the steps too.
+    assert!(
+        intro.contains(&format!("\n    {api}/admin\n    admin token ")),
+        "{intro}"
+    );
+    let admin_token = intro
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("admin token "))
+        .expect("the admin token");
+    assert!(admin_token.len() >= 32, "{admin_token}");
+    let settings = curl(&format!("{api}/admin"));
+    assert!(
+        settings.ends_with("\n200") && settings.contains("<script src=\"/admin/app.js\""),
+        "{settings}"
+    );
+    let projects = |token: &str| {
+        let output = Command::new("curl")
+            .args(["-s", "-w", "\n%{http_code}", "-H"])
+            .arg(format!("authorization: Bearer {token}"))
+            .arg(format!("{api}/admin/v1/projects"))
+            .output()
+            .expect("curl runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let listed = projects(admin_token);
+    assert!(
+        listed.ends_with("\n200") && listed.contains("\"label\":\"Development identity provider\""),
+        "{listed}"
+    );
+    assert!(projects(&admin_token[1..]).ends_with("\n401"));
 
     let script: String = steps
         .lines()
@@ -93,4 +131,100 @@ fn the_printed_walkthrough_works_as_printed() {
     assert!(lines[0].contains("\"threads\":[{"), "alice's list: {out}");
     assert!(lines[0].contains("groceries"), "alice's list: {out}");
     assert_eq!(lines.last().copied(), Some("404"), "bob: {out}");
+}
+
+/// `method path` with `body` on the admin API of `server`: the status and the JSON answer.
+async fn admin(server: &dev::DevServer, method: &str, path: &str, body: Value) -> (u16, Value) {
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(
+            "authorization",
+            format!("Bearer {}", server.admin_token.expose()),
+        )
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    let answer = server
+        .router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("answered");
+    let status = answer.status().as_u16();
+    let bytes = axum::body::to_bytes(answer.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn secrets_stored_in_development_open_again_after_a_restart() {
+    const SECRET: &str = "hmac-secret-for-the-dev-project-0123456789";
+    let data = tempfile::tempdir().expect("temp dir");
+    let first = dev::start(0, data.path()).await.expect("dev server");
+    let key_file = data.path().join(dev::SECRET_KEY_FILE);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&key_file)
+            .expect("key file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    let (status, project) =
+        admin(&first, "POST", "/admin/v1/projects", json!({"name": "HS"})).await;
+    assert_eq!(status, 201, "{project}");
+    let id = project["id"].as_str().expect("id").to_owned();
+    let path = format!("/admin/v1/projects/{id}/verification");
+    let settings = json!({"verification": {"strategy": "symmetric", "issuer": "https://hs.example", "secret": SECRET}});
+    let (status, project) = admin(&first, "PUT", &path, settings).await;
+    assert_eq!(
+        (status, &project["hasSecret"]),
+        (200, &json!(true)),
+        "{project}"
+    );
+    let first_token = first.admin_token.clone();
+    drop(first);
+
+    let again = dev::start(0, data.path()).await.expect("restarted");
+    assert_ne!(
+        again.admin_token, first_token,
+        "a new admin token each start"
+    );
+    let (status, listing) = admin(&again, "GET", "/admin/v1/projects", Value::Null).await;
+    assert_eq!(status, 200);
+    let project = listing["projects"]
+        .as_array()
+        .expect("projects")
+        .iter()
+        .find(|p| p["id"] == id.as_str())
+        .expect("still listed");
+    assert_eq!(project["problem"], Value::Null, "{project}");
+    let now = tambo_auth_testkit::claims::now();
+    let token = tambo_auth_testkit::jws::hmac_token(
+        SECRET.as_bytes(),
+        &json!({"alg": "HS256", "typ": "JWT"}),
+        &json!({"iss": "https://hs.example", "sub": "carol", "iat": now, "exp": now + 300}),
+    );
+    let (status, tried) = admin(
+        &again,
+        "POST",
+        &format!("{path}/test"),
+        json!({ "token": token }),
+    )
+    .await;
+    assert_eq!((status, &tried["ok"]), (200, &json!(true)), "{tried}");
+    drop(again);
+
+    // A key file that is not one is refused, naming it.
+    std::fs::write(&key_file, "not a key").expect("written");
+    let error = dev::start(0, data.path())
+        .await
+        .expect_err("a bad key file");
+    assert!(error.to_string().contains("secret.key"), "{error}");
 }

@@ -37,7 +37,8 @@ impl IntoResponse for Problem {
 }
 
 /// The admin API's routes, behind `token` (at least 32 characters; a shorter one is refused
-/// naming `TAMBO_AUTH_ADMIN_TOKEN`).
+/// naming `TAMBO_AUTH_ADMIN_TOKEN`), and the settings page (`/admin`), which needs no token to
+/// load: it asks the operator for it.
 ///
 /// # Errors
 ///
@@ -67,7 +68,8 @@ pub fn router(admin: Admin, token: &Sensitive) -> Result<Router, ConfigError> {
         .route("/admin/v1/audit", get(audit))
         .route_layer(middleware::from_fn_with_state(digest, authenticate))
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(admin))
+        .with_state(admin)
+        .merge(super::page::router()))
 }
 
 /// Lets through requests bearing the admin token (compared as SHA-256 digests in constant

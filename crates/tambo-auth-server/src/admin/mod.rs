@@ -17,6 +17,7 @@
 pub mod cli;
 mod http;
 mod live;
+mod page;
 mod secret;
 
 pub use http::router;
@@ -822,7 +823,8 @@ fn setting_names(settings: &Settings) -> Vec<String> {
     all
 }
 
-fn random_hex(bytes: usize) -> String {
+/// `bytes` random bytes from the system's generator, in hex.
+pub(crate) fn random_hex(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
     getrandom::fill(&mut buffer).expect("the system's random number generator");
     buffer.iter().map(|b| format!("{b:02x}")).collect()

@@ -169,9 +169,9 @@ mod tests {
 
     fn keys(current: &str, previous: Option<&str>) -> SecretKey {
         SecretKey::from_settings(&AdminSettings {
-            token: None,
             secret_key: Some(Sensitive::from(current)),
             previous_secret_key: previous.map(Sensitive::from),
+            ..AdminSettings::default()
         })
         .expect("keys")
         .expect("configured")

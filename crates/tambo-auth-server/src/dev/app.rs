@@ -21,11 +21,10 @@
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, header};
-use axum::response::IntoResponse;
 use axum::routing::get;
 
 use super::API_KEY;
+use crate::assets::respond;
 
 const INDEX: &str = include_str!("app/index.html");
 const SCRIPT: &str = include_str!("app/app.js");
@@ -51,39 +50,4 @@ pub fn router(api: SocketAddr) -> Router {
         .route("/", get(move || std::future::ready(html())))
         .route("/app.js", get(move || std::future::ready(script())))
         .route("/app.css", get(move || std::future::ready(style())))
-}
-
-/// A handler's answer: `body` as `content_type`, never cached (the page names this run's
-/// ports), never sniffed, no referrer sent from it.
-fn respond(
-    content_type: &'static str,
-    body: String,
-    policy: Option<String>,
-) -> impl Fn() -> axum::response::Response + Clone + Send + Sync + 'static {
-    let policy = policy.and_then(|p| HeaderValue::from_str(&p).ok());
-    move || {
-        let mut response = (
-            [
-                (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-                (
-                    header::X_CONTENT_TYPE_OPTIONS,
-                    HeaderValue::from_static("nosniff"),
-                ),
-                (
-                    header::REFERRER_POLICY,
-                    HeaderValue::from_static("no-referrer"),
-                ),
-            ],
-            body.clone(),
-        )
-            .into_response();
-        if let Some(policy) = &policy {
-            response.headers_mut().insert(
-                HeaderName::from_static("content-security-policy"),
-                policy.clone(),
-            );
-        }
-        response
-    }
 }
