@@ -104,7 +104,9 @@ enum KeysCommand {
         /// The configuration file.
         #[arg(long)]
         config: PathBuf,
-        /// The key id (a token's header names it; `/.well-known/jwks.json` lists them).
+        /// The key id (a token's header names it; `/.well-known/jwks.json` lists them). It may
+        /// start with `-`, as base64url thumbprints can.
+        #[arg(allow_hyphen_values = true)]
         kid: String,
     },
 }
@@ -120,11 +122,13 @@ enum TokenCommand {
         #[arg(long)]
         project: Option<String>,
         /// The token, or `-` to read it from standard input (keeps it out of shell history).
+        #[arg(allow_hyphen_values = true)]
         token: String,
     },
     /// Decode a token without trusting it and explain what it is and why it would fail.
     Inspect {
         /// The token, or `-` to read it from standard input.
+        #[arg(allow_hyphen_values = true)]
         token: String,
     },
 }

@@ -234,12 +234,15 @@ fn keys_remove_refuses_the_active_key_and_an_unknown_kid() {
         "{err}"
     );
 
-    let (code, out, err) = cli(&["keys", "remove", "--config", &config, "no-such-kid"]);
-    assert_eq!(code, 1, "{out}{err}");
-    assert!(
-        err.contains("no signing key with kid \"no-such-kid\""),
-        "{err}"
-    );
+    // A kid is a base64url thumbprint and may start with `-`: never read as a flag.
+    for kid in ["no-such-kid", "-t0XZv1nY2aQ"] {
+        let (code, out, err) = cli(&["keys", "remove", "--config", &config, kid]);
+        assert_eq!(code, 1, "{out}{err}");
+        assert!(
+            err.contains(&format!("no signing key with kid \"{kid}\"")),
+            "{err}"
+        );
+    }
 
     // After a rotation the previous key may go; the new one still may not.
     let (code, out, err) = cli(&["keys", "rotate", "--config", &config]);

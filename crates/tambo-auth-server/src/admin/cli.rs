@@ -54,6 +54,7 @@ pub enum ProjectsCommand {
         /// The project id.
         project: String,
         /// The token, or `-` to read it from standard input.
+        #[arg(allow_hyphen_values = true)]
         token: String,
     },
     /// Create an API key; it is printed this once and stored as a digest.

@@ -221,7 +221,7 @@ impl FileProject {
             id: project.id.clone(),
             verification: verification
                 .and_then(|v| serde_json::to_value(v).ok())
-                .map(without_nulls),
+                .map(set_only),
             provider: project
                 .provider
                 .as_ref()
@@ -238,11 +238,14 @@ impl FileProject {
     }
 }
 
-fn without_nulls(value: Value) -> Value {
+/// The settings of a serialized [`VerificationConfig`] that differ from the defaults (the
+/// strategy always): what the file says, not every default it implies.
+fn set_only(value: Value) -> Value {
+    let defaults = serde_json::to_value(VerificationConfig::default()).unwrap_or_default();
     match value {
         Value::Object(map) => Value::Object(
             map.into_iter()
-                .filter(|(_, v)| !v.is_null() && *v != json!([]) && *v != json!(false))
+                .filter(|(k, v)| k == "strategy" || defaults.get(k) != Some(v))
                 .collect(),
         ),
         other => other,
@@ -619,7 +622,9 @@ impl Admin {
             }),
             Err(error) => {
                 let mut explanation = error.to_string();
-                if let Some(hint) = crate::inspect::hint(&error) {
+                if let Some(hint) = crate::inspect::hint(&error)
+                    && !explanation.contains(hint)
+                {
                     explanation.push_str("; ");
                     explanation.push_str(hint);
                 }
