@@ -3,7 +3,7 @@
 //! configurations a registry refuses.
 
 use std::sync::Arc;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
 use tambo_auth::clock::ManualClock;
@@ -58,18 +58,24 @@ fn eddsa(issuer: &str, sub: &str) -> String {
     jws::token(&fixtures().ed, &claims(issuer, sub))
 }
 
-#[tokio::test]
-async fn one_issuer_two_paths_chosen_by_alg_one_user_counted_per_path() {
-    let clock = ManualClock::at_unix(NOW);
+/// Supabase's move from its legacy secret to signing keys, open for a week from `NOW`.
+fn supabase_window(clock: &ManualClock) -> (ProviderRegistry, SystemTime) {
     let until = UNIX_EPOCH + Duration::from_secs(NOW) + WEEK;
     let registry = ProviderRegistry::builder()
         .migration(
-            signing_keys(ISSUER, &clock),
-            legacy_secret(ISSUER, &clock),
+            signing_keys(ISSUER, clock),
+            legacy_secret(ISSUER, clock),
             until,
         )
         .build()
         .expect("registry");
+    (registry, until)
+}
+
+#[tokio::test]
+async fn one_issuer_two_paths_chosen_by_alg_one_user_counted_per_path() {
+    let clock = ManualClock::at_unix(NOW);
+    let (registry, until) = supabase_window(&clock);
 
     let legacy = registry
         .authenticate(&hs256(ISSUER, "ada"))
@@ -107,15 +113,7 @@ async fn one_issuer_two_paths_chosen_by_alg_one_user_counted_per_path() {
 #[tokio::test]
 async fn the_previous_path_closes_at_its_date_and_the_current_one_stays() {
     let clock = ManualClock::at_unix(NOW);
-    let until = UNIX_EPOCH + Duration::from_secs(NOW) + WEEK;
-    let registry = ProviderRegistry::builder()
-        .migration(
-            signing_keys(ISSUER, &clock),
-            legacy_secret(ISSUER, &clock),
-            until,
-        )
-        .build()
-        .expect("registry");
+    let (registry, _) = supabase_window(&clock);
     clock.advance(WEEK - Duration::from_secs(1));
     let token = |sub| {
         let mut c = claims(ISSUER, sub);
