@@ -12,7 +12,7 @@
 //! ```
 
 use std::io;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use tracing::subscriber::DefaultGuard;
 
@@ -24,8 +24,19 @@ pub struct LogCapture {
     _guard: DefaultGuard,
 }
 
+/// A dispatcher registered for the life of the process beside every capture.
+///
+/// With a single registered dispatcher, tracing-core computes the interest of a callsite hit
+/// for the first time from the default subscriber of whichever thread hits it: a callsite first
+/// hit on another test's thread, which captures nothing, is cached as "never", and its events
+/// are then lost on the capturing thread too. With two registered, the interest is computed
+/// from all of them ("sometimes"), and each event asks its own thread's subscriber. This one
+/// records nothing; it only keeps the count above one. (tracing offers no setting for this.)
+static KEEPER: OnceLock<tracing::Dispatch> = OnceLock::new();
+
 /// Starts capturing this thread's events.
 pub fn capture() -> LogCapture {
+    KEEPER.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
     let buffer = Buffer::default();
     let writer = buffer.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -96,5 +107,25 @@ impl io::Write for Buffer {
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_first_seen_on_a_thread_without_a_capture_is_still_captured_here() {
+        fn event() {
+            tracing::warn!("an event whose callsite another thread registers");
+        }
+        let logs = capture();
+        std::thread::spawn(event).join().expect("the other thread");
+        event();
+        assert!(
+            logs.text().contains("another thread registers"),
+            "{}",
+            logs.text()
+        );
     }
 }
