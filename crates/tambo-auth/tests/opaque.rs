@@ -295,6 +295,21 @@ fn endpoints_on_private_addresses_or_plain_http_are_refused_when_configured() {
 }
 
 #[tokio::test]
+async fn tokens_no_header_can_carry_are_refused_without_a_request() {
+    let server = userinfo_server(200, octocat()).await;
+    let verifier = github(&server, &clock());
+    for token in ["gho_abc\ndef", "gho abc", "gho_\u{e9}t\u{e9}", "gho_\u{7f}"] {
+        let error = verifier.verify_opaque(token).await.expect_err(token);
+        assert_eq!(
+            refusal(&error),
+            (ErrorKind::Malformed, 400, 401),
+            "{token:?}"
+        );
+    }
+    assert_eq!(requests(&server).await, 0);
+}
+
+#[tokio::test]
 async fn a_jwt_of_another_issuer_is_never_sent_to_the_endpoint() {
     let server = userinfo_server(200, octocat()).await;
     let token = jws::token(

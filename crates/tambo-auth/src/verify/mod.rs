@@ -207,6 +207,13 @@ impl Verifier {
                 limit: inner.max_token_bytes,
             });
         }
+        // What a bearer header or a form field can carry (RFC 6750 §2.1 is stricter still):
+        // anything else is the caller's mistake, never worth a request.
+        if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::malformed(
+                "an opaque token is visible ASCII, without spaces",
+            ));
+        }
         let now = inner.clock.unix_seconds();
         let claims = match endpoint.cached(token, now as i64) {
             Some(claims) => claims,
