@@ -549,7 +549,13 @@ impl Admin {
         settings: &Settings,
         given: &Map<String, Value>,
     ) -> Result<Map<String, Value>, Problem> {
-        let Some(sealed) = &stored.secrets else {
+        let strategy = settings.strategy();
+        let wanted: Vec<&str> = SECRET_FIELDS
+            .iter()
+            .filter(|(name, uses)| !given.contains_key(*name) && strategy == Some(*uses))
+            .map(|(name, _)| *name)
+            .collect();
+        let Some(sealed) = stored.secrets.as_ref().filter(|_| !wanted.is_empty()) else {
             return Ok(Map::new());
         };
         let keys = self.inner.keys.as_deref().ok_or_else(|| {
@@ -563,11 +569,9 @@ impl Admin {
             .open(&stored.id, sealed)
             .map_err(|reason| Problem::new(503, "stored secret unreadable", reason))?;
         let previous: Map<String, Value> = serde_json::from_str(&opened).unwrap_or_default();
-        let strategy = settings.strategy();
-        Ok(SECRET_FIELDS
-            .iter()
-            .filter(|(name, uses)| !given.contains_key(*name) && strategy == Some(*uses))
-            .filter_map(|(name, _)| previous.get(*name).map(|v| ((*name).to_owned(), v.clone())))
+        Ok(wanted
+            .into_iter()
+            .filter_map(|name| previous.get(name).map(|v| (name.to_owned(), v.clone())))
             .collect())
     }
 
