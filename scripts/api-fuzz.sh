@@ -102,17 +102,18 @@ audiences = ["tambo-fuzz"]
 secret_env = "TAMBO_FUZZ_IDP_SECRET"
 TOML
 
+# The server prints its address as its first line once it listens: read it from a pipe,
+# which also returns at once (empty) if the server exits first. The pipe stays open so that
+# the server never writes to a closed one.
+mkfifo "$WORK/server.out"
 TAMBO_AUTH_LOG="${TAMBO_AUTH_LOG:-warn}" "$TAMBO_AUTH_BIN" serve --config "$WORK/tambo-auth.toml" \
     >"$WORK/server.out" 2>"$WORK/server.log" &
 SERVER_PID=$!
-BASE=""
-for _ in $(seq 1 300); do
-    BASE="$(sed -n 's/^tambo-auth listening on //p' "$WORK/server.out" | head -n 1)"
-    [ -n "$BASE" ] && break
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
-    sleep 0.1
-done
-if [ -z "$BASE" ]; then
+exec 3<"$WORK/server.out"
+FIRST_LINE=""
+read -r -t 30 FIRST_LINE <&3 || true
+BASE="${FIRST_LINE#tambo-auth listening on }"
+if [ -z "$FIRST_LINE" ] || [ "$BASE" = "$FIRST_LINE" ]; then
     echo "the server did not start:" >&2
     cat "$WORK/server.log" >&2
     exit 1

@@ -12,7 +12,7 @@
 //! ```
 
 use std::io;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use tracing::subscriber::DefaultGuard;
 
@@ -22,21 +22,20 @@ use tracing::subscriber::DefaultGuard;
 pub struct LogCapture {
     buffer: Buffer,
     _guard: DefaultGuard,
+    /// A second dispatcher registered while this capture lives, recording nothing. With a
+    /// single registered dispatcher, tracing-core computes the interest of a callsite hit for
+    /// the first time from the default subscriber of whichever thread hits it: a callsite first
+    /// hit on another test's thread, which captures nothing, is cached as "never", and its
+    /// events are then lost here too. With two, the interest is computed from all registered
+    /// dispatchers ("sometimes"), and each event asks its own thread's subscriber. tracing
+    /// offers no setting for this.
+    _second: tracing::Dispatch,
 }
-
-/// A dispatcher registered for the life of the process beside every capture.
-///
-/// With a single registered dispatcher, tracing-core computes the interest of a callsite hit
-/// for the first time from the default subscriber of whichever thread hits it: a callsite first
-/// hit on another test's thread, which captures nothing, is cached as "never", and its events
-/// are then lost on the capturing thread too. With two registered, the interest is computed
-/// from all of them ("sometimes"), and each event asks its own thread's subscriber. This one
-/// records nothing; it only keeps the count above one. (tracing offers no setting for this.)
-static KEEPER: OnceLock<tracing::Dispatch> = OnceLock::new();
 
 /// Starts capturing this thread's events.
 pub fn capture() -> LogCapture {
-    KEEPER.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
+    // Registered first, so that ours is never the only registered dispatcher (see `_second`).
+    let second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     let buffer = Buffer::default();
     let writer = buffer.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -51,6 +50,7 @@ pub fn capture() -> LogCapture {
     LogCapture {
         buffer,
         _guard: guard,
+        _second: second,
     }
 }
 
