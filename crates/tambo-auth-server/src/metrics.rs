@@ -17,7 +17,6 @@
 //! refuses a counter registered with it in debug builds).
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -32,6 +31,8 @@ use prometheus_client::registry::Registry;
 use tambo_auth::ProviderRegistry;
 use tambo_auth::layer::TamboAuthLayer;
 use tambo_auth::provider::MigrationStatus;
+
+use crate::store::unix_seconds;
 
 /// The `Content-Type` of what [`Metrics::render`] writes: the Prometheus text format 0.0.4.
 pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
@@ -228,11 +229,6 @@ impl Collector for ScrapeTime {
         )?;
         Ok(())
     }
-}
-
-fn unix_seconds(t: SystemTime) -> i64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// One family read at scrape time: its descriptor, then one series per `(labels, value)`.

@@ -106,24 +106,26 @@ impl OpsAccess {
         let Some(expected) = &self.token else {
             return Access::LoopbackOnly;
         };
-        let bearer = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim());
-        match bearer {
+        match bearer_matches(headers, expected) {
             None => Access::MissingToken,
-            Some(token) => {
-                let sent: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-                if constant_time_eq(&sent, expected) {
-                    Access::Granted
-                } else {
-                    Access::InvalidToken
-                }
-            }
+            Some(true) => Access::Granted,
+            Some(false) => Access::InvalidToken,
         }
     }
+}
+
+/// Whether the bearer token of `headers` has the SHA-256 digest `expected` (compared in
+/// constant time); `None` without a bearer token. The operations and the admin token are
+/// checked this way.
+pub(crate) fn bearer_matches(headers: &HeaderMap, expected: &[u8; 32]) -> Option<bool> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())?;
+    let sent: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+    Some(constant_time_eq(&sent, expected))
 }
 
 /// The TCP peer: `ConnectInfo` from the server, or `MockConnectInfo` (tests, embedders).

@@ -26,7 +26,7 @@ use crate::admin::{Admin, FileProject, LiveProjects, PROJECTS_REFRESH, SecretKey
 use crate::config::{Config, ConfigError, StrategyName, build_registry};
 use crate::metrics::{Metrics, RegistrySource};
 use crate::ops::{Access, OpsAccess};
-use crate::store::{Store, StoredKey};
+use crate::store::{Store, StoredKey, unix_now};
 
 /// How often each replica reloads revocations and the key ring from the database: the
 /// propagation bound of a revocation or a rotation across replicas.
@@ -56,13 +56,6 @@ pub struct Server {
     revocations: Arc<MemoryRevocations>,
     ring: Arc<KeyRing>,
     retire_after: Duration,
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 impl Server {

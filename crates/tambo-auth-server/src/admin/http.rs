@@ -13,7 +13,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::{Admin, Problem};
 use crate::config::{ADMIN_TOKEN_VAR, ConfigError, Sensitive};
-use crate::ops::MIN_TOKEN_LEN;
+use crate::ops::{MIN_TOKEN_LEN, bearer_matches};
 
 /// The largest request body the admin API reads.
 const MAX_BODY: usize = 64 * 1024;
@@ -75,19 +75,7 @@ pub fn router(admin: Admin, token: &Sensitive) -> Result<Router, ConfigError> {
 /// Lets through requests bearing the admin token (compared as SHA-256 digests in constant
 /// time); 401 otherwise.
 async fn authenticate(State(digest): State<[u8; 32]>, request: Request, next: Next) -> Response {
-    let presented = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|token| -> [u8; 32] { Sha256::digest(token.trim().as_bytes()).into() });
-    let granted = presented.is_some_and(|p| {
-        p.iter()
-            .zip(digest.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
-    });
-    if granted {
+    if bearer_matches(request.headers(), &digest) == Some(true) {
         next.run(request).await
     } else {
         Problem::new(

@@ -14,8 +14,8 @@ use sha2::{Digest as _, Sha256};
 use tambo_auth::exchange::{Project, ProjectResolver, StaticProjects};
 use tambo_auth::{Error, Profile, ProviderRegistry};
 
-use super::{SecretKey, Settings, unix_now};
-use crate::store::{Store, StoreError, StoredProject};
+use super::{SecretKey, Settings};
+use crate::store::{Store, StoreError, StoredProject, unix_now};
 
 /// How often each replica reads the stored projects and keys again: a change made anywhere
 /// (another replica, the CLI) is served everywhere within this.

@@ -25,14 +25,14 @@ pub use live::{LiveProjects, PROJECTS_REFRESH, ServerProjects};
 pub use secret::SecretKey;
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
 use sha2::{Digest as _, Sha256};
 use tambo_auth::{Profile, ProviderRegistry};
 
 use crate::config::{ConfigError, ProjectConfig, VerificationConfig, VerificationPath};
-use crate::store::{AuditEntry, Store, StoreError, StoredApiKey, StoredProject};
+use crate::store::{AuditEntry, Store, StoreError, StoredApiKey, StoredProject, unix_now};
 
 /// The settings that hold secrets: sealed at rest, never returned.
 const SECRET_FIELDS: [(&str, &str); 2] =
@@ -40,12 +40,6 @@ const SECRET_FIELDS: [(&str, &str); 2] =
 
 /// How many audit entries `GET /admin/v1/audit` returns, newest first.
 const AUDIT_PAGE: i64 = 500;
-
-pub(crate) fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
 
 fn rfc3339(seconds: i64) -> String {
     let at = UNIX_EPOCH + Duration::from_secs(u64::try_from(seconds).unwrap_or(0));
@@ -586,25 +580,23 @@ impl Admin {
         let Some(Value::String(token)) = body.get("token") else {
             return Err(Problem::invalid("token", "required: the token to try"));
         };
+        // The registry the exchange of this replica uses now: no second build, no second
+        // fetch of the provider's keys.
         let registry = match self.file_project(id) {
             Some(file) => file.registry.clone(),
             None => {
-                let stored = self
-                    .inner
-                    .store
-                    .project(id)
-                    .await?
-                    .ok_or_else(|| Problem::not_found("project"))?;
-                let built = Settings::from_stored(&stored, self.inner.keys.as_deref())
-                    .map_err(|reason| Problem::new(409, "settings unusable", reason))?
-                    .registry(self.inner.profile);
-                built.map_err(|e| {
+                if self.inner.store.project(id).await?.is_none() {
+                    return Err(Problem::not_found("project"));
+                }
+                let served = self.inner.live.project(id).ok_or_else(|| {
+                    let problem = self.inner.live.problem(id);
                     Problem::new(
                         409,
                         "settings unusable",
-                        format!("{}: {}", e.field, e.reason),
+                        problem.unwrap_or_else(|| "not served yet; retry in a moment".into()),
                     )
-                })?
+                })?;
+                served.registry().clone()
             }
         };
         Ok(match registry.authenticate(token.trim()).await {
@@ -652,10 +644,7 @@ impl Admin {
         let stored = StoredApiKey {
             id: format!("key_{}", random_hex(8)),
             project: project.to_owned(),
-            digest: Sha256::digest(key.as_bytes())
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            digest: hex(&Sha256::digest(key.as_bytes())),
             prefix: key[..13].to_owned(),
             created_at: unix_now(),
             last_used_at: None,
@@ -833,8 +822,14 @@ fn setting_names(settings: &Settings) -> Vec<String> {
 }
 
 /// `bytes` random bytes from the system's generator, in hex.
+/// `bytes` in lower-case hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `bytes` random bytes, in hex.
 pub(crate) fn random_hex(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
     getrandom::fill(&mut buffer).expect("the system's random number generator");
-    buffer.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&buffer)
 }

@@ -52,7 +52,7 @@ impl Key {
             reason: "must be 32 random bytes, base64 or hex: generate one with `openssl rand -base64 32`".into(),
         })?;
         let digest = Sha256::digest(&bytes);
-        let id = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let id = super::hex(&digest[..8]);
         let key = UnboundKey::new(&AES_256_GCM, &bytes).map_err(|_| ConfigError {
             field: var.into(),
             reason: "not an AES-256 key".into(),

@@ -14,6 +14,17 @@ use super::StoreError;
 
 static LAST_MICROS: AtomicI64 = AtomicI64::new(0);
 
+/// `time` in whole seconds since the Unix epoch (0 before it).
+pub(crate) fn unix_seconds(time: SystemTime) -> i64 {
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Now, in whole seconds since the Unix epoch: the unit of revocations, keys and projects.
+pub(crate) fn unix_now() -> i64 {
+    unix_seconds(SystemTime::now())
+}
+
 /// Now, in microseconds since the Unix epoch, greater than every earlier answer.
 pub(crate) fn now_micros() -> i64 {
     let wall = SystemTime::now()

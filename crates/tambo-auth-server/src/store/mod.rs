@@ -58,6 +58,7 @@ mod page;
 mod projects;
 mod threads;
 
+pub(crate) use clock::{unix_now, unix_seconds};
 pub use error::{DatabaseError, StoreError};
 pub use keys::{Revocations, StoredKey};
 pub use limits::{Limits, MAX_KEY_BYTES};
