@@ -136,7 +136,12 @@ async fn changes_made_on_one_replica_reach_the_other_within_5_seconds(database_u
         took.is_some_and(|t| t <= WITHIN),
         "the change reached the other replica after {took:?}"
     );
-    assert_eq!(exchange(&client, &b.base, key, &alice).await.0, 400);
+    let (status, body) = exchange(&client, &b.base, key, &alice).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_request")),
+        "{body}"
+    );
 
     // A deleted key: refused by the other replica.
     let (status, _) = admin(
@@ -151,6 +156,12 @@ async fn changes_made_on_one_replica_reach_the_other_within_5_seconds(database_u
     assert!(
         took.is_some_and(|t| t <= WITHIN),
         "the deletion reached the other replica after {took:?}"
+    );
+    let (status, body) = exchange(&client, &b.base, key, &bob).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client")),
+        "{body}"
     );
     drop((a, b));
 }

@@ -106,7 +106,7 @@ async fn one_issuer_two_paths_chosen_by_alg_one_user_counted_per_path() {
         .payload(claims(ISSUER, "ada"))
         .sign_hmac(b"another-secret-0123456789abcdefghijklmnopqrstuv", "HS256");
     let error = registry.authenticate(&forged).await.expect_err("forged");
-    assert_eq!(error.kind(), ErrorKind::InvalidSignature);
+    assert_eq!(refusal(&error), (ErrorKind::InvalidSignature, 400, 401));
     assert_eq!(registry.migrations()[1].verified, 1);
 }
 
@@ -215,4 +215,10 @@ fn an_issuer_of_a_window_is_still_one_providers_outside_it() {
         error.to_string().contains("two providers are configured"),
         "{error}"
     );
+}
+
+/// What every surface answers for `error`: its kind, the exchange's status, an API's status.
+fn refusal(error: &tambo_auth::Error) -> (ErrorKind, u16, u16) {
+    let kind = error.kind();
+    (kind, kind.exchange_status(), kind.bearer_status())
 }

@@ -227,7 +227,7 @@ async fn an_answer_with_duplicate_members_is_refused() {
         .verify(GITHUB_TOKEN)
         .await
         .expect_err("refused");
-    assert_eq!(error.kind(), ErrorKind::EndpointUnavailable);
+    assert_eq!(refusal(&error), (ErrorKind::EndpointUnavailable, 503, 503));
 }
 
 #[tokio::test]
@@ -245,7 +245,7 @@ async fn redirects_are_not_followed_and_oversized_answers_are_cut_off() {
         .verify(GITHUB_TOKEN)
         .await
         .expect_err("redirect");
-    assert_eq!(error.kind(), ErrorKind::EndpointUnavailable);
+    assert_eq!(refusal(&error), (ErrorKind::EndpointUnavailable, 503, 503));
     assert_eq!(
         requests(&elsewhere).await,
         0,
@@ -259,7 +259,7 @@ async fn redirects_are_not_followed_and_oversized_answers_are_cut_off() {
         .verify(GITHUB_TOKEN)
         .await
         .expect_err("too large");
-    assert_eq!(error.kind(), ErrorKind::EndpointUnavailable);
+    assert_eq!(refusal(&error), (ErrorKind::EndpointUnavailable, 503, 503));
     assert!(
         error.to_string().contains("larger than 65536 bytes"),
         "{error}"
@@ -320,7 +320,7 @@ async fn a_jwt_of_another_issuer_is_never_sent_to_the_endpoint() {
         .verify(&token)
         .await
         .expect_err("refused");
-    assert_eq!(error.kind(), ErrorKind::IssuerMismatch);
+    assert_eq!(refusal(&error), (ErrorKind::IssuerMismatch, 400, 401));
     assert_eq!(requests(&server).await, 0);
 }
 
@@ -493,7 +493,7 @@ async fn an_introspection_answer_is_cached_no_longer_than_its_exp() {
     assert_eq!(requests(&server).await, 3);
     clock.advance(Duration::from_secs(60));
     let error = verifier.verify(OKTA_TOKEN).await.expect_err("expired");
-    assert_eq!(error.kind(), ErrorKind::Expired);
+    assert_eq!(refusal(&error), (ErrorKind::Expired, 400, 401));
 }
 
 #[test]
@@ -566,7 +566,7 @@ async fn a_registry_sends_opaque_tokens_to_its_one_asking_provider_and_jwts_by_i
         .authenticate(GITHUB_TOKEN)
         .await
         .expect_err("opaque");
-    assert_eq!(error.kind(), ErrorKind::Opaque);
+    assert_eq!(refusal(&error), (ErrorKind::Opaque, 400, 401));
 }
 
 #[tokio::test]

@@ -125,7 +125,7 @@ async fn a_token_github_refuses_is_inactive_and_an_outage_is_503() {
         .authenticate(OAUTH_TOKEN)
         .await
         .expect_err("revoked");
-    assert_eq!(error.kind(), ErrorKind::Inactive);
+    assert_eq!(refusal(&error), (ErrorKind::Inactive, 400, 401));
     assert_eq!(error.kind().code(), "inactive_token");
 
     let down = github_api("/user", OAUTH_TOKEN, 502).await;
@@ -133,8 +133,7 @@ async fn a_token_github_refuses_is_inactive_and_an_outage_is_503() {
         .authenticate(OAUTH_TOKEN)
         .await
         .expect_err("down");
-    assert_eq!(error.kind(), ErrorKind::EndpointUnavailable);
-    assert_eq!(error.kind().exchange_status(), 503);
+    assert_eq!(refusal(&error), (ErrorKind::EndpointUnavailable, 503, 503));
     assert!(error.retry_after().is_some());
 }
 
@@ -190,4 +189,10 @@ fn the_preset_table_reads_every_setting_and_refuses_unknown_ones() {
         "client_id": "Iv1.8a61f9b3a7aba766",
     }));
     assert!(unknown.is_err());
+}
+
+/// What every surface answers for `error`: its kind, the exchange's status, an API's status.
+fn refusal(error: &tambo_auth::Error) -> (ErrorKind, u16, u16) {
+    let kind = error.kind();
+    (kind, kind.exchange_status(), kind.bearer_status())
 }
