@@ -262,12 +262,7 @@ impl Server {
                     Arc::clone(&live),
                     "admin-api",
                 );
-                let admin = config
-                    .admin
-                    .templates
-                    .iter()
-                    .cloned()
-                    .fold(admin, Admin::with_template);
+                let admin = admin.with_templates(&config.admin.templates);
                 router.merge(crate::admin::router(admin, token)?)
             }
             None => router,

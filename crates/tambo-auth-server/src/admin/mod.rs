@@ -250,6 +250,9 @@ fn set_only(value: Value) -> Value {
 #[derive(Debug, Clone)]
 pub struct Admin {
     inner: Arc<Inner>,
+    /// Verification settings the settings page offers as ready-made choices (the
+    /// development identity provider of `tambo-auth dev`).
+    templates: Arc<[Value]>,
 }
 
 #[derive(Debug)]
@@ -260,9 +263,6 @@ struct Inner {
     file: Vec<FileProject>,
     live: Arc<LiveProjects>,
     actor: &'static str,
-    /// Verification settings the settings page offers as a ready-made choice (the
-    /// development identity provider of `tambo-auth dev`).
-    templates: Vec<Value>,
 }
 
 impl Admin {
@@ -285,18 +285,16 @@ impl Admin {
                 file,
                 live,
                 actor,
-                templates: Vec::new(),
             }),
+            templates: Arc::new([]),
         }
     }
 
-    /// Offers `settings` (`{"label", "verification"?, "provider"?}`) on the settings page as a
-    /// ready-made choice, as `tambo-auth dev` does for its identity provider.
+    /// Offers `templates` (each `{"label", "verification"?, "provider"?}`) on the settings
+    /// page as ready-made choices, as `tambo-auth dev` does for its identity provider.
     #[must_use]
-    pub fn with_template(mut self, settings: Value) -> Admin {
-        if let Some(inner) = Arc::get_mut(&mut self.inner) {
-            inner.templates.push(settings);
-        }
+    pub fn with_templates(mut self, templates: &[Value]) -> Admin {
+        self.templates = templates.into();
         self
     }
 
@@ -342,7 +340,7 @@ impl Admin {
             "projects": projects,
             "profile": profile,
             "providerKinds": crate::config::PROVIDER_KINDS,
-            "templates": self.inner.templates,
+            "templates": self.templates,
         }))
     }
 

@@ -79,7 +79,7 @@ impl MigrationPath {
             provider,
             role,
             namespace,
-            until: unix(until),
+            until: crate::clock::unix_seconds_at(until) as i64,
             verified: AtomicU64::new(0),
             last_verified: AtomicI64::new(0),
         }
@@ -131,13 +131,6 @@ impl MigrationPath {
             verified: self.verified.load(Ordering::Relaxed),
             last_verified: (last != 0).then(|| time(last)),
         }
-    }
-}
-
-fn unix(t: SystemTime) -> i64 {
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-        Err(_) => 0,
     }
 }
 
