@@ -53,6 +53,16 @@ impl Admin {
         .await
     }
 
+    /// A new project verified by `idp`.
+    async fn verified_by(&self, idp: &TestIdp, name: &str) -> String {
+        let id = self.create(name).await;
+        let answer = self
+            .verification(&id, json!({ "verification": loopback_issuer(idp) }))
+            .await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+        id
+    }
+
     async fn new_key(&self, id: &str) -> (String, String) {
         let answer = self
             .call("POST", &format!("/admin/v1/projects/{id}/api-keys"), None)
@@ -319,14 +329,7 @@ async fn secrets_are_sealed_never_returned_nor_logged_and_kept_when_not_given_ag
 async fn trying_a_token_tells_what_the_exchange_would_do_and_issues_nothing() {
     let idp = TestIdp::start().await;
     let admin = server("sqlite::memory:", &idp, true).await;
-    let id = admin.create("Try").await;
-    assert_eq!(
-        admin
-            .verification(&id, json!({"verification": loopback_issuer(&idp)}))
-            .await
-            .status,
-        200
-    );
+    let id = admin.verified_by(&idp, "Try").await;
     let try_token = |token: String| {
         let admin = &admin;
         let id = id.clone();
@@ -423,14 +426,7 @@ async fn a_stored_setting_that_stops_building_keeps_the_last_good_one_serving_an
     let admin = Admin {
         router: common::from_peer(server.router(), [127, 0, 0, 1]),
     };
-    let id = admin.create("Drifting").await;
-    assert_eq!(
-        admin
-            .verification(&id, json!({"verification": loopback_issuer(&idp)}))
-            .await
-            .status,
-        200
-    );
+    let id = admin.verified_by(&idp, "Drifting").await;
     let (_, key) = admin.new_key(&id).await;
     let subject = idp.token(&idp.claims("alice", now()));
     assert_eq!(exchange(&admin, &key, &subject).await.status, 200);

@@ -42,6 +42,15 @@ fn config(dir: &std::path::Path, project_url: &str, until: SystemTime) -> std::p
     path
 }
 
+/// The testkit as a Supabase project's Auth: issuer `…/auth/v1`, an ES256 signing key.
+async fn supabase_idp() -> TestIdp {
+    TestIdp::builder()
+        .issuer_path("/auth/v1")
+        .keys(vec![fixtures().ec.clone()])
+        .start()
+        .await
+}
+
 fn legacy_token(issuer: &str, sub: &str) -> String {
     JwsBuilder::new()
         .header(json!({"alg": "HS256", "typ": "JWT"}))
@@ -60,11 +69,7 @@ fn series(metrics: &str, name: &str, path: &str) -> Option<f64> {
 
 #[tokio::test]
 async fn supabase_users_keep_their_threads_across_the_move_to_signing_keys() {
-    let idp = TestIdp::builder()
-        .issuer_path("/auth/v1")
-        .keys(vec![fixtures().ec.clone()])
-        .start()
-        .await;
+    let idp = supabase_idp().await;
     let dir = tempfile::tempdir().expect("temp dir");
     let until = SystemTime::now() + Duration::from_secs(30 * 86_400);
     let config = config(dir.path(), &idp.base_url(), until);
@@ -156,11 +161,7 @@ async fn supabase_users_keep_their_threads_across_the_move_to_signing_keys() {
 
 #[tokio::test]
 async fn after_the_date_the_server_warns_at_startup_and_refuses_the_previous_path() {
-    let idp = TestIdp::builder()
-        .issuer_path("/auth/v1")
-        .keys(vec![fixtures().ec.clone()])
-        .start()
-        .await;
+    let idp = supabase_idp().await;
     let dir = tempfile::tempdir().expect("temp dir");
     let closed = SystemTime::now() - Duration::from_secs(86_400);
     let config = config(dir.path(), &idp.base_url(), closed);
