@@ -72,7 +72,7 @@ pub struct AdminSettings {
     /// `tambo-auth projects reencrypt` moves secrets to the current one.
     pub previous_secret_key: Option<Sensitive>,
     /// Ready-made verification settings the settings page offers (`{"label",
-    /// "verification"?, "provider"?}`, see [`Admin::with_template`](crate::admin::Admin::with_template)),
+    /// "verification"?, "provider"?}`, see [`Admin::with_templates`](crate::admin::Admin::with_templates)),
     /// as `tambo-auth dev` offers its identity provider's. Never from the environment.
     pub templates: Vec<serde_json::Value>,
 }
