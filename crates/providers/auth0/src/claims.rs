@@ -1,8 +1,8 @@
 //! A typed view of the Auth0-specific claims of an access token.
 
-use serde_json::Value;
 use tambo_auth::TamboUser;
 use tambo_auth::jwt::Claims;
+use tambo_auth::provider::string_array;
 
 /// The claims Auth0 adds to an API access token beyond `iss`, `sub`, `aud` and the dates.
 ///
@@ -45,14 +45,7 @@ impl Auth0Claims {
         Auth0Claims {
             org_id: string("org_id"),
             org_name: string("org_name"),
-            permissions: match claims.get("permissions") {
-                Some(Value::Array(items)) => items
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect(),
-                _ => Vec::new(),
-            },
+            permissions: string_array(claims.get("permissions")),
             scope: string("scope"),
             azp: string("azp").or_else(|| string("client_id")),
             gty: string("gty"),

@@ -4,6 +4,7 @@
 use serde_json::Value;
 use tambo_auth::TamboUser;
 use tambo_auth::jwt::Claims;
+use tambo_auth::provider::string_array;
 
 /// The claims a Clerk session token carries beyond `iss`, `sub` and the dates.
 ///
@@ -169,14 +170,7 @@ fn org_v1(claims: &Claims) -> Option<ClerkOrg> {
         role: claims
             .get_str("org_role")
             .map(|r| r.strip_prefix("org:").unwrap_or(r).to_owned()),
-        permissions: match claims.get("org_permissions") {
-            Some(Value::Array(items)) => items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect(),
-            _ => Vec::new(),
-        },
+        permissions: string_array(claims.get("org_permissions")),
         feature_permission_map: None,
     })
 }

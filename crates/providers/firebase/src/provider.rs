@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use tambo_auth::clock::SharedClock;
 use tambo_auth::jwt::{Claims, Jws};
+use tambo_auth::provider::require_listed;
 use tambo_auth::{
     Algorithm, Error, Hints, Provider, ProviderOptions, TamboUser, VerifiedToken, Verifier,
 };
@@ -121,41 +122,31 @@ impl FirebaseProvider {
                 "anonymous sign-ins are refused here (allow_anonymous = false): have the user sign in with an identity (or link one to the anonymous account with `linkWithCredential`), or allow anonymous users",
             ));
         }
-        if self.allowed_sign_in_providers.is_empty() {
-            return Ok(());
-        }
-        match claims.sign_in_provider.as_deref() {
-            Some(used) if self.allowed_sign_in_providers.iter().any(|p| p == used) => Ok(()),
-            Some(used) => Err(Error::rejected(
-                NAME,
+        require_listed(
+            NAME,
+            &self.allowed_sign_in_providers,
+            claims.sign_in_provider.as_deref(),
+            |used| {
                 format!(
                     "the user signed in with `{used}` (`firebase.sign_in_provider`), which is not in `allowed_sign_in_providers`; sign in with an allowed provider, or add this one"
-                ),
-            )),
-            None => Err(Error::rejected(
-                NAME,
-                "the token has no `firebase.sign_in_provider`, and `allowed_sign_in_providers` is configured; send the ID token from `await user.getIdToken()`",
-            )),
-        }
+                )
+            },
+            "the token has no `firebase.sign_in_provider`, and `allowed_sign_in_providers` is configured; send the ID token from `await user.getIdToken()`",
+        )
     }
 
     fn check_tenant(&self, claims: &FirebaseClaims) -> Result<(), Error> {
-        if self.allowed_tenants.is_empty() {
-            return Ok(());
-        }
-        match claims.tenant.as_deref() {
-            Some(tenant) if self.allowed_tenants.iter().any(|t| t == tenant) => Ok(()),
-            Some(tenant) => Err(Error::rejected(
-                NAME,
+        require_listed(
+            NAME,
+            &self.allowed_tenants,
+            claims.tenant.as_deref(),
+            |tenant| {
                 format!(
                     "the user belongs to the Identity Platform tenant `{tenant}` (`firebase.tenant`), which is not in `allowed_tenants`; sign the user in to an allowed tenant (`auth.tenantId`), or add this one"
-                ),
-            )),
-            None => Err(Error::rejected(
-                NAME,
-                "the user signed in to the project itself, not to a tenant (the token has no `firebase.tenant`), and `allowed_tenants` is configured; set `auth.tenantId` to an allowed tenant before signing in",
-            )),
-        }
+                )
+            },
+            "the user signed in to the project itself, not to a tenant (the token has no `firebase.tenant`), and `allowed_tenants` is configured; set `auth.tenantId` to an allowed tenant before signing in",
+        )
     }
 }
 

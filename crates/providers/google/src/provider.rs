@@ -2,6 +2,7 @@
 //! `azp`, `hd` and `email_verified` rules.
 
 use serde::Deserialize;
+use tambo_auth::provider::require_listed;
 use tambo_auth::{
     Algorithm, Error, Hints, Provider, ProviderOptions, TamboUser, VerifiedToken, Verifier,
 };
@@ -44,20 +45,15 @@ impl GoogleProvider {
     }
 
     fn check_azp(&self, claims: &GoogleClaims) -> Result<(), Error> {
-        if self.authorized_parties.is_empty() {
-            return Ok(());
-        }
-        match &claims.azp {
-            Some(azp) if self.authorized_parties.contains(azp) => Ok(()),
-            Some(_) => Err(Error::rejected(
-                NAME,
-                "the token was obtained by an OAuth client (`azp`) that is not in `authorized_parties`; add that client id, or sign in through a listed client",
-            )),
-            None => Err(Error::rejected(
-                NAME,
-                "the token has no `azp` but `authorized_parties` is configured; send a Google ID token obtained through one of those clients",
-            )),
-        }
+        require_listed(
+            NAME,
+            &self.authorized_parties,
+            claims.azp.as_deref(),
+            |_| {
+                "the token was obtained by an OAuth client (`azp`) that is not in `authorized_parties`; add that client id, or sign in through a listed client".into()
+            },
+            "the token has no `azp` but `authorized_parties` is configured; send a Google ID token obtained through one of those clients",
+        )
     }
 
     fn check_hosted_domain(&self, claims: &GoogleClaims) -> Result<(), Error> {

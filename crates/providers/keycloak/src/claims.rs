@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use tambo_auth::TamboUser;
 use tambo_auth::jwt::Claims;
-use tambo_auth::provider::scope_list;
+use tambo_auth::provider::{scope_list, string_array};
 
 /// The claims of a Keycloak token that an app reads. Every field is optional: which ones a
 /// token carries depends on its kind and on the client scopes and mappers of the realm
@@ -84,12 +84,5 @@ impl KeycloakClaims {
 /// The `roles` array of a `realm_access` or `resource_access.<client>` object; anything else
 /// holds none.
 fn roles(access: &Value) -> Vec<String> {
-    match access.get("roles") {
-        Some(Value::Array(roles)) => roles
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect(),
-        _ => Vec::new(),
-    }
+    string_array(access.get("roles"))
 }

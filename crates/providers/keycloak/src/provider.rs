@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 use tambo_auth::jwt::{Claims, Jws};
-use tambo_auth::provider::{origin, standard_scopes};
+use tambo_auth::provider::{origin, require_listed, standard_scopes};
 use tambo_auth::{
     Algorithm, Error, Hints, Provider, ProviderOptions, TamboUser, VerifiedToken, Verifier,
 };
@@ -94,21 +94,17 @@ impl Provider for KeycloakProvider {
                 "this is a service account's token (client credentials: `preferred_username` service-account-…, a `client_id`), which speaks for a client and no user; send a token obtained by a signed-in user",
             ));
         }
-        if !self.authorized_parties.is_empty() {
-            let listed = claims
-                .azp
-                .as_ref()
-                .is_some_and(|azp| self.authorized_parties.contains(azp));
-            if !listed {
-                return Err(Error::rejected(
-                    NAME,
-                    format!(
-                        "the token was requested by the client (`azp`) {:?}, which is not in `authorized_parties`; add that client id, or sign in through a listed client",
-                        claims.azp.as_deref().unwrap_or("(none)")
-                    ),
-                ));
-            }
-        }
+        require_listed(
+            NAME,
+            &self.authorized_parties,
+            claims.azp.as_deref(),
+            |azp| {
+                format!(
+                    "the token was requested by the client (`azp`) {azp:?}, which is not in `authorized_parties`; add that client id, or sign in through a listed client"
+                )
+            },
+            "the token names no client (`azp`) and `authorized_parties` is configured; send a token requested through a listed client",
+        )?;
         token.user(NAME)
     }
 

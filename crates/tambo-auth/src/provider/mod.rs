@@ -154,6 +154,22 @@ pub fn scope_list(claims: &Claims, name: &str) -> Vec<String> {
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect(),
+        value => string_array(value),
+    }
+}
+
+/// The strings of a JSON array (a claim such as Auth0's `permissions` or Keycloak's `roles`);
+/// its other members, and anything that is not an array, hold none.
+///
+/// ```
+/// use tambo_auth::provider::string_array;
+///
+/// let roles = serde_json::json!(["admin", 7, "editor"]);
+/// assert_eq!(string_array(Some(&roles)), ["admin", "editor"]);
+/// assert!(string_array(Some(&serde_json::json!("admin"))).is_empty());
+/// ```
+pub fn string_array(value: Option<&Value>) -> Vec<String> {
+    match value {
         Some(Value::Array(items)) => items
             .iter()
             .filter_map(Value::as_str)
@@ -285,6 +301,35 @@ pub fn refuse_banned(
         ));
     }
     Ok(())
+}
+
+/// Checks a claim against an allowlist setting (`authorized_parties`, `allowed_tenants`…): an
+/// empty list allows every token; otherwise the claim must be present and listed. `unlisted`
+/// explains a value that is not listed, `absent` a token without the claim.
+///
+/// ```
+/// use tambo_auth::provider::require_listed;
+///
+/// let allowed = vec!["web".to_owned()];
+/// assert!(require_listed("idp", &allowed, Some("web"), |_| String::new(), "").is_ok());
+/// let refused = require_listed("idp", &allowed, Some("cli"), |c| format!("{c} is not listed"), "")
+///     .unwrap_err();
+/// assert_eq!(refused.kind(), tambo_auth::ErrorKind::ClaimRejected);
+/// assert!(require_listed("idp", &[], None, |_| String::new(), "").is_ok());
+/// ```
+pub fn require_listed(
+    provider: &'static str,
+    allowed: &[String],
+    value: Option<&str>,
+    unlisted: impl FnOnce(&str) -> String,
+    absent: &str,
+) -> Result<(), Error> {
+    match value {
+        _ if allowed.is_empty() => Ok(()),
+        Some(value) if allowed.iter().any(|a| a == value) => Ok(()),
+        Some(value) => Err(Error::rejected(provider, unlisted(value))),
+        None => Err(Error::rejected(provider, absent)),
+    }
 }
 
 /// The origin of `input` (a configured issuer host, frontend API or allowed party): a bare host
