@@ -541,11 +541,7 @@ impl TamboUser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{Value, json};
-
-    fn claims(v: Value) -> Claims {
-        Claims::from_map(v.as_object().cloned().unwrap_or_default())
-    }
+    use serde_json::json;
 
     #[test]
     fn tambo_compatible_forms_are_unchanged() {
@@ -595,7 +591,7 @@ mod tests {
         ];
         for (iss, c, sub, want) in cases {
             assert_eq!(
-                ContextKey::from_claims(iss, &claims(c), sub).as_str(),
+                ContextKey::from_claims(iss, &Claims::from_value(c), sub).as_str(),
                 want,
                 "{iss}"
             );
@@ -604,12 +600,12 @@ mod tests {
 
     #[test]
     fn hd_wins_over_org_id_on_google_and_empty_tenants_are_ignored() {
-        let c = claims(json!({"hd": "acme.com", "org_id": "org"}));
+        let c = Claims::from_value(json!({"hd": "acme.com", "org_id": "org"}));
         assert_eq!(
             ContextKey::from_claims("https://accounts.google.com", &c, "1").as_str(),
             "oauth:user:accounts.google.com:acme.com:1"
         );
-        let c = claims(json!({"org_id": ""}));
+        let c = Claims::from_value(json!({"org_id": ""}));
         assert_eq!(
             ContextKey::from_claims("https://x.example", &c, "1").as_str(),
             "oauth:user:x.example:1"
@@ -662,7 +658,7 @@ mod tests {
             let user = TamboUser::from_claims(
                 "oidc",
                 "https://x.example/realm",
-                claims(json!({"sub": sub, "org_id": "o1"})),
+                Claims::from_value(json!({"sub": sub, "org_id": "o1"})),
             )
             .unwrap();
             assert_eq!(user.sub(), sub);
@@ -691,8 +687,12 @@ mod tests {
             );
         }
         assert!(
-            TamboUser::from_claims("oidc", "https://x.example", claims(json!({"sub": 1})))
-                .is_none()
+            TamboUser::from_claims(
+                "oidc",
+                "https://x.example",
+                Claims::from_value(json!({"sub": 1}))
+            )
+            .is_none()
         );
     }
 
@@ -701,7 +701,9 @@ mod tests {
         let user = TamboUser::from_claims(
             "oidc",
             "https://x.example",
-            claims(json!({"sub": "a:b", "email": "a@x.example", "email_verified": true})),
+            Claims::from_value(
+                json!({"sub": "a:b", "email": "a@x.example", "email_verified": true}),
+            ),
         )
         .unwrap();
         assert_eq!(
@@ -719,7 +721,7 @@ mod tests {
         let user = TamboUser::from_claims(
             "oidc",
             "https://x.example",
-            claims(json!({"sub": "u", "email": "private@example.com"})),
+            Claims::from_value(json!({"sub": "u", "email": "private@example.com"})),
         )
         .unwrap();
         assert!(!format!("{user:?}").contains("private@example.com"));

@@ -930,12 +930,8 @@ async fn every_refused_subject_token_is_invalid_request_never_invalid_grant() {
 async fn a_tambo_token_cannot_be_exchanged_again() {
     let fx = fixture();
     let claims = json!({"iss": IDP, "sub": "alice", "exp": NOW + 3600});
-    let user = TamboUser::from_claims(
-        "idp",
-        IDP,
-        tambo_auth::jwt::Claims::from_map(claims.as_object().cloned().unwrap_or_default()),
-    )
-    .expect("user");
+    let user = TamboUser::from_claims("idp", IDP, tambo_auth::jwt::Claims::from_value(claims))
+        .expect("user");
     let ours = fx
         .tokens
         .issue(IssueRequest::new(&user, PROJECT))

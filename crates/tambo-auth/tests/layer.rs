@@ -52,12 +52,7 @@ fn fixture() -> Fixture {
 
 fn user(sub: &str) -> TamboUser {
     let claims = json!({"iss": "https://idp.example", "sub": sub, "exp": NOW + 3600});
-    TamboUser::from_claims(
-        "idp",
-        "https://idp.example",
-        Claims::from_map(claims.as_object().cloned().unwrap_or_default()),
-    )
-    .expect("user")
+    TamboUser::from_claims("idp", "https://idp.example", Claims::from_value(claims)).expect("user")
 }
 
 impl Fixture {

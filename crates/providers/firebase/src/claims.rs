@@ -122,13 +122,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn claims(value: Value) -> Claims {
-        Claims::from_map(value.as_object().cloned().unwrap_or_default())
-    }
-
     #[test]
     fn an_anonymous_user_has_no_profile_and_no_identities() {
-        let c = FirebaseClaims::from_claims(&claims(json!({
+        let c = FirebaseClaims::from_claims(&Claims::from_value(json!({
             "provider_id": "anonymous",
             "firebase": {"identities": {}, "sign_in_provider": "anonymous"},
         })));
@@ -144,7 +140,7 @@ mod tests {
             json!({"firebase": "google.com"}),
             json!({"firebase": {"sign_in_provider": 7, "tenant": "", "identities": []}}),
         ] {
-            let c = FirebaseClaims::from_claims(&claims(value.clone()));
+            let c = FirebaseClaims::from_claims(&Claims::from_value(value.clone()));
             assert_eq!(c, FirebaseClaims::default(), "{value}");
             assert!(!c.is_anonymous());
         }
@@ -152,7 +148,7 @@ mod tests {
 
     #[test]
     fn identities_keep_their_string_values_only() {
-        let c = FirebaseClaims::from_claims(&claims(json!({
+        let c = FirebaseClaims::from_claims(&Claims::from_value(json!({
             "firebase": {"identities": {"email": ["ada@acme.example", 3], "github.com": "x"}},
             "auth_time": 1767225000,
             "email_verified": false,

@@ -66,26 +66,22 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn claims(value: Value) -> Claims {
-        Claims::from_map(value.as_object().cloned().unwrap_or_default())
-    }
-
     #[test]
     fn legacy_string_email_verified_is_read_as_a_boolean() {
-        let c = GoogleClaims::from_claims(&claims(json!({"email_verified": "true"})));
+        let c = GoogleClaims::from_claims(&Claims::from_value(json!({"email_verified": "true"})));
         assert_eq!(c.email_verified, Some(true));
-        let c = GoogleClaims::from_claims(&claims(json!({"email_verified": "false"})));
+        let c = GoogleClaims::from_claims(&Claims::from_value(json!({"email_verified": "false"})));
         assert_eq!(c.email_verified, Some(false));
-        let c = GoogleClaims::from_claims(&claims(json!({"email_verified": "yes"})));
+        let c = GoogleClaims::from_claims(&Claims::from_value(json!({"email_verified": "yes"})));
         assert_eq!(c.email_verified, None);
     }
 
     #[test]
     fn a_personal_account_has_no_hd_and_no_nonce_unless_sent() {
-        let c = GoogleClaims::from_claims(&claims(json!({"email": "a@gmail.com"})));
+        let c = GoogleClaims::from_claims(&Claims::from_value(json!({"email": "a@gmail.com"})));
         assert_eq!(c.hd, None);
         assert_eq!(c.nonce, None);
-        let c = GoogleClaims::from_claims(&claims(json!({"nonce": "n-0S6_WzA2Mj"})));
+        let c = GoogleClaims::from_claims(&Claims::from_value(json!({"nonce": "n-0S6_WzA2Mj"})));
         assert_eq!(c.nonce.as_deref(), Some("n-0S6_WzA2Mj"));
     }
 }

@@ -117,6 +117,22 @@ impl Claims {
             .unwrap_or_else(|| Claims::from_map(Map::new()))
     }
 
+    /// Wraps a JSON value as claims: an object's members, or no claim for any other value.
+    ///
+    /// ```
+    /// use tambo_auth::jwt::Claims;
+    ///
+    /// let claims = Claims::from_value(serde_json::json!({"sub": "ada"}));
+    /// assert_eq!(claims.sub(), Some("ada"));
+    /// assert_eq!(Claims::from_value(serde_json::json!([1])).sub(), None);
+    /// ```
+    pub fn from_value(value: Value) -> Claims {
+        match value {
+            Value::Object(map) => Claims::from_map(map),
+            _ => Claims::from_map(Map::new()),
+        }
+    }
+
     /// The claims' JSON text.
     pub(crate) fn json(&self) -> &str {
         self.0.json()

@@ -131,16 +131,12 @@ mod tests {
             .profile(Profile::Development)
             .build()
             .expect("verifier");
-        TamboUser::from_claims(
-            "t",
-            "https://i.example",
-            Claims::from_map(claims.as_object().cloned().unwrap_or_default()),
-        )
-        .expect("user")
-        .verified_by(Origin::Provider {
-            verifier,
-            key: None,
-        })
+        TamboUser::from_claims("t", "https://i.example", Claims::from_value(claims))
+            .expect("user")
+            .verified_by(Origin::Provider {
+                verifier,
+                key: None,
+            })
     }
 
     fn put(cache: &TokenCache, token: &str, sub: &str, exp: i64, now: i64) {

@@ -551,7 +551,7 @@ mod tests {
         TamboUser::from_claims(
             "google",
             "https://accounts.google.com",
-            Claims::from_map(claims.as_object().cloned().unwrap_or_default()),
+            Claims::from_value(claims),
         )
         .expect("user")
     }
