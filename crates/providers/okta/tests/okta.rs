@@ -8,7 +8,7 @@ use tambo_auth_testkit::claims::{
     OKTA_CLIENT_ID, OKTA_USER_ID, now, okta_access_token, okta_header, okta_id_token,
 };
 use tambo_auth_testkit::jws::{self, jwe_like};
-use tambo_auth_testkit::refusal::assert_mentions;
+use tambo_auth_testkit::refusal::{assert_mentions, assert_names_field};
 use tambo_auth_testkit::{TestIdp, assert_refused, fixtures};
 
 /// A custom authorization server: the testkit IdP with Okta's path.
@@ -257,14 +257,7 @@ fn configuration_errors_name_the_field() {
         ),
     ];
     for (builder, field, text) in cases {
-        let error = builder.build().expect_err(field);
-        assert_eq!(error.kind(), ErrorKind::Configuration, "{error}");
-        match &error {
-            tambo_auth::Error::Configuration { field: named, .. } => {
-                assert_eq!(named, field, "{error}");
-            }
-            other => panic!("{other:?}"),
-        }
-        assert_mentions(&error, &[text]);
+        let error = assert_refused!(builder.build(), ErrorKind::Configuration);
+        assert_names_field(&error, field, &[text]);
     }
 }
