@@ -3,12 +3,14 @@
 
 use std::env;
 
+use example_support::required_env;
 use tambo_auth_login_gov::{Environment, LoginGovProvider};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let client_id = env::var("LOGIN_GOV_CLIENT_ID").map_err(
-        |_| "set LOGIN_GOV_CLIENT_ID to your app's client id, the partner portal's \"Issuer\" (urn:gov:gsa:openidconnect.profiles:sp:sso:<agency>:<app>)",
+    let client_id = required_env(
+        "LOGIN_GOV_CLIENT_ID",
+        "to your app's client id, the partner portal's \"Issuer\" (urn:gov:gsa:openidconnect.profiles:sp:sso:<agency>:<app>)",
     )?;
     let environment = match env::var("LOGIN_GOV_ENVIRONMENT").as_deref() {
         Ok("sandbox") => Environment::Sandbox,
@@ -19,8 +21,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .environment(environment)
         .require_identity_verification(env::var("LOGIN_GOV_REQUIRE_VERIFIED").as_deref() == Ok("1"))
         .build()?;
-    let api_key = env::var("TAMBO_API_KEY").unwrap_or_else(|_| "tambo_pk_example".into());
-    let app = example_support::App::new(provider, &api_key)?;
-    example_support::serve(app.router(), "127.0.0.1:8260").await?;
-    Ok(())
+    example_support::run(provider).await
 }

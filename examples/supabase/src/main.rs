@@ -1,14 +1,16 @@
 //! The Supabase example: exchanges a user's Supabase access token for a Tambo token and
 //! serves a user-scoped API on http://127.0.0.1:8260. See README.md.
 
+use example_support::required_env;
 use tambo_auth::verify::Secret;
 use tambo_auth_supabase::SupabaseProvider;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let project_url = std::env::var("SUPABASE_URL")
-        .map_err(|_| "set SUPABASE_URL to your project URL, e.g. https://<ref>.supabase.co")?;
-    let api_key = std::env::var("TAMBO_API_KEY").unwrap_or_else(|_| "tambo_pk_example".into());
+    let project_url = required_env(
+        "SUPABASE_URL",
+        "to your project URL, e.g. https://<ref>.supabase.co",
+    )?;
 
     let mut supabase = SupabaseProvider::builder(&project_url)
         // The Supabase CLI serves plain http on 127.0.0.1:54321.
@@ -17,7 +19,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Ok(secret) = std::env::var("SUPABASE_JWT_SECRET") {
         supabase = supabase.legacy_jwt_secret(Secret::from_utf8(secret));
     }
-    let app = example_support::App::new(supabase.build()?, &api_key)?;
-    example_support::serve(app.router(), "127.0.0.1:8260").await?;
-    Ok(())
+    example_support::run(supabase.build()?).await
 }
