@@ -1,14 +1,12 @@
 //! The Better Auth example: exchanges a JWT-plugin token for a Tambo token and serves a
 //! user-scoped API on http://127.0.0.1:8260. See README.md.
 
-use example_support::required_env;
 use tambo_auth_better_auth::BetterAuthProvider;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let base_url = required_env(
-        "BETTER_AUTH_URL",
-        "to your app's Better Auth baseURL, e.g. http://localhost:3000",
+    let base_url = std::env::var("BETTER_AUTH_URL").map_err(
+        |_| "set BETTER_AUTH_URL to your app's Better Auth baseURL, e.g. http://localhost:3000",
     )?;
 
     let better_auth = BetterAuthProvider::builder(base_url)

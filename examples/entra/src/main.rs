@@ -4,19 +4,16 @@
 
 use std::env;
 
-use example_support::{list, required_env};
+use example_support::list;
 use tambo_auth_entra::{EntraProvider, Identity};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let tenant = required_env(
-        "ENTRA_TENANT",
-        "to your directory (tenant) id, or to organizations / common for a multi-tenant app",
-    )?;
-    let client_id = required_env(
-        "ENTRA_CLIENT_ID",
-        "to your app registration's application (client) id",
-    )?;
+    let tenant = env::var("ENTRA_TENANT").map_err(|_| {
+        "set ENTRA_TENANT to your directory (tenant) id, or to organizations / common for a multi-tenant app"
+    })?;
+    let client_id = env::var("ENTRA_CLIENT_ID")
+        .map_err(|_| "set ENTRA_CLIENT_ID to your app registration's application (client) id")?;
     let mut builder = EntraProvider::builder(tenant, client_id);
     // A multi-tenant app lists the tenants whose users may sign in, comma-separated.
     for tenant in list(&env::var("ENTRA_ALLOWED_TENANTS").unwrap_or_default()) {

@@ -3,14 +3,13 @@
 
 use std::env;
 
-use example_support::{list, required_env};
+use example_support::list;
 use tambo_auth_firebase::FirebaseProvider;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let project_id = required_env(
-        "FIREBASE_PROJECT_ID",
-        "to your Firebase project ID (Project settings → General; `projectId` in the web app's config)",
+    let project_id = env::var("FIREBASE_PROJECT_ID").map_err(
+        |_| "set FIREBASE_PROJECT_ID to your Firebase project ID (Project settings → General; `projectId` in the web app's config)",
     )?;
     let mut builder = FirebaseProvider::builder(project_id)
         .allow_anonymous(env::var("FIREBASE_ALLOW_ANONYMOUS").as_deref() != Ok("0"));

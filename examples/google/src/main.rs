@@ -3,14 +3,13 @@
 
 use std::env;
 
-use example_support::{list, required_env};
+use example_support::list;
 use tambo_auth_google::GoogleProvider;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let client_ids = required_env(
-        "GOOGLE_CLIENT_ID",
-        "to your OAuth client id (…apps.googleusercontent.com)",
+    let client_ids = env::var("GOOGLE_CLIENT_ID").map_err(
+        |_| "set GOOGLE_CLIENT_ID to your OAuth client id (…apps.googleusercontent.com)",
     )?;
     let mut ids = list(&client_ids).into_iter();
     let mut builder = GoogleProvider::builder(ids.next().unwrap_or_default());

@@ -4,18 +4,16 @@
 
 use std::env;
 
-use example_support::{list, required_env};
+use example_support::list;
 use tambo_auth_keycloak::KeycloakProvider;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let issuer = required_env(
-        "KEYCLOAK_ISSUER",
-        "to your realm's issuer (https://<host>/realms/<realm>)",
+    let issuer = env::var("KEYCLOAK_ISSUER").map_err(
+        |_| "set KEYCLOAK_ISSUER to your realm's issuer (https://<host>/realms/<realm>)",
     )?;
-    let audiences = required_env(
-        "KEYCLOAK_AUDIENCES",
-        "to your API's client id (added by an audience mapper) and/or your app's client id, comma-separated",
+    let audiences = env::var("KEYCLOAK_AUDIENCES").map_err(
+        |_| "set KEYCLOAK_AUDIENCES to your API's client id (added by an audience mapper) and/or your app's client id, comma-separated",
     )?;
     let mut builder = KeycloakProvider::builder(issuer);
     for audience in list(&audiences) {

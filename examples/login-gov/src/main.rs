@@ -3,14 +3,12 @@
 
 use std::env;
 
-use example_support::required_env;
 use tambo_auth_login_gov::{Environment, LoginGovProvider};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let client_id = required_env(
-        "LOGIN_GOV_CLIENT_ID",
-        "to your app's client id, the partner portal's \"Issuer\" (urn:gov:gsa:openidconnect.profiles:sp:sso:<agency>:<app>)",
+    let client_id = env::var("LOGIN_GOV_CLIENT_ID").map_err(
+        |_| "set LOGIN_GOV_CLIENT_ID to your app's client id, the partner portal's \"Issuer\" (urn:gov:gsa:openidconnect.profiles:sp:sso:<agency>:<app>)",
     )?;
     let environment = match env::var("LOGIN_GOV_ENVIRONMENT").as_deref() {
         Ok("sandbox") => Environment::Sandbox,

@@ -4,18 +4,16 @@
 
 use std::env;
 
-use example_support::{list, required_env};
+use example_support::list;
 use tambo_auth_okta::OktaProvider;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let issuer = required_env(
-        "OKTA_ISSUER",
-        "to your authorization server's issuer (https://<org>.okta.com/oauth2/default)",
+    let issuer = env::var("OKTA_ISSUER").map_err(
+        |_| "set OKTA_ISSUER to your authorization server's issuer (https://<org>.okta.com/oauth2/default)",
     )?;
-    let audiences = required_env(
-        "OKTA_AUDIENCES",
-        "to api://default and/or your app's client id, comma-separated",
+    let audiences = env::var("OKTA_AUDIENCES").map_err(
+        |_| "set OKTA_AUDIENCES to api://default and/or your app's client id, comma-separated",
     )?;
     let mut builder = OktaProvider::builder(issuer);
     for audience in list(&audiences) {

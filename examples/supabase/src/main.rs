@@ -1,16 +1,13 @@
 //! The Supabase example: exchanges a user's Supabase access token for a Tambo token and
 //! serves a user-scoped API on http://127.0.0.1:8260. See README.md.
 
-use example_support::required_env;
 use tambo_auth::verify::Secret;
 use tambo_auth_supabase::SupabaseProvider;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let project_url = required_env(
-        "SUPABASE_URL",
-        "to your project URL, e.g. https://<ref>.supabase.co",
-    )?;
+    let project_url = std::env::var("SUPABASE_URL")
+        .map_err(|_| "set SUPABASE_URL to your project URL, e.g. https://<ref>.supabase.co")?;
 
     let mut supabase = SupabaseProvider::builder(&project_url)
         // The Supabase CLI serves plain http on 127.0.0.1:54321.
