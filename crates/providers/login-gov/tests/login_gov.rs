@@ -10,7 +10,7 @@ use tambo_auth_testkit::claims::{
     LOGIN_GOV_CLIENT_ID, LOGIN_GOV_USER_ID, login_gov_header, login_gov_id_token, now,
 };
 use tambo_auth_testkit::jws::{self, jwe_like};
-use tambo_auth_testkit::refusal::assert_names_field;
+use tambo_auth_testkit::refusal::{assert_mentions, assert_names_field};
 use tambo_auth_testkit::{TestIdp, assert_refused, fixtures};
 
 /// The testkit IdP with Login.gov's issuer shape: an origin and a trailing slash.
@@ -137,8 +137,8 @@ async fn opaque_and_encrypted_inputs_say_to_send_the_id_token() {
         .await;
     assert_refused!(result, ErrorKind::Opaque, "not a JWT", "opaque", "ID token");
     let jwe = jwe_like(&json!({"alg": "RSA-OAEP-256", "enc": "A256GCM", "kid": "k"}));
-    let result = provider.authenticate(&jwe).await;
-    assert_refused!(result, ErrorKind::Encrypted, "encrypted", "ID token");
+    let refused = assert_refused!(provider.authenticate(&jwe).await, ErrorKind::Encrypted);
+    assert_mentions(&refused, &["encrypted", "ID token"]);
 }
 
 #[test]
