@@ -707,20 +707,15 @@ pub fn firebase_id_token(project_id: &str, uid: &str, now: u64) -> Value {
 /// [`firebase_id_token`] without `name`, `picture` or `email`, with `provider_id: "anonymous"`,
 /// `identities` empty and `sign_in_provider: "anonymous"`.
 pub fn firebase_anonymous_id_token(project_id: &str, uid: &str, now: u64) -> Value {
-    json!({
-        "provider_id": "anonymous",
-        "iss": format!("https://securetoken.google.com/{project_id}"),
-        "aud": project_id,
-        "auth_time": now - 600,
-        "user_id": uid,
-        "sub": uid,
-        "iat": now,
-        "exp": now + 3600,
-        "firebase": {
-            "identities": {},
-            "sign_in_provider": "anonymous",
-        },
-    })
+    let mut token = firebase_id_token(project_id, uid, now);
+    if let Some(claims) = token.as_object_mut() {
+        for signed_in_only in ["name", "picture", "email", "email_verified"] {
+            claims.remove(signed_in_only);
+        }
+    }
+    token["provider_id"] = json!("anonymous");
+    token["firebase"] = json!({"identities": {}, "sign_in_provider": "anonymous"});
+    token
 }
 
 /// A Firebase session cookie (the Admin SDK's `createSessionCookie(idToken, {expiresIn})`):

@@ -8,7 +8,8 @@
 //!   Better Auth, Neon Auth, Google and Microsoft Entra ID tokens.
 //! - [`idp`]: a fake OpenID provider on `127.0.0.1` serving discovery and a JWKS, with key
 //!   rotation, request counters, injected faults and stop/restart on the same port.
-//! - [`refusal`]: [`assert_refused!`], an error of one exact kind whose message names the fix.
+//! - [`refusal`]: [`assert_refused!`], an error of one exact kind whose message names the fix,
+//!   and [`refusal::assert_names_field`], a configuration error naming its field.
 //! - [`logs`]: what `tracing` logged during a test, and the assertion that it holds no token,
 //!   secret or API key.
 //!

@@ -52,6 +52,32 @@ pub fn assert_mentions(message: &impl Display, texts: &[&str]) {
     }
 }
 
+/// Asserts that `message` (a configuration error's `Display` text) opens by naming `field` the
+/// way tambo-auth writes it, ``invalid configuration `field`: ``, and mentions each of `texts`.
+///
+/// With the error's kind asserted first ([`assert_refused!`](crate::assert_refused)), this pins
+/// which setting a misconfiguration is reported against, whatever the adapter.
+///
+/// ```
+/// use tambo_auth_testkit::refusal::assert_names_field;
+///
+/// assert_names_field(&"invalid configuration `audience`: set the API identifier", "audience", &["API"]);
+/// ```
+///
+/// # Panics
+///
+/// When the message names another field or none, or lacks one of `texts`.
+#[track_caller]
+pub fn assert_names_field(message: &impl Display, field: &str, texts: &[&str]) {
+    let message = message.to_string();
+    let named = format!("invalid configuration `{field}`: ");
+    assert!(
+        message.starts_with(&named),
+        "the message {message:?} does not name the field `{field}`"
+    );
+    assert_mentions(&message, texts);
+}
+
 /// Asserts that a `Result` is an error of the given kind whose message contains each given
 /// text, and evaluates to that error for further checks.
 ///
@@ -123,6 +149,22 @@ mod tests {
     #[should_panic(expected = "the token expired at 1700000000")]
     fn another_kind_fails() {
         assert_refused!(expired(), &Kind::Opaque);
+    }
+
+    #[test]
+    fn a_configuration_error_names_its_field() {
+        let message = "invalid configuration `issuer`: use https";
+        super::assert_names_field(&message, "issuer", &["https"]);
+    }
+
+    #[test]
+    #[should_panic(expected = "does not name the field `audience`")]
+    fn a_configuration_error_of_another_field_fails() {
+        super::assert_names_field(
+            &"invalid configuration `issuer`: use https",
+            "audience",
+            &[],
+        );
     }
 
     #[test]

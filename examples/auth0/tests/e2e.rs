@@ -23,10 +23,8 @@ async fn start() -> (TestIdp, TestApp) {
     let idp = TestIdp::builder().trailing_slash(true).start().await;
     let auth0 = Auth0Provider::builder(idp.issuer())
         .audience(AUTH0_API_AUDIENCE)
-        .options(loopback_options())
-        .build()
-        .expect("valid configuration");
-    (idp, TestApp::new(auth0))
+        .options(loopback_options());
+    (idp, TestApp::built(auth0.build()))
 }
 
 #[tokio::test]
@@ -37,12 +35,8 @@ async fn auth0_users_exchange_their_access_tokens_and_see_only_their_own_notes()
     let bob = access_token(&idp.issuer(), "auth0|bob");
     let who = app.two_users_see_only_their_own_notes(&alice, &bob).await;
 
-    assert_eq!(who.sub, "auth0|alice");
-    assert_eq!(who.tenant.as_deref(), Some(ORG));
-    assert_eq!(
-        who.context_key,
-        format!("oauth:user:127.0.0.1%3A{}:{ORG}:auth0|alice", idp.port())
-    );
+    let key = format!("oauth:user:127.0.0.1%3A{}:{ORG}:auth0|alice", idp.port());
+    who.assert_user("auth0|alice", Some(ORG), &key);
 }
 
 #[tokio::test]

@@ -8,13 +8,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let base_url = std::env::var("BETTER_AUTH_URL").map_err(
         |_| "set BETTER_AUTH_URL to your app's Better Auth baseURL, e.g. http://localhost:3000",
     )?;
-    let api_key = std::env::var("TAMBO_API_KEY").unwrap_or_else(|_| "tambo_pk_example".into());
 
     let better_auth = BetterAuthProvider::builder(base_url)
         // A Next.js dev server on http://127.0.0.1:3000 serves the JWKS over plain http.
         .options(tambo_auth::ProviderOptions::default().allow_loopback_http(true))
         .build()?;
-    let app = example_support::App::new(better_auth, &api_key)?;
-    example_support::serve(app.router(), "127.0.0.1:8260").await?;
-    Ok(())
+    example_support::run(better_auth).await
 }

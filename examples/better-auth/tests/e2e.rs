@@ -19,11 +19,8 @@ async fn better_auth_users_exchange_their_jwt_and_see_only_their_notes() {
         .start()
         .await;
     // What main.rs builds from BETTER_AUTH_URL (here the testkit instead of the app).
-    let better_auth = BetterAuthProvider::builder(idp.base_url())
-        .options(loopback_options())
-        .build()
-        .expect("builds");
-    let app = TestApp::new(better_auth);
+    let better_auth = BetterAuthProvider::builder(idp.base_url()).options(loopback_options());
+    let app = TestApp::built(better_auth.build());
     let jwt = |user: &str| {
         JwsBuilder::new()
             .header(better_auth_header(key))
@@ -34,11 +31,8 @@ async fn better_auth_users_exchange_their_jwt_and_see_only_their_notes() {
     let profile = app
         .two_users_see_only_their_own_notes(&jwt(ADA), &jwt(GRACE))
         .await;
-    assert_eq!(profile.sub, ADA);
-    assert_eq!(
-        profile.context_key,
-        format!("oauth:user:127.0.0.1%3A{}:{ADA}", idp.port())
-    );
+    let key = format!("oauth:user:127.0.0.1%3A{}:{ADA}", idp.port());
+    profile.assert_user(ADA, None, &key);
 
     // The mistake Tambo's own guide makes: sending `session.token`, an opaque string.
     app.assert_refused("Yx4b0eT5mQ2kR9vW7zN1cL8pA3sD6fG0", 400, "invalid_request")

@@ -24,10 +24,8 @@ async fn start() -> (TestIdp, TestApp) {
     let idp = TestIdp::start().await;
     let clerk = ClerkProvider::builder(idp.issuer())
         .authorized_party(CLERK_AZP)
-        .options(loopback_options())
-        .build()
-        .expect("valid configuration");
-    (idp, TestApp::new(clerk))
+        .options(loopback_options());
+    (idp, TestApp::built(clerk.build()))
 }
 
 #[tokio::test]
@@ -38,12 +36,9 @@ async fn clerk_users_exchange_their_session_tokens_and_see_only_their_own_notes(
     let bob = session_token(&idp.issuer(), "user_bob", CLERK_AZP);
     let who = app.two_users_see_only_their_own_notes(&alice, &bob).await;
 
-    assert_eq!(who.sub, "user_alice");
     // The organization (`o.id`) is part of the user namespace carried by the Tambo token.
-    assert_eq!(
-        who.context_key,
-        format!("oauth:user:127.0.0.1%3A{}:{ORG}:user_alice", idp.port())
-    );
+    let key = format!("oauth:user:127.0.0.1%3A{}:{ORG}:user_alice", idp.port());
+    who.assert_user("user_alice", Some(ORG), &key);
 }
 
 #[tokio::test]

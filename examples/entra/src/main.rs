@@ -4,6 +4,7 @@
 
 use std::env;
 
+use example_support::list;
 use tambo_auth_entra::{EntraProvider, Identity};
 
 #[tokio::main]
@@ -15,17 +16,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map_err(|_| "set ENTRA_CLIENT_ID to your app registration's application (client) id")?;
     let mut builder = EntraProvider::builder(tenant, client_id);
     // A multi-tenant app lists the tenants whose users may sign in, comma-separated.
-    if let Ok(allowed) = env::var("ENTRA_ALLOWED_TENANTS") {
-        for tenant in allowed.split(',').map(str::trim) {
-            builder = builder.allowed_tenant(tenant);
-        }
+    for tenant in list(&env::var("ENTRA_ALLOWED_TENANTS").unwrap_or_default()) {
+        builder = builder.allowed_tenant(tenant);
     }
     if env::var("ENTRA_IDENTITY").is_ok_and(|identity| identity == "oid") {
         builder = builder.identity(Identity::Oid);
     }
-    let provider = builder.build()?;
-    let api_key = env::var("TAMBO_API_KEY").unwrap_or_else(|_| "tambo_pk_example".into());
-    let app = example_support::App::new(provider, &api_key)?;
-    example_support::serve(app.router(), "127.0.0.1:8260").await?;
-    Ok(())
+    example_support::run(builder.build()?).await
 }

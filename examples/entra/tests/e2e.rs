@@ -31,10 +31,8 @@ async fn entra_users_of_allowed_tenants_exchange_their_tokens_and_see_only_their
         .allowed_tenant(ENTRA_TENANT_ID)
         .allowed_tenant(FABRIKAM)
         .instance(idp.base_url())
-        .options(loopback_options())
-        .build()
-        .expect("builds");
-    let app = TestApp::new(provider);
+        .options(loopback_options());
+    let app = TestApp::built(provider.build());
     let header = entra_header(&fixtures().rsa);
     // Ada sends an ID token from her tenant; Grace an access token for the app's API from hers.
     let ada = sign(
@@ -47,15 +45,11 @@ async fn entra_users_of_allowed_tenants_exchange_their_tokens_and_see_only_their
     );
 
     let user = app.two_users_see_only_their_own_notes(&ada, &grace).await;
-    assert_eq!(user.sub, ADA);
-    assert_eq!(user.tenant.as_deref(), Some(ENTRA_TENANT_ID));
-    assert_eq!(
-        user.context_key,
-        format!(
-            "oauth:user:127.0.0.1%3A{}:{ENTRA_TENANT_ID}:{ADA}",
-            idp.port()
-        )
+    let key = format!(
+        "oauth:user:127.0.0.1%3A{}:{ENTRA_TENANT_ID}:{ADA}",
+        idp.port()
     );
+    user.assert_user(ADA, Some(ENTRA_TENANT_ID), &key);
 
     // The usual mistake: forwarding the Microsoft Graph token MSAL got for `User.Read`.
     let graph = sign(

@@ -3,6 +3,7 @@
 
 use std::env;
 
+use example_support::list;
 use tambo_auth_firebase::FirebaseProvider;
 
 #[tokio::main]
@@ -12,14 +13,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     let mut builder = FirebaseProvider::builder(project_id)
         .allow_anonymous(env::var("FIREBASE_ALLOW_ANONYMOUS").as_deref() != Ok("0"));
-    for tenant in env::var("FIREBASE_TENANTS").unwrap_or_default().split(',') {
-        if !tenant.trim().is_empty() {
-            builder = builder.allowed_tenant(tenant.trim());
-        }
+    for tenant in list(&env::var("FIREBASE_TENANTS").unwrap_or_default()) {
+        builder = builder.allowed_tenant(tenant);
     }
-    let provider = builder.build()?;
-    let api_key = env::var("TAMBO_API_KEY").unwrap_or_else(|_| "tambo_pk_example".into());
-    let app = example_support::App::new(provider, &api_key)?;
-    example_support::serve(app.router(), "127.0.0.1:8260").await?;
-    Ok(())
+    example_support::run(builder.build()?).await
 }

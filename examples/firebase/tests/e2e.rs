@@ -25,10 +25,8 @@ async fn firebase_id_tokens_exchange_and_scope_notes_per_user_and_tenant() {
         .allow_anonymous(false)
         .allowed_tenant(TENANT)
         .jwks_url(idp.jwks_url())
-        .options(loopback_options())
-        .build()
-        .expect("builds");
-    let app = TestApp::new(provider);
+        .options(loopback_options());
+    let app = TestApp::built(provider.build());
     let id_token = |uid: &str| {
         let mut claims = firebase_id_token(FIREBASE_PROJECT_ID, uid, now());
         claims["firebase"]["tenant"] = json!(TENANT);
@@ -38,12 +36,8 @@ async fn firebase_id_tokens_exchange_and_scope_notes_per_user_and_tenant() {
     let user = app
         .two_users_see_only_their_own_notes(&id_token(ADA), &id_token(GRACE))
         .await;
-    assert_eq!(user.sub, ADA);
-    assert_eq!(user.tenant.as_deref(), Some(TENANT));
-    assert_eq!(
-        user.context_key,
-        format!("oauth:user:securetoken.google.com/{FIREBASE_PROJECT_ID}:{TENANT}:{ADA}")
-    );
+    let key = format!("oauth:user:securetoken.google.com/{FIREBASE_PROJECT_ID}:{TENANT}:{ADA}");
+    user.assert_user(ADA, Some(TENANT), &key);
 
     // Refused at the exchange: an anonymous user (allow_anonymous = false), a user of the
     // project outside the allowed tenant, a session cookie, and a refresh token.

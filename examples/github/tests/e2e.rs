@@ -30,17 +30,12 @@ async fn github_tokens_exchange_and_scope_notes_per_user() {
         .await;
     let provider = GithubProvider::builder()
         .api_url(github.uri())
-        .options(loopback_options())
-        .build()
-        .expect("builds");
-    let app = TestApp::new(provider);
+        .options(loopback_options());
+    let app = TestApp::built(provider.build());
 
     let user = app.two_users_see_only_their_own_notes(ADA, GRACE).await;
-    assert_eq!(user.sub, "1842001");
-    assert_eq!(
-        user.context_key,
-        format!("oauth:user:127.0.0.1%3A{}:1842001", github.address().port())
-    );
+    let key = format!("oauth:user:127.0.0.1%3A{}:1842001", github.address().port());
+    user.assert_user("1842001", None, &key);
 
     // A token GitHub does not know, and a personal access token (never sent to GitHub).
     app.assert_refused(

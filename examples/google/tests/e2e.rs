@@ -14,21 +14,15 @@ async fn google_id_tokens_exchange_and_scope_notes_per_user() {
     let provider = GoogleProvider::builder(GOOGLE_CLIENT_ID)
         .hosted_domain("acme.example")
         .issuer(idp.issuer())
-        .options(loopback_options())
-        .build()
-        .expect("builds");
-    let app = TestApp::new(provider);
+        .options(loopback_options());
+    let app = TestApp::built(provider.build());
     let id_token = |sub: &str| idp.token(&google_id_token(&idp.issuer(), sub, now()));
 
     let user = app
         .two_users_see_only_their_own_notes(&id_token(ADA), &id_token(GRACE))
         .await;
-    assert_eq!(user.sub, ADA);
-    assert_eq!(user.tenant.as_deref(), Some("acme.example"));
-    assert_eq!(
-        user.context_key,
-        format!("oauth:user:127.0.0.1%3A{}:acme.example:{ADA}", idp.port())
-    );
+    let key = format!("oauth:user:127.0.0.1%3A{}:acme.example:{ADA}", idp.port());
+    user.assert_user(ADA, Some("acme.example"), &key);
 
     // The usual mistake: sending Auth.js's `account.access_token` instead of the ID token.
     app.assert_refused("ya29.a0AfB_byC7xQ2mNexample0163", 400, "invalid_request")

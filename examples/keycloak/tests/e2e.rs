@@ -22,10 +22,8 @@ async fn keycloak_tokens_exchange_and_scope_notes_per_user() {
         .audience(KEYCLOAK_API_CLIENT_ID)
         .audience(KEYCLOAK_CLIENT_ID)
         .authorized_party(KEYCLOAK_CLIENT_ID)
-        .options(loopback_options())
-        .build()
-        .expect("builds");
-    let app = TestApp::new(provider);
+        .options(loopback_options());
+    let app = TestApp::built(provider.build());
     let access_token = |sub: &str| {
         let mut claims = keycloak_access_token(&idp.issuer(), sub, now());
         claims["preferred_username"] = json!(format!("user-{}", &sub[..8]));
@@ -35,14 +33,12 @@ async fn keycloak_tokens_exchange_and_scope_notes_per_user() {
     let user = app
         .two_users_see_only_their_own_notes(&access_token(ADA), &access_token(GRACE))
         .await;
-    assert_eq!(user.sub, ADA);
     let key = format!("oauth:user:127.0.0.1%3A{}/realms/acme:{ADA}", idp.port());
-    assert_eq!(user.context_key, key);
+    user.assert_user(ADA, None, &key);
 
     // The same user signing in with the ID token is the same user.
     let id_token = idp.token(&keycloak_id_token(&idp.issuer(), ADA, now()));
-    let id_user = app.me(&app.exchange_ok(&id_token).await).await;
-    assert_eq!(id_user.context_key, key);
+    app.user_of(&id_token).await.assert_user(ADA, None, &key);
 
     // A refresh token, signed with the realm's secret, is refused by policy (what to send
     // instead), not as an unknown algorithm.

@@ -19,8 +19,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .environment(environment)
         .require_identity_verification(env::var("LOGIN_GOV_REQUIRE_VERIFIED").as_deref() == Ok("1"))
         .build()?;
-    let api_key = env::var("TAMBO_API_KEY").unwrap_or_else(|_| "tambo_pk_example".into());
-    let app = example_support::App::new(provider, &api_key)?;
-    example_support::serve(app.router(), "127.0.0.1:8260").await?;
-    Ok(())
+    example_support::run(provider).await
 }

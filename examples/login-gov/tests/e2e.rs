@@ -16,20 +16,15 @@ async fn login_gov_id_tokens_exchange_and_scope_notes_per_user() {
     let provider = LoginGovProvider::builder(LOGIN_GOV_CLIENT_ID)
         .issuer(idp.issuer())
         .require_identity_verification(true)
-        .options(loopback_options())
-        .build()
-        .expect("builds");
-    let app = TestApp::new(provider);
+        .options(loopback_options());
+    let app = TestApp::built(provider.build());
     let id_token = |sub: &str| idp.token(&login_gov_id_token(&idp.issuer(), sub, now()));
 
     let user = app
         .two_users_see_only_their_own_notes(&id_token(ADA), &id_token(GRACE))
         .await;
-    assert_eq!(user.sub, ADA);
-    assert_eq!(
-        user.context_key,
-        format!("oauth:user:127.0.0.1%3A{}:{ADA}", idp.port())
-    );
+    let key = format!("oauth:user:127.0.0.1%3A{}:{ADA}", idp.port());
+    user.assert_user(ADA, None, &key);
 
     // An auth-only sign-in is refused when identity verification is required.
     let mut auth_only = login_gov_id_token(&idp.issuer(), ADA, now());

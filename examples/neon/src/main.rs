@@ -3,14 +3,12 @@
 
 use std::env;
 
+use example_support::required_env;
 use tambo_auth_neon::NeonProvider;
-
-fn var(name: &str) -> Result<String, String> {
-    env::var(name).map_err(|_| format!("set {name} (see examples/neon/README.md)"))
-}
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let var = |name| required_env(name, "(see examples/neon/README.md)");
     let mode = env::var("NEON_MODE").unwrap_or_else(|_| "neon-auth".into());
     let provider = match mode.as_str() {
         "neon-auth" => {
@@ -25,8 +23,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     .build()?;
-    let api_key = env::var("TAMBO_API_KEY").unwrap_or_else(|_| "tambo_pk_example".into());
-    let app = example_support::App::new(provider, &api_key)?;
-    example_support::serve(app.router(), "127.0.0.1:8260").await?;
-    Ok(())
+    example_support::run(provider).await
 }

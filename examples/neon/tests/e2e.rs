@@ -28,20 +28,14 @@ async fn neon_auth_tokens_exchange_and_scope_notes_per_user() {
         .start()
         .await;
     let provider = NeonProvider::neon_auth(idp.issuer(), format!("{}{JWKS_PATH}", idp.base_url()))
-        .options(loopback_options())
-        .build()
-        .expect("builds");
-    let app = TestApp::new(provider);
+        .options(loopback_options());
+    let app = TestApp::built(provider.build());
 
     let ada = neon_token(&idp.issuer(), ADA);
     let grace = neon_token(&idp.issuer(), GRACE);
     let user = app.two_users_see_only_their_own_notes(&ada, &grace).await;
-    assert_eq!(user.sub, ADA);
-    assert_eq!(user.tenant, None);
-    assert_eq!(
-        user.context_key,
-        format!("oauth:user:127.0.0.1%3A{}:{ADA}", idp.port())
-    );
+    let key = format!("oauth:user:127.0.0.1%3A{}:{ADA}", idp.port());
+    user.assert_user(ADA, None, &key);
 
     // The usual mistake: sending the opaque session token instead of `authClient.token()`.
     app.assert_refused("Xr7pK2mQ9vT4wN8bC1dF6gH3jL5sA0eZ", 400, "invalid_request")

@@ -4,6 +4,7 @@
 
 use std::env;
 
+use example_support::list;
 use tambo_auth_okta::OktaProvider;
 
 #[tokio::main]
@@ -15,15 +16,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         |_| "set OKTA_AUDIENCES to api://default and/or your app's client id, comma-separated",
     )?;
     let mut builder = OktaProvider::builder(issuer);
-    for audience in audiences.split(',').map(str::trim) {
+    for audience in list(&audiences) {
         builder = builder.audience(audience);
     }
     if let Ok(client_id) = env::var("OKTA_CLIENT_ID") {
         builder = builder.client_id(client_id);
     }
-    let provider = builder.build()?;
-    let api_key = env::var("TAMBO_API_KEY").unwrap_or_else(|_| "tambo_pk_example".into());
-    let app = example_support::App::new(provider, &api_key)?;
-    example_support::serve(app.router(), "127.0.0.1:8260").await?;
-    Ok(())
+    example_support::run(builder.build()?).await
 }

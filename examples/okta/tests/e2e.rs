@@ -20,10 +20,8 @@ async fn okta_tokens_exchange_and_scope_notes_per_user() {
         .audience("api://default")
         .audience(OKTA_CLIENT_ID)
         .client_id(OKTA_CLIENT_ID)
-        .options(loopback_options())
-        .build()
-        .expect("builds");
-    let app = TestApp::new(provider);
+        .options(loopback_options());
+    let app = TestApp::built(provider.build());
     let access_token = |uid: &str| {
         let mut claims = okta_access_token(&idp.issuer(), uid, now());
         // Each user's login, as Okta puts it in an access token's `sub`.
@@ -34,14 +32,12 @@ async fn okta_tokens_exchange_and_scope_notes_per_user() {
     let user = app
         .two_users_see_only_their_own_notes(&access_token(ADA), &access_token(GRACE))
         .await;
-    assert_eq!(user.sub, ADA);
     let key = format!("oauth:user:127.0.0.1%3A{}/oauth2/default:{ADA}", idp.port());
-    assert_eq!(user.context_key, key);
+    user.assert_user(ADA, None, &key);
 
     // The same user signing in with the ID token is the same user.
     let id_token = idp.token(&okta_id_token(&idp.issuer(), ADA, now()));
-    let id_user = app.me(&app.exchange_ok(&id_token).await).await;
-    assert_eq!(id_user.context_key, key);
+    app.user_of(&id_token).await.assert_user(ADA, None, &key);
 
     // A client-credentials token speaks for no user.
     let mut machine = okta_access_token(&idp.issuer(), ADA, now());

@@ -8,7 +8,6 @@ use tambo_auth_supabase::SupabaseProvider;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let project_url = std::env::var("SUPABASE_URL")
         .map_err(|_| "set SUPABASE_URL to your project URL, e.g. https://<ref>.supabase.co")?;
-    let api_key = std::env::var("TAMBO_API_KEY").unwrap_or_else(|_| "tambo_pk_example".into());
 
     let mut supabase = SupabaseProvider::builder(&project_url)
         // The Supabase CLI serves plain http on 127.0.0.1:54321.
@@ -17,7 +16,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Ok(secret) = std::env::var("SUPABASE_JWT_SECRET") {
         supabase = supabase.legacy_jwt_secret(Secret::from_utf8(secret));
     }
-    let app = example_support::App::new(supabase.build()?, &api_key)?;
-    example_support::serve(app.router(), "127.0.0.1:8260").await?;
-    Ok(())
+    example_support::run(supabase.build()?).await
 }

@@ -17,21 +17,15 @@ async fn supabase_users_exchange_their_access_token_and_see_only_their_notes() {
         .start()
         .await;
     // What main.rs builds from SUPABASE_URL (here the testkit instead of *.supabase.co).
-    let supabase = SupabaseProvider::builder(idp.base_url())
-        .options(loopback_options())
-        .build()
-        .expect("builds");
-    let app = TestApp::new(supabase);
+    let supabase = SupabaseProvider::builder(idp.base_url()).options(loopback_options());
+    let app = TestApp::built(supabase.build());
     let access_token = |user: &str| idp.token(&supabase_access_token(&idp.issuer(), user, now()));
 
     let profile = app
         .two_users_see_only_their_own_notes(&access_token(ADA), &access_token(GRACE))
         .await;
-    assert_eq!(profile.sub, ADA);
-    assert_eq!(
-        profile.context_key,
-        format!("oauth:user:127.0.0.1%3A{}/auth/v1:{ADA}", idp.port())
-    );
+    let key = format!("oauth:user:127.0.0.1%3A{}/auth/v1:{ADA}", idp.port());
+    profile.assert_user(ADA, None, &key);
 
     // The classic mistake: sending the project's anon key instead of the user's session.
     let anon_key = JwsBuilder::new()

@@ -123,6 +123,41 @@ async fn add_note(
     http::StatusCode::CREATED
 }
 
+/// What every provider example's `main` ends with: serves the app around `provider` on
+/// 127.0.0.1:8260 until Ctrl-C, with `TAMBO_API_KEY` (default `tambo_pk_example`) as the
+/// project's API key.
+///
+/// # Errors
+///
+/// When the app does not build or the address cannot be bound.
+pub async fn run(provider: impl Provider) -> Result<(), Box<dyn std::error::Error>> {
+    let api_key = std::env::var("TAMBO_API_KEY").unwrap_or_else(|_| "tambo_pk_example".into());
+    let app = App::new(provider, &api_key)?;
+    serve(app.router(), "127.0.0.1:8260").await?;
+    Ok(())
+}
+
+/// The environment variable `name`, which an example cannot start without.
+///
+/// # Errors
+///
+/// When it is not set (or not Unicode), with the message `set <name> <hint>`: `hint` says what
+/// to set it to, e.g. `to your realm's issuer (https://<host>/realms/<realm>)` or
+/// `(see examples/auth0/README.md)`.
+pub fn required_env(name: &str, hint: &str) -> Result<String, String> {
+    std::env::var(name).map_err(|_| format!("set {name} {hint}"))
+}
+
+/// The items of a comma-separated setting (`a, b,c`), trimmed, without empty ones.
+#[must_use]
+pub fn list(value: &str) -> Vec<&str> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .collect()
+}
+
 /// Serves `router` on `addr` until Ctrl-C, logging to stderr.
 pub async fn serve(router: Router, addr: &str) -> std::io::Result<()> {
     let _ = tracing_subscriber::fmt()

@@ -13,7 +13,7 @@
 //!
 //! let app = TestApp::new(provider);
 //! let who = app.two_users_see_only_their_own_notes(ada, grace).await;
-//! assert_eq!(who.tenant, None);
+//! who.assert_user("ada", None, "oauth:user:idp.example:ada");
 //! app.assert_refused("an-opaque-session-id", 400, "invalid_request").await;
 //! # }
 //! ```
@@ -54,6 +54,16 @@ impl TestApp {
         TestApp {
             router: app.router(),
         }
+    }
+
+    /// The example app around the provider a builder `built`: what an example's test writes
+    /// after the same builder calls as its `main.rs`, plus [`loopback_options`].
+    ///
+    /// # Panics
+    ///
+    /// When the provider did not build, with its configuration error (a failed test).
+    pub fn built(built: Result<impl Provider, tambo_auth::Error>) -> TestApp {
+        TestApp::new(built.expect("the provider builds"))
     }
 
     /// `POST /oauth/token` with `subject_token`; the status and the JSON answer.
@@ -113,6 +123,16 @@ impl TestApp {
         serde_json::from_value(body).expect("/me answers a user")
     }
 
+    /// [`exchange_ok`](Self::exchange_ok) then [`me`](Self::me): who the Tambo token exchanged
+    /// for `subject_token` says its user is.
+    ///
+    /// # Panics
+    ///
+    /// When the exchange or `/me` fails (a failed test).
+    pub async fn user_of(&self, subject_token: &str) -> Me {
+        self.me(&self.exchange_ok(subject_token).await).await
+    }
+
     /// `POST /notes` (which must answer 201) then `GET /notes` with a Tambo token: the user's
     /// notes after adding `text`.
     ///
@@ -169,5 +189,26 @@ impl TestApp {
             .await
             .unwrap_or_default();
         (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    }
+}
+
+impl Me {
+    /// Asserts who `/me` said the user is: the provider subject `sub`, its `tenant` (`None` for a
+    /// provider without tenants) and the user namespace `context_key`, each exactly.
+    ///
+    /// # Panics
+    ///
+    /// When any of the three differs (a failed test).
+    #[track_caller]
+    pub fn assert_user(&self, sub: &str, tenant: Option<&str>, context_key: &str) {
+        assert_eq!(
+            (
+                self.sub.as_str(),
+                self.tenant.as_deref(),
+                self.context_key.as_str()
+            ),
+            (sub, tenant, context_key),
+            "{self:?}"
+        );
     }
 }

@@ -30,21 +30,15 @@ async fn authkit_users_exchange_their_access_token_and_see_only_their_notes() {
     // What main.rs builds from WORKOS_CLIENT_ID (here the testkit instead of api.workos.com).
     let workos = WorkosProvider::builder(CLIENT)
         .api_url(idp.base_url())
-        .options(loopback_options())
-        .build()
-        .expect("builds");
-    let app = TestApp::new(workos);
+        .options(loopback_options());
+    let app = TestApp::built(workos.build());
     let access_token = |user: &str| sign(workos_access_token(&idp.issuer(), user, now()));
 
     let profile = app
         .two_users_see_only_their_own_notes(&access_token(ADA), &access_token(GRACE))
         .await;
-    assert_eq!(profile.sub, ADA);
-    assert_eq!(profile.tenant.as_deref(), Some(ORG));
-    assert_eq!(
-        profile.context_key,
-        format!("oauth:user:127.0.0.1%3A{}:{ORG}:{ADA}", idp.port())
-    );
+    let key = format!("oauth:user:127.0.0.1%3A{}:{ORG}:{ADA}", idp.port());
+    profile.assert_user(ADA, Some(ORG), &key);
 
     // The classic mistake: forwarding the sealed session cookie instead of the access token.
     app.assert_refused("Fe26.2**0cdd6079*aOZLCKLh*g0ilNDlQ", 400, "invalid_request")

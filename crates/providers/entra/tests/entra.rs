@@ -16,7 +16,7 @@ use tambo_auth_testkit::claims::{
     entra_graph_access_token, entra_graph_header, entra_header, entra_id_token, now,
 };
 use tambo_auth_testkit::jws::{self, jwe_like};
-use tambo_auth_testkit::refusal::assert_mentions;
+use tambo_auth_testkit::refusal::assert_names_field;
 use tambo_auth_testkit::{TestIdp, assert_refused, fixtures};
 
 /// Another customer's tenant, allowed in the multi-tenant tests.
@@ -473,9 +473,8 @@ fn configuration_errors_name_the_field() {
             &[],
         ),
     ] {
-        let named = format!("invalid configuration `{field}`:");
-        let err = assert_refused!(builder.build(), ErrorKind::Configuration, &named);
-        assert_mentions(&err, texts);
+        let error = assert_refused!(builder.build(), ErrorKind::Configuration);
+        assert_names_field(&error, field, texts);
     }
 }
 

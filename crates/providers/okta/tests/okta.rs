@@ -8,7 +8,7 @@ use tambo_auth_testkit::claims::{
     OKTA_CLIENT_ID, OKTA_USER_ID, now, okta_access_token, okta_header, okta_id_token,
 };
 use tambo_auth_testkit::jws::{self, jwe_like};
-use tambo_auth_testkit::refusal::assert_mentions;
+use tambo_auth_testkit::refusal::{assert_mentions, assert_names_field};
 use tambo_auth_testkit::{TestIdp, assert_refused, fixtures};
 
 /// A custom authorization server: the testkit IdP with Okta's path.
@@ -39,21 +39,28 @@ fn sign_rfc9068(claims: &Value) -> String {
     jws::token_with_header(key, &header, claims)
 }
 
+/// The authorization server's access token claims for the test user ([`OKTA_USER_ID`]),
+/// issued now.
+fn access_claims(idp: &TestIdp) -> Value {
+    okta_access_token(&idp.issuer(), OKTA_USER_ID, now())
+}
+
+/// The authorization server's ID token claims for the test user, issued now.
+fn id_claims(idp: &TestIdp) -> Value {
+    okta_id_token(&idp.issuer(), OKTA_USER_ID, now())
+}
+
 #[tokio::test]
 async fn an_id_token_and_an_access_token_of_one_user_give_one_context_key() {
     let idp = custom_server().await;
     let okta = builder(&idp).build().expect("builds");
 
     let id = okta
-        .authenticate(&sign(&okta_id_token(&idp.issuer(), OKTA_USER_ID, now())))
+        .authenticate(&sign(&id_claims(&idp)))
         .await
         .expect("the ID token");
     let access = okta
-        .authenticate(&sign(&okta_access_token(
-            &idp.issuer(),
-            OKTA_USER_ID,
-            now(),
-        )))
+        .authenticate(&sign(&access_claims(&idp)))
         .await
         .expect("the access token");
 
@@ -89,7 +96,7 @@ async fn an_id_token_and_an_access_token_of_one_user_give_one_context_key() {
 async fn rfc_9068_access_tokens_are_accepted_and_their_scopes_are_held() {
     let idp = custom_server().await;
     let okta = builder(&idp).build().expect("builds");
-    let claims = okta_access_token(&idp.issuer(), OKTA_USER_ID, now());
+    let claims = access_claims(&idp);
 
     let user = okta
         .authenticate(&sign_rfc9068(&claims))
@@ -107,7 +114,7 @@ async fn rfc_9068_access_tokens_are_accepted_and_their_scopes_are_held() {
 async fn a_client_credentials_token_has_no_user_and_is_refused() {
     let idp = custom_server().await;
     let okta = builder(&idp).build().expect("builds");
-    let mut claims = okta_access_token(&idp.issuer(), OKTA_USER_ID, now());
+    let mut claims = access_claims(&idp);
     claims.as_object_mut().expect("object").remove("uid");
     claims["sub"] = json!(OKTA_CLIENT_ID);
     claims["scp"] = json!(["threads:read"]);
@@ -127,7 +134,7 @@ async fn client_ids_restrict_the_clients_of_access_tokens_only() {
         .client_id(OKTA_CLIENT_ID)
         .build()
         .expect("builds");
-    let listed = okta_access_token(&idp.issuer(), OKTA_USER_ID, now());
+    let listed = access_claims(&idp);
     okta.authenticate(&sign(&listed))
         .await
         .expect("a listed client");
@@ -140,7 +147,7 @@ async fn client_ids_restrict_the_clients_of_access_tokens_only() {
         "client_ids"
     );
     // An ID token has no `cid`: its `aud` is the client, checked against `audiences`.
-    okta.authenticate(&sign(&okta_id_token(&idp.issuer(), OKTA_USER_ID, now())))
+    okta.authenticate(&sign(&id_claims(&idp)))
         .await
         .expect("the ID token");
 }
@@ -154,7 +161,7 @@ async fn a_token_for_another_audience_is_refused() {
         .build()
         .expect("builds");
     // `api://default` is the default server's audience; this API expects its own.
-    let claims = okta_access_token(&idp.issuer(), OKTA_USER_ID, now());
+    let claims = access_claims(&idp);
     assert_refused!(
         okta.authenticate(&sign(&claims)).await,
         ErrorKind::AudienceMismatch
@@ -165,11 +172,11 @@ async fn a_token_for_another_audience_is_refused() {
 async fn the_org_server_accepts_id_tokens_and_refuses_its_access_tokens() {
     let idp = TestIdp::start().await;
     let okta = builder(&idp).build().expect("builds");
-    okta.authenticate(&sign(&okta_id_token(&idp.issuer(), OKTA_USER_ID, now())))
+    okta.authenticate(&sign(&id_claims(&idp)))
         .await
         .expect("the org server's ID token");
 
-    let mut access = okta_access_token(&idp.issuer(), OKTA_USER_ID, now());
+    let mut access = access_claims(&idp);
     access["aud"] = json!(OKTA_CLIENT_ID);
     assert_refused!(
         okta.authenticate(&sign(&access)).await,
@@ -183,17 +190,12 @@ async fn the_org_server_accepts_id_tokens_and_refuses_its_access_tokens() {
 async fn opaque_and_encrypted_inputs_say_which_token_to_send() {
     let idp = custom_server().await;
     let okta = builder(&idp).build().expect("builds");
-    let refused = okta
+    let result = okta
         .authenticate("00Oq8zvUGmJBbMxEhwCe8HYsJ4wcxKQgmyaXR5i3nH")
-        .await
-        .expect_err("an opaque token");
-    assert_mentions(&refused, &["not a JWT", "ID token"]);
-    let refused = okta
-        .authenticate(&jwe_like(
-            &json!({"alg": "RSA-OAEP-256", "enc": "A256GCM", "kid": "k"}),
-        ))
-        .await
-        .expect_err("an encrypted token");
+        .await;
+    assert_refused!(result, ErrorKind::Opaque, "not a JWT", "ID token");
+    let jwe = jwe_like(&json!({"alg": "RSA-OAEP-256", "enc": "A256GCM", "kid": "k"}));
+    let refused = assert_refused!(okta.authenticate(&jwe).await, ErrorKind::Encrypted);
     assert_mentions(&refused, &["encrypted", "ID token encryption"]);
 }
 
@@ -257,14 +259,7 @@ fn configuration_errors_name_the_field() {
         ),
     ];
     for (builder, field, text) in cases {
-        let error = builder.build().expect_err(field);
-        assert_eq!(error.kind(), ErrorKind::Configuration, "{error}");
-        match &error {
-            tambo_auth::Error::Configuration { field: named, .. } => {
-                assert_eq!(named, field, "{error}");
-            }
-            other => panic!("{other:?}"),
-        }
-        assert_mentions(&error, &[text]);
+        let error = assert_refused!(builder.build(), ErrorKind::Configuration);
+        assert_names_field(&error, field, &[text]);
     }
 }
