@@ -211,16 +211,13 @@ impl BetterAuthProviderBuilder {
                 "the JWT plugin signs with key pairs (EdDSA, ES256, RS256, PS256); HS* is the session cookie cache, not a JWT-plugin token",
             ));
         }
-        let mut builder = Verifier::builder(self.issuer.unwrap_or(origin))
+        let verifier = Verifier::builder(self.issuer.unwrap_or(origin))
             .options(&self.options)
             .jwks_url(jwks_url)
-            .algorithms(algorithms);
-        for audience in audiences {
-            builder = builder.audience(audience);
-        }
-        Ok(BetterAuthProvider {
-            verifier: builder.build()?,
-        })
+            .algorithms(algorithms)
+            .audiences(audiences)
+            .build()?;
+        Ok(BetterAuthProvider { verifier })
     }
 }
 

@@ -268,15 +268,13 @@ impl GoogleProviderBuilder {
                 ));
             }
         }
-        let mut builder = Verifier::builder(self.issuer)
+        let verifier = Verifier::builder(self.issuer)
             .oidc_discovery()
             .options(&self.options)
             .additional_issuer(GOOGLE_LEGACY_ISSUER)
-            .algorithms([Algorithm::RS256]);
-        for id in self.client_ids {
-            builder = builder.audience(id);
-        }
-        let verifier = builder.build()?;
+            .algorithms([Algorithm::RS256])
+            .audiences(self.client_ids)
+            .build()?;
         Ok(GoogleProvider {
             verifier,
             authorized_parties: self.authorized_parties,

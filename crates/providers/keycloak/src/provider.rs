@@ -281,15 +281,14 @@ impl KeycloakProviderBuilder {
                 "list the algorithms of the realm's active signing keys (Realm settings → Keys), among RS256 (the default), PS256 and ES256; the realm's HS256/HS512 secret signs refresh tokens, which are refused",
             ));
         }
-        let mut builder = Verifier::builder(issuer)
+        let verifier = Verifier::builder(issuer)
             .oidc_discovery()
             .options(&self.options)
-            .algorithms(algorithms);
-        for audience in self.audiences {
-            builder = builder.audience(audience);
-        }
+            .algorithms(algorithms)
+            .audiences(self.audiences)
+            .build()?;
         Ok(KeycloakProvider {
-            verifier: builder.build()?,
+            verifier,
             authorized_parties: self.authorized_parties,
             role_clients,
         })

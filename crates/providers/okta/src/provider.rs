@@ -175,15 +175,14 @@ impl OktaProviderBuilder {
                 ));
             }
         }
-        let mut builder = Verifier::builder(issuer)
+        let verifier = Verifier::builder(issuer)
             .oidc_discovery()
             .options(&self.options)
-            .algorithms([Algorithm::RS256]);
-        for audience in self.audiences {
-            builder = builder.audience(audience);
-        }
+            .algorithms([Algorithm::RS256])
+            .audiences(self.audiences)
+            .build()?;
         Ok(OktaProvider {
-            verifier: builder.build()?,
+            verifier,
             org_server,
             client_ids: self.client_ids,
         })

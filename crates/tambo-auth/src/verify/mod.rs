@@ -520,6 +520,17 @@ impl VerifierBuilder {
         self
     }
 
+    /// Requires `aud` to contain one of `audiences`, as [`audience`](Self::audience) called
+    /// for each.
+    pub fn audiences<I, S>(mut self, audiences: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.audiences.extend(audiences.into_iter().map(Into::into));
+        self
+    }
+
     /// Accepts tokens whatever their `aud`, for a public-key issuer that serves this
     /// application alone, or whose tokens are bound to it by another claim the provider
     /// checks (Clerk's `azp`, a per-client issuer). Without an audience, a token the issuer
