@@ -16,33 +16,7 @@ use common::{Answer, TestDb, send};
 
 const API_KEY: &str = "tambo_pk_input";
 
-/// Runs each named `async fn(&TestDb)` once per backend: `sqlite::name` and `postgres::name`.
-macro_rules! suite {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(&super::TestDb::sqlite()).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(db) = super::TestDb::postgres(stringify!($name)).await else {
-                        return;
-                    };
-                    super::$name(&db).await;
-                    db.drop_schema().await;
-                }
-            )*
-        }
-    };
-}
-
-suite!(
+common::on_each_backend!(
     nul_characters_and_overlong_keys_are_refused_never_a_server_error,
     ids_this_server_never_made_are_not_found_for_every_verb,
     reading_a_thread_answers_a_page_of_its_messages,

@@ -397,7 +397,8 @@ impl TestDb {
     pub(crate) fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temporary directory");
         TestDb {
-            url: format!("sqlite://{}/tambo.db", dir.path().display()),
+            // A nested path: the store creates missing directories as well as the file.
+            url: format!("sqlite://{}/data/tambo.db", dir.path().display()),
             _dir: Some(dir),
             pg_schema: None,
         }
@@ -434,6 +435,22 @@ impl TestDb {
         })
     }
 
+    /// A new connection to this database (the store applies the migrations again).
+    pub(crate) async fn open(&self) -> tambo_auth_server::store::Store {
+        tambo_auth_server::store::Store::connect(&self.url)
+            .await
+            .expect("connect")
+    }
+
+    /// The backend this database is on.
+    pub(crate) fn backend(&self) -> tambo_auth_server::store::Backend {
+        if self.pg_schema.is_some() {
+            tambo_auth_server::store::Backend::Postgres
+        } else {
+            tambo_auth_server::store::Backend::Sqlite
+        }
+    }
+
     pub(crate) async fn drop_schema(self) {
         use sqlx::Connection as _;
         if let Some((base, schema)) = self.pg_schema {
@@ -447,3 +464,32 @@ impl TestDb {
         }
     }
 }
+
+/// Runs each named `async fn(&TestDb)` once per backend, as the tests `sqlite::name` and
+/// `postgres::name` (the latter a notice and a pass without `TAMBO_AUTH_TEST_POSTGRES_URL`).
+macro_rules! on_each_backend {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(&crate::common::TestDb::sqlite()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = crate::common::TestDb::postgres(stringify!($name)).await
+                    else {
+                        return;
+                    };
+                    super::$name(&db).await;
+                    db.drop_schema().await;
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_each_backend;
