@@ -33,44 +33,42 @@ fn replica(dir: &std::path::Path, name: &str, database_url: &str) -> Running {
     )
 }
 
+/// One admin API call with the admin token.
 async fn admin(
     client: &reqwest::Client,
     method: reqwest::Method,
     url: String,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let mut request = client.request(method, url).bearer_auth(ADMIN);
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    let response = request.send().await.expect("admin API answered");
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    common::call(client, method, url, ADMIN, body).await
 }
 
-/// How long until `exchange` answers `want` on `base` (polling; each call answers at once),
-/// or `None` past twice the bound.
-async fn until(
+/// Asserts that `exchange` on `base` answers `want` within [`WITHIN`]: `change` reached that
+/// replica. It polls (each call answers at once) for up to twice the bound, so that a failure
+/// tells how late the change came.
+async fn assert_reaches(
     client: &reqwest::Client,
     base: &str,
     key: &str,
     subject: &str,
     want: u16,
-) -> Option<Duration> {
+    change: &str,
+) {
     let start = Instant::now();
-    loop {
+    let took = loop {
         let (status, _) = exchange(client, base, key, subject).await;
         if status == want {
-            return Some(start.elapsed());
+            break Some(start.elapsed());
         }
         if start.elapsed() > 2 * WITHIN {
-            return None;
+            break None;
         }
         tokio::task::yield_now().await;
-    }
+    };
+    assert!(
+        took.is_some_and(|t| t <= WITHIN),
+        "{change} reached the other replica after {took:?}"
+    );
 }
 
 async fn changes_made_on_one_replica_reach_the_other_within_5_seconds(database_url: &str) {
@@ -115,11 +113,7 @@ async fn changes_made_on_one_replica_reach_the_other_within_5_seconds(database_u
 
     // A new project and key: served by the other replica.
     let alice = first_idp.token(&first_idp.claims("alice", now()));
-    let took = until(&client, &b.base, key, &alice, 200).await;
-    assert!(
-        took.is_some_and(|t| t <= WITHIN),
-        "the new key reached the other replica after {took:?}"
-    );
+    assert_reaches(&client, &b.base, key, &alice, 200, "the new key").await;
 
     // A settings change: the other replica verifies with the new issuer only.
     let (status, body) = admin(
@@ -131,11 +125,7 @@ async fn changes_made_on_one_replica_reach_the_other_within_5_seconds(database_u
     .await;
     assert_eq!(status, 200, "{body}");
     let bob = second_idp.token(&second_idp.claims("bob", now()));
-    let took = until(&client, &b.base, key, &bob, 200).await;
-    assert!(
-        took.is_some_and(|t| t <= WITHIN),
-        "the change reached the other replica after {took:?}"
-    );
+    assert_reaches(&client, &b.base, key, &bob, 200, "the change").await;
     let (status, body) = exchange(&client, &b.base, key, &alice).await;
     assert_eq!(
         (status, body["error"].as_str()),
@@ -152,11 +142,7 @@ async fn changes_made_on_one_replica_reach_the_other_within_5_seconds(database_u
     )
     .await;
     assert_eq!(status, 204);
-    let took = until(&client, &b.base, key, &bob, 401).await;
-    assert!(
-        took.is_some_and(|t| t <= WITHIN),
-        "the deletion reached the other replica after {took:?}"
-    );
+    assert_reaches(&client, &b.base, key, &bob, 401, "the deletion").await;
     let (status, body) = exchange(&client, &b.base, key, &bob).await;
     assert_eq!(
         (status, body["error"].as_str()),
