@@ -33,14 +33,17 @@ fn replica(dir: &std::path::Path, name: &str, database_url: &str) -> Running {
     )
 }
 
-/// One admin API call with the admin token.
+/// One admin API call with the admin token: asserts that it answers `want`, returns the body.
 async fn admin(
     client: &reqwest::Client,
     method: reqwest::Method,
     url: String,
     body: Option<Value>,
-) -> (u16, Value) {
-    common::call(client, method, url, ADMIN, body).await
+    want: u16,
+) -> Value {
+    let (status, answer) = common::call(client, method, url, ADMIN, body).await;
+    assert_eq!(status, want, "{answer}");
+    answer
 }
 
 /// Asserts that `exchange` on `base` answers `want` within [`WITHIN`]: `change` reached that
@@ -80,32 +83,23 @@ async fn changes_made_on_one_replica_reach_the_other_within_5_seconds(database_u
     let client = reqwest::Client::new();
     let projects = format!("{}/admin/v1/projects", a.base);
 
-    let (status, project) = admin(
+    let project = admin(
         &client,
         reqwest::Method::POST,
         projects.clone(),
         Some(json!({"name": "Replicated"})),
+        201,
     )
     .await;
-    assert_eq!(status, 201, "{project}");
     let id = project["id"].as_str().expect("id").to_owned();
-    let settings = |idp: &TestIdp| json!({"verification": {"issuer": idp.issuer(), "allow_loopback_http": true, "allow_any_audience": true}});
-    let (status, body) = admin(
-        &client,
-        reqwest::Method::PUT,
-        format!("{projects}/{id}/verification"),
-        Some(settings(&first_idp)),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    let (status, key) = admin(
-        &client,
-        reqwest::Method::POST,
-        format!("{projects}/{id}/api-keys"),
-        None,
-    )
-    .await;
-    assert_eq!(status, 201, "{key}");
+    let verify_with = async |idp: &TestIdp| {
+        let settings = json!({"verification": {"issuer": idp.issuer(), "allow_loopback_http": true, "allow_any_audience": true}});
+        let url = format!("{projects}/{id}/verification");
+        admin(&client, reqwest::Method::PUT, url, Some(settings), 200).await;
+    };
+    verify_with(&first_idp).await;
+    let url = format!("{projects}/{id}/api-keys");
+    let key = admin(&client, reqwest::Method::POST, url, None, 201).await;
     let (key_id, key) = (
         key["id"].as_str().expect("id"),
         key["key"].as_str().expect("key"),
@@ -116,14 +110,7 @@ async fn changes_made_on_one_replica_reach_the_other_within_5_seconds(database_u
     assert_reaches(&client, &b.base, key, &alice, 200, "the new key").await;
 
     // A settings change: the other replica verifies with the new issuer only.
-    let (status, body) = admin(
-        &client,
-        reqwest::Method::PUT,
-        format!("{projects}/{id}/verification"),
-        Some(settings(&second_idp)),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    verify_with(&second_idp).await;
     let bob = second_idp.token(&second_idp.claims("bob", now()));
     assert_reaches(&client, &b.base, key, &bob, 200, "the change").await;
     let (status, body) = exchange(&client, &b.base, key, &alice).await;
@@ -134,14 +121,8 @@ async fn changes_made_on_one_replica_reach_the_other_within_5_seconds(database_u
     );
 
     // A deleted key: refused by the other replica.
-    let (status, _) = admin(
-        &client,
-        reqwest::Method::DELETE,
-        format!("{projects}/{id}/api-keys/{key_id}"),
-        None,
-    )
-    .await;
-    assert_eq!(status, 204);
+    let url = format!("{projects}/{id}/api-keys/{key_id}");
+    admin(&client, reqwest::Method::DELETE, url, None, 204).await;
     assert_reaches(&client, &b.base, key, &bob, 401, "the deletion").await;
     let (status, body) = exchange(&client, &b.base, key, &bob).await;
     assert_eq!(
