@@ -118,11 +118,8 @@ async fn supabase_users_keep_their_threads_across_the_move_to_signing_keys() {
         .header(json!({"alg": "HS256", "typ": "JWT"}))
         .payload(supabase_access_token(&idp.issuer(), ADA, now()))
         .sign_hmac(b"another-secret-0123456789abcdefghijklmnopqrstuv", "HS256");
-    let (status, body) = exchange(&client, &base, API_KEY, &forged).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_request"))
-    );
+    common::assert_exchange_refused(&client, &base, (API_KEY, &forged), 400, "invalid_request")
+        .await;
 
     // Each path is counted: the operator sees the previous one in use, then falling silent.
     let metrics = client
@@ -175,18 +172,15 @@ async fn after_the_date_the_server_warns_at_startup_and_refuses_the_previous_pat
     );
     let client = reqwest::Client::new();
 
-    let (status, body) = exchange(
+    let legacy = legacy_token(&idp.issuer(), ADA);
+    common::assert_exchange_refused(
         &client,
         &server.base,
-        API_KEY,
-        &legacy_token(&idp.issuer(), ADA),
+        (API_KEY, &legacy),
+        400,
+        "invalid_request",
     )
     .await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_request")),
-        "{body}"
-    );
     let signed = idp.token(&supabase_access_token(&idp.issuer(), ADA, now()));
     let (status, body) = exchange(&client, &server.base, API_KEY, &signed).await;
     assert_eq!(status, 200, "{body}");

@@ -285,6 +285,23 @@ pub(crate) async fn exchange(
     (status, body)
 }
 
+/// Asserts that exchanging `subject` with `api_key` is refused with `status` and the OAuth
+/// `error` code.
+pub(crate) async fn assert_exchange_refused(
+    client: &reqwest::Client,
+    base: &str,
+    (api_key, subject): (&str, &str),
+    status: u16,
+    error: &str,
+) {
+    let (got, body) = exchange(client, base, api_key, subject).await;
+    assert_eq!(
+        (got, body["error"].as_str()),
+        (status, Some(error)),
+        "{body}"
+    );
+}
+
 /// The Tambo token the server issues for `subject` with `api_key`.
 pub(crate) async fn token(
     client: &reqwest::Client,
