@@ -134,23 +134,11 @@ async fn nul_characters_and_overlong_keys_are_refused_never_a_server_error(db: &
     let fits = app.token(&"s".repeat(900)).await;
     for sub_len in [1100, 2000] {
         let long = app.token(&"s".repeat(sub_len)).await;
-        for (method, uri, body) in [
+        let calls = [
             ("POST", "/v1/threads".to_owned(), Some(json!({}))),
             ("GET", "/v1/threads".to_owned(), None),
-            ("GET", format!("/v1/threads/{id}"), None),
-            (
-                "PATCH",
-                format!("/v1/threads/{id}"),
-                Some(json!({"name": "n"})),
-            ),
-            ("DELETE", format!("/v1/threads/{id}"), None),
-            ("GET", format!("/v1/threads/{id}/messages"), None),
-            (
-                "POST",
-                format!("/v1/threads/{id}/messages"),
-                Some(text("hi")),
-            ),
-        ] {
+        ];
+        for (method, uri, body) in calls.into_iter().chain(common::thread_calls(&id)) {
             let answer = app.call(method, &uri, &long, body.clone()).await;
             let ctx = format!("{method} {uri} with a {sub_len}-byte sub");
             assert_refused(&answer, 400, "invalid_request", &ctx);
@@ -214,23 +202,11 @@ async fn ids_this_server_never_made_are_not_found_for_every_verb(db: &TestDb) {
         long.clone(),
         "msg_0123456789abcdefghjkmnpqrs".to_owned(),
     ] {
-        for (method, uri, body) in [
-            ("GET", format!("/v1/threads/{bad}"), None),
-            (
-                "PATCH",
-                format!("/v1/threads/{bad}"),
-                Some(json!({"name": "n"})),
-            ),
-            ("DELETE", format!("/v1/threads/{bad}"), None),
-            ("GET", format!("/v1/threads/{bad}/messages"), None),
-            (
-                "POST",
-                format!("/v1/threads/{bad}/messages"),
-                Some(text("hi")),
-            ),
+        let reads = [
             ("GET", format!("/v1/threads/{bad}/messages/{message}"), None),
             ("GET", format!("/v1/threads/{id}/messages/{bad}"), None),
-        ] {
+        ];
+        for (method, uri, body) in common::thread_calls(&bad).into_iter().chain(reads) {
             let answer = app.call(method, &uri, &alice, body).await;
             assert_refused(
                 &answer,

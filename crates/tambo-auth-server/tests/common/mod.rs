@@ -409,6 +409,27 @@ pub(crate) fn strings<'a>(list: &'a Value, member: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// The `/v1` calls on the thread `thread`, as `(method, path, body)`: read it, rename it,
+/// delete it, list its messages and add one.
+pub(crate) fn thread_calls(thread: &str) -> [(&'static str, String, Option<Value>); 5] {
+    let message = serde_json::json!({"role": "user", "content": [{"type": "text", "text": "hi"}]});
+    [
+        ("GET", format!("/v1/threads/{thread}"), None),
+        (
+            "PATCH",
+            format!("/v1/threads/{thread}"),
+            Some(serde_json::json!({"name": "n"})),
+        ),
+        ("DELETE", format!("/v1/threads/{thread}"), None),
+        ("GET", format!("/v1/threads/{thread}/messages"), None),
+        (
+            "POST",
+            format!("/v1/threads/{thread}/messages"),
+            Some(message),
+        ),
+    ]
+}
+
 // ---------------------------------------------------------------------------------------------
 // Databases
 
