@@ -61,6 +61,13 @@ impl App {
         self.call("POST", uri, token, Some(body)).await
     }
 
+    /// Creates a thread as `token` from `body`; its id.
+    async fn create_thread(&self, token: &str, body: Value) -> String {
+        let created = self.post("/v1/threads", token, body).await;
+        assert_eq!(created.status, 201, "{created:?}");
+        created.json()["id"].as_str().expect("a string").to_owned()
+    }
+
     async fn call(&self, method: &str, uri: &str, token: &str, body: Option<Value>) -> Answer {
         let mut request = Request::builder()
             .method(method)
@@ -84,6 +91,11 @@ fn text(s: &str) -> Value {
     json!({"role": "user", "content": [{"type": "text", "text": s}]})
 }
 
+/// The messages `m{i}` for each `i` of `range`.
+fn numbered_texts(range: std::ops::Range<usize>) -> Vec<Value> {
+    range.map(|i| text(&format!("m{i}"))).collect()
+}
+
 async fn nul_characters_and_overlong_keys_are_refused_never_a_server_error(db: &TestDb) {
     let app = App::start(db, "").await;
     let alice = app.token("alice").await;
@@ -99,9 +111,7 @@ async fn nul_characters_and_overlong_keys_are_refused_never_a_server_error(db: &
             .expect("a string")
             .contains("name")
     );
-    let created = app.post("/v1/threads", &alice, json!({"name": "ok"})).await;
-    assert_eq!(created.status, 201, "{created:?}");
-    let id = created.json()["id"].as_str().expect("a string").to_owned();
+    let id = app.create_thread(&alice, json!({"name": "ok"})).await;
     let answer = app
         .call(
             "PATCH",
@@ -174,14 +184,9 @@ async fn nul_characters_and_overlong_keys_are_refused_never_a_server_error(db: &
 async fn ids_this_server_never_made_are_not_found_for_every_verb(db: &TestDb) {
     let app = App::start(db, "").await;
     let alice = app.token("alice").await;
-    let created = app
-        .post(
-            "/v1/threads",
-            &alice,
-            json!({"initialMessages": [text("hi")]}),
-        )
+    let id = app
+        .create_thread(&alice, json!({"initialMessages": [text("hi")]}))
         .await;
-    let id = created.json()["id"].as_str().expect("a string").to_owned();
     let read = app.get(&format!("/v1/threads/{id}"), &alice).await;
     let message = read.json()["messages"][0]["id"]
         .as_str()
@@ -219,12 +224,10 @@ async fn ids_this_server_never_made_are_not_found_for_every_verb(db: &TestDb) {
 async fn reading_a_thread_answers_a_page_of_its_messages(db: &TestDb) {
     let app = App::start(db, "").await;
     let alice = app.token("alice").await;
-    let initial: Vec<Value> = (0..130).map(|i| text(&format!("m{i}"))).collect();
-    let created = app
-        .post("/v1/threads", &alice, json!({"initialMessages": initial}))
+    let initial = numbered_texts(0..130);
+    let id = app
+        .create_thread(&alice, json!({"initialMessages": initial}))
         .await;
-    assert_eq!(created.status, 201, "{created:?}");
-    let id = created.json()["id"].as_str().expect("a string").to_owned();
     let texts = |page: &Value| -> Vec<String> {
         page["messages"]
             .as_array()
@@ -288,7 +291,7 @@ async fn a_full_thread_and_a_large_message_are_refused_by_the_limits(db: &TestDb
     .await;
     let alice = app.token("alice").await;
     // Too many initial messages: nothing is created.
-    let four: Vec<Value> = (0..4).map(|i| text(&format!("m{i}"))).collect();
+    let four = numbered_texts(0..4);
     let answer = app
         .post("/v1/threads", &alice, json!({"initialMessages": four}))
         .await;
@@ -296,12 +299,10 @@ async fn a_full_thread_and_a_large_message_are_refused_by_the_limits(db: &TestDb
     let listed = app.get("/v1/threads", &alice).await.json();
     assert_eq!(listed["threads"], json!([]));
 
-    let two: Vec<Value> = (0..2).map(|i| text(&format!("m{i}"))).collect();
-    let created = app
-        .post("/v1/threads", &alice, json!({"initialMessages": two}))
+    let two = numbered_texts(0..2);
+    let id = app
+        .create_thread(&alice, json!({"initialMessages": two}))
         .await;
-    assert_eq!(created.status, 201, "{created:?}");
-    let id = created.json()["id"].as_str().expect("a string").to_owned();
     let messages = format!("/v1/threads/{id}/messages");
     // A message over 200 bytes (content and metadata as JSON): 413, also as an initial one.
     let big = text(&"x".repeat(200));
@@ -323,8 +324,7 @@ async fn a_full_thread_and_a_large_message_are_refused_by_the_limits(db: &TestDb
     let read = app.get(&format!("/v1/threads/{id}"), &alice).await.json();
     assert_eq!(read["messages"].as_array().map(Vec::len), Some(3));
     // Another thread has room of its own.
-    let other = app.post("/v1/threads", &alice, json!({})).await;
-    let other = other.json()["id"].as_str().expect("a string").to_owned();
+    let other = app.create_thread(&alice, json!({})).await;
     let answer = app
         .post(&format!("/v1/threads/{other}/messages"), &alice, text("hi"))
         .await;
