@@ -12,7 +12,7 @@ use serde_json::json;
 use tambo_auth_testkit::claims::{now, supabase_access_token};
 use tambo_auth_testkit::{JwsBuilder, TestIdp, fixtures};
 
-use common::{call, exchange, get, start_with_env, token};
+use common::{call, create_thread, exchange, get, start_with_env, token};
 
 const API_KEY: &str = "tambo_pk_supabase_migration";
 const SECRET_VAR: &str = "TAMBO_TEST_SUPABASE_LEGACY_JWT_SECRET";
@@ -85,15 +85,8 @@ async fn supabase_users_keep_their_threads_across_the_move_to_signing_keys() {
 
     // Before the move: Ada's session is an HS256 token of the legacy secret.
     let before = token(&client, &base, API_KEY, &legacy_token(&idp.issuer(), ADA)).await;
-    let (status, thread) = call(
-        &client,
-        reqwest::Method::POST,
-        threads.clone(),
-        &before,
-        Some(json!({"metadata": {"topic": "before the move"}})),
-    )
-    .await;
-    assert_eq!(status, 201, "{thread}");
+    let topic = json!({"metadata": {"topic": "before the move"}});
+    let thread = create_thread(&client, &threads, &before, topic).await;
 
     // After it: an ES256 token of the project's signing keys, the same user and threads.
     let signed = |sub: &str| idp.token(&supabase_access_token(&idp.issuer(), sub, now()));

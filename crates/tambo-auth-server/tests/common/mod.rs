@@ -333,6 +333,25 @@ pub(crate) async fn call(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// `POST {threads}` as `token` with `body`, which must answer 201: the new thread.
+pub(crate) async fn create_thread(
+    client: &reqwest::Client,
+    threads: &str,
+    token: &str,
+    body: Value,
+) -> Value {
+    let (status, thread) = call(
+        client,
+        reqwest::Method::POST,
+        threads.to_owned(),
+        token,
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 201, "{thread}");
+    thread
+}
+
 /// [`call`] with `GET` and no body.
 pub(crate) async fn get(client: &reqwest::Client, url: String, token: &str) -> (u16, Value) {
     call(client, reqwest::Method::GET, url, token, None).await
