@@ -11,7 +11,7 @@ use tambo_auth_testkit::claims::{claims, now};
 use tambo_auth_testkit::jws::hmac_token;
 use tambo_auth_testkit::logs::assert_free_of;
 
-use common::{call, create_thread, exchange, get, start_with_logs, token};
+use common::{create_thread, exchange, get, start_with_logs, token};
 
 const API_KEY: &str = "tambo_pk_logs_7c41e09b";
 const SECRET: &str = "serve-log-hygiene-secret-Zr83kPq1Vw6nYt2Lm9Xc";
