@@ -12,7 +12,7 @@ use serde_json::json;
 use tambo_auth_testkit::claims::{now, supabase_access_token};
 use tambo_auth_testkit::{JwsBuilder, TestIdp, fixtures};
 
-use common::{call, create_thread, exchange, get, start_with_env, token};
+use common::{create_thread, exchange, get, start_with_env, token};
 
 const API_KEY: &str = "tambo_pk_supabase_migration";
 const SECRET_VAR: &str = "TAMBO_TEST_SUPABASE_LEGACY_JWT_SECRET";
