@@ -22,7 +22,9 @@ use tambo_auth::layer::TamboAuthLayer;
 use tambo_auth::token::{KeyRing, MemoryRevocations, SigningKey, TamboTokens};
 use tambo_auth::{Algorithm, ContextKey, Profile, ProviderRegistry};
 
-use crate::admin::{Admin, FileProject, LiveProjects, PROJECTS_REFRESH, SecretKey, ServerProjects};
+use crate::admin::{
+    Admin, AdminParts, FileProject, LiveProjects, PROJECTS_REFRESH, SecretKey, ServerProjects,
+};
 use crate::config::{Config, ConfigError, StrategyName, build_registry};
 use crate::metrics::{Metrics, RegistrySource};
 use crate::ops::{Access, OpsAccess};
@@ -254,14 +256,14 @@ impl Server {
             );
         let router = match &config.admin.token {
             Some(token) => {
-                let admin = Admin::new(
-                    store.clone(),
+                let admin = Admin::new(AdminParts {
+                    store: store.clone(),
                     profile,
-                    secret_key,
-                    file_projects,
-                    Arc::clone(&live),
-                    "admin-api",
-                );
+                    keys: secret_key,
+                    file: file_projects,
+                    live: Arc::clone(&live),
+                    actor: "admin-api",
+                });
                 let admin = admin.with_templates(&config.admin.templates);
                 router.merge(crate::admin::router(admin, token)?)
             }
