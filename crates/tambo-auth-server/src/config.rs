@@ -779,60 +779,56 @@ fn build_verifier_at(
     if let Some(max) = duration(&v.max_age, field("max_age"))? {
         builder = builder.max_age(Some(max));
     }
-    let only_for = |name: &str, present: bool, strategy: &str| -> Result<(), ConfigError> {
-        if present {
-            Err(ConfigError::new(
-                field(name),
-                format!("only used by strategy = \"{strategy}\""),
-            ))
-        } else {
-            Ok(())
-        }
-    };
-    if v.strategy != StrategyName::Jwks {
-        only_for("jwks_url", v.jwks_url.is_some(), "jwks")?;
-    }
-    if v.strategy != StrategyName::Asymmetric {
-        only_for(
+    // A setting that only some strategies read is refused under any other, naming the field.
+    let used_only_by: [(&str, bool, &[StrategyName], &str); 6] = [
+        (
+            "jwks_url",
+            v.jwks_url.is_some(),
+            &[StrategyName::Jwks],
+            "jwks",
+        ),
+        (
             "public_key",
             v.public_key.is_some() || v.public_key_file.is_some(),
+            &[StrategyName::Asymmetric],
             "asymmetric",
-        )?;
-    }
-    if v.strategy != StrategyName::Symmetric {
-        only_for(
+        ),
+        (
             "secret",
             v.secret.is_some() || v.secret_env.is_some(),
+            &[StrategyName::Symmetric],
             "symmetric",
-        )?;
-    }
-    if v.strategy != StrategyName::Userinfo {
-        only_for(
+        ),
+        (
             "userinfo_url",
             v.userinfo_url.is_some() || v.userinfo_identity.is_some(),
+            &[StrategyName::Userinfo],
             "userinfo",
-        )?;
-    }
-    if v.strategy != StrategyName::Introspection {
-        only_for(
+        ),
+        (
             "introspection_url",
             v.introspection_url.is_some()
                 || v.client_id.is_some()
                 || v.client_secret.is_some()
                 || v.client_secret_env.is_some()
                 || v.client_auth != ClientAuthName::Basic,
+            &[StrategyName::Introspection],
             "introspection",
-        )?;
-    }
-    if !matches!(
-        v.strategy,
-        StrategyName::Userinfo | StrategyName::Introspection
-    ) {
-        only_for(
+        ),
+        (
             "opaque_cache_ttl",
             v.opaque_cache_ttl.is_some(),
+            &[StrategyName::Userinfo, StrategyName::Introspection],
             "userinfo\" or \"introspection",
-        )?;
+        ),
+    ];
+    for (name, present, strategies, strategy) in used_only_by {
+        if present && !strategies.contains(&v.strategy) {
+            return Err(ConfigError::new(
+                field(name),
+                format!("only used by strategy = \"{strategy}\""),
+            ));
+        }
     }
     if let Some(ttl) = duration(&v.opaque_cache_ttl, field("opaque_cache_ttl"))? {
         builder = builder.opaque_cache_ttl(ttl);

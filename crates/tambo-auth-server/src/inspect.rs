@@ -204,6 +204,87 @@ fn explain_opaque(token: &str, out: &mut String) {
     }
 }
 
+/// How an issuer's host is recognised.
+enum Host {
+    /// Exactly this host.
+    Is(&'static str),
+    /// A host starting so.
+    StartsWith(&'static str),
+    /// A host ending so.
+    EndsWith(&'static str),
+    /// A host with this anywhere in it.
+    Contains(&'static str),
+}
+
+impl Host {
+    fn matches(&self, host: &str) -> bool {
+        match *self {
+            Host::Is(name) => host == name,
+            Host::StartsWith(start) => host.starts_with(start),
+            Host::EndsWith(end) => host.ends_with(end),
+            Host::Contains(part) => host.contains(part),
+        }
+    }
+}
+
+/// The identity providers told by the issuer's host, the first match winning.
+const KNOWN_HOSTS: &[(&[Host], &str)] = &[
+    (&[Host::EndsWith(".auth0.com")], "Auth0"),
+    (
+        &[
+            Host::StartsWith("clerk."),
+            Host::EndsWith(".clerk.accounts.dev"),
+        ],
+        "Clerk",
+    ),
+    (&[Host::EndsWith(".supabase.co")], "Supabase"),
+    (
+        &[Host::Is("api.workos.com"), Host::EndsWith(".authkit.app")],
+        "WorkOS",
+    ),
+    (&[Host::Is("accounts.google.com")], "Google (ID token)"),
+    (
+        &[
+            Host::Contains("stack-auth"),
+            Host::Contains("neonauth"),
+            Host::EndsWith(".neon.tech"),
+        ],
+        "Neon Auth / Stack Auth",
+    ),
+    (
+        &[Host::Is("sts.windows.net")],
+        "Microsoft Entra ID, a v1.0 token (refused by the entra preset: set accessTokenAcceptedVersion: 2 in the app manifest, or send the ID token); with `aud` 00000003-0000-0000-c000-000000000000, a Microsoft Graph token only Graph can verify",
+    ),
+    (
+        &[Host::EndsWith(".microsoftonline.com")],
+        "Microsoft Entra ID (v2.0; the entra preset checks `tid` and the application id in `aud`)",
+    ),
+    (
+        &[
+            Host::EndsWith(".okta.com"),
+            Host::EndsWith(".oktapreview.com"),
+            Host::EndsWith(".okta-emea.com"),
+        ],
+        "Okta",
+    ),
+    (
+        &[Host::Is("secure.login.gov")],
+        "Login.gov (production; the login-gov preset verifies its ID tokens, not its opaque access tokens)",
+    ),
+    (
+        &[Host::Is("idp.int.identitysandbox.gov")],
+        "Login.gov (sandbox; the login-gov preset with environment = \"sandbox\")",
+    ),
+    (
+        &[Host::Is("securetoken.google.com")],
+        "Firebase Authentication, an ID token (the firebase preset, project_id = the last segment of `iss`)",
+    ),
+    (
+        &[Host::Is("session.firebase.google.com")],
+        "a Firebase session cookie (Admin SDK createSessionCookie), for your own server's verifySessionCookie; refused by the firebase preset: send the ID token (user.getIdToken())",
+    ),
+];
+
 fn guess_provider(claims: &Claims) -> Option<&'static str> {
     // A custom token's `iss` is the signing service account, any email: its `aud` tells.
     if claims.aud().ok().flatten().is_some_and(|aud| {
@@ -223,47 +304,20 @@ fn guess_provider(claims: &Claims) -> Option<&'static str> {
         .unwrap_or_else(|| iss.to_owned());
     // Keycloak runs on any host; its realms' issuers are `…/realms/<realm>`.
     let keycloak_realm = url.is_some_and(|u| u.path().contains("/realms/"));
-    Some(if host.ends_with(".auth0.com") {
-        "Auth0"
-    } else if host.starts_with("clerk.") || host.ends_with(".clerk.accounts.dev") {
-        "Clerk"
-    } else if host.ends_with(".supabase.co") {
-        "Supabase"
-    } else if host == "api.workos.com" || host.ends_with(".authkit.app") {
-        "WorkOS"
-    } else if host == "accounts.google.com" {
-        "Google (ID token)"
-    } else if host.contains("stack-auth")
-        || host.contains("neonauth")
-        || host.ends_with(".neon.tech")
+    if let Some((_, name)) = KNOWN_HOSTS
+        .iter()
+        .find(|(patterns, _)| patterns.iter().any(|p| p.matches(&host)))
     {
-        "Neon Auth / Stack Auth"
-    } else if host == "sts.windows.net" {
-        "Microsoft Entra ID, a v1.0 token (refused by the entra preset: set accessTokenAcceptedVersion: 2 in the app manifest, or send the ID token); with `aud` 00000003-0000-0000-c000-000000000000, a Microsoft Graph token only Graph can verify"
-    } else if host.ends_with(".microsoftonline.com") {
-        "Microsoft Entra ID (v2.0; the entra preset checks `tid` and the application id in `aud`)"
-    } else if host.ends_with(".okta.com")
-        || host.ends_with(".oktapreview.com")
-        || host.ends_with(".okta-emea.com")
-    {
-        "Okta"
-    } else if host == "secure.login.gov" {
-        "Login.gov (production; the login-gov preset verifies its ID tokens, not its opaque access tokens)"
-    } else if host == "idp.int.identitysandbox.gov" {
-        "Login.gov (sandbox; the login-gov preset with environment = \"sandbox\")"
-    } else if host == "securetoken.google.com" {
-        "Firebase Authentication, an ID token (the firebase preset, project_id = the last segment of `iss`)"
-    } else if host == "session.firebase.google.com" {
-        "a Firebase session cookie (Admin SDK createSessionCookie), for your own server's verifySessionCookie; refused by the firebase preset: send the ID token (user.getIdToken())"
-    } else if keycloak_realm {
-        match claims.get_str("typ") {
-            Some("Refresh" | "Offline") => {
-                "Keycloak, a refresh token (refused by the keycloak preset: send the access token or the ID token)"
-            }
-            _ => "Keycloak (a realm's issuer, `…/realms/<realm>`)",
-        }
-    } else {
+        return Some(name);
+    }
+    if !keycloak_realm {
         return None;
+    }
+    Some(match claims.get_str("typ") {
+        Some("Refresh" | "Offline") => {
+            "Keycloak, a refresh token (refused by the keycloak preset: send the access token or the ID token)"
+        }
+        _ => "Keycloak (a realm's issuer, `…/realms/<realm>`)",
     })
 }
 

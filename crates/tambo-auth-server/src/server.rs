@@ -22,7 +22,9 @@ use tambo_auth::layer::TamboAuthLayer;
 use tambo_auth::token::{KeyRing, MemoryRevocations, SigningKey, TamboTokens};
 use tambo_auth::{Algorithm, ContextKey, Profile, ProviderRegistry};
 
-use crate::admin::{Admin, FileProject, LiveProjects, PROJECTS_REFRESH, SecretKey, ServerProjects};
+use crate::admin::{
+    Admin, AdminParts, FileProject, LiveProjects, PROJECTS_REFRESH, SecretKey, ServerProjects,
+};
 use crate::config::{Config, ConfigError, StrategyName, build_registry};
 use crate::metrics::{Metrics, RegistrySource};
 use crate::ops::{Access, OpsAccess};
@@ -254,14 +256,14 @@ impl Server {
             );
         let router = match &config.admin.token {
             Some(token) => {
-                let admin = Admin::new(
-                    store.clone(),
+                let admin = Admin::new(AdminParts {
+                    store: store.clone(),
                     profile,
-                    secret_key,
-                    file_projects,
-                    Arc::clone(&live),
-                    "admin-api",
-                );
+                    keys: secret_key,
+                    file: file_projects,
+                    live: Arc::clone(&live),
+                    actor: "admin-api",
+                });
                 let admin = admin.with_templates(&config.admin.templates);
                 router.merge(crate::admin::router(admin, token)?)
             }
@@ -378,33 +380,27 @@ impl Server {
         if let Err(error) = self.refresh_revocations().await {
             tracing::warn!(%error, "loading revocations failed; retrying in the background");
         }
-        let refresher = {
-            let server = self.clone();
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(REVOCATION_REFRESH);
-                loop {
-                    tick.tick().await;
-                    if let Err(error) = server.refresh_revocations().await {
-                        tracing::warn!(%error, "refreshing revocations failed");
-                    }
-                    if let Err(error) = server.refresh_keys().await {
-                        tracing::warn!(%error, "refreshing the key ring failed");
-                    }
+        let server = self.clone();
+        let refresher = every(REVOCATION_REFRESH, move || {
+            let server = server.clone();
+            async move {
+                if let Err(error) = server.refresh_revocations().await {
+                    tracing::warn!(%error, "refreshing revocations failed");
                 }
-            })
-        };
-        let projects = {
-            let live = Arc::clone(&self.live);
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(PROJECTS_REFRESH);
-                loop {
-                    tick.tick().await;
-                    if let Err(error) = live.refresh().await {
-                        tracing::warn!(%error, "refreshing the stored projects failed");
-                    }
+                if let Err(error) = server.refresh_keys().await {
+                    tracing::warn!(%error, "refreshing the key ring failed");
                 }
-            })
-        };
+            }
+        });
+        let live = Arc::clone(&self.live);
+        let projects = every(PROJECTS_REFRESH, move || {
+            let live = Arc::clone(&live);
+            async move {
+                if let Err(error) = live.refresh().await {
+                    tracing::warn!(%error, "refreshing the stored projects failed");
+                }
+            }
+        });
         // The peer address decides who reads the operations details (`crate::ops`).
         let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let result = axum::serve(listener, service)
@@ -414,6 +410,21 @@ impl Server {
         projects.abort();
         result
     }
+}
+
+/// A task that runs `work` at once and then every `period`, until it is aborted.
+fn every<F, Fut>(period: Duration, mut work: F) -> tokio::task::JoinHandle<()>
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        loop {
+            tick.tick().await;
+            work().await;
+        }
+    })
 }
 
 /// CORS for `/v1` (client-side retrieval): exactly `origins` (already checked by

@@ -388,10 +388,7 @@ async fn the_audit_trail_says_who_changed_what_and_when_without_secrets() {
     let answer = admin.call("GET", "/admin/v1/audit", None).await;
     assert_eq!(answer.status, 200);
     let entries = answer.body["entries"].as_array().expect("entries");
-    let actions: Vec<&str> = entries
-        .iter()
-        .filter_map(|e| e["action"].as_str())
-        .collect();
+    let actions = common::strings(&answer.body["entries"], "action");
     assert_eq!(
         actions,
         [

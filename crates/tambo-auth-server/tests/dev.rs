@@ -58,13 +58,17 @@ fn the_printed_walkthrough_works_as_printed() {
         .and_then(|l| l.strip_prefix("tambo-auth dev listening on "))
         .expect("the API's address");
     assert_ne!(format!("{api}/"), page, "the page has an origin of its own");
-    let curl = |url: &str| {
+    // `curl -s` with `extra` arguments: the body, a newline and the status.
+    let curl_with = |extra: &[&str], url: &str| {
         let output = Command::new("curl")
-            .args(["-s", "-w", "\n%{http_code}", url])
+            .args(["-s", "-w", "\n%{http_code}"])
+            .args(extra)
+            .arg(url)
             .output()
             .expect("curl runs");
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
+    let curl = |url: &str| curl_with(&[], url);
     let served = curl(page);
     assert!(
         served.ends_with("\n200") && served.contains("<script src=\"/app.js\""),
@@ -91,13 +95,8 @@ fn the_printed_walkthrough_works_as_printed() {
         "{settings}"
     );
     let projects = |token: &str| {
-        let output = Command::new("curl")
-            .args(["-s", "-w", "\n%{http_code}", "-H"])
-            .arg(format!("authorization: Bearer {token}"))
-            .arg(format!("{api}/admin/v1/projects"))
-            .output()
-            .expect("curl runs");
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        let authorization = format!("authorization: Bearer {token}");
+        curl_with(&["-H", &authorization], &format!("{api}/admin/v1/projects"))
     };
     let listed = projects(admin_token);
     assert!(

@@ -559,22 +559,8 @@ async fn every_user_of_every_project_sees_exactly_their_own_data_over_http() {
                 .first()
                 .and_then(|m| m["id"].as_str())
                 .unwrap_or("msg_00000000000000000000000000");
-            for (method, uri, body) in [
-                ("GET", format!("/v1/threads/{id}"), None),
-                (
-                    "PATCH",
-                    format!("/v1/threads/{id}"),
-                    Some(json!({"name": "mine"})),
-                ),
-                ("DELETE", format!("/v1/threads/{id}"), None),
-                ("GET", format!("/v1/threads/{id}/messages"), None),
-                ("GET", format!("/v1/threads/{id}/messages/{mid}"), None),
-                (
-                    "POST",
-                    format!("/v1/threads/{id}/messages"),
-                    Some(json!({"role": "user", "content": [{"type": "text", "text": "hi"}]})),
-                ),
-            ] {
+            let read = ("GET", format!("/v1/threads/{id}/messages/{mid}"), None);
+            for (method, uri, body) in common::thread_calls(id).into_iter().chain([read]) {
                 let answer = Caller::new(&router, &actor.token)
                     .call(method, &uri, body.as_ref())
                     .await;

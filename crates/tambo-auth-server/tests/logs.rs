@@ -11,7 +11,7 @@ use tambo_auth_testkit::claims::{claims, now};
 use tambo_auth_testkit::jws::hmac_token;
 use tambo_auth_testkit::logs::assert_free_of;
 
-use common::{call, exchange, get, start_with_logs, token};
+use common::{create_thread, exchange, get, start_with_logs, token};
 
 const API_KEY: &str = "tambo_pk_logs_7c41e09b";
 const SECRET: &str = "serve-log-hygiene-secret-Zr83kPq1Vw6nYt2Lm9Xc";
@@ -65,15 +65,7 @@ async fn the_server_logs_no_token_secret_or_key() {
     assert_eq!(exchange(&client, &base, API_KEY, &alice_token).await.0, 400);
 
     let threads = format!("{base}/v1/threads");
-    let (status, thread) = call(
-        &client,
-        reqwest::Method::POST,
-        threads.clone(),
-        &alice_token,
-        Some(json!({"name": "private"})),
-    )
-    .await;
-    assert_eq!(status, 201, "{thread}");
+    let thread = create_thread(&client, &threads, &alice_token, json!({"name": "private"})).await;
     let id = thread["id"].as_str().expect("id");
     assert_eq!(
         get(&client, format!("{threads}/{id}"), &bob_token).await.0,

@@ -12,7 +12,7 @@ use serde_json::json;
 use tambo_auth_testkit::claims::{now, supabase_access_token};
 use tambo_auth_testkit::{JwsBuilder, TestIdp, fixtures};
 
-use common::{call, exchange, get, start_with_env, token};
+use common::{create_thread, exchange, get, start_with_env, token};
 
 const API_KEY: &str = "tambo_pk_supabase_migration";
 const SECRET_VAR: &str = "TAMBO_TEST_SUPABASE_LEGACY_JWT_SECRET";
@@ -85,15 +85,8 @@ async fn supabase_users_keep_their_threads_across_the_move_to_signing_keys() {
 
     // Before the move: Ada's session is an HS256 token of the legacy secret.
     let before = token(&client, &base, API_KEY, &legacy_token(&idp.issuer(), ADA)).await;
-    let (status, thread) = call(
-        &client,
-        reqwest::Method::POST,
-        threads.clone(),
-        &before,
-        Some(json!({"metadata": {"topic": "before the move"}})),
-    )
-    .await;
-    assert_eq!(status, 201, "{thread}");
+    let topic = json!({"metadata": {"topic": "before the move"}});
+    let thread = create_thread(&client, &threads, &before, topic).await;
 
     // After it: an ES256 token of the project's signing keys, the same user and threads.
     let signed = |sub: &str| idp.token(&supabase_access_token(&idp.issuer(), sub, now()));
@@ -118,11 +111,8 @@ async fn supabase_users_keep_their_threads_across_the_move_to_signing_keys() {
         .header(json!({"alg": "HS256", "typ": "JWT"}))
         .payload(supabase_access_token(&idp.issuer(), ADA, now()))
         .sign_hmac(b"another-secret-0123456789abcdefghijklmnopqrstuv", "HS256");
-    let (status, body) = exchange(&client, &base, API_KEY, &forged).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_request"))
-    );
+    common::assert_exchange_refused(&client, &base, (API_KEY, &forged), 400, "invalid_request")
+        .await;
 
     // Each path is counted: the operator sees the previous one in use, then falling silent.
     let metrics = client
@@ -175,18 +165,15 @@ async fn after_the_date_the_server_warns_at_startup_and_refuses_the_previous_pat
     );
     let client = reqwest::Client::new();
 
-    let (status, body) = exchange(
+    let legacy = legacy_token(&idp.issuer(), ADA);
+    common::assert_exchange_refused(
         &client,
         &server.base,
-        API_KEY,
-        &legacy_token(&idp.issuer(), ADA),
+        (API_KEY, &legacy),
+        400,
+        "invalid_request",
     )
     .await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_request")),
-        "{body}"
-    );
     let signed = idp.token(&supabase_access_token(&idp.issuer(), ADA, now()));
     let (status, body) = exchange(&client, &server.base, API_KEY, &signed).await;
     assert_eq!(status, 200, "{body}");

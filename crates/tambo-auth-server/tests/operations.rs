@@ -199,12 +199,7 @@ async fn a_removed_key_is_refused_after_one_refresh_and_the_other_keys_keep_work
     )
     .await
     .body;
-    let kids: Vec<&str> = jwks["keys"]
-        .as_array()
-        .expect("keys")
-        .iter()
-        .filter_map(|k| k["kid"].as_str())
-        .collect();
+    let kids = common::strings(&jwks["keys"], "kid");
     assert_eq!(kids, [kid_b.as_str()], "A is no longer published");
     // A second refresh changes nothing; new exchanges still sign with B.
     server.refresh_keys().await.expect("refreshed");

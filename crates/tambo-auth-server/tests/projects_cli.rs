@@ -126,13 +126,10 @@ fn scripts_manage_projects_keys_and_the_secret_key_rotation() {
     let (code, out, _) = projects(&["list", "--config", config], &new_only);
     assert_eq!(code, 0);
     let list = json_of(&out);
-    let ids: Vec<&str> = list["projects"]
-        .as_array()
-        .expect("projects")
-        .iter()
-        .filter_map(|p| p["id"].as_str())
-        .collect();
-    assert_eq!(ids, ["p_demo", "p_cli"]);
+    assert_eq!(
+        common::strings(&list["projects"], "id"),
+        ["p_demo", "p_cli"]
+    );
     let (code, _, err) = projects(
         &["remove-key", "--config", config, "p_cli", &key_id],
         &new_only,
@@ -148,14 +145,8 @@ fn scripts_manage_projects_keys_and_the_secret_key_rotation() {
     let (code, out, _) = projects(&["audit", "--config", config], &new_only);
     assert_eq!(code, 0);
     let audit = json_of(&out);
-    let actions: Vec<&str> = audit["entries"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .filter_map(|e| e["action"].as_str())
-        .collect();
     assert_eq!(
-        actions,
+        common::strings(&audit["entries"], "action"),
         [
             "api_key.delete",
             "project.reencrypt",

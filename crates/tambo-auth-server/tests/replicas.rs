@@ -33,44 +33,45 @@ fn replica(dir: &std::path::Path, name: &str, database_url: &str) -> Running {
     )
 }
 
+/// One admin API call with the admin token: asserts that it answers `want`, returns the body.
 async fn admin(
     client: &reqwest::Client,
     method: reqwest::Method,
     url: String,
     body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = client.request(method, url).bearer_auth(ADMIN);
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    let response = request.send().await.expect("admin API answered");
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    want: u16,
+) -> Value {
+    let (status, answer) = common::call(client, method, url, ADMIN, body).await;
+    assert_eq!(status, want, "{answer}");
+    answer
 }
 
-/// How long until `exchange` answers `want` on `base` (polling; each call answers at once),
-/// or `None` past twice the bound.
-async fn until(
+/// Asserts that `exchange` on `base` answers `want` within [`WITHIN`]: `change` reached that
+/// replica. It polls (each call answers at once) for up to twice the bound, so that a failure
+/// tells how late the change came.
+async fn assert_reaches(
     client: &reqwest::Client,
     base: &str,
     key: &str,
     subject: &str,
     want: u16,
-) -> Option<Duration> {
+    change: &str,
+) {
     let start = Instant::now();
-    loop {
+    let took = loop {
         let (status, _) = exchange(client, base, key, subject).await;
         if status == want {
-            return Some(start.elapsed());
+            break Some(start.elapsed());
         }
         if start.elapsed() > 2 * WITHIN {
-            return None;
+            break None;
         }
         tokio::task::yield_now().await;
-    }
+    };
+    assert!(
+        took.is_some_and(|t| t <= WITHIN),
+        "{change} reached the other replica after {took:?}"
+    );
 }
 
 async fn changes_made_on_one_replica_reach_the_other_within_5_seconds(database_url: &str) {
@@ -82,32 +83,23 @@ async fn changes_made_on_one_replica_reach_the_other_within_5_seconds(database_u
     let client = reqwest::Client::new();
     let projects = format!("{}/admin/v1/projects", a.base);
 
-    let (status, project) = admin(
+    let project = admin(
         &client,
         reqwest::Method::POST,
         projects.clone(),
         Some(json!({"name": "Replicated"})),
+        201,
     )
     .await;
-    assert_eq!(status, 201, "{project}");
     let id = project["id"].as_str().expect("id").to_owned();
-    let settings = |idp: &TestIdp| json!({"verification": {"issuer": idp.issuer(), "allow_loopback_http": true, "allow_any_audience": true}});
-    let (status, body) = admin(
-        &client,
-        reqwest::Method::PUT,
-        format!("{projects}/{id}/verification"),
-        Some(settings(&first_idp)),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    let (status, key) = admin(
-        &client,
-        reqwest::Method::POST,
-        format!("{projects}/{id}/api-keys"),
-        None,
-    )
-    .await;
-    assert_eq!(status, 201, "{key}");
+    let verify_with = async |idp: &TestIdp| {
+        let settings = json!({"verification": {"issuer": idp.issuer(), "allow_loopback_http": true, "allow_any_audience": true}});
+        let url = format!("{projects}/{id}/verification");
+        admin(&client, reqwest::Method::PUT, url, Some(settings), 200).await;
+    };
+    verify_with(&first_idp).await;
+    let url = format!("{projects}/{id}/api-keys");
+    let key = admin(&client, reqwest::Method::POST, url, None, 201).await;
     let (key_id, key) = (
         key["id"].as_str().expect("id"),
         key["key"].as_str().expect("key"),
@@ -115,54 +107,19 @@ async fn changes_made_on_one_replica_reach_the_other_within_5_seconds(database_u
 
     // A new project and key: served by the other replica.
     let alice = first_idp.token(&first_idp.claims("alice", now()));
-    let took = until(&client, &b.base, key, &alice, 200).await;
-    assert!(
-        took.is_some_and(|t| t <= WITHIN),
-        "the new key reached the other replica after {took:?}"
-    );
+    assert_reaches(&client, &b.base, key, &alice, 200, "the new key").await;
 
     // A settings change: the other replica verifies with the new issuer only.
-    let (status, body) = admin(
-        &client,
-        reqwest::Method::PUT,
-        format!("{projects}/{id}/verification"),
-        Some(settings(&second_idp)),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    verify_with(&second_idp).await;
     let bob = second_idp.token(&second_idp.claims("bob", now()));
-    let took = until(&client, &b.base, key, &bob, 200).await;
-    assert!(
-        took.is_some_and(|t| t <= WITHIN),
-        "the change reached the other replica after {took:?}"
-    );
-    let (status, body) = exchange(&client, &b.base, key, &alice).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_request")),
-        "{body}"
-    );
+    assert_reaches(&client, &b.base, key, &bob, 200, "the change").await;
+    common::assert_exchange_refused(&client, &b.base, (key, &alice), 400, "invalid_request").await;
 
     // A deleted key: refused by the other replica.
-    let (status, _) = admin(
-        &client,
-        reqwest::Method::DELETE,
-        format!("{projects}/{id}/api-keys/{key_id}"),
-        None,
-    )
-    .await;
-    assert_eq!(status, 204);
-    let took = until(&client, &b.base, key, &bob, 401).await;
-    assert!(
-        took.is_some_and(|t| t <= WITHIN),
-        "the deletion reached the other replica after {took:?}"
-    );
-    let (status, body) = exchange(&client, &b.base, key, &bob).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (401, Some("invalid_client")),
-        "{body}"
-    );
+    let url = format!("{projects}/{id}/api-keys/{key_id}");
+    admin(&client, reqwest::Method::DELETE, url, None, 204).await;
+    assert_reaches(&client, &b.base, key, &bob, 401, "the deletion").await;
+    common::assert_exchange_refused(&client, &b.base, (key, &bob), 401, "invalid_client").await;
     drop((a, b));
 }
 

@@ -7,7 +7,7 @@ use serde_json::json;
 use tambo_auth_testkit::TestIdp;
 use tambo_auth_testkit::claims::now;
 
-use common::{call, get, get_json, start, token};
+use common::{call, create_thread, get, get_json, start, token};
 
 const API_KEY: &str = "tambo_pk_serve_test";
 
@@ -33,16 +33,14 @@ async fn the_server_exchanges_and_keeps_each_users_threads_apart() {
     assert_eq!(status, 200, "{ready}");
 
     let threads = format!("{base}/v1/threads");
-    let (status, thread) = call(
+    let thread = create_thread(
         &client,
-        reqwest::Method::POST,
-        threads.clone(),
+        &threads,
         &alice,
-        Some(json!({"metadata": {"topic": "groceries"},
-            "initialMessages": [{"role": "user", "content": [{"type": "text", "text": "milk"}]}]})),
+        json!({"metadata": {"topic": "groceries"},
+            "initialMessages": [{"role": "user", "content": [{"type": "text", "text": "milk"}]}]}),
     )
     .await;
-    assert_eq!(status, 201, "{thread}");
     let id = thread["id"].as_str().expect("id").to_owned();
     assert_eq!(thread["runStatus"], "idle");
 

@@ -12,114 +12,17 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
-use sqlx::Connection as _;
 use tambo_auth_server::store::{
     Backend, ContentPart, MAX_LIMIT, Message, NewMessage, NewThread, Order, Page, PageRequest,
     Role, Scope, Store, StoreError, StoredKey, Thread, ThreadUpdate, ThreadWithMessages,
 };
 
-use common::env_or;
+use common::{TestDb, env_or};
 use tambo_auth_testkit::Rng;
 
-// ---------------------------------------------------------------------------------------------
-// Databases
-
-/// A database the suite can open, and open again.
-struct Db {
-    url: String,
-    /// Keeps the SQLite file's directory alive.
-    _dir: Option<tempfile::TempDir>,
-    /// `(server URL, schema)` to drop after a PostgreSQL test.
-    pg_schema: Option<(String, String)>,
-}
-
-impl Db {
-    fn sqlite() -> Db {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        // A nested path: the store creates missing directories as well as the file.
-        let url = format!("sqlite://{}/data/tambo.db", dir.path().display());
-        Db {
-            url,
-            _dir: Some(dir),
-            pg_schema: None,
-        }
-    }
-
-    async fn postgres(test: &str) -> Option<Db> {
-        let Ok(base) = std::env::var("TAMBO_AUTH_TEST_POSTGRES_URL") else {
-            println!("skipped: TAMBO_AUTH_TEST_POSTGRES_URL is not set");
-            return None;
-        };
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .expect("clock after 1970")
-            .subsec_nanos();
-        let schema = format!("t_{test}_{}_{nanos}", std::process::id());
-        let mut conn = sqlx::PgConnection::connect(&base)
-            .await
-            .expect("TAMBO_AUTH_TEST_POSTGRES_URL does not answer");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA \"{schema}\"")))
-            .execute(&mut conn)
-            .await
-            .expect("create schema");
-        conn.close().await.expect("close");
-        let separator = if base.contains('?') { '&' } else { '?' };
-        let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
-        Some(Db {
-            url,
-            _dir: None,
-            pg_schema: Some((base, schema)),
-        })
-    }
-
-    async fn open(&self) -> Store {
-        Store::connect(&self.url).await.expect("connect")
-    }
-
-    async fn drop_schema(self) {
-        if let Some((base, schema)) = self.pg_schema {
-            let mut conn = sqlx::PgConnection::connect(&base).await.expect("connect");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "DROP SCHEMA \"{schema}\" CASCADE"
-            )))
-            .execute(&mut conn)
-            .await
-            .expect("drop schema");
-        }
-    }
-}
-
-/// Runs each named `async fn(&Db)` once per backend: `sqlite::name` and `postgres::name`.
-macro_rules! suite {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let db = super::Db::sqlite();
-                    super::$name(&db).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(db) = super::Db::postgres(stringify!($name)).await else {
-                        return;
-                    };
-                    super::$name(&db).await;
-                    db.drop_schema().await;
-                }
-            )*
-        }
-    };
-}
-
-suite!(
+common::on_each_backend!(
     every_user_sees_exactly_their_own_data,
     another_users_thread_is_not_found_for_every_verb,
     threads_page_newest_first_without_duplicates_or_gaps,
@@ -399,7 +302,7 @@ async fn sweep(store: &Store, model: &Model, scopes: &[Scope], ctx: &str) {
     }
 }
 
-async fn every_user_sees_exactly_their_own_data(db: &Db) {
+async fn every_user_sees_exactly_their_own_data(db: &TestDb) {
     let store = db.open().await;
     let seed: u64 = env_or("TAMBO_AUTH_STORE_SEED", 0x7a3b_0005_u64);
     let ops: usize = env_or("TAMBO_AUTH_STORE_OPS", 300);
@@ -570,7 +473,7 @@ async fn every_user_sees_exactly_their_own_data(db: &Db) {
     );
 }
 
-async fn another_users_thread_is_not_found_for_every_verb(db: &Db) {
+async fn another_users_thread_is_not_found_for_every_verb(db: &TestDb) {
     let store = db.open().await;
     let new = NewThread {
         name: Some("alice's".into()),
@@ -643,7 +546,7 @@ async fn another_users_thread_is_not_found_for_every_verb(db: &Db) {
 // ---------------------------------------------------------------------------------------------
 // Pagination
 
-async fn threads_page_newest_first_without_duplicates_or_gaps(db: &Db) {
+async fn threads_page_newest_first_without_duplicates_or_gaps(db: &TestDb) {
     let store = db.open().await;
     let mut created = Vec::new();
     for i in 0..23 {
@@ -693,7 +596,7 @@ async fn threads_page_newest_first_without_duplicates_or_gaps(db: &Db) {
     assert_eq!(seen, expected);
 }
 
-async fn messages_page_in_both_orders(db: &Db) {
+async fn messages_page_in_both_orders(db: &TestDb) {
     let store = db.open().await;
     let initial = with_messages((0..5).map(|i| format!("initial {i}")));
     let thread = store.new_thread(&alice(), initial).await;
@@ -763,7 +666,7 @@ async fn messages_page_in_both_orders(db: &Db) {
     );
 }
 
-async fn bad_cursors_and_limits_are_refused(db: &Db) {
+async fn bad_cursors_and_limits_are_refused(db: &TestDb) {
     let store = db.open().await;
     let thread = store.new_thread(&alice(), with_messages(["a", "b"])).await;
     store.new_thread(&alice(), NewThread::default()).await;
@@ -828,7 +731,7 @@ async fn bad_cursors_and_limits_are_refused(db: &Db) {
 // ---------------------------------------------------------------------------------------------
 // Updates, durability, concurrency
 
-async fn updates_and_new_messages_move_updated_at(db: &Db) {
+async fn updates_and_new_messages_move_updated_at(db: &TestDb) {
     let store = db.open().await;
     let thread = store
         .new_thread(
@@ -915,7 +818,7 @@ async fn updates_and_new_messages_move_updated_at(db: &Db) {
     );
 }
 
-async fn data_survives_a_reconnect_and_migrations_are_idempotent(db: &Db) {
+async fn data_survives_a_reconnect_and_migrations_are_idempotent(db: &TestDb) {
     let first = db.open().await;
     let thread = first.new_thread(&alice(), with_messages(["kept"])).await;
     let before = first.thread(&alice(), &thread.id).await;
@@ -932,7 +835,7 @@ async fn data_survives_a_reconnect_and_migrations_are_idempotent(db: &Db) {
     assert!(second.thread(&bob(), &t2.id).await.is_some());
 }
 
-async fn concurrent_writers_all_succeed(db: &Db) {
+async fn concurrent_writers_all_succeed(db: &TestDb) {
     let store = db.open().await;
     let mut tasks = Vec::new();
     for user in 0..6 {
@@ -963,7 +866,7 @@ async fn concurrent_writers_all_succeed(db: &Db) {
 // ---------------------------------------------------------------------------------------------
 // Revocations and the key ring
 
-async fn revocations_round_trip_and_are_shared(db: &Db) {
+async fn revocations_round_trip_and_are_shared(db: &TestDb) {
     let store = db.open().await;
     let replica = db.open().await;
     assert_eq!(store.revocations().await.expect("read"), Default::default());
@@ -1006,7 +909,7 @@ async fn revocations_round_trip_and_are_shared(db: &Db) {
     assert_eq!(left.users.len(), 2, "user revocations are kept");
 }
 
-async fn the_key_ring_round_trips_with_one_active_key(db: &Db) {
+async fn the_key_ring_round_trips_with_one_active_key(db: &TestDb) {
     let store = db.open().await;
     let replica = db.open().await;
     let key = |kid: &str, created_at: i64, active: bool| StoredKey {
@@ -1084,14 +987,7 @@ async fn the_key_ring_round_trips_with_one_active_key(db: &Db) {
     assert!(store.delete_signing_key("kid-1").await.expect("delete"));
     assert!(!store.delete_signing_key("kid-1").await.expect("delete"));
     assert_eq!(replica.signing_keys().await.expect("read"), [next_active]);
-    assert_eq!(
-        store.backend(),
-        if db.pg_schema.is_some() {
-            Backend::Postgres
-        } else {
-            Backend::Sqlite
-        }
-    );
+    assert_eq!(store.backend(), db.backend());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -16,33 +16,7 @@ use common::{Answer, TestDb, send};
 
 const API_KEY: &str = "tambo_pk_input";
 
-/// Runs each named `async fn(&TestDb)` once per backend: `sqlite::name` and `postgres::name`.
-macro_rules! suite {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(&super::TestDb::sqlite()).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(db) = super::TestDb::postgres(stringify!($name)).await else {
-                        return;
-                    };
-                    super::$name(&db).await;
-                    db.drop_schema().await;
-                }
-            )*
-        }
-    };
-}
-
-suite!(
+common::on_each_backend!(
     nul_characters_and_overlong_keys_are_refused_never_a_server_error,
     ids_this_server_never_made_are_not_found_for_every_verb,
     reading_a_thread_answers_a_page_of_its_messages,
@@ -77,6 +51,23 @@ impl App {
         common::access_token(answer.status.as_u16(), &answer.body)
     }
 
+    /// `GET uri` as `token`.
+    async fn get(&self, uri: &str, token: &str) -> Answer {
+        self.call("GET", uri, token, None).await
+    }
+
+    /// `POST uri` as `token` with the JSON `body`.
+    async fn post(&self, uri: &str, token: &str, body: Value) -> Answer {
+        self.call("POST", uri, token, Some(body)).await
+    }
+
+    /// Creates a thread as `token` from `body`; its id.
+    async fn create_thread(&self, token: &str, body: Value) -> String {
+        let created = self.post("/v1/threads", token, body).await;
+        assert_eq!(created.status, 201, "{created:?}");
+        created.json()["id"].as_str().expect("a string").to_owned()
+    }
+
     async fn call(&self, method: &str, uri: &str, token: &str, body: Option<Value>) -> Answer {
         let mut request = Request::builder()
             .method(method)
@@ -100,18 +91,18 @@ fn text(s: &str) -> Value {
     json!({"role": "user", "content": [{"type": "text", "text": s}]})
 }
 
+/// The messages `m{i}` for each `i` of `range`.
+fn numbered_texts(range: std::ops::Range<usize>) -> Vec<Value> {
+    range.map(|i| text(&format!("m{i}"))).collect()
+}
+
 async fn nul_characters_and_overlong_keys_are_refused_never_a_server_error(db: &TestDb) {
     let app = App::start(db, "").await;
     let alice = app.token("alice").await;
 
     // A NUL in a thread name: 400, at creation and at rename.
     let answer = app
-        .call(
-            "POST",
-            "/v1/threads",
-            &alice,
-            Some(json!({"name": "a\u{0}b"})),
-        )
+        .post("/v1/threads", &alice, json!({"name": "a\u{0}b"}))
         .await;
     assert_refused(&answer, 400, "invalid_request", "create with a NUL name");
     assert!(
@@ -120,11 +111,7 @@ async fn nul_characters_and_overlong_keys_are_refused_never_a_server_error(db: &
             .expect("a string")
             .contains("name")
     );
-    let created = app
-        .call("POST", "/v1/threads", &alice, Some(json!({"name": "ok"})))
-        .await;
-    assert_eq!(created.status, 201, "{created:?}");
-    let id = created.json()["id"].as_str().expect("a string").to_owned();
+    let id = app.create_thread(&alice, json!({"name": "ok"})).await;
     let answer = app
         .call(
             "PATCH",
@@ -139,17 +126,14 @@ async fn nul_characters_and_overlong_keys_are_refused_never_a_server_error(db: &
     let message = json!({"role": "user", "content": [{"type": "text", "text": "x\u{0}y"}],
         "metadata": {"k\u{0}": "v\u{0}"}});
     let added = app
-        .call(
-            "POST",
+        .post(
             &format!("/v1/threads/{id}/messages"),
             &alice,
-            Some(message.clone()),
+            message.clone(),
         )
         .await;
     assert_eq!(added.status, 201, "{added:?}");
-    let read = app
-        .call("GET", &format!("/v1/threads/{id}"), &alice, None)
-        .await;
+    let read = app.get(&format!("/v1/threads/{id}"), &alice).await;
     assert_eq!(read.status, 200, "{read:?}");
     assert_eq!(read.json()["messages"][0]["content"], message["content"]);
     assert_eq!(read.json()["messages"][0]["metadata"], message["metadata"]);
@@ -160,23 +144,11 @@ async fn nul_characters_and_overlong_keys_are_refused_never_a_server_error(db: &
     let fits = app.token(&"s".repeat(900)).await;
     for sub_len in [1100, 2000] {
         let long = app.token(&"s".repeat(sub_len)).await;
-        for (method, uri, body) in [
+        let calls = [
             ("POST", "/v1/threads".to_owned(), Some(json!({}))),
             ("GET", "/v1/threads".to_owned(), None),
-            ("GET", format!("/v1/threads/{id}"), None),
-            (
-                "PATCH",
-                format!("/v1/threads/{id}"),
-                Some(json!({"name": "n"})),
-            ),
-            ("DELETE", format!("/v1/threads/{id}"), None),
-            ("GET", format!("/v1/threads/{id}/messages"), None),
-            (
-                "POST",
-                format!("/v1/threads/{id}/messages"),
-                Some(text("hi")),
-            ),
-        ] {
+        ];
+        for (method, uri, body) in calls.into_iter().chain(common::thread_calls(&id)) {
             let answer = app.call(method, &uri, &long, body.clone()).await;
             let ctx = format!("{method} {uri} with a {sub_len}-byte sub");
             assert_refused(&answer, 400, "invalid_request", &ctx);
@@ -187,9 +159,7 @@ async fn nul_characters_and_overlong_keys_are_refused_never_a_server_error(db: &
             assert!(message.contains("context key"), "{ctx}: {message}");
         }
     }
-    let answer = app
-        .call("POST", "/v1/threads", &fits, Some(json!({})))
-        .await;
+    let answer = app.post("/v1/threads", &fits, json!({})).await;
     assert_eq!(
         answer.status, 201,
         "a 930-byte context key is kept: {answer:?}"
@@ -202,11 +172,9 @@ async fn nul_characters_and_overlong_keys_are_refused_never_a_server_error(db: &
             .as_str()
             .expect("a string")
             .to_owned();
-        let answer = app
-            .call("POST", "/v1/threads", &token, Some(json!({})))
-            .await;
+        let answer = app.post("/v1/threads", &token, json!({})).await;
         assert_refused(&answer, 400, "invalid_request", "a NUL in the context key");
-        let answer = app.call("GET", "/v1/threads", &token, None).await;
+        let answer = app.get("/v1/threads", &token).await;
         assert_refused(&answer, 400, "invalid_request", "a NUL in the context key");
     } else {
         assert_eq!(exchanged.status, 400, "{exchanged:?}");
@@ -216,18 +184,10 @@ async fn nul_characters_and_overlong_keys_are_refused_never_a_server_error(db: &
 async fn ids_this_server_never_made_are_not_found_for_every_verb(db: &TestDb) {
     let app = App::start(db, "").await;
     let alice = app.token("alice").await;
-    let created = app
-        .call(
-            "POST",
-            "/v1/threads",
-            &alice,
-            Some(json!({"initialMessages": [text("hi")]})),
-        )
+    let id = app
+        .create_thread(&alice, json!({"initialMessages": [text("hi")]}))
         .await;
-    let id = created.json()["id"].as_str().expect("a string").to_owned();
-    let read = app
-        .call("GET", &format!("/v1/threads/{id}"), &alice, None)
-        .await;
+    let read = app.get(&format!("/v1/threads/{id}"), &alice).await;
     let message = read.json()["messages"][0]["id"]
         .as_str()
         .expect("a string")
@@ -240,23 +200,11 @@ async fn ids_this_server_never_made_are_not_found_for_every_verb(db: &TestDb) {
         long.clone(),
         "msg_0123456789abcdefghjkmnpqrs".to_owned(),
     ] {
-        for (method, uri, body) in [
-            ("GET", format!("/v1/threads/{bad}"), None),
-            (
-                "PATCH",
-                format!("/v1/threads/{bad}"),
-                Some(json!({"name": "n"})),
-            ),
-            ("DELETE", format!("/v1/threads/{bad}"), None),
-            ("GET", format!("/v1/threads/{bad}/messages"), None),
-            (
-                "POST",
-                format!("/v1/threads/{bad}/messages"),
-                Some(text("hi")),
-            ),
+        let reads = [
             ("GET", format!("/v1/threads/{bad}/messages/{message}"), None),
             ("GET", format!("/v1/threads/{id}/messages/{bad}"), None),
-        ] {
+        ];
+        for (method, uri, body) in common::thread_calls(&bad).into_iter().chain(reads) {
             let answer = app.call(method, &uri, &alice, body).await;
             assert_refused(
                 &answer,
@@ -268,12 +216,7 @@ async fn ids_this_server_never_made_are_not_found_for_every_verb(db: &TestDb) {
     }
     // The real ids still answer.
     let answer = app
-        .call(
-            "GET",
-            &format!("/v1/threads/{id}/messages/{message}"),
-            &alice,
-            None,
-        )
+        .get(&format!("/v1/threads/{id}/messages/{message}"), &alice)
         .await;
     assert_eq!(answer.status, 200, "{answer:?}");
 }
@@ -281,17 +224,10 @@ async fn ids_this_server_never_made_are_not_found_for_every_verb(db: &TestDb) {
 async fn reading_a_thread_answers_a_page_of_its_messages(db: &TestDb) {
     let app = App::start(db, "").await;
     let alice = app.token("alice").await;
-    let initial: Vec<Value> = (0..130).map(|i| text(&format!("m{i}"))).collect();
-    let created = app
-        .call(
-            "POST",
-            "/v1/threads",
-            &alice,
-            Some(json!({"initialMessages": initial})),
-        )
+    let initial = numbered_texts(0..130);
+    let id = app
+        .create_thread(&alice, json!({"initialMessages": initial}))
         .await;
-    assert_eq!(created.status, 201, "{created:?}");
-    let id = created.json()["id"].as_str().expect("a string").to_owned();
     let texts = |page: &Value| -> Vec<String> {
         page["messages"]
             .as_array()
@@ -307,10 +243,7 @@ async fn reading_a_thread_answers_a_page_of_its_messages(db: &TestDb) {
     };
 
     // 100 by default, oldest first, with a cursor to the rest.
-    let first = app
-        .call("GET", &format!("/v1/threads/{id}"), &alice, None)
-        .await
-        .json();
+    let first = app.get(&format!("/v1/threads/{id}"), &alice).await.json();
     assert_eq!(
         texts(&first),
         (0..100).map(|i| format!("m{i}")).collect::<Vec<_>>()
@@ -318,12 +251,7 @@ async fn reading_a_thread_answers_a_page_of_its_messages(db: &TestDb) {
     assert_eq!(first["hasMore"], true);
     let cursor = first["nextCursor"].as_str().expect("nextCursor").to_owned();
     let rest = app
-        .call(
-            "GET",
-            &format!("/v1/threads/{id}?cursor={cursor}"),
-            &alice,
-            None,
-        )
+        .get(&format!("/v1/threads/{id}?cursor={cursor}"), &alice)
         .await
         .json();
     assert_eq!(
@@ -335,26 +263,22 @@ async fn reading_a_thread_answers_a_page_of_its_messages(db: &TestDb) {
     assert_eq!(rest["id"], first["id"]);
     // The same cursor continues the message list.
     let listed = app
-        .call(
-            "GET",
+        .get(
             &format!("/v1/threads/{id}/messages?cursor={cursor}&limit=100"),
             &alice,
-            None,
         )
         .await
         .json();
     assert_eq!(texts(&listed), texts(&rest));
     // A smaller page; a page over the maximum or a bad cursor is refused.
     let small = app
-        .call("GET", &format!("/v1/threads/{id}?limit=7"), &alice, None)
+        .get(&format!("/v1/threads/{id}?limit=7"), &alice)
         .await
         .json();
     assert_eq!(texts(&small).len(), 7);
     assert_eq!(small["hasMore"], true);
     for query in ["limit=101", "limit=0", "cursor=garbage"] {
-        let answer = app
-            .call("GET", &format!("/v1/threads/{id}?{query}"), &alice, None)
-            .await;
+        let answer = app.get(&format!("/v1/threads/{id}?{query}"), &alice).await;
         assert_refused(&answer, 400, "invalid_request", query);
     }
 }
@@ -367,70 +291,42 @@ async fn a_full_thread_and_a_large_message_are_refused_by_the_limits(db: &TestDb
     .await;
     let alice = app.token("alice").await;
     // Too many initial messages: nothing is created.
-    let four: Vec<Value> = (0..4).map(|i| text(&format!("m{i}"))).collect();
+    let four = numbered_texts(0..4);
     let answer = app
-        .call(
-            "POST",
-            "/v1/threads",
-            &alice,
-            Some(json!({"initialMessages": four})),
-        )
+        .post("/v1/threads", &alice, json!({"initialMessages": four}))
         .await;
     assert_refused(&answer, 409, "thread_full", "four initial messages");
-    let listed = app.call("GET", "/v1/threads", &alice, None).await.json();
+    let listed = app.get("/v1/threads", &alice).await.json();
     assert_eq!(listed["threads"], json!([]));
 
-    let two: Vec<Value> = (0..2).map(|i| text(&format!("m{i}"))).collect();
-    let created = app
-        .call(
-            "POST",
-            "/v1/threads",
-            &alice,
-            Some(json!({"initialMessages": two})),
-        )
+    let two = numbered_texts(0..2);
+    let id = app
+        .create_thread(&alice, json!({"initialMessages": two}))
         .await;
-    assert_eq!(created.status, 201, "{created:?}");
-    let id = created.json()["id"].as_str().expect("a string").to_owned();
     let messages = format!("/v1/threads/{id}/messages");
     // A message over 200 bytes (content and metadata as JSON): 413, also as an initial one.
     let big = text(&"x".repeat(200));
-    let answer = app.call("POST", &messages, &alice, Some(big.clone())).await;
+    let answer = app.post(&messages, &alice, big.clone()).await;
     assert_refused(&answer, 413, "message_too_large", "a large message");
     let answer = app
-        .call(
-            "POST",
-            "/v1/threads",
-            &alice,
-            Some(json!({"initialMessages": [big]})),
-        )
+        .post("/v1/threads", &alice, json!({"initialMessages": [big]}))
         .await;
     assert_refused(&answer, 413, "message_too_large", "a large initial message");
     let mut heavy = text("x");
     heavy["metadata"] = json!({"pad": "p".repeat(200)});
-    let answer = app.call("POST", &messages, &alice, Some(heavy)).await;
+    let answer = app.post(&messages, &alice, heavy).await;
     assert_refused(&answer, 413, "message_too_large", "large metadata");
     // The third message fits; the fourth is refused and nothing more is stored.
-    let answer = app.call("POST", &messages, &alice, Some(text("m2"))).await;
+    let answer = app.post(&messages, &alice, text("m2")).await;
     assert_eq!(answer.status, 201, "{answer:?}");
-    let answer = app.call("POST", &messages, &alice, Some(text("m3"))).await;
+    let answer = app.post(&messages, &alice, text("m3")).await;
     assert_refused(&answer, 409, "thread_full", "the fourth message");
-    let read = app
-        .call("GET", &format!("/v1/threads/{id}"), &alice, None)
-        .await
-        .json();
+    let read = app.get(&format!("/v1/threads/{id}"), &alice).await.json();
     assert_eq!(read["messages"].as_array().map(Vec::len), Some(3));
     // Another thread has room of its own.
-    let other = app
-        .call("POST", "/v1/threads", &alice, Some(json!({})))
-        .await;
-    let other = other.json()["id"].as_str().expect("a string").to_owned();
+    let other = app.create_thread(&alice, json!({})).await;
     let answer = app
-        .call(
-            "POST",
-            &format!("/v1/threads/{other}/messages"),
-            &alice,
-            Some(text("hi")),
-        )
+        .post(&format!("/v1/threads/{other}/messages"), &alice, text("hi"))
         .await;
     assert_eq!(answer.status, 201, "{answer:?}");
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use clap::Subcommand;
 use serde_json::{Value, json};
 
-use super::{Admin, FileProject, LiveProjects, Problem, SecretKey};
+use super::{Admin, AdminParts, FileProject, LiveProjects, Problem, SecretKey};
 use crate::config::{Config, ConfigError, build_registry};
 use crate::store::Store;
 
@@ -189,5 +189,12 @@ async fn admin(config: &Config) -> Result<Admin, CliError> {
     live.refresh()
         .await
         .map_err(|e| CliError::Setup(format!("database: {e}")))?;
-    Ok(Admin::new(store, profile, keys, file, live, "cli"))
+    Ok(Admin::new(AdminParts {
+        store,
+        profile,
+        keys,
+        file,
+        live,
+        actor: "cli",
+    }))
 }

@@ -249,43 +249,34 @@ fn set_only(value: Value) -> Value {
 /// The operations of the admin API and of `tambo-auth projects …`, on one store.
 #[derive(Debug, Clone)]
 pub struct Admin {
-    inner: Arc<Inner>,
+    inner: Arc<AdminParts>,
     /// Verification settings the settings page offers as ready-made choices (the
     /// development identity provider of `tambo-auth dev`).
     templates: Arc<[Value]>,
 }
 
+/// What the operations of an [`Admin`] work on.
 #[derive(Debug)]
-struct Inner {
-    store: Store,
-    profile: Profile,
-    keys: Option<Arc<SecretKey>>,
-    file: Vec<FileProject>,
-    live: Arc<LiveProjects>,
-    actor: &'static str,
+pub struct AdminParts {
+    /// Where projects, their keys and the audit trail are kept.
+    pub store: Store,
+    /// The deployment profile the settings are built for.
+    pub profile: Profile,
+    /// Seals the settings' secrets; without it, a secret cannot be saved.
+    pub keys: Option<Arc<SecretKey>>,
+    /// The projects of the configuration file, listed read-only.
+    pub file: Vec<FileProject>,
+    /// Refreshed after each change, so this replica serves it at once.
+    pub live: Arc<LiveProjects>,
+    /// Who the audit trail says made each change (`admin-api`, `cli`).
+    pub actor: &'static str,
 }
 
 impl Admin {
-    /// The operations on `store`, recorded in the audit trail as done by `actor`
-    /// (`admin-api`, `cli`). `live` is refreshed after each change, so this replica serves it
-    /// at once.
-    pub fn new(
-        store: Store,
-        profile: Profile,
-        keys: Option<Arc<SecretKey>>,
-        file: Vec<FileProject>,
-        live: Arc<LiveProjects>,
-        actor: &'static str,
-    ) -> Admin {
+    /// The operations on `parts`.
+    pub fn new(parts: AdminParts) -> Admin {
         Admin {
-            inner: Arc::new(Inner {
-                store,
-                profile,
-                keys,
-                file,
-                live,
-                actor,
-            }),
+            inner: Arc::new(parts),
             templates: Arc::new([]),
         }
     }

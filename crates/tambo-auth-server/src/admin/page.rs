@@ -12,9 +12,6 @@
 //! The files are `page/index.html`, `page/app.js` and `page/app.css`, embedded in the binary.
 
 use axum::Router;
-use axum::routing::get;
-
-use crate::assets::respond;
 
 const INDEX: &str = include_str!("page/index.html");
 const SCRIPT: &str = include_str!("page/app.js");
@@ -22,17 +19,5 @@ const STYLE: &str = include_str!("page/app.css");
 
 /// `GET /admin`, `/admin/app.js` and `/admin/app.css`.
 pub(super) fn router() -> Router {
-    let policy = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
-                  base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-    let html = respond(
-        "text/html; charset=utf-8",
-        INDEX.to_owned(),
-        Some(policy.to_owned()),
-    );
-    let script = respond("text/javascript; charset=utf-8", SCRIPT.to_owned(), None);
-    let style = respond("text/css; charset=utf-8", STYLE.to_owned(), None);
-    Router::new()
-        .route("/admin", get(move || std::future::ready(html())))
-        .route("/admin/app.js", get(move || std::future::ready(script())))
-        .route("/admin/app.css", get(move || std::future::ready(style())))
+    crate::assets::page("/admin", INDEX.to_owned(), SCRIPT, STYLE, "'self'")
 }

@@ -21,10 +21,8 @@
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::routing::get;
 
 use super::API_KEY;
-use crate::assets::respond;
 
 const INDEX: &str = include_str!("app/index.html");
 const SCRIPT: &str = include_str!("app/app.js");
@@ -39,15 +37,5 @@ pub fn router(api: SocketAddr) -> Router {
     let index = INDEX
         .replace("{{API}}", &api)
         .replace("{{API_KEY}}", API_KEY);
-    let policy = format!(
-        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src {api}; \
-         base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-    );
-    let html = respond("text/html; charset=utf-8", index, Some(policy));
-    let script = respond("text/javascript; charset=utf-8", SCRIPT.to_owned(), None);
-    let style = respond("text/css; charset=utf-8", STYLE.to_owned(), None);
-    Router::new()
-        .route("/", get(move || std::future::ready(html())))
-        .route("/app.js", get(move || std::future::ready(script())))
-        .route("/app.css", get(move || std::future::ready(style())))
+    crate::assets::page("/", index, SCRIPT, STYLE, &api)
 }

@@ -2,8 +2,8 @@
 //! primary keys start with them, so an id alone can never reach a row.
 
 use serde_json::Value;
-use sqlx::query::Query;
-use sqlx::{Database, Encode, Type};
+use sqlx::query::{Query, QueryAs};
+use sqlx::{Database, Encode, FromRow, Type};
 
 use super::clock::{new_id, now_micros, rfc3339};
 use super::limits::{self, Limits, is_id};
@@ -25,13 +25,15 @@ const INSERT_MESSAGE: &str = "INSERT INTO messages \
     (project, context_key, thread_id, id, role, content, metadata, created_at) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
-const LIST_THREADS_FIRST: &str = "SELECT id, name, metadata, created_at, updated_at \
-    FROM threads WHERE project = $1 AND context_key = $2 \
-    ORDER BY created_at DESC, id DESC LIMIT $3";
-const LIST_THREADS_AFTER: &str = "SELECT id, name, metadata, created_at, updated_at \
-    FROM threads WHERE project = $1 AND context_key = $2 \
-    AND (created_at < $3 OR (created_at = $3 AND id < $4)) \
-    ORDER BY created_at DESC, id DESC LIMIT $5";
+const LIST_THREADS: PageSql = PageSql {
+    first: "SELECT id, name, metadata, created_at, updated_at \
+        FROM threads WHERE project = $1 AND context_key = $2 \
+        ORDER BY created_at DESC, id DESC LIMIT $3",
+    after: "SELECT id, name, metadata, created_at, updated_at \
+        FROM threads WHERE project = $1 AND context_key = $2 \
+        AND (created_at < $3 OR (created_at = $3 AND id < $4)) \
+        ORDER BY created_at DESC, id DESC LIMIT $5",
+};
 const GET_THREAD: &str = "SELECT id, name, metadata, created_at, updated_at \
     FROM threads WHERE project = $1 AND context_key = $2 AND id = $3";
 const THREAD_EXISTS: &str =
@@ -51,20 +53,98 @@ const DELETE_THREAD: &str =
 
 const GET_MESSAGE: &str = "SELECT id, thread_id, role, content, metadata, created_at \
     FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3 AND id = $4";
-const LIST_MESSAGES_ASC_FIRST: &str = "SELECT id, thread_id, role, content, metadata, created_at \
-    FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3 \
-    ORDER BY created_at ASC, id ASC LIMIT $4";
-const LIST_MESSAGES_ASC_AFTER: &str = "SELECT id, thread_id, role, content, metadata, created_at \
-    FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3 \
-    AND (created_at > $4 OR (created_at = $4 AND id > $5)) \
-    ORDER BY created_at ASC, id ASC LIMIT $6";
-const LIST_MESSAGES_DESC_FIRST: &str = "SELECT id, thread_id, role, content, metadata, created_at \
-    FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3 \
-    ORDER BY created_at DESC, id DESC LIMIT $4";
-const LIST_MESSAGES_DESC_AFTER: &str = "SELECT id, thread_id, role, content, metadata, created_at \
-    FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3 \
-    AND (created_at < $4 OR (created_at = $4 AND id < $5)) \
-    ORDER BY created_at DESC, id DESC LIMIT $6";
+
+/// The statements that page through a thread's messages in one order: after a position, `ASC`
+/// reads the rows past it with `>`, `DESC` with `<`.
+macro_rules! list_messages {
+    ($order:literal, $past:literal) => {
+        PageSql {
+            first: concat!(
+                "SELECT id, thread_id, role, content, metadata, created_at \
+                FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3 \
+                ORDER BY created_at ",
+                $order,
+                ", id ",
+                $order,
+                " LIMIT $4"
+            ),
+            after: concat!(
+                "SELECT id, thread_id, role, content, metadata, created_at \
+                FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3 \
+                AND (created_at ",
+                $past,
+                " $4 OR (created_at = $4 AND id ",
+                $past,
+                " $5)) ORDER BY created_at ",
+                $order,
+                ", id ",
+                $order,
+                " LIMIT $6"
+            ),
+        }
+    };
+}
+const LIST_MESSAGES_ASC: PageSql = list_messages!("ASC", ">");
+const LIST_MESSAGES_DESC: PageSql = list_messages!("DESC", "<");
+
+/// The two statements that read one page of rows: from the start, and after a position.
+#[derive(Clone, Copy)]
+struct PageSql {
+    /// Binds the scope, the thread (when listing messages), then how many rows to fetch.
+    first: &'static str,
+    /// Binds the scope, the thread (when listing messages), the position's time and id, then
+    /// how many rows to fetch.
+    after: &'static str,
+}
+
+/// `sql` with `$1` the project and `$2` the context key of `scope` bound: every statement that
+/// reads threads or messages starts so.
+fn scoped<'q, DB, O>(sql: &'static str, scope: &'q Scope) -> QueryAs<'q, DB, O, DB::Arguments>
+where
+    DB: Database,
+    O: for<'r> FromRow<'r, DB::Row>,
+    for<'a> &'a str: Encode<'a, DB> + Type<DB>,
+{
+    sqlx::query_as(sql)
+        .bind(scope.project.as_str())
+        .bind(scope.context_key.as_str())
+}
+
+/// The query for the page of `scope`'s rows after `after` (from the start when `None`), with
+/// `thread` bound after the scope when the rows are a thread's messages.
+fn page_query<'q, DB, O>(
+    sql: PageSql,
+    scope: &'q Scope,
+    thread: Option<&'q str>,
+    after: Option<&'q Position>,
+    fetch: i64,
+) -> QueryAs<'q, DB, O, DB::Arguments>
+where
+    DB: Database,
+    O: for<'r> FromRow<'r, DB::Row>,
+    for<'a> &'a str: Encode<'a, DB> + Type<DB>,
+    for<'a> i64: Encode<'a, DB> + Type<DB>,
+{
+    let query = scoped(
+        if after.is_some() {
+            sql.after
+        } else {
+            sql.first
+        },
+        scope,
+    );
+    let query = match thread {
+        Some(thread) => query.bind(thread),
+        None => query,
+    };
+    match after {
+        Some(after) => query
+            .bind(after.created_at)
+            .bind(after.id.as_str())
+            .bind(fetch),
+        None => query.bind(fetch),
+    }
+}
 
 /// A message ready to insert: ids, time and JSON text fixed before the transaction starts.
 struct PreparedMessage {
@@ -192,21 +272,10 @@ impl Store {
         limits::scope(scope)?;
         let (after, limit) = page.resolve(CursorKind::Threads)?;
         let fetch = i64::from(limit) + 1;
-        let rows: Vec<ThreadRow> = with_pool!(self, pool => match &after {
-            None => sqlx::query_as(LIST_THREADS_FIRST)
-                .bind(&scope.project)
-                .bind(&scope.context_key)
-                .bind(fetch)
+        let rows: Vec<ThreadRow> = with_pool!(self, pool => {
+            page_query(LIST_THREADS, scope, None, after.as_ref(), fetch)
                 .fetch_all(pool)
-                .await?,
-            Some(after) => sqlx::query_as(LIST_THREADS_AFTER)
-                .bind(&scope.project)
-                .bind(&scope.context_key)
-                .bind(after.created_at)
-                .bind(&after.id)
-                .bind(fetch)
-                .fetch_all(pool)
-                .await?,
+                .await?
         });
         paginate(
             rows,
@@ -244,34 +313,17 @@ impl Store {
         let found: Option<(ThreadRow, Vec<MessageRow>)> = with_pool!(self, pool => {
             // One transaction, so the messages match the thread (none deleted in between).
             let mut tx = pool.begin().await?;
-            let thread: Option<ThreadRow> = sqlx::query_as(GET_THREAD)
-                .bind(&scope.project)
-                .bind(&scope.context_key)
+            let thread: Option<ThreadRow> = scoped(GET_THREAD, scope)
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
-            let found = match (thread, &after) {
-                (None, _) => None,
-                (Some(thread), None) => {
-                    let messages: Vec<MessageRow> = sqlx::query_as(LIST_MESSAGES_ASC_FIRST)
-                        .bind(&scope.project)
-                        .bind(&scope.context_key)
-                        .bind(id)
-                        .bind(fetch)
-                        .fetch_all(&mut *tx)
-                        .await?;
-                    Some((thread, messages))
-                }
-                (Some(thread), Some(after)) => {
-                    let messages: Vec<MessageRow> = sqlx::query_as(LIST_MESSAGES_ASC_AFTER)
-                        .bind(&scope.project)
-                        .bind(&scope.context_key)
-                        .bind(id)
-                        .bind(after.created_at)
-                        .bind(&after.id)
-                        .bind(fetch)
-                        .fetch_all(&mut *tx)
-                        .await?;
+            let found = match thread {
+                None => None,
+                Some(thread) => {
+                    let messages: Vec<MessageRow> =
+                        page_query(LIST_MESSAGES_ASC, scope, Some(id), after.as_ref(), fetch)
+                            .fetch_all(&mut *tx)
+                            .await?;
                     Some((thread, messages))
                 }
             };
@@ -281,16 +333,7 @@ impl Store {
         let Some((thread, messages)) = found else {
             return Ok(None);
         };
-        let page = paginate(
-            messages,
-            limit,
-            CursorKind::Messages,
-            |r| Position {
-                created_at: r.5,
-                id: r.0.clone(),
-            },
-            message_from_row,
-        )?;
+        let page = message_page(messages, limit)?;
         Ok(Some(ThreadWithMessages {
             thread: thread_from_row(thread)?,
             messages: page.items,
@@ -321,9 +364,7 @@ impl Store {
         let metadata = update.metadata.as_ref().map(to_json).transpose()?;
         let now = now_micros();
         let row: Option<ThreadRow> = with_pool!(self, pool => {
-            sqlx::query_as(UPDATE_THREAD)
-                .bind(&scope.project)
-                .bind(&scope.context_key)
+            scoped(UPDATE_THREAD, scope)
                 .bind(id)
                 .bind(&update.name)
                 .bind(&metadata)
@@ -404,9 +445,7 @@ impl Store {
             } else {
                 // Counted under the thread's row lock (the update above): two writers cannot
                 // both see room for the last message.
-                let (count,): (i64,) = sqlx::query_as(COUNT_MESSAGES)
-                    .bind(&scope.project)
-                    .bind(&scope.context_key)
+                let (count,): (i64,) = scoped(COUNT_MESSAGES, scope)
                     .bind(thread_id)
                     .fetch_one(&mut *tx)
                     .await?;
@@ -445,37 +484,20 @@ impl Store {
             return Ok(None);
         }
         let fetch = i64::from(limit) + 1;
-        let (first_sql, after_sql) = match order {
-            Order::Asc => (LIST_MESSAGES_ASC_FIRST, LIST_MESSAGES_ASC_AFTER),
-            Order::Desc => (LIST_MESSAGES_DESC_FIRST, LIST_MESSAGES_DESC_AFTER),
+        let sql = match order {
+            Order::Asc => LIST_MESSAGES_ASC,
+            Order::Desc => LIST_MESSAGES_DESC,
         };
         let rows: Option<Vec<MessageRow>> = with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let exists: Option<(i32,)> = sqlx::query_as(THREAD_EXISTS)
-                .bind(&scope.project)
-                .bind(&scope.context_key)
+            let exists: Option<(i32,)> = scoped(THREAD_EXISTS, scope)
                 .bind(thread_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-            let rows = match (exists, &after) {
-                (None, _) => None,
-                (Some(_), None) => Some(
-                    sqlx::query_as(first_sql)
-                        .bind(&scope.project)
-                        .bind(&scope.context_key)
-                        .bind(thread_id)
-                        .bind(fetch)
-                        .fetch_all(&mut *tx)
-                        .await?,
-                ),
-                (Some(_), Some(after)) => Some(
-                    sqlx::query_as(after_sql)
-                        .bind(&scope.project)
-                        .bind(&scope.context_key)
-                        .bind(thread_id)
-                        .bind(after.created_at)
-                        .bind(&after.id)
-                        .bind(fetch)
+            let rows = match exists {
+                None => None,
+                Some(_) => Some(
+                    page_query(sql, scope, Some(thread_id), after.as_ref(), fetch)
                         .fetch_all(&mut *tx)
                         .await?,
                 ),
@@ -486,17 +508,7 @@ impl Store {
         let Some(rows) = rows else {
             return Ok(None);
         };
-        paginate(
-            rows,
-            limit,
-            CursorKind::Messages,
-            |r| Position {
-                created_at: r.5,
-                id: r.0.clone(),
-            },
-            message_from_row,
-        )
-        .map(Some)
+        message_page(rows, limit).map(Some)
     }
 
     /// One message of the thread; `None` when `scope` has no such thread or message.
@@ -515,9 +527,7 @@ impl Store {
             return Ok(None);
         }
         let row: Option<MessageRow> = with_pool!(self, pool => {
-            sqlx::query_as(GET_MESSAGE)
-                .bind(&scope.project)
-                .bind(&scope.context_key)
+            scoped(GET_MESSAGE, scope)
                 .bind(thread_id)
                 .bind(message_id)
                 .fetch_optional(pool)
@@ -553,6 +563,20 @@ fn thread_from_row(
         name,
         metadata: metadata.as_deref().map(from_json::<Value>).transpose()?,
     })
+}
+
+/// The page of messages in `limit + 1` fetched rows.
+fn message_page(rows: Vec<MessageRow>, limit: u32) -> Result<Page<Message>, StoreError> {
+    paginate(
+        rows,
+        limit,
+        CursorKind::Messages,
+        |r| Position {
+            created_at: r.5,
+            id: r.0.clone(),
+        },
+        message_from_row,
+    )
 }
 
 fn message_from_row(

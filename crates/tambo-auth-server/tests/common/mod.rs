@@ -285,6 +285,23 @@ pub(crate) async fn exchange(
     (status, body)
 }
 
+/// Asserts that exchanging `subject` with `api_key` is refused with `status` and the OAuth
+/// `error` code.
+pub(crate) async fn assert_exchange_refused(
+    client: &reqwest::Client,
+    base: &str,
+    (api_key, subject): (&str, &str),
+    status: u16,
+    error: &str,
+) {
+    let (got, body) = exchange(client, base, api_key, subject).await;
+    assert_eq!(
+        (got, body["error"].as_str()),
+        (status, Some(error)),
+        "{body}"
+    );
+}
+
 /// The Tambo token the server issues for `subject` with `api_key`.
 pub(crate) async fn token(
     client: &reqwest::Client,
@@ -314,6 +331,25 @@ pub(crate) async fn call(
     let status = response.status().as_u16();
     let text = response.text().await.expect("body");
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// `POST {threads}` as `token` with `body`, which must answer 201: the new thread.
+pub(crate) async fn create_thread(
+    client: &reqwest::Client,
+    threads: &str,
+    token: &str,
+    body: Value,
+) -> Value {
+    let (status, thread) = call(
+        client,
+        reqwest::Method::POST,
+        threads.to_owned(),
+        token,
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 201, "{thread}");
+    thread
 }
 
 /// [`call`] with `GET` and no body.
@@ -382,6 +418,37 @@ pub(crate) fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
+/// The string `member` of each object in the JSON array `list`, in order (objects without it
+/// skipped): the ids of a listing, the actions of an audit trail.
+pub(crate) fn strings<'a>(list: &'a Value, member: &str) -> Vec<&'a str> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not an array: {list}"))
+        .iter()
+        .filter_map(|item| item[member].as_str())
+        .collect()
+}
+
+/// The `/v1` calls on the thread `thread`, as `(method, path, body)`: read it, rename it,
+/// delete it, list its messages and add one.
+pub(crate) fn thread_calls(thread: &str) -> [(&'static str, String, Option<Value>); 5] {
+    let message = serde_json::json!({"role": "user", "content": [{"type": "text", "text": "hi"}]});
+    [
+        ("GET", format!("/v1/threads/{thread}"), None),
+        (
+            "PATCH",
+            format!("/v1/threads/{thread}"),
+            Some(serde_json::json!({"name": "n"})),
+        ),
+        ("DELETE", format!("/v1/threads/{thread}"), None),
+        ("GET", format!("/v1/threads/{thread}/messages"), None),
+        (
+            "POST",
+            format!("/v1/threads/{thread}/messages"),
+            Some(message),
+        ),
+    ]
+}
+
 // ---------------------------------------------------------------------------------------------
 // Databases
 
@@ -397,7 +464,8 @@ impl TestDb {
     pub(crate) fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temporary directory");
         TestDb {
-            url: format!("sqlite://{}/tambo.db", dir.path().display()),
+            // A nested path: the store creates missing directories as well as the file.
+            url: format!("sqlite://{}/data/tambo.db", dir.path().display()),
             _dir: Some(dir),
             pg_schema: None,
         }
@@ -434,6 +502,22 @@ impl TestDb {
         })
     }
 
+    /// A new connection to this database (the store applies the migrations again).
+    pub(crate) async fn open(&self) -> tambo_auth_server::store::Store {
+        tambo_auth_server::store::Store::connect(&self.url)
+            .await
+            .expect("connect")
+    }
+
+    /// The backend this database is on.
+    pub(crate) fn backend(&self) -> tambo_auth_server::store::Backend {
+        if self.pg_schema.is_some() {
+            tambo_auth_server::store::Backend::Postgres
+        } else {
+            tambo_auth_server::store::Backend::Sqlite
+        }
+    }
+
     pub(crate) async fn drop_schema(self) {
         use sqlx::Connection as _;
         if let Some((base, schema)) = self.pg_schema {
@@ -447,3 +531,35 @@ impl TestDb {
         }
     }
 }
+
+/// Runs each named `async fn(&TestDb)` once per backend, as the tests `sqlite::name` and
+/// `postgres::name` (the latter a notice and a pass without `TAMBO_AUTH_TEST_POSTGRES_URL`).
+// Only the store suites use it; `dead_code` does not cover a macro or its re-export.
+#[allow(unused_macros)]
+macro_rules! on_each_backend {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(&crate::common::TestDb::sqlite()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = crate::common::TestDb::postgres(stringify!($name)).await
+                    else {
+                        return;
+                    };
+                    super::$name(&db).await;
+                    db.drop_schema().await;
+                }
+            )*
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use on_each_backend;
