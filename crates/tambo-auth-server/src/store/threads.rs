@@ -53,39 +53,24 @@ const DELETE_THREAD: &str =
 
 const GET_MESSAGE: &str = "SELECT id, thread_id, role, content, metadata, created_at \
     FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3 AND id = $4";
-
-/// The statements that page through a thread's messages in one order: after a position, `ASC`
-/// reads the rows past it with `>`, `DESC` with `<`.
-macro_rules! list_messages {
-    ($order:literal, $past:literal) => {
-        PageSql {
-            first: concat!(
-                "SELECT id, thread_id, role, content, metadata, created_at \
-                FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3 \
-                ORDER BY created_at ",
-                $order,
-                ", id ",
-                $order,
-                " LIMIT $4"
-            ),
-            after: concat!(
-                "SELECT id, thread_id, role, content, metadata, created_at \
-                FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3 \
-                AND (created_at ",
-                $past,
-                " $4 OR (created_at = $4 AND id ",
-                $past,
-                " $5)) ORDER BY created_at ",
-                $order,
-                ", id ",
-                $order,
-                " LIMIT $6"
-            ),
-        }
-    };
-}
-const LIST_MESSAGES_ASC: PageSql = list_messages!("ASC", ">");
-const LIST_MESSAGES_DESC: PageSql = list_messages!("DESC", "<");
+const LIST_MESSAGES_ASC: PageSql = PageSql {
+    first: "SELECT id, thread_id, role, content, metadata, created_at \
+        FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3 \
+        ORDER BY created_at ASC, id ASC LIMIT $4",
+    after: "SELECT id, thread_id, role, content, metadata, created_at \
+        FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3 \
+        AND (created_at > $4 OR (created_at = $4 AND id > $5)) \
+        ORDER BY created_at ASC, id ASC LIMIT $6",
+};
+const LIST_MESSAGES_DESC: PageSql = PageSql {
+    first: "SELECT id, thread_id, role, content, metadata, created_at \
+        FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3 \
+        ORDER BY created_at DESC, id DESC LIMIT $4",
+    after: "SELECT id, thread_id, role, content, metadata, created_at \
+        FROM messages WHERE project = $1 AND context_key = $2 AND thread_id = $3 \
+        AND (created_at < $4 OR (created_at = $4 AND id < $5)) \
+        ORDER BY created_at DESC, id DESC LIMIT $6",
+};
 
 /// The two statements that read one page of rows: from the start, and after a position.
 #[derive(Clone, Copy)]
@@ -125,14 +110,7 @@ where
     for<'a> &'a str: Encode<'a, DB> + Type<DB>,
     for<'a> i64: Encode<'a, DB> + Type<DB>,
 {
-    let query = scoped(
-        if after.is_some() {
-            sql.after
-        } else {
-            sql.first
-        },
-        scope,
-    );
+    let query = scoped(if after.is_some() { sql.after } else { sql.first }, scope);
     let query = match thread {
         Some(thread) => query.bind(thread),
         None => query,
