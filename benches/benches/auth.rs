@@ -95,12 +95,7 @@ fn rows(c: &mut Criterion) {
     );
 
     // --- naive jsonwebtoken ---------------------------------------------------------------------
-    for alg in [
-        ProviderAlg::Rs256,
-        ProviderAlg::Es256,
-        ProviderAlg::EdDsa,
-        ProviderAlg::Hs256,
-    ] {
+    for alg in ProviderAlg::ALL {
         let auth = b::bearer(&b::provider_token(alg, "alice"));
         bench_router(
             c,
@@ -174,12 +169,7 @@ fn rows(c: &mut Criterion) {
             Some(auth),
         );
     }
-    for alg in [
-        ProviderAlg::Rs256,
-        ProviderAlg::Es256,
-        ProviderAlg::EdDsa,
-        ProviderAlg::Hs256,
-    ] {
+    for alg in ProviderAlg::ALL {
         let auth = b::bearer(&b::provider_token(alg, "alice"));
         let layer = b::no_cache(b::static_registry(alg));
         bench_router(

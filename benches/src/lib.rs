@@ -78,6 +78,14 @@ pub enum ProviderAlg {
 }
 
 impl ProviderAlg {
+    /// Every algorithm, in the order the rows show them.
+    pub const ALL: [ProviderAlg; 4] = [
+        ProviderAlg::Rs256,
+        ProviderAlg::Es256,
+        ProviderAlg::EdDsa,
+        ProviderAlg::Hs256,
+    ];
+
     /// The JOSE name.
     pub fn name(self) -> &'static str {
         match self {
@@ -423,13 +431,7 @@ pub struct FirstSight {
 /// Every first-sight row: direct mode for RS256, ES256, EdDSA and HS256, then Tambo tokens
 /// for EdDSA, ES256 and HS256.
 pub fn first_sight_rows() -> Vec<FirstSight> {
-    let direct = [
-        ProviderAlg::Rs256,
-        ProviderAlg::Es256,
-        ProviderAlg::EdDsa,
-        ProviderAlg::Hs256,
-    ]
-    .map(|alg| FirstSight {
+    let direct = ProviderAlg::ALL.map(|alg| FirstSight {
         name: format!("direct_{}", alg.name()),
         router: layered(no_cache(static_registry(alg))).with_state(()),
         token: provider_token(alg, "alice"),

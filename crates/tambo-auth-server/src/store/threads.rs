@@ -110,7 +110,14 @@ where
     for<'a> &'a str: Encode<'a, DB> + Type<DB>,
     for<'a> i64: Encode<'a, DB> + Type<DB>,
 {
-    let query = scoped(if after.is_some() { sql.after } else { sql.first }, scope);
+    let query = scoped(
+        if after.is_some() {
+            sql.after
+        } else {
+            sql.first
+        },
+        scope,
+    );
     let query = match thread {
         Some(thread) => query.bind(thread),
         None => query,
