@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use serde::Deserialize;
-use tambo_auth::jwt::Claims;
+use tambo_auth::jwt::{Claims, ConfiguredAlgorithms};
 use tambo_auth::provider::scope_list;
 use tambo_auth::{Algorithm, Error, Hints, Provider, ProviderOptions, Verifier};
 
@@ -113,12 +113,8 @@ pub struct Auth0ProviderBuilder {
     audience: Option<String>,
     #[serde(default)]
     custom_domains: Vec<String>,
-    // `Err` holds a configured name that is no algorithm, refused by `build` naming the field.
-    #[serde(
-        default = "default_algorithms",
-        deserialize_with = "tambo_auth::jwt::algorithm_names"
-    )]
-    algorithms: Result<Vec<Algorithm>, String>,
+    #[serde(default = "default_algorithms")]
+    algorithms: ConfiguredAlgorithms,
     #[serde(skip)]
     leeway: Option<Duration>,
     #[serde(skip)]
@@ -127,8 +123,8 @@ pub struct Auth0ProviderBuilder {
     options: ProviderOptions,
 }
 
-fn default_algorithms() -> Result<Vec<Algorithm>, String> {
-    Ok(vec![Algorithm::RS256])
+fn default_algorithms() -> ConfiguredAlgorithms {
+    ConfiguredAlgorithms::new([Algorithm::RS256])
 }
 
 impl Auth0ProviderBuilder {
@@ -150,7 +146,7 @@ impl Auth0ProviderBuilder {
     /// The accepted algorithms (default RS256). Auth0 APIs sign with RS256 or PS256; HS256
     /// APIs are refused because they share a secret with every application.
     pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
-        self.algorithms = Ok(algorithms.into_iter().collect());
+        self.algorithms = ConfiguredAlgorithms::new(algorithms);
         self
     }
 
@@ -176,12 +172,10 @@ impl Auth0ProviderBuilder {
 
     /// Checks the settings and builds the provider.
     pub fn build(self) -> Result<Auth0Provider, Error> {
-        let algorithms = self.algorithms.map_err(|name| {
-            Error::config(
-                "algorithms",
-                format!("unknown algorithm {name:?}; Auth0 uses RS256 or PS256"),
-            )
-        })?;
+        let algorithms = self.algorithms.check(
+            &[Algorithm::RS256, Algorithm::PS256],
+            "an HS256 API signs with a secret shared with every application, so switch the API to RS256 (Auth0 dashboard → APIs → Settings → Signing Algorithm)",
+        )?;
         let loopback = self.options.allow_loopback_http;
         let issuer = auth0_issuer(&self.domain, "domain", loopback)?;
         let audience = match self.audience.as_deref().map(str::trim) {
@@ -199,32 +193,6 @@ impl Auth0ProviderBuilder {
             }
             Some(a) => a.to_owned(),
         };
-        if algorithms.is_empty() {
-            return Err(Error::config(
-                "algorithms",
-                "the list is empty; Auth0 APIs sign with RS256",
-            ));
-        }
-        for alg in &algorithms {
-            match alg {
-                Algorithm::RS256 | Algorithm::PS256 => {}
-                a if a.is_symmetric() => {
-                    return Err(Error::config(
-                        "algorithms",
-                        format!(
-                            "{a} APIs sign with a secret shared with every application; switch the API to RS256 (Auth0 dashboard → APIs → Settings → Signing Algorithm)"
-                        ),
-                    ));
-                }
-                a => {
-                    return Err(Error::config(
-                        "algorithms",
-                        format!("Auth0 signs access tokens with RS256 or PS256, not {a}"),
-                    ));
-                }
-            }
-        }
-
         let mut builder = Verifier::builder(issuer.as_str())
             .oidc_discovery()
             .options(&self.options)

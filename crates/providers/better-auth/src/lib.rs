@@ -30,7 +30,7 @@ mod claims;
 pub use claims::BetterAuthClaims;
 
 use serde::Deserialize;
-use tambo_auth::jwt::Jws;
+use tambo_auth::jwt::{ConfiguredAlgorithms, Jws};
 use tambo_auth::provider::{origin, refuse_banned};
 use tambo_auth::{
     Algorithm, Error, Hints, Provider, ProviderOptions, TamboUser, VerifiedToken, Verifier,
@@ -113,18 +113,14 @@ pub struct BetterAuthProviderBuilder {
     jwks_path: Option<String>,
     #[serde(default)]
     jwks_url: Option<String>,
-    // `Err` holds a configured name that is no algorithm, refused by `build` naming the field.
-    #[serde(
-        default = "default_algorithms",
-        deserialize_with = "tambo_auth::jwt::algorithm_names"
-    )]
-    algorithms: Result<Vec<Algorithm>, String>,
+    #[serde(default = "default_algorithms")]
+    algorithms: ConfiguredAlgorithms,
     #[serde(skip)]
     options: ProviderOptions,
 }
 
-fn default_algorithms() -> Result<Vec<Algorithm>, String> {
-    Ok(ALGORITHMS.to_vec())
+fn default_algorithms() -> ConfiguredAlgorithms {
+    ConfiguredAlgorithms::new(ALGORITHMS)
 }
 
 impl BetterAuthProviderBuilder {
@@ -157,7 +153,7 @@ impl BetterAuthProviderBuilder {
     /// The algorithm allowlist (default EdDSA, ES256, RS256, PS256): narrow it to your
     /// `keyPairConfig.alg`.
     pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
-        self.algorithms = Ok(algorithms.into_iter().collect());
+        self.algorithms = ConfiguredAlgorithms::new(algorithms);
         self
     }
 
@@ -170,12 +166,10 @@ impl BetterAuthProviderBuilder {
 
     /// Checks the settings and builds the provider. Does no network I/O.
     pub fn build(self) -> Result<BetterAuthProvider, Error> {
-        let algorithms = self.algorithms.map_err(|name| {
-            Error::config(
-                "algorithms",
-                format!("`{name}` is not an algorithm (EdDSA, ES256, RS256, PS256)"),
-            )
-        })?;
+        let algorithms = self.algorithms.check(
+            &ALGORITHMS,
+            "narrow the list to your `keyPairConfig.alg`; HS* is the session cookie cache, not a JWT-plugin token",
+        )?;
         // The app's Better Auth baseURL (BETTER_AUTH_URL), its origin only: a custom
         // basePath goes in `jwks_path`.
         let origin = origin(
@@ -205,12 +199,6 @@ impl BetterAuthProviderBuilder {
         } else {
             self.audiences
         };
-        if algorithms.iter().any(|a| a.is_symmetric()) {
-            return Err(Error::config(
-                "algorithms",
-                "the JWT plugin signs with key pairs (EdDSA, ES256, RS256, PS256); HS* is the session cookie cache, not a JWT-plugin token",
-            ));
-        }
         let verifier = Verifier::builder(self.issuer.unwrap_or(origin))
             .options(&self.options)
             .jwks_url(jwks_url)

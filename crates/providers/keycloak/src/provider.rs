@@ -2,7 +2,7 @@
 //! audiences and authorized parties, the token kinds Keycloak signs, and roles as scopes.
 
 use serde::Deserialize;
-use tambo_auth::jwt::{Claims, Jws};
+use tambo_auth::jwt::{Claims, ConfiguredAlgorithms, Jws};
 use tambo_auth::provider::{origin, require_listed, standard_scopes};
 use tambo_auth::{
     Algorithm, Error, Hints, Provider, ProviderOptions, TamboUser, VerifiedToken, Verifier,
@@ -177,18 +177,14 @@ pub struct KeycloakProviderBuilder {
     authorized_parties: Vec<String>,
     #[serde(default)]
     role_clients: Option<Vec<String>>,
-    // `Err` holds a configured name that is no algorithm, refused by `build` naming the field.
-    #[serde(
-        default = "default_algorithms",
-        deserialize_with = "tambo_auth::jwt::algorithm_names"
-    )]
-    algorithms: Result<Vec<Algorithm>, String>,
+    #[serde(default = "default_algorithms")]
+    algorithms: ConfiguredAlgorithms,
     #[serde(skip)]
     options: ProviderOptions,
 }
 
-fn default_algorithms() -> Result<Vec<Algorithm>, String> {
-    Ok(vec![Algorithm::RS256])
+fn default_algorithms() -> ConfiguredAlgorithms {
+    ConfiguredAlgorithms::new([Algorithm::RS256])
 }
 
 impl KeycloakProviderBuilder {
@@ -222,7 +218,7 @@ impl KeycloakProviderBuilder {
     /// The accepted algorithms (default RS256): those of the realm's active signing keys
     /// (Realm settings → Keys), among RS256, PS256 and ES256.
     pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
-        self.algorithms = Ok(algorithms.into_iter().collect());
+        self.algorithms = ConfiguredAlgorithms::new(algorithms);
         self
     }
 
@@ -267,20 +263,10 @@ impl KeycloakProviderBuilder {
                 ));
             }
         }
-        let algorithms = self.algorithms.map_err(|name| {
-            Error::config(
-                "algorithms",
-                format!(
-                    "unknown algorithm {name:?}; Keycloak realms sign with RS256, PS256 or ES256"
-                ),
-            )
-        })?;
-        if algorithms.is_empty() || algorithms.iter().any(|alg| !ALGORITHMS.contains(alg)) {
-            return Err(Error::config(
-                "algorithms",
-                "list the algorithms of the realm's active signing keys (Realm settings → Keys), among RS256 (the default), PS256 and ES256; the realm's HS256/HS512 secret signs refresh tokens, which are refused",
-            ));
-        }
+        let algorithms = self.algorithms.check(
+            &ALGORITHMS,
+            "list the algorithms of the realm's active signing keys (Realm settings → Keys); the realm's HS256/HS512 secret signs refresh tokens, which are refused",
+        )?;
         let verifier = Verifier::builder(issuer)
             .oidc_discovery()
             .options(&self.options)

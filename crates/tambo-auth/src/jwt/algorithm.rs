@@ -196,31 +196,73 @@ impl FromStr for Algorithm {
     }
 }
 
-/// Reads a configured list of algorithm names (`["RS256", "PS256"]`) for an adapter's serde
-/// configuration (`#[serde(deserialize_with = "tambo_auth::jwt::algorithm_names")]`): the
-/// algorithms, or the first name that is none, for the adapter's `build` to refuse naming its
-/// field (a refusal while the table is read would lose the field's name).
+/// An algorithm allowlist as an adapter's builder holds it: set in code with
+/// [`new`](Self::new), or read from a configured list of names (`["RS256", "PS256"]`). A name
+/// that is no algorithm is kept for [`check`](Self::check) to refuse naming the field: a
+/// refusal while the table is read would lose the field's name.
 ///
 /// ```
-/// #[derive(serde::Deserialize)]
-/// struct Settings {
-///     #[serde(deserialize_with = "tambo_auth::jwt::algorithm_names")]
-///     algorithms: Result<Vec<tambo_auth::Algorithm>, String>,
+/// use tambo_auth::{Algorithm, ErrorKind};
+/// use tambo_auth::jwt::ConfiguredAlgorithms;
+///
+/// let supported = [Algorithm::RS256, Algorithm::PS256];
+/// let read: ConfiguredAlgorithms = serde_json::from_str(r#"["PS256"]"#).unwrap();
+/// assert_eq!(read.check(&supported, "").unwrap(), [Algorithm::PS256]);
+/// for refused in [
+///     serde_json::from_str::<ConfiguredAlgorithms>(r#"["RS999"]"#).unwrap(),
+///     ConfiguredAlgorithms::new([Algorithm::HS256]),
+///     ConfiguredAlgorithms::new([]),
+/// ] {
+///     let error = refused.check(&supported, "sign with RS256").unwrap_err();
+///     assert_eq!(error.kind(), ErrorKind::Configuration);
+///     assert!(error.to_string().contains("sign with RS256"));
 /// }
-/// let ok: Settings = serde_json::from_str(r#"{"algorithms":["RS256"]}"#).unwrap();
-/// assert_eq!(ok.algorithms, Ok(vec![tambo_auth::Algorithm::RS256]));
-/// let bad: Settings = serde_json::from_str(r#"{"algorithms":["RS256","rs999"]}"#).unwrap();
-/// assert_eq!(bad.algorithms, Err("rs999".to_owned()));
 /// ```
-pub fn algorithm_names<'de, D>(deserializer: D) -> Result<Result<Vec<Algorithm>, String>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-{
-    let names = <Vec<String> as serde::Deserialize>::deserialize(deserializer)?;
-    Ok(names
-        .into_iter()
-        .map(|name| name.parse().map_err(|_| name))
-        .collect())
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfiguredAlgorithms(Result<Vec<Algorithm>, String>);
+
+impl ConfiguredAlgorithms {
+    /// These algorithms.
+    pub fn new(algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
+        ConfiguredAlgorithms(Ok(algorithms.into_iter().collect()))
+    }
+
+    /// The algorithms, when there is at least one and each is one of `supported`; otherwise a
+    /// configuration error naming `algorithms` that lists `supported` and ends with `advice`.
+    pub fn check(self, supported: &[Algorithm], advice: &str) -> Result<Vec<Algorithm>, Error> {
+        let names: Vec<&str> = supported.iter().map(|alg| alg.as_str()).collect();
+        let refuse = |what: String| {
+            Error::config(
+                "algorithms",
+                format!(
+                    "{what}; this issuer signs with {}: {advice}",
+                    names.join(", ")
+                ),
+            )
+        };
+        let algorithms = self
+            .0
+            .map_err(|name| refuse(format!("{name:?} is not an algorithm")))?;
+        if algorithms.is_empty() {
+            return Err(refuse("the list is empty".to_owned()));
+        }
+        match algorithms.iter().find(|alg| !supported.contains(alg)) {
+            Some(alg) => Err(refuse(format!("{alg} is not accepted"))),
+            None => Ok(algorithms),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ConfiguredAlgorithms {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let names = <Vec<String> as serde::Deserialize>::deserialize(deserializer)?;
+        Ok(ConfiguredAlgorithms(
+            names
+                .into_iter()
+                .map(|name| name.parse().map_err(|_| name))
+                .collect(),
+        ))
+    }
 }
 
 /// A set of algorithms: an issuer's allowlist.

@@ -24,7 +24,7 @@ mod claims;
 mod json;
 mod object;
 
-pub use algorithm::{Algorithm, AlgorithmSet, Curve, Family, algorithm_names};
+pub use algorithm::{Algorithm, AlgorithmSet, ConfiguredAlgorithms, Curve, Family};
 pub use claims::{
     Audience, Claims, ClaimsPolicy, DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, MAX_LEEWAY,
 };
