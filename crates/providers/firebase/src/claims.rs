@@ -95,8 +95,9 @@ impl FirebaseClaims {
             phone_number: text("phone_number"),
             // Firebase writes whole seconds; a fraction is dropped.
             auth_time: claims
-                .get("auth_time")
-                .and_then(Value::as_f64)
+                .numeric_date("auth_time")
+                .ok()
+                .flatten()
                 .map(|t| t as i64),
             sign_in_provider: inner("sign_in_provider"),
             sign_in_second_factor: inner("sign_in_second_factor"),

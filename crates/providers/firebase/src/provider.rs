@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
-use tambo_auth::clock::SharedClock;
 use tambo_auth::jwt::{Claims, Jws};
 use tambo_auth::provider::require_listed;
 use tambo_auth::{
@@ -49,7 +48,6 @@ pub struct FirebaseProvider {
     allowed_sign_in_providers: Vec<String>,
     allowed_tenants: Vec<String>,
     max_auth_age: Option<Duration>,
-    clock: SharedClock,
     refused_issuers: Vec<String>,
 }
 
@@ -84,15 +82,10 @@ impl FirebaseProvider {
             claim: "auth_time",
             reason,
         };
-        let auth_time = match claims.get("auth_time") {
-            None => return Err(Error::MissingClaim { claim: "auth_time" }),
-            Some(Value::Number(n)) => n
-                .as_f64()
-                .filter(|t| t.is_finite() && *t >= 0.0)
-                .ok_or_else(|| invalid("out of range"))?,
-            Some(_) => return Err(invalid("not a NumericDate number")),
-        };
-        let now = self.clock.unix_seconds();
+        let auth_time = claims
+            .numeric_date("auth_time")?
+            .ok_or(Error::MissingClaim { claim: "auth_time" })?;
+        let now = self.verifier.clock().unix_seconds();
         let leeway = self.verifier.policy().leeway().as_secs_f64();
         if auth_time > now + leeway {
             return Err(invalid(
@@ -394,7 +387,6 @@ impl FirebaseProviderBuilder {
             allowed_sign_in_providers: self.allowed_sign_in_providers,
             allowed_tenants: self.allowed_tenants,
             max_auth_age,
-            clock: self.options.clock,
         })
     }
 }

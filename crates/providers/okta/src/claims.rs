@@ -44,7 +44,11 @@ impl OktaClaims {
             name: text("name"),
             preferred_username: text("preferred_username"),
             idp: text("idp"),
-            auth_time: claims.get("auth_time").and_then(serde_json::Value::as_i64),
+            auth_time: claims
+                .numeric_date("auth_time")
+                .ok()
+                .flatten()
+                .map(|t| t as i64),
         }
     }
 

@@ -2,7 +2,7 @@
 //! audiences, and the `uid`/`cid` rules of Okta's access tokens.
 
 use serde::Deserialize;
-use tambo_auth::provider::origin;
+use tambo_auth::provider::{origin, require_listed};
 use tambo_auth::{
     Algorithm, Error, Hints, Provider, ProviderOptions, TamboUser, VerifiedToken, Verifier,
 };
@@ -49,15 +49,17 @@ impl OktaProvider {
                 "this access token has no user (`uid`): a client-credentials token, whose `sub` is the client; send a token obtained by a signed-in user",
             ));
         };
-        match &claims.cid {
-            Some(cid) if !self.client_ids.is_empty() && !self.client_ids.contains(cid) => {
-                Err(Error::rejected(
-                    NAME,
-                    "the access token was obtained by a client (`cid`) that is not in `client_ids`; add that client id, or sign in through a listed app",
-                ))
-            }
-            _ => Ok(uid),
-        }
+        // Only access tokens reach here, and an access token is one with a `cid`.
+        require_listed(
+            NAME,
+            &self.client_ids,
+            claims.cid.as_deref(),
+            |_| {
+                "the access token was obtained by a client (`cid`) that is not in `client_ids`; add that client id, or sign in through a listed app".into()
+            },
+            "the access token names no client (`cid`); send a token obtained through a listed app",
+        )?;
+        Ok(uid)
     }
 }
 

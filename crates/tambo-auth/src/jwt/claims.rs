@@ -243,10 +243,20 @@ impl Claims {
         }
     }
 
-    /// Reads a NumericDate (RFC 7519 §2): a JSON number, fractions allowed, not negative,
-    /// not past the year 9999. A string, a boolean or `null` is an error, never "absent"
-    /// (CVE-2026-25537).
-    fn numeric_date(&self, name: &'static str) -> Result<Option<f64>, Error> {
+    /// Reads the claim `name` as a NumericDate (RFC 7519 §2), as `exp`, `nbf` and `iat` are
+    /// read: a JSON number, fractions allowed, not negative, not past the year 9999.
+    /// `Ok(None)` when absent; a string, a boolean or `null` is an error, never "absent"
+    /// (CVE-2026-25537). For dates such as OIDC's `auth_time`.
+    ///
+    /// ```
+    /// use tambo_auth::jwt::Claims;
+    ///
+    /// let claims = Claims::from_value(serde_json::json!({"auth_time": 1767225000, "bad": "1"}));
+    /// assert_eq!(claims.numeric_date("auth_time").unwrap(), Some(1767225000.0));
+    /// assert_eq!(claims.numeric_date("absent").unwrap(), None);
+    /// assert!(claims.numeric_date("bad").is_err());
+    /// ```
+    pub fn numeric_date(&self, name: &'static str) -> Result<Option<f64>, Error> {
         match self.field(name) {
             Field::Absent => Ok(None),
             Field::Number(v) if v.is_finite() && (0.0..=MAX_NUMERIC_DATE).contains(&v) => {
