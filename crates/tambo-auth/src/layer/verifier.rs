@@ -102,16 +102,17 @@ impl BearerVerifier for ProviderRegistry {
 }
 
 /// Asks a provider's identity provider about an opaque token: decided at once when its
-/// answer is cached, else a future that owns the token.
+/// answer is cached, else the same question, still in flight, as a future that owns the
+/// token. (Unlike a key fetch, a request to the endpoint is not shared: asking again would
+/// repeat the request.)
 fn verify_opaque_token(provider: &Arc<dyn Provider>, token: &str) -> Verification {
-    if let Some(decided) = provider.authenticate_opaque(token).now_or_never() {
-        return Verification::Done(decided);
-    }
     let provider = Arc::clone(provider);
     let token = token.to_owned();
-    Verification::Pending(Box::pin(async move {
-        provider.authenticate_opaque(&token).await
-    }))
+    let mut asking = Box::pin(async move { provider.authenticate_opaque(&token).await });
+    match (&mut asking).now_or_never() {
+        Some(decided) => Verification::Done(decided),
+        None => Verification::Pending(asking),
+    }
 }
 
 /// Routes a parsed provider token and verifies it: decided at once when the provider's keys
