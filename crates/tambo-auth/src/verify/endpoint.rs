@@ -163,28 +163,18 @@ impl std::fmt::Debug for TokenEndpoint {
     }
 }
 
-/// The cache settings of an endpoint strategy.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct EndpointCache {
-    pub(crate) ttl: Duration,
-    pub(crate) capacity: usize,
-}
+/// How many tokens' answers an endpoint strategy keeps at most.
+const CACHE_CAPACITY: usize = 10_000;
 
-impl Default for EndpointCache {
-    fn default() -> Self {
-        Self {
-            ttl: Duration::from_secs(60),
-            capacity: 10_000,
-        }
-    }
-}
+/// How long an answer is reused unless configured otherwise.
+pub(crate) const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(60);
 
 impl TokenEndpoint {
     pub(crate) fn new(
         config: EndpointConfig,
         issuer: &str,
         policy: FetchPolicy,
-        cache: EndpointCache,
+        cache_ttl: Duration,
     ) -> Result<TokenEndpoint, Error> {
         let fetcher = Fetcher::new(policy)?;
         let (field, url) = match &config {
@@ -212,8 +202,8 @@ impl TokenEndpoint {
             issuer: issuer.to_owned(),
             ask,
             fetcher,
-            cache: (cache.capacity > 0 && !cache.ttl.is_zero()).then(|| Cache::new(cache.capacity)),
-            ttl: i64::try_from(cache.ttl.as_secs()).unwrap_or(i64::MAX),
+            cache: (!cache_ttl.is_zero()).then(|| Cache::new(CACHE_CAPACITY)),
+            ttl: i64::try_from(cache_ttl.as_secs()).unwrap_or(i64::MAX),
         })
     }
 
@@ -305,7 +295,7 @@ impl TokenEndpoint {
             }
             _ => {}
         }
-        let Ok(Value::Object(members)) = crate::jwt::parse_strict(&answer.fetched.body) else {
+        let Some(members) = crate::jwt::parse_object(&answer.fetched.body) else {
             return Err(self.unavailable("the answer is not a duplicate-free JSON object".into()));
         };
         match &self.ask {

@@ -27,7 +27,7 @@ mod secret;
 pub use endpoint::{ClientAuth, Introspection, Userinfo};
 pub use secret::Secret;
 
-use endpoint::{EndpointCache, EndpointConfig, TokenEndpoint};
+use endpoint::{DEFAULT_CACHE_TTL, EndpointConfig, TokenEndpoint};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -398,7 +398,7 @@ pub struct VerifierBuilder {
     remote: RemoteKeySetConfig,
     profile: Profile,
     max_token_bytes: usize,
-    endpoint_cache: EndpointCache,
+    opaque_cache_ttl: Duration,
 }
 
 impl VerifierBuilder {
@@ -419,7 +419,7 @@ impl VerifierBuilder {
             remote: RemoteKeySetConfig::default(),
             profile: Profile::Production,
             max_token_bytes: MAX_TOKEN_BYTES,
-            endpoint_cache: EndpointCache::default(),
+            opaque_cache_ttl: DEFAULT_CACHE_TTL,
         }
     }
 
@@ -494,7 +494,7 @@ impl VerifierBuilder {
     /// (default 60 s, never past the answer's `exp`; zero asks every time). A token revoked
     /// at the identity provider is refused at most this long after.
     pub fn opaque_cache_ttl(mut self, ttl: Duration) -> Self {
-        self.endpoint_cache.ttl = ttl;
+        self.opaque_cache_ttl = ttl;
         self
     }
 
@@ -732,7 +732,7 @@ impl VerifierBuilder {
                     config,
                     &self.issuer,
                     self.remote.fetch.clone(),
-                    self.endpoint_cache,
+                    self.opaque_cache_ttl,
                 )?;
                 (kind, Keys::Endpoint(Box::new(endpoint)))
             }
