@@ -12,7 +12,8 @@ use tambo_auth::verify::Secret;
 use tambo_auth::{ErrorKind, OidcProvider, Provider, ProviderRegistry, Verifier};
 use tambo_auth_testkit::jws::{self, JwsBuilder};
 use tambo_auth_testkit::keys::fixtures;
-use tambo_auth_testkit::logs;
+use tambo_auth_testkit::refusal::assert_names_field;
+use tambo_auth_testkit::{assert_refused, logs};
 
 const NOW: u64 = 1_800_000_000;
 const ISSUER: &str = "https://abcdefghijklmnopqrst.supabase.co/auth/v1";
@@ -202,19 +203,18 @@ fn a_window_built_after_its_date_is_logged() {
 fn an_issuer_of_a_window_is_still_one_providers_outside_it() {
     let clock = ManualClock::at_unix(NOW);
     let until = UNIX_EPOCH + Duration::from_secs(NOW) + WEEK;
-    let error = ProviderRegistry::builder()
-        .migration(
-            signing_keys(ISSUER, &clock),
-            legacy_secret(ISSUER, &clock),
-            until,
-        )
-        .shared(signing_keys(ISSUER, &clock))
-        .build()
-        .expect_err("two providers for one issuer");
-    assert!(
-        error.to_string().contains("two providers are configured"),
-        "{error}"
+    let error = assert_refused!(
+        ProviderRegistry::builder()
+            .migration(
+                signing_keys(ISSUER, &clock),
+                legacy_secret(ISSUER, &clock),
+                until,
+            )
+            .shared(signing_keys(ISSUER, &clock))
+            .build(),
+        ErrorKind::Configuration
     );
+    assert_names_field(&error, "providers", &["two providers are configured"]);
 }
 
 /// What every surface answers for `error`: its kind, the exchange's status, an API's status.
