@@ -154,7 +154,7 @@ impl Server {
             }
         }
         let projects: Arc<dyn tambo_auth::exchange::ProjectResolver> = Arc::new(
-            ServerProjects::new(StaticProjects::new(keys)?, Some(Arc::clone(&live))),
+            ServerProjects::new(StaticProjects::new(keys)?, Arc::clone(&live)),
         );
         let exchange = TokenExchange::new(tokens.clone(), Arc::clone(&projects))
             .rate_limits(config.rate_limits.build()?)

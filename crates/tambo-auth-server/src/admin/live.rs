@@ -146,8 +146,9 @@ impl LiveProjects {
         }
     }
 
-    /// The project of `api_key`, recording its use (at most once a minute per replica).
-    async fn resolve(&self, api_key: &str) -> Result<Arc<Project>, Error> {
+    /// The project of `api_key`, recording its use in the background (at most once a minute
+    /// per replica).
+    fn resolve(&self, api_key: &str) -> Result<Arc<Project>, Error> {
         let digest: [u8; 32] = Sha256::digest(api_key.as_bytes()).into();
         let Some((key_id, project)) = self.served.load().by_digest.get(&digest).cloned() else {
             return Err(Error::InvalidClient {
@@ -164,8 +165,15 @@ impl LiveProjects {
             }
             due
         };
-        if due && let Err(error) = self.store.touch_api_key(&key_id, now).await {
-            tracing::warn!(%error, "recording an API key's use failed");
+        if due {
+            // Written beside the exchange, never before it: a slow or unavailable database
+            // must not delay or fail an exchange.
+            let store = self.store.clone();
+            tokio::spawn(async move {
+                if let Err(error) = store.touch_api_key(&key_id, now).await {
+                    tracing::warn!(%error, "recording an API key's use failed");
+                }
+            });
         }
         Ok(project)
     }
@@ -227,12 +235,12 @@ fn hex32(text: &str) -> Option<[u8; 32]> {
 #[derive(Debug, Clone)]
 pub struct ServerProjects {
     file: StaticProjects,
-    live: Option<Arc<LiveProjects>>,
+    live: Arc<LiveProjects>,
 }
 
 impl ServerProjects {
-    /// The file's projects, and the live ones when the admin API is on.
-    pub fn new(file: StaticProjects, live: Option<Arc<LiveProjects>>) -> ServerProjects {
+    /// The file's projects, then the live ones.
+    pub fn new(file: StaticProjects, live: Arc<LiveProjects>) -> ServerProjects {
         ServerProjects { file, live }
     }
 }
@@ -240,9 +248,9 @@ impl ServerProjects {
 #[async_trait]
 impl ProjectResolver for ServerProjects {
     async fn resolve(&self, api_key: &str) -> Result<Arc<Project>, Error> {
-        match (self.file.resolve(api_key).await, &self.live) {
-            (Err(Error::InvalidClient { .. }), Some(live)) => live.resolve(api_key).await,
-            (result, _) => result,
+        match self.file.resolve(api_key).await {
+            Err(Error::InvalidClient { .. }) => self.live.resolve(api_key),
+            result => result,
         }
     }
 }
