@@ -183,7 +183,15 @@ async fn a_project_made_through_the_api_exchanges_with_its_key_until_the_key_is_
         assert_eq!(keys[0]["id"], key_id);
         assert_eq!(keys[0]["prefix"], &key[..13]);
         assert!(!listed.to_string().contains(&key), "the key is listed");
-        assert!(keys[0]["lastUsed"].is_string(), "{listed}");
+        // The use is recorded beside the exchange, not before its answer.
+        let started = std::time::Instant::now();
+        while !admin.project(&id).await["apiKeys"][0]["lastUsed"].is_string() {
+            assert!(
+                started.elapsed().as_secs() < 10,
+                "the key's use is never recorded"
+            );
+            tokio::task::yield_now().await;
+        }
 
         let path = format!("/admin/v1/projects/{id}/api-keys/{key_id}");
         assert_eq!(admin.call("DELETE", &path, None).await.status, 204);
@@ -192,7 +200,11 @@ async fn a_project_made_through_the_api_exchanges_with_its_key_until_the_key_is_
             (answer.status.as_u16(), answer.body["error"].as_str()),
             (401, Some("invalid_client"))
         );
-        assert_eq!(admin.call("DELETE", &path, None).await.status, 404);
+        let gone = admin.call("DELETE", &path, None).await;
+        assert_eq!(
+            (gone.status.as_u16(), &gone.body["title"]),
+            (404, &json!("not found"))
+        );
 
         // The file's own project is untouched, listed read-only.
         assert_eq!(exchange(&admin, FILE_KEY, &subject).await.status, 200);
@@ -212,7 +224,11 @@ async fn a_project_made_through_the_api_exchanges_with_its_key_until_the_key_is_
             ),
         ] {
             let answer = admin.call(method, path, body).await;
-            assert_eq!(answer.status, 409, "{method} {path}: {answer:?}");
+            assert_eq!(
+                (answer.status.as_u16(), &answer.body["title"]),
+                (409, &json!("managed by the configuration file")),
+                "{method} {path}: {answer:?}"
+            );
         }
         let taken = admin
             .call(
@@ -221,7 +237,30 @@ async fn a_project_made_through_the_api_exchanges_with_its_key_until_the_key_is_
                 Some(json!({"id": "p_file", "name": "x"})),
             )
             .await;
-        assert_eq!(taken.status, 409);
+        assert_eq!(
+            (taken.status.as_u16(), &taken.body["title"]),
+            (409, &json!("id in use"))
+        );
+
+        // Text the database cannot hold is the caller's mistake, on both backends.
+        let nul = admin
+            .call(
+                "POST",
+                "/admin/v1/projects",
+                Some(json!({"name": "a\u{0}b"})),
+            )
+            .await;
+        assert_eq!(
+            (nul.status.as_u16(), &nul.body["title"]),
+            (400, &json!("invalid request"))
+        );
+        let nul = admin
+            .call("POST", "/admin/v1/projects/p_%00/api-keys", None)
+            .await;
+        assert_eq!(
+            (nul.status.as_u16(), &nul.body["title"]),
+            (400, &json!("invalid request"))
+        );
     })
     .await;
 }

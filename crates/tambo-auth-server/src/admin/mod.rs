@@ -104,14 +104,23 @@ impl Problem {
     }
 }
 
+/// As the `/v1` API sorts store errors (`ApiError`): the caller's input, an unreachable
+/// database worth retrying, or the server's fault.
 impl From<StoreError> for Problem {
     fn from(error: StoreError) -> Problem {
-        tracing::error!(%error, "the admin API could not reach the database");
-        Problem::new(
-            503,
-            "database unavailable",
-            "the database could not be reached; retry",
-        )
+        if error.is_client_error() {
+            Problem::new(400, "invalid request", error.to_string())
+        } else if error.is_unavailable() {
+            tracing::warn!(%error, "the admin API could not reach the database");
+            Problem::new(
+                503,
+                "database unavailable",
+                "the database could not be reached; retry",
+            )
+        } else {
+            tracing::error!(%error, "an admin database operation failed");
+            Problem::new(500, "internal error", "internal error")
+        }
     }
 }
 

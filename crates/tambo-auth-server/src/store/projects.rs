@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, limits};
 
 /// A project as stored: settings JSON without secrets, and the secrets' ciphertext.
 #[derive(Clone, PartialEq, Eq)]
@@ -140,6 +140,7 @@ impl Store {
     ///
     /// [`StoreError::Database`].
     pub async fn project(&self, id: &str) -> Result<Option<StoredProject>, StoreError> {
+        limits::key("project id", id)?;
         let row: Option<ProjectRow> = with_pool!(self, pool => {
             sqlx::query_as(PROJECT).bind(id).fetch_optional(pool).await?
         });
@@ -156,6 +157,8 @@ impl Store {
         new: &StoredProject,
         audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
+        limits::key("project id", &new.id)?;
+        limits::storable("name", &new.name)?;
         let inserted = with_pool!(self, pool => audited!(pool, audit, |tx| {
             sqlx::query(INSERT_PROJECT)
                 .bind(&new.id)
@@ -185,6 +188,7 @@ impl Store {
         at: i64,
         audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
+        limits::key("project id", id)?;
         let updated = with_pool!(self, pool => audited!(pool, audit, |tx| {
             sqlx::query(UPDATE_SETTINGS)
                 .bind(id)
@@ -257,6 +261,8 @@ impl Store {
         id: &str,
         audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
+        limits::key("project id", project)?;
+        limits::key("key id", id)?;
         let deleted = with_pool!(self, pool => audited!(pool, audit, |tx| {
             sqlx::query(DELETE_API_KEY)
                 .bind(project)
