@@ -85,16 +85,8 @@ impl OpsAccess {
                 (token, "server.ops_token_env")
             }
         };
-        if token.len() < MIN_TOKEN_LEN || token.chars().any(|c| !c.is_ascii_graphic()) {
-            return Err(ConfigError {
-                field: field.into(),
-                reason: format!(
-                    "the operations token needs at least {MIN_TOKEN_LEN} visible ASCII characters (`openssl rand -hex 32`)"
-                ),
-            });
-        }
         Ok(OpsAccess {
-            token: Some(Sha256::digest(token.as_bytes()).into()),
+            token: Some(token_digest(&token, field)?),
         })
     }
 
@@ -112,6 +104,22 @@ impl OpsAccess {
             Some(false) => Access::InvalidToken,
         }
     }
+}
+
+/// The digest a configured bearer token (the operations or the admin token) is checked
+/// against: the token needs at least [`MIN_TOKEN_LEN`] visible ASCII characters, as a bearer
+/// header carries it (a trailing newline from a secret file would never match). Errors name
+/// `field`.
+pub(crate) fn token_digest(token: &str, field: &str) -> Result<[u8; 32], ConfigError> {
+    if token.len() < MIN_TOKEN_LEN || token.chars().any(|c| !c.is_ascii_graphic()) {
+        return Err(ConfigError {
+            field: field.into(),
+            reason: format!(
+                "at least {MIN_TOKEN_LEN} visible ASCII characters: generate one with `openssl rand -hex 32`"
+            ),
+        });
+    }
+    Ok(Sha256::digest(token.as_bytes()).into())
 }
 
 /// Whether the bearer token of `headers` has the SHA-256 digest `expected` (compared in

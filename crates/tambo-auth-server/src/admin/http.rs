@@ -9,11 +9,10 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use serde_json::Value;
-use sha2::{Digest as _, Sha256};
 
 use super::{Admin, Problem};
 use crate::config::{ADMIN_TOKEN_VAR, ConfigError, Sensitive};
-use crate::ops::{MIN_TOKEN_LEN, bearer_matches};
+use crate::ops::{self, bearer_matches};
 
 /// The largest request body the admin API reads.
 const MAX_BODY: usize = 64 * 1024;
@@ -36,23 +35,15 @@ impl IntoResponse for Problem {
     }
 }
 
-/// The admin API's routes, behind `token` (at least 32 characters; a shorter one is refused
-/// naming `TAMBO_AUTH_ADMIN_TOKEN`), and the settings page (`/admin`), which needs no token to
+/// The admin API's routes, behind `token` (at least 32 visible ASCII characters, as the
+/// operations token; another is refused naming `TAMBO_AUTH_ADMIN_TOKEN`), and the settings page (`/admin`), which needs no token to
 /// load: it asks the operator for it.
 ///
 /// # Errors
 ///
-/// A token under 32 characters.
+/// A token under 32 characters, or with a space or a control character.
 pub fn router(admin: Admin, token: &Sensitive) -> Result<Router, ConfigError> {
-    if token.expose().len() < MIN_TOKEN_LEN {
-        return Err(ConfigError {
-            field: ADMIN_TOKEN_VAR.into(),
-            reason: format!(
-                "at least {MIN_TOKEN_LEN} characters: generate one with `openssl rand -hex 32`"
-            ),
-        });
-    }
-    let digest: [u8; 32] = Sha256::digest(token.expose().as_bytes()).into();
+    let digest = ops::token_digest(token.expose(), ADMIN_TOKEN_VAR)?;
     Ok(Router::new()
         .route("/admin/v1/projects", get(list).post(create))
         .route(
