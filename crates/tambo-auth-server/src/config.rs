@@ -63,7 +63,7 @@ pub const PREVIOUS_SECRET_KEY_VAR: &str = "TAMBO_AUTH_SECRET_KEY_PREVIOUS";
 /// templates a program embedding the server offers.
 #[derive(Debug, Clone, Default)]
 pub struct AdminSettings {
-    /// `TAMBO_AUTH_ADMIN_TOKEN` (at least 32 characters): turns the admin API and the settings
+    /// `TAMBO_AUTH_ADMIN_TOKEN` (at least 32 visible ASCII characters): turns the admin API and the settings
     /// page on; every call sends it as a bearer token.
     pub token: Option<Sensitive>,
     /// `TAMBO_AUTH_SECRET_KEY`: 32 bytes, base64 or hex; encrypts the secrets projects store.
@@ -201,7 +201,7 @@ pub struct ServerConfig {
     #[serde(default)]
     pub profile: ProfileName,
     /// The bearer token that reads `/readyz` details and `/metrics` from a non-loopback peer
-    /// (at least 32 characters); see [`crate::ops`].
+    /// (at least 32 visible ASCII characters); see [`crate::ops`].
     #[serde(default)]
     pub ops_token: Option<Sensitive>,
     /// The environment variable holding `ops_token`.
