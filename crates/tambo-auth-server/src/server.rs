@@ -139,7 +139,7 @@ impl Server {
         for (index, project) in config.projects.iter().enumerate() {
             let registry = build_registry(project, index, profile)?;
             registries.push(registry.clone());
-            file_projects.push(FileProject::new(project, registry.clone()));
+            file_projects.push(FileProject::new(project, Some(registry.clone())));
             let project_handle =
                 Arc::new(Project::new(project.id.clone(), registry).scopes(project.scopes.clone()));
             if project.api_keys.is_empty() {

@@ -117,10 +117,14 @@ fn scripts_manage_projects_keys_and_the_secret_key_rotation() {
         (0, json!(true)),
         "{out}"
     );
-    let (code, out, _) = projects(&["test", "--config", config, "p_cli", &token], &old);
+    let (code, out, err) = projects(&["test", "--config", config, "p_cli", &token], &old);
     assert_eq!(
         code, 1,
         "the old key alone no longer opens the secret: {out}"
+    );
+    assert!(
+        err.contains("\"status\": 409") && err.contains("settings unusable"),
+        "{err}"
     );
 
     let (code, out, _) = projects(&["list", "--config", config], &new_only);
@@ -163,4 +167,30 @@ fn scripts_manage_projects_keys_and_the_secret_key_rotation() {
             .all(|e| e["actor"] == "cli")
     );
     assert!(!out.contains(HMAC_SECRET));
+}
+
+#[test]
+fn only_trying_a_token_builds_the_files_projects_and_reads_their_secrets() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("tambo-auth.toml");
+    let text = format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\npublic_url = \"http://127.0.0.1:8260\"\n\
+         database_url = \"sqlite://{}/tambo.db\"\n\
+         [[projects]]\nid = \"p_hs\"\napi_keys = [\"tambo_pk_hs\"]\n\
+         [projects.verification]\nstrategy = \"symmetric\"\nissuer = \"https://hs.example\"\n\
+         secret_env = \"TAMBO_AUTH_TEST_UNSET_SECRET\"\n",
+        dir.path().display()
+    );
+    std::fs::write(&config, text).expect("config written");
+    let config = config.to_str().expect("utf-8 path");
+
+    // An operator's machine without the server's secrets can still manage projects.
+    let (code, out, err) = projects(&["list", "--config", config], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(common::strings(&json_of(&out)["projects"], "id"), ["p_hs"]);
+
+    // Trying a token of that project needs its secret: a setup error naming the setting.
+    let (code, out, err) = projects(&["test", "--config", config, "p_hs", "x.y.z"], &[]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("TAMBO_AUTH_TEST_UNSET_SECRET"), "{err}");
 }

@@ -131,7 +131,9 @@ pub async fn run(
 ) -> Result<Value, CliError> {
     let mut config = Config::load(command.config())?;
     config.admin = crate::config::AdminSettings::from_env();
-    let admin = admin(&config).await?;
+    // Only trying a token needs the file's projects built, which reads their secrets.
+    let tries_tokens = matches!(command, ProjectsCommand::Test { .. });
+    let admin = admin(&config, tries_tokens).await?;
     let refused = CliError::Refused;
     match command {
         ProjectsCommand::List { .. } => admin.list_projects().await.map_err(refused),
@@ -172,7 +174,7 @@ pub async fn run(
     }
 }
 
-async fn admin(config: &Config) -> Result<Admin, CliError> {
+async fn admin(config: &Config, build_file_projects: bool) -> Result<Admin, CliError> {
     let store = Store::connect(&config.server.database())
         .await
         .map_err(|e| CliError::Setup(format!("database: {e}")))?;
@@ -180,10 +182,12 @@ async fn admin(config: &Config) -> Result<Admin, CliError> {
     let keys = SecretKey::from_settings(&config.admin)?.map(Arc::new);
     let mut file = Vec::new();
     for (index, project) in config.projects.iter().enumerate() {
-        file.push(FileProject::new(
-            project,
-            build_registry(project, index, profile)?,
-        ));
+        let registry = if build_file_projects {
+            Some(build_registry(project, index, profile)?)
+        } else {
+            None
+        };
+        file.push(FileProject::new(project, registry));
     }
     let live = Arc::new(LiveProjects::new(store.clone(), profile, keys.clone()));
     live.refresh()

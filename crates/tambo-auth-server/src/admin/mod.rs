@@ -213,12 +213,14 @@ pub struct FileProject {
     provider: Option<Value>,
     has_secret: bool,
     api_keys: usize,
-    registry: ProviderRegistry,
+    /// What serves it, where tokens are tried; `None` elsewhere (the CLI's other commands),
+    /// since building reads the secrets and key files the project names.
+    registry: Option<ProviderRegistry>,
 }
 
 impl FileProject {
-    /// `project` of the file, served by `registry`.
-    pub fn new(project: &ProjectConfig, registry: ProviderRegistry) -> FileProject {
+    /// `project` of the file, served by `registry` where tokens are tried.
+    pub fn new(project: &ProjectConfig, registry: Option<ProviderRegistry>) -> FileProject {
         let verification = project.verification.as_ref();
         FileProject {
             id: project.id.clone(),
@@ -581,7 +583,13 @@ impl Admin {
         // The registry the exchange of this replica uses now: no second build, no second
         // fetch of the provider's keys.
         let registry = match self.file_project(id) {
-            Some(file) => file.registry.clone(),
+            Some(file) => file.registry.clone().ok_or_else(|| {
+                Problem::new(
+                    409,
+                    "settings unusable",
+                    "this project of the configuration file is not built here",
+                )
+            })?,
             None => {
                 if self.inner.store.project(id).await?.is_none() {
                     return Err(Problem::not_found("project"));
