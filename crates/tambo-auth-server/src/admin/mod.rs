@@ -27,16 +27,21 @@ pub use secret::SecretKey;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
+use serde::Deserialize as _;
 use serde_json::{Map, Value, json};
 use sha2::{Digest as _, Sha256};
 use tambo_auth::{Profile, ProviderRegistry};
 
-use crate::config::{ConfigError, ProjectConfig, VerificationConfig, VerificationPath};
+use crate::config::{
+    ConfigError, ProjectConfig, StrategyName, VerificationConfig, VerificationPath,
+};
 use crate::store::{AuditEntry, Store, StoreError, StoredApiKey, StoredProject, unix_now};
 
 /// The settings that hold secrets: sealed at rest, never returned.
-const SECRET_FIELDS: [(&str, &str); 2] =
-    [("secret", "symmetric"), ("client_secret", "introspection")];
+const SECRET_FIELDS: [(&str, StrategyName); 2] = [
+    ("secret", StrategyName::Symmetric),
+    ("client_secret", StrategyName::Introspection),
+];
 
 /// How many audit entries `GET /admin/v1/audit` returns, newest first.
 const AUDIT_PAGE: i64 = 500;
@@ -138,6 +143,21 @@ pub(crate) struct Settings {
     provider: Option<Value>,
 }
 
+/// The secrets sealed for `stored`, opened: a JSON object of setting names (empty when none
+/// are stored).
+fn open_secrets(
+    stored: &StoredProject,
+    keys: Option<&SecretKey>,
+) -> Result<Map<String, Value>, String> {
+    let Some(sealed) = &stored.secrets else {
+        return Ok(Map::new());
+    };
+    let keys =
+        keys.ok_or("TAMBO_AUTH_SECRET_KEY is not set: the stored secrets cannot be opened")?;
+    serde_json::from_str(&keys.open(&stored.id, sealed)?)
+        .map_err(|_| "the stored secrets are not a JSON object".to_owned())
+}
+
 impl Settings {
     /// The settings of a stored project, its secrets opened.
     pub(crate) fn from_stored(
@@ -151,14 +171,8 @@ impl Settings {
             verification: member("verification"),
             provider: member("provider"),
         };
-        if let Some(sealed) = &stored.secrets {
-            let keys = keys
-                .ok_or("TAMBO_AUTH_SECRET_KEY is not set: the stored secrets cannot be opened")?;
-            let secrets: Map<String, Value> = serde_json::from_str(&keys.open(&stored.id, sealed)?)
-                .map_err(|_| "the stored secrets are not a JSON object".to_owned())?;
-            if let Some(Value::Object(verification)) = &mut settings.verification {
-                verification.extend(secrets);
-            }
+        if let Some(Value::Object(verification)) = &mut settings.verification {
+            verification.extend(open_secrets(stored, keys)?);
         }
         Ok(settings)
     }
@@ -194,13 +208,16 @@ impl Settings {
             })
     }
 
-    fn strategy(&self) -> Option<&str> {
+    /// The verification's strategy, read as the configuration reads it (aliases and the
+    /// default included); `None` for a provider preset alone. A name that is no strategy reads
+    /// as the default here: building the settings refuses it.
+    fn strategy(&self) -> Option<StrategyName> {
         let verification = self.verification.as_ref()?;
         Some(
             verification
                 .get("strategy")
-                .and_then(Value::as_str)
-                .unwrap_or("oidc-discovery"),
+                .and_then(|name| StrategyName::deserialize(name).ok())
+                .unwrap_or_default(),
         )
     }
 }
@@ -549,20 +566,11 @@ impl Admin {
             .filter(|(name, uses)| !given.contains_key(*name) && strategy == Some(*uses))
             .map(|(name, _)| *name)
             .collect();
-        let Some(sealed) = stored.secrets.as_ref().filter(|_| !wanted.is_empty()) else {
+        if wanted.is_empty() {
             return Ok(Map::new());
-        };
-        let keys = self.inner.keys.as_deref().ok_or_else(|| {
-            Problem::new(
-                503,
-                "secret key missing",
-                "TAMBO_AUTH_SECRET_KEY is not set: the stored secrets cannot be opened",
-            )
-        })?;
-        let opened = keys
-            .open(&stored.id, sealed)
+        }
+        let previous = open_secrets(stored, self.inner.keys.as_deref())
             .map_err(|reason| Problem::new(503, "stored secret unreadable", reason))?;
-        let previous: Map<String, Value> = serde_json::from_str(&opened).unwrap_or_default();
         Ok(wanted
             .into_iter()
             .filter_map(|name| previous.get(name).map(|v| (name.to_owned(), v.clone())))
