@@ -107,14 +107,10 @@ async fn exchange(admin: &Admin, key: &str, subject: &str) -> Answer {
     send(&admin.router, common::exchange_request(key, subject)).await
 }
 
-async fn on_each_database(test: &str, run: impl AsyncFn(&str)) {
-    let sqlite = TestDb::sqlite();
-    run(&sqlite.url).await;
-    if let Some(pg) = TestDb::postgres(test).await {
-        run(&pg.url).await;
-        pg.drop_schema().await;
-    }
-}
+common::on_each_backend!(
+    a_project_made_through_the_api_exchanges_with_its_key_until_the_key_is_deleted,
+    every_setting_that_does_not_build_is_a_400_naming_it_and_nothing_is_saved,
+);
 
 #[tokio::test]
 async fn the_admin_api_is_off_without_its_token_and_refuses_any_other_token() {
@@ -162,160 +158,176 @@ async fn the_admin_api_is_off_without_its_token_and_refuses_any_other_token() {
     }
 }
 
-#[tokio::test]
-async fn a_project_made_through_the_api_exchanges_with_its_key_until_the_key_is_deleted() {
+async fn a_project_made_through_the_api_exchanges_with_its_key_until_the_key_is_deleted(
+    db: &TestDb,
+) {
     let idp = TestIdp::start().await;
-    on_each_database("admin_flow", async |db| {
-        let admin = server(db, &idp, true).await;
-        let id = admin.create("Acme threads").await;
-        assert!(id.starts_with("p_"), "{id}");
-        let answer = admin
-            .verification(&id, json!({ "verification": loopback_issuer(&idp) }))
-            .await;
-        assert_eq!(answer.status, 200, "{answer:?}");
-        assert_eq!(answer.body["managedBy"], "api");
-        assert_eq!(answer.body["verification"]["issuer"], idp.issuer());
+    let admin = server(&db.url, &idp, true).await;
+    let id = admin.create("Acme threads").await;
+    assert!(id.starts_with("p_"), "{id}");
+    let answer = admin
+        .verification(&id, json!({ "verification": loopback_issuer(&idp) }))
+        .await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(answer.body["managedBy"], "api");
+    assert_eq!(answer.body["verification"]["issuer"], idp.issuer());
 
-        let (key_id, key) = admin.new_key(&id).await;
-        assert!(key.starts_with("tambo_pk_") && key.len() > 40, "{key}");
-        let subject = idp.token(&idp.claims("alice", now()));
-        let answer = exchange(&admin, &key, &subject).await;
-        assert_eq!(answer.status, 200, "{answer:?}");
+    let (key_id, key) = admin.new_key(&id).await;
+    assert!(key.starts_with("tambo_pk_") && key.len() > 40, "{key}");
+    let subject = idp.token(&idp.claims("alice", now()));
+    let answer = exchange(&admin, &key, &subject).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
 
-        let listed = admin.project(&id).await;
-        let keys = listed["apiKeys"].as_array().expect("keys");
-        assert_eq!(keys.len(), 1);
-        assert_eq!(keys[0]["id"], key_id);
-        assert_eq!(keys[0]["prefix"], &key[..13]);
-        assert!(!listed.to_string().contains(&key), "the key is listed");
-        // The use is recorded beside the exchange, not before its answer.
-        let started = std::time::Instant::now();
-        while !admin.project(&id).await["apiKeys"][0]["lastUsed"].is_string() {
-            assert!(
-                started.elapsed().as_secs() < 10,
-                "the key's use is never recorded"
-            );
-            tokio::task::yield_now().await;
-        }
+    let listed = admin.project(&id).await;
+    let keys = listed["apiKeys"].as_array().expect("keys");
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0]["id"], key_id);
+    assert_eq!(keys[0]["prefix"], &key[..13]);
+    assert!(!listed.to_string().contains(&key), "the key is listed");
+    // The use is recorded beside the exchange, not before its answer.
+    let started = std::time::Instant::now();
+    while !admin.project(&id).await["apiKeys"][0]["lastUsed"].is_string() {
+        assert!(
+            started.elapsed().as_secs() < 10,
+            "the key's use is never recorded"
+        );
+        tokio::task::yield_now().await;
+    }
 
-        let path = format!("/admin/v1/projects/{id}/api-keys/{key_id}");
-        assert_eq!(admin.call("DELETE", &path, None).await.status, 204);
-        let answer = exchange(&admin, &key, &subject).await;
-        assert_eq!(
-            (answer.status.as_u16(), answer.body["error"].as_str()),
-            (401, Some("invalid_client"))
-        );
-        let gone = admin.call("DELETE", &path, None).await;
-        assert_eq!(
-            (gone.status.as_u16(), &gone.body["title"]),
-            (404, &json!("not found"))
-        );
+    let path = format!("/admin/v1/projects/{id}/api-keys/{key_id}");
+    assert_eq!(admin.call("DELETE", &path, None).await.status, 204);
+    let answer = exchange(&admin, &key, &subject).await;
+    assert_eq!(
+        (answer.status.as_u16(), answer.body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
+    let gone = admin.call("DELETE", &path, None).await;
+    assert_eq!(
+        (gone.status.as_u16(), &gone.body["title"]),
+        (404, &json!("not found"))
+    );
 
-        // The file's own project is untouched, listed read-only.
-        assert_eq!(exchange(&admin, FILE_KEY, &subject).await.status, 200);
-        let file = admin.project("p_file").await;
-        assert_eq!(file["managedBy"], "config");
-        for (method, path, body) in [
-            (
-                "PUT",
-                "/admin/v1/projects/p_file/verification",
-                Some(json!({"verification": loopback_issuer(&idp)})),
-            ),
-            ("POST", "/admin/v1/projects/p_file/api-keys", None),
-            (
-                "DELETE",
-                "/admin/v1/projects/p_file/api-keys/config-0",
-                None,
-            ),
-        ] {
-            let answer = admin.call(method, path, body).await;
-            assert_eq!(
-                (answer.status.as_u16(), &answer.body["title"]),
-                (409, &json!("managed by the configuration file")),
-                "{method} {path}: {answer:?}"
-            );
-        }
-        let taken = admin
-            .call(
-                "POST",
-                "/admin/v1/projects",
-                Some(json!({"id": "p_file", "name": "x"})),
-            )
-            .await;
+    // The file's own project is untouched, listed read-only.
+    assert_eq!(exchange(&admin, FILE_KEY, &subject).await.status, 200);
+    let file = admin.project("p_file").await;
+    assert_eq!(file["managedBy"], "config");
+    for (method, path, body) in [
+        (
+            "PUT",
+            "/admin/v1/projects/p_file/verification",
+            Some(json!({"verification": loopback_issuer(&idp)})),
+        ),
+        ("POST", "/admin/v1/projects/p_file/api-keys", None),
+        (
+            "DELETE",
+            "/admin/v1/projects/p_file/api-keys/config-0",
+            None,
+        ),
+    ] {
+        let answer = admin.call(method, path, body).await;
         assert_eq!(
-            (taken.status.as_u16(), &taken.body["title"]),
-            (409, &json!("id in use"))
+            (answer.status.as_u16(), &answer.body["title"]),
+            (409, &json!("managed by the configuration file")),
+            "{method} {path}: {answer:?}"
         );
+    }
+    let taken = admin
+        .call(
+            "POST",
+            "/admin/v1/projects",
+            Some(json!({"id": "p_file", "name": "x"})),
+        )
+        .await;
+    assert_eq!(
+        (taken.status.as_u16(), &taken.body["title"]),
+        (409, &json!("id in use"))
+    );
 
-        // Text the database cannot hold is the caller's mistake, on both backends.
-        let nul = admin
-            .call(
-                "POST",
-                "/admin/v1/projects",
-                Some(json!({"name": "a\u{0}b"})),
-            )
-            .await;
-        assert_eq!(
-            (nul.status.as_u16(), &nul.body["title"]),
-            (400, &json!("invalid request"))
-        );
-        let nul = admin
-            .call("POST", "/admin/v1/projects/p_%00/api-keys", None)
-            .await;
-        assert_eq!(
-            (nul.status.as_u16(), &nul.body["title"]),
-            (400, &json!("invalid request"))
-        );
-    })
-    .await;
+    // Text the database cannot hold is the caller's mistake, on both backends.
+    let nul = admin
+        .call(
+            "POST",
+            "/admin/v1/projects",
+            Some(json!({"name": "a\u{0}b"})),
+        )
+        .await;
+    assert_eq!(
+        (nul.status.as_u16(), &nul.body["title"]),
+        (400, &json!("invalid request"))
+    );
+    let nul = admin
+        .call("POST", "/admin/v1/projects/p_%00/api-keys", None)
+        .await;
+    assert_eq!(
+        (nul.status.as_u16(), &nul.body["title"]),
+        (400, &json!("invalid request"))
+    );
 }
 
-#[tokio::test]
-async fn every_setting_that_does_not_build_is_a_400_naming_it_and_nothing_is_saved() {
+async fn every_setting_that_does_not_build_is_a_400_naming_it_and_nothing_is_saved(db: &TestDb) {
     let idp = TestIdp::start().await;
-    on_each_database("admin_validation", async |db| {
-        let admin = server(db, &idp, true).await;
-        let id = admin.create("Validation").await;
-        let good = json!({ "verification": loopback_issuer(&idp) });
-        assert_eq!(admin.verification(&id, good.clone()).await.status, 200);
-        let before = admin.project(&id).await;
-        let private_pem = tambo_auth_testkit::fixtures().ed.private_pem();
-        for (body, field) in [
-            (
-                json!({"verification": {"strategy": "symmetric", "issuer": "x", "secret": "too-short"}}),
-                "verification.secret",
-            ),
-            (
-                json!({"verification": {"strategy": "asymmetric", "issuer": "https://x.example", "audiences": ["a"], "public_key": "not a key"}}),
-                "verification.public_key",
-            ),
-            (
-                json!({"verification": {"strategy": "asymmetric", "issuer": "https://x.example", "audiences": ["a"], "public_key": private_pem}}),
-                "verification.public_key",
-            ),
-            (
-                json!({"verification": {"issuer": "http://idp.example.com", "audiences": ["a"]}}),
-                "verification.issuer",
-            ),
-            (json!({"verification": {"strategy": "none", "issuer": "dev"}}), "verification.strategy"),
-            (json!({"verification": {"issuer": "https://idp.example.com"}}), "verification.audiences"),
-            (json!({"verification": {"issuer": "https://idp.example.com", "audiences": ["a"], "secret_env": "HOME"}}), "verification.secret_env"),
-            (json!({"verification": {"issuer": "https://x.example", "audience": "typo"}}), "verification"),
-            (json!({"provider": {"kind": "auth0", "domain": "acme.us.auth0.com"}}), "provider.audience"),
-            (json!({"provider": {"kind": "pingone"}}), "provider.kind"),
-            (json!({"verification": {"issuer": "https://x.example", "audiences": ["a"]}, "extra": 1}), "extra"),
-            (json!({}), "verification"),
-        ] {
-            let answer = admin.verification(&id, body.clone()).await;
-            assert_eq!(answer.status, 400, "{body}: {answer:?}");
-            assert_eq!(answer.content_type(), "application/problem+json");
-            assert_eq!(answer.body["field"], field, "{body}: {answer:?}");
-            assert_eq!(admin.project(&id).await, before, "{body} changed the project");
-        }
-        let unknown = admin.verification("p_unknown", good).await;
-        assert_eq!(unknown.status, 404);
-    })
-    .await;
+    let admin = server(&db.url, &idp, true).await;
+    let id = admin.create("Validation").await;
+    let good = json!({ "verification": loopback_issuer(&idp) });
+    assert_eq!(admin.verification(&id, good.clone()).await.status, 200);
+    let before = admin.project(&id).await;
+    let private_pem = tambo_auth_testkit::fixtures().ed.private_pem();
+    for (body, field) in [
+        (
+            json!({"verification": {"strategy": "symmetric", "issuer": "x", "secret": "too-short"}}),
+            "verification.secret",
+        ),
+        (
+            json!({"verification": {"strategy": "asymmetric", "issuer": "https://x.example", "audiences": ["a"], "public_key": "not a key"}}),
+            "verification.public_key",
+        ),
+        (
+            json!({"verification": {"strategy": "asymmetric", "issuer": "https://x.example", "audiences": ["a"], "public_key": private_pem}}),
+            "verification.public_key",
+        ),
+        (
+            json!({"verification": {"issuer": "http://idp.example.com", "audiences": ["a"]}}),
+            "verification.issuer",
+        ),
+        (
+            json!({"verification": {"strategy": "none", "issuer": "dev"}}),
+            "verification.strategy",
+        ),
+        (
+            json!({"verification": {"issuer": "https://idp.example.com"}}),
+            "verification.audiences",
+        ),
+        (
+            json!({"verification": {"issuer": "https://idp.example.com", "audiences": ["a"], "secret_env": "HOME"}}),
+            "verification.secret_env",
+        ),
+        (
+            json!({"verification": {"issuer": "https://x.example", "audience": "typo"}}),
+            "verification",
+        ),
+        (
+            json!({"provider": {"kind": "auth0", "domain": "acme.us.auth0.com"}}),
+            "provider.audience",
+        ),
+        (json!({"provider": {"kind": "pingone"}}), "provider.kind"),
+        (
+            json!({"verification": {"issuer": "https://x.example", "audiences": ["a"]}, "extra": 1}),
+            "extra",
+        ),
+        (json!({}), "verification"),
+    ] {
+        let answer = admin.verification(&id, body.clone()).await;
+        assert_eq!(answer.status, 400, "{body}: {answer:?}");
+        assert_eq!(answer.content_type(), "application/problem+json");
+        assert_eq!(answer.body["field"], field, "{body}: {answer:?}");
+        assert_eq!(
+            admin.project(&id).await,
+            before,
+            "{body} changed the project"
+        );
+    }
+    let unknown = admin.verification("p_unknown", good).await;
+    assert_eq!(unknown.status, 404);
 }
 
 #[tokio::test]

@@ -77,7 +77,10 @@ async fn assert_reaches(
     );
 }
 
-async fn changes_made_on_one_replica_reach_the_other_within_5_seconds(database_url: &str) {
+common::on_each_backend!(a_change_reaches_the_other_replica_within_5_seconds);
+
+async fn a_change_reaches_the_other_replica_within_5_seconds(db: &TestDb) {
+    let database_url = db.url.as_str();
     let first_idp = TestIdp::start().await;
     let second_idp = TestIdp::start().await;
     let dir = tempfile::tempdir().expect("temp dir");
@@ -124,19 +127,4 @@ async fn changes_made_on_one_replica_reach_the_other_within_5_seconds(database_u
     assert_reaches(&client, &b.base, key, &bob, 401, "the deletion").await;
     common::assert_exchange_refused(&client, &b.base, (key, &bob), 401, "invalid_client").await;
     drop((a, b));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_sqlite_a_change_reaches_the_other_replica_within_5_seconds() {
-    let db = TestDb::sqlite();
-    changes_made_on_one_replica_reach_the_other_within_5_seconds(&db.url).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_postgres_a_change_reaches_the_other_replica_within_5_seconds() {
-    let Some(db) = TestDb::postgres("replicas").await else {
-        return;
-    };
-    changes_made_on_one_replica_reach_the_other_within_5_seconds(&db.url).await;
-    db.drop_schema().await;
 }

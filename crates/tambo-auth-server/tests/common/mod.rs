@@ -534,7 +534,7 @@ impl TestDb {
 
 /// Runs each named `async fn(&TestDb)` once per backend, as the tests `sqlite::name` and
 /// `postgres::name` (the latter a notice and a pass without `TAMBO_AUTH_TEST_POSTGRES_URL`).
-// Only the store suites use it; `dead_code` does not cover a macro or its re-export.
+// Some test crates do not use it; `dead_code` does not cover a macro or its re-export.
 #[allow(unused_macros)]
 macro_rules! on_each_backend {
     ($($name:ident),* $(,)?) => {
