@@ -104,7 +104,7 @@ impl LiveProjects {
         let mut by_digest = HashMap::with_capacity(keys.len());
         for key in keys {
             let project = built.get(&key.project).and_then(|b| b.project.clone());
-            if let (Some(project), Some(digest)) = (project, hex32(&key.digest)) {
+            if let (Some(project), Some(digest)) = (project, stored_digest(&key.digest)) {
                 by_digest.insert(digest, (key.id, project));
             }
         }
@@ -220,14 +220,10 @@ impl LiveProjects {
     }
 }
 
-fn hex32(text: &str) -> Option<[u8; 32]> {
-    if text.len() != 64 {
-        return None;
-    }
+/// A stored key digest (64 hex digits) as bytes.
+fn stored_digest(text: &str) -> Option<[u8; 32]> {
     let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
+    hex::decode_to_slice(text, &mut out).ok()?;
     Some(out)
 }
 

@@ -658,7 +658,7 @@ impl Admin {
         let stored = StoredApiKey {
             id: format!("key_{}", random_hex(8)),
             project: project.to_owned(),
-            digest: hex(&Sha256::digest(key.as_bytes())),
+            digest: hex::encode(Sha256::digest(key.as_bytes())),
             prefix: key[..13].to_owned(),
             created_at: unix_now(),
             last_used_at: None,
@@ -835,15 +835,9 @@ fn setting_names(settings: &Settings) -> Vec<String> {
     all
 }
 
-/// `bytes` random bytes from the system's generator, in hex.
-/// `bytes` in lower-case hex.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// `bytes` random bytes, in hex.
 pub(crate) fn random_hex(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
     getrandom::fill(&mut buffer).expect("the system's random number generator");
-    hex(&buffer)
+    hex::encode(buffer)
 }

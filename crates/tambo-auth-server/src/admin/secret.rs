@@ -38,10 +38,7 @@ impl Key {
     fn parse(text: &str, var: &str) -> Result<Key, ConfigError> {
         let text = text.trim();
         let bytes = if text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit()) {
-            (0..32)
-                .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16))
-                .collect::<Result<Vec<u8>, _>>()
-                .ok()
+            hex::decode(text).ok()
         } else {
             [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
                 .iter()
@@ -52,7 +49,7 @@ impl Key {
             reason: "must be 32 random bytes, base64 or hex: generate one with `openssl rand -base64 32`".into(),
         })?;
         let digest = Sha256::digest(&bytes);
-        let id = super::hex(&digest[..8]);
+        let id = hex::encode(&digest[..8]);
         let key = UnboundKey::new(&AES_256_GCM, &bytes).map_err(|_| ConfigError {
             field: var.into(),
             reason: "not an AES-256 key".into(),
