@@ -370,7 +370,10 @@ mod tests {
             "https://sso.acme.com/realms/ac me",
         ] {
             let error = issuer(input, false).expect_err(input);
-            assert!(error.to_string().contains("issuer"), "{error}");
+            assert!(
+                matches!(&error, tambo_auth::Error::Configuration { field, .. } if field == "issuer"),
+                "{input}: {error}"
+            );
         }
     }
 }
