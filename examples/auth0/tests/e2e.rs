@@ -3,6 +3,7 @@
 
 use example_support::testing::{TestApp, loopback_options};
 use serde_json::json;
+use tambo_auth::ErrorKind;
 use tambo_auth_auth0::Auth0Provider;
 use tambo_auth_testkit::claims::{self, AUTH0_API_AUDIENCE, now};
 use tambo_auth_testkit::jws::jwe_like;
@@ -44,5 +45,5 @@ async fn the_encrypted_token_from_a_login_without_audience_is_refused_at_the_exc
     let (idp, app) = start().await;
 
     let jwe = jwe_like(&json!({"alg": "dir", "enc": "A256GCM", "iss": idp.issuer()}));
-    app.assert_refused(&jwe, 400, "invalid_request").await;
+    app.assert_refused(&jwe, ErrorKind::Encrypted).await;
 }

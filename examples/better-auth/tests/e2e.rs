@@ -2,6 +2,7 @@
 //! JWKS at /api/auth/jwks.
 
 use example_support::testing::{TestApp, loopback_options};
+use tambo_auth::ErrorKind;
 use tambo_auth_better_auth::BetterAuthProvider;
 use tambo_auth_testkit::claims::{better_auth_header, better_auth_jwt, now};
 use tambo_auth_testkit::{JwsBuilder, TestIdp, fixtures};
@@ -35,6 +36,6 @@ async fn better_auth_users_exchange_their_jwt_and_see_only_their_notes() {
     profile.assert_user(ADA, None, &key);
 
     // The mistake Tambo's own guide makes: sending `session.token`, an opaque string.
-    app.assert_refused("Yx4b0eT5mQ2kR9vW7zN1cL8pA3sD6fG0", 400, "invalid_request")
+    app.assert_refused("Yx4b0eT5mQ2kR9vW7zN1cL8pA3sD6fG0", ErrorKind::Opaque)
         .await;
 }

@@ -3,6 +3,7 @@
 
 use example_support::testing::{TestApp, loopback_options};
 use serde_json::json;
+use tambo_auth::ErrorKind;
 use tambo_auth_clerk::ClerkProvider;
 use tambo_auth_testkit::claims::{self, CLERK_AZP, now};
 use tambo_auth_testkit::{JwsBuilder, TestIdp, fixtures};
@@ -61,5 +62,5 @@ async fn a_session_token_minted_for_another_origin_is_refused_at_the_exchange() 
     let (idp, app) = start().await;
 
     let token = session_token(&idp.issuer(), "user_alice", "https://evil.example");
-    app.assert_refused(&token, 400, "invalid_request").await;
+    app.assert_refused(&token, ErrorKind::ClaimRejected).await;
 }

@@ -3,6 +3,7 @@
 
 use example_support::testing::{TestApp, loopback_options};
 use serde_json::Value;
+use tambo_auth::ErrorKind;
 use tambo_auth_entra::EntraProvider;
 use tambo_auth_testkit::claims::{
     ENTRA_CLIENT_ID, ENTRA_TENANT_ID, entra_access_token, entra_graph_access_token,
@@ -56,7 +57,7 @@ async fn entra_users_of_allowed_tenants_exchange_their_tokens_and_see_only_their
         &entra_graph_header(&fixtures().rsa),
         &entra_graph_access_token(ENTRA_TENANT_ID, ADA, now()),
     );
-    app.assert_refused(&graph, 400, "invalid_request").await;
+    app.assert_refused(&graph, ErrorKind::ClaimRejected).await;
     // And a tenant that is not on the list.
     let stranger = sign(
         &header,
@@ -67,5 +68,6 @@ async fn entra_users_of_allowed_tenants_exchange_their_tokens_and_see_only_their
             now(),
         ),
     );
-    app.assert_refused(&stranger, 400, "invalid_request").await;
+    app.assert_refused(&stranger, ErrorKind::UnknownIssuer)
+        .await;
 }

@@ -3,6 +3,7 @@
 
 use example_support::testing::{TestApp, loopback_options};
 use serde_json::json;
+use tambo_auth::ErrorKind;
 use tambo_auth_firebase::FirebaseProvider;
 use tambo_auth_testkit::TestIdp;
 use tambo_auth_testkit::claims::{
@@ -46,13 +47,12 @@ async fn firebase_id_tokens_exchange_and_scope_notes_per_user_and_tenant() {
     let untenanted = firebase_id_token(FIREBASE_PROJECT_ID, ADA, now());
     let cookie = firebase_session_cookie(FIREBASE_PROJECT_ID, ADA, now());
     for claims in [anonymous, untenanted, cookie] {
-        app.assert_refused(&idp.token(&claims), 400, "invalid_request")
+        app.assert_refused(&idp.token(&claims), ErrorKind::ClaimRejected)
             .await;
     }
     app.assert_refused(
         "AMf-vBzQ4kJ8xT2mR6pL0wN3yC7vB5nH1dF9gK4sA2eZ",
-        400,
-        "invalid_request",
+        ErrorKind::Opaque,
     )
     .await;
 }

@@ -2,6 +2,7 @@
 //! GitHub API that knows two users' tokens.
 
 use example_support::testing::{TestApp, loopback_options};
+use tambo_auth::ErrorKind;
 use tambo_auth_github::GithubProvider;
 use tambo_auth_testkit::claims::github_user;
 use wiremock::matchers::{header, method, path};
@@ -40,15 +41,13 @@ async fn github_tokens_exchange_and_scope_notes_per_user() {
     // A token GitHub does not know, and a personal access token (never sent to GitHub).
     app.assert_refused(
         "gho_Revoked00000000000000000000000000000",
-        400,
-        "invalid_request",
+        ErrorKind::Inactive,
     )
     .await;
     let asked = github.received_requests().await.map_or(0, |r| r.len());
     app.assert_refused(
         "ghp_Personal0000000000000000000000000000",
-        400,
-        "invalid_request",
+        ErrorKind::ClaimRejected,
     )
     .await;
     assert_eq!(

@@ -3,6 +3,7 @@
 
 use example_support::testing::{TestApp, loopback_options};
 use serde_json::json;
+use tambo_auth::ErrorKind;
 use tambo_auth_login_gov::LoginGovProvider;
 use tambo_auth_testkit::TestIdp;
 use tambo_auth_testkit::claims::{LOGIN_GOV_CLIENT_ID, login_gov_id_token, now};
@@ -29,6 +30,6 @@ async fn login_gov_id_tokens_exchange_and_scope_notes_per_user() {
     // An auth-only sign-in is refused when identity verification is required.
     let mut auth_only = login_gov_id_token(&idp.issuer(), ADA, now());
     auth_only["acr"] = json!("urn:acr.login.gov:auth-only");
-    app.assert_refused(&idp.token(&auth_only), 400, "invalid_request")
+    app.assert_refused(&idp.token(&auth_only), ErrorKind::ClaimRejected)
         .await;
 }

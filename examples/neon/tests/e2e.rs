@@ -2,6 +2,7 @@
 //! the testkit serving Neon Auth's key set.
 
 use example_support::testing::{TestApp, loopback_options};
+use tambo_auth::ErrorKind;
 use tambo_auth_neon::NeonProvider;
 use tambo_auth_testkit::claims::{better_auth_header, neon_auth_jwt, now};
 use tambo_auth_testkit::jws::JwsBuilder;
@@ -38,6 +39,6 @@ async fn neon_auth_tokens_exchange_and_scope_notes_per_user() {
     user.assert_user(ADA, None, &key);
 
     // The usual mistake: sending the opaque session token instead of `authClient.token()`.
-    app.assert_refused("Xr7pK2mQ9vT4wN8bC1dF6gH3jL5sA0eZ", 400, "invalid_request")
+    app.assert_refused("Xr7pK2mQ9vT4wN8bC1dF6gH3jL5sA0eZ", ErrorKind::Opaque)
         .await;
 }

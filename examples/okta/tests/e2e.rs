@@ -3,6 +3,7 @@
 
 use example_support::testing::{TestApp, loopback_options};
 use serde_json::json;
+use tambo_auth::ErrorKind;
 use tambo_auth_okta::OktaProvider;
 use tambo_auth_testkit::TestIdp;
 use tambo_auth_testkit::claims::{OKTA_CLIENT_ID, now, okta_access_token, okta_id_token};
@@ -43,6 +44,6 @@ async fn okta_tokens_exchange_and_scope_notes_per_user() {
     let mut machine = okta_access_token(&idp.issuer(), ADA, now());
     machine.as_object_mut().expect("object").remove("uid");
     machine["sub"] = json!(OKTA_CLIENT_ID);
-    app.assert_refused(&idp.token(&machine), 400, "invalid_request")
+    app.assert_refused(&idp.token(&machine), ErrorKind::ClaimRejected)
         .await;
 }

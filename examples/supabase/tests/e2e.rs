@@ -2,6 +2,7 @@
 
 use example_support::testing::{TestApp, loopback_options};
 use serde_json::json;
+use tambo_auth::ErrorKind;
 use tambo_auth_supabase::SupabaseProvider;
 use tambo_auth_testkit::claims::{now, supabase_access_token, supabase_legacy_anon_key};
 use tambo_auth_testkit::{JwsBuilder, TestIdp, fixtures};
@@ -35,11 +36,8 @@ async fn supabase_users_exchange_their_access_token_and_see_only_their_notes() {
             b"super-secret-jwt-token-with-at-least-32-characters-long",
             "HS256",
         );
-    app.assert_refused(&anon_key, 400, "invalid_request").await;
-    app.assert_refused(
-        "sb_publishable_3kQ9vX2mT8pL5nR7wB1cY4",
-        400,
-        "invalid_request",
-    )
-    .await;
+    app.assert_refused(&anon_key, ErrorKind::UnknownIssuer)
+        .await;
+    app.assert_refused("sb_publishable_3kQ9vX2mT8pL5nR7wB1cY4", ErrorKind::Opaque)
+        .await;
 }

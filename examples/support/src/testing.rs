@@ -14,7 +14,7 @@
 //! let app = TestApp::new(provider);
 //! let who = app.two_users_see_only_their_own_notes(ada, grace).await;
 //! who.assert_user("ada", None, "oauth:user:idp.example:ada");
-//! app.assert_refused("an-opaque-session-id", 400, "invalid_request").await;
+//! app.assert_refused("an-opaque-session-id", tambo_auth::ErrorKind::Opaque).await;
 //! # }
 //! ```
 
@@ -22,7 +22,7 @@ use axum::Router;
 use axum::body::Body;
 use http::{Request, StatusCode};
 use serde_json::Value;
-use tambo_auth::{Provider, ProviderOptions};
+use tambo_auth::{ErrorKind, Provider, ProviderOptions};
 use tower::ServiceExt as _;
 
 use crate::{App, Me};
@@ -93,18 +93,27 @@ impl TestApp {
             .to_owned()
     }
 
-    /// [`exchange`](Self::exchange) that must be refused with `status` and the OAuth `error`
-    /// code.
+    /// [`exchange`](Self::exchange) that must be refused for the reason `kind`: its status,
+    /// its OAuth `error` code and its `error_description`, which tells the kinds apart (many
+    /// share `400 invalid_request`).
     ///
     /// # Panics
     ///
-    /// When the answer has another status or error code (a failed test).
-    pub async fn assert_refused(&self, subject_token: &str, status: u16, error: &str) {
-        let (actual, body) = self.exchange(subject_token).await;
+    /// When the answer has another status, error code or description (a failed test).
+    pub async fn assert_refused(&self, subject_token: &str, kind: ErrorKind) {
+        let (status, body) = self.exchange(subject_token).await;
         assert_eq!(
-            (actual.as_u16(), body["error"].as_str()),
-            (status, Some(error)),
-            "{body}"
+            (
+                status.as_u16(),
+                body["error"].as_str(),
+                body["error_description"].as_str()
+            ),
+            (
+                kind.exchange_status(),
+                Some(kind.oauth_error()),
+                Some(kind.public_description())
+            ),
+            "{kind:?}: {body}"
         );
     }
 

@@ -2,6 +2,7 @@
 
 use example_support::testing::{TestApp, loopback_options};
 use serde_json::json;
+use tambo_auth::ErrorKind;
 use tambo_auth_testkit::claims::{now, workos_access_token, workos_header};
 use tambo_auth_testkit::{JwsBuilder, TestIdp, fixtures};
 use tambo_auth_workos::WorkosProvider;
@@ -41,11 +42,11 @@ async fn authkit_users_exchange_their_access_token_and_see_only_their_notes() {
     profile.assert_user(ADA, Some(ORG), &key);
 
     // The classic mistake: forwarding the sealed session cookie instead of the access token.
-    app.assert_refused("Fe26.2**0cdd6079*aOZLCKLh*g0ilNDlQ", 400, "invalid_request")
+    app.assert_refused("Fe26.2**0cdd6079*aOZLCKLh*g0ilNDlQ", ErrorKind::Opaque)
         .await;
     // And a token minted for another client's issuer.
     let mut other = workos_access_token(&idp.issuer(), ADA, now());
     other["iss"] = json!(format!("{}/user_management/client_01OTHER", idp.base_url()));
-    app.assert_refused(&sign(other), 400, "invalid_request")
+    app.assert_refused(&sign(other), ErrorKind::UnknownIssuer)
         .await;
 }
