@@ -5,15 +5,21 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use axum::Router;
+use axum::body::Body;
+use axum::routing::get;
+use http::{Request, StatusCode};
 use serde_json::json;
 use tambo_auth::clock::ManualClock;
+use tambo_auth::layer::TamboAuthLayer;
 use tambo_auth::provider::PathRole;
 use tambo_auth::verify::Secret;
-use tambo_auth::{ErrorKind, OidcProvider, Provider, ProviderRegistry, Verifier};
+use tambo_auth::{ErrorKind, OidcProvider, Provider, ProviderRegistry, TamboUser, Verifier};
 use tambo_auth_testkit::jws::{self, JwsBuilder};
 use tambo_auth_testkit::keys::fixtures;
 use tambo_auth_testkit::refusal::assert_names_field;
 use tambo_auth_testkit::{assert_refused, logs};
+use tower::ServiceExt as _;
 
 const NOW: u64 = 1_800_000_000;
 const ISSUER: &str = "https://abcdefghijklmnopqrst.supabase.co/auth/v1";
@@ -148,6 +154,57 @@ async fn the_previous_path_closes_at_its_date_and_the_current_one_stays() {
         .authenticate(&current)
         .await
         .expect("the current path stays");
+}
+
+/// The status `router` answers a bearer `token` with at `/whoami`.
+async fn status_for(router: &Router, token: &str) -> StatusCode {
+    let request = Request::get("/whoami")
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .expect("request");
+    router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("infallible")
+        .status()
+}
+
+#[tokio::test]
+async fn a_previous_path_token_the_layer_cached_is_refused_once_the_window_closes() {
+    let clock = ManualClock::at_unix(NOW);
+    let (registry, _) = supabase_window(&clock);
+    let layer = TamboAuthLayer::direct(registry);
+    let router = Router::new()
+        .route(
+            "/whoami",
+            get(|user: TamboUser| async move { user.sub().to_owned() }),
+        )
+        .layer(layer.clone());
+    clock.advance(WEEK - Duration::from_secs(60));
+    let mut legacy = claims(ISSUER, "ada");
+    legacy["iat"] = json!(clock.unix());
+    legacy["exp"] = json!(clock.unix() + 3600);
+    let token = JwsBuilder::new()
+        .header(json!({"alg": "HS256"}))
+        .payload(legacy)
+        .sign_hmac(SECRET.as_bytes(), "HS256");
+    assert_eq!(status_for(&router, &token).await, StatusCode::OK);
+    assert_eq!(status_for(&router, &token).await, StatusCode::OK);
+    assert_eq!(
+        layer.cache_stats().hits,
+        1,
+        "the second request is a cache hit"
+    );
+
+    // The window closes within the token's life: the cached token is refused, as a token
+    // seen for the first time is, and leaves the cache.
+    clock.advance(Duration::from_secs(60));
+    assert_eq!(status_for(&router, &token).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        (layer.cache_stats().hits, layer.cache_stats().entries),
+        (2, 0)
+    );
 }
 
 #[tokio::test]

@@ -58,6 +58,10 @@ pub struct MigrationStatus {
 #[derive(Debug)]
 pub(super) struct MigrationPath {
     provider: Arc<dyn Provider>,
+    /// The provider's verifier; for the previous path, one that closes at `until`, so that a
+    /// token cached before then is refused from then on too (the layer re-checks cached
+    /// tokens with the verifier that verified them).
+    verifier: Verifier,
     role: PathRole,
     /// The current path's namespace: where both paths' users live.
     namespace: Namespace,
@@ -75,8 +79,13 @@ impl MigrationPath {
         namespace: Namespace,
         until: SystemTime,
     ) -> Self {
+        let verifier = match role {
+            PathRole::Current => provider.verifier().clone(),
+            PathRole::Previous => provider.verifier().closing_at(until),
+        };
         MigrationPath {
             provider,
+            verifier,
             role,
             namespace,
             until: crate::clock::unix_seconds_at(until) as i64,
@@ -86,46 +95,26 @@ impl MigrationPath {
     }
 
     fn now(&self) -> i64 {
-        self.provider.verifier().clock().unix_seconds() as i64
-    }
-
-    /// Whether this is the previous path and its window is closed at the verifier's now.
-    fn closed(&self) -> bool {
-        self.role == PathRole::Previous && self.now() >= self.until
+        self.verifier.clock().unix_seconds() as i64
     }
 
     /// The startup warning of a window that has closed.
     pub(super) fn warn_if_closed(&self) {
-        if self.closed() {
+        if self.verifier.check_open().is_err() {
             tracing::warn!(
                 provider = %self.provider.name(),
-                issuer = %self.provider.verifier().issuer(),
+                issuer = %self.verifier.issuer(),
                 until = %humantime::format_rfc3339_seconds(time(self.until)),
                 "the migration window has closed: tokens of this previous path are refused; remove it from the configuration"
             );
         }
     }
 
-    /// Refuses a token of the previous path once the window closed.
-    fn check_open(&self) -> Result<(), Error> {
-        if self.closed() {
-            return Err(Error::rejected(
-                "migration",
-                format!(
-                    "tokens verified by the previous path ({}) were accepted until {}; sign in again to get a token of the current one",
-                    self.provider.verifier().issuer(),
-                    humantime::format_rfc3339_seconds(time(self.until))
-                ),
-            ));
-        }
-        Ok(())
-    }
-
     pub(super) fn status(&self) -> MigrationStatus {
         let last = self.last_verified.load(Ordering::Relaxed);
         MigrationStatus {
             provider: self.provider.name().to_owned(),
-            issuer: self.provider.verifier().issuer().to_owned(),
+            issuer: self.verifier.issuer().to_owned(),
             role: self.role,
             until: time(self.until),
             verified: self.verified.load(Ordering::Relaxed),
@@ -144,16 +133,17 @@ impl Provider for MigrationPath {
     }
 
     fn verifier(&self) -> &Verifier {
-        self.provider.verifier()
+        &self.verifier
     }
 
+    /// A closed path refuses before the provider's own checks and any key lookup.
     fn precheck(&self, jws: &Jws<'_>) -> Result<(), Error> {
-        self.check_open()?;
+        self.verifier.check_open()?;
         self.provider.precheck(jws)
     }
 
     fn precheck_opaque(&self, token: &str) -> Result<(), Error> {
-        self.check_open()?;
+        self.verifier.check_open()?;
         self.provider.precheck_opaque(token)
     }
 

@@ -30,7 +30,7 @@ pub use secret::Secret;
 use endpoint::{DEFAULT_CACHE_TTL, EndpointConfig, TokenEndpoint};
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::Error;
 use crate::TamboUser;
@@ -157,6 +157,10 @@ enum Keys {
 #[derive(Debug, Clone)]
 pub struct Verifier {
     inner: Arc<Inner>,
+    /// When this verifier stops accepting tokens, in Unix seconds: the previous path of a
+    /// [migration window](crate::provider::ProviderRegistryBuilder::migration). Checked by
+    /// every verification and by the re-check of a cached token.
+    closes_at: Option<i64>,
 }
 
 #[derive(Debug)]
@@ -197,6 +201,7 @@ impl Verifier {
     /// and the subject. A positive answer is reused for the same token for a short while
     /// (see [`VerifierBuilder::opaque_cache_ttl`]). Other strategies refuse opaque tokens.
     pub async fn verify_opaque(&self, token: &str) -> Result<VerifiedToken, Error> {
+        self.check_open()?;
         let inner = &self.inner;
         let Keys::Endpoint(endpoint) = &inner.keys else {
             return Err(Error::Opaque { hint: None });
@@ -243,6 +248,7 @@ impl Verifier {
         let inner = &self.inner;
         let claims = jws.claims()?;
         inner.policy.check_issuer(claims)?;
+        self.check_open()?;
         let key = match &inner.keys {
             // A JWT-shaped access token of this issuer, answered for like an opaque one.
             Keys::Endpoint(_) => return self.verify_opaque(jws.as_str()).await,
@@ -288,11 +294,40 @@ impl Verifier {
     /// provider answered for are not kept by the layer's cache; only the strategy's own
     /// short cache holds them.
     pub fn still_trusts(&self, key: Option<&VerificationKey>) -> Result<(), Error> {
+        self.check_open()?;
         match (&self.inner.keys, key) {
             (Keys::Remote(remote), Some(key)) => remote.still_trusts(key),
             (Keys::Remote(_), None) => Err(Error::UnknownKey),
             (Keys::Static(_) | Keys::Unverified | Keys::Endpoint(_), _) => Ok(()),
         }
+    }
+
+    /// This verifier, refusing every token from `until` on, cached ones included: the previous
+    /// path of a migration window. The keys, settings and caches are shared with `self`.
+    pub(crate) fn closing_at(&self, until: SystemTime) -> Verifier {
+        Verifier {
+            inner: Arc::clone(&self.inner),
+            closes_at: Some(crate::clock::unix_seconds_at(until) as i64),
+        }
+    }
+
+    /// Refuses every token once this verifier has closed ([`closing_at`](Self::closing_at)).
+    pub(crate) fn check_open(&self) -> Result<(), Error> {
+        let Some(closes_at) = self.closes_at else {
+            return Ok(());
+        };
+        if (self.inner.clock.unix_seconds() as i64) < closes_at {
+            return Ok(());
+        }
+        let until = UNIX_EPOCH + Duration::from_secs(u64::try_from(closes_at).unwrap_or(0));
+        Err(Error::rejected(
+            "migration",
+            format!(
+                "tokens verified by the previous path ({}) were accepted until {}; sign in again to get a token of the current one",
+                self.issuer(),
+                humantime::format_rfc3339_seconds(until)
+            ),
+        ))
     }
 
     /// The clock this verifier checks dates against.
@@ -758,6 +793,7 @@ impl VerifierBuilder {
             );
         }
         Ok(Verifier {
+            closes_at: None,
             inner: Arc::new(Inner {
                 namespace: Namespace::of(&self.issuer),
                 strategy,
