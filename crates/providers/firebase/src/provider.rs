@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use tambo_auth::jwt::{Claims, Jws};
-use tambo_auth::provider::require_listed;
+use tambo_auth::provider::{check_names, require_listed};
 use tambo_auth::{
     Algorithm, Error, Hints, Provider, ProviderOptions, TamboUser, VerifiedToken, Verifier,
 };
@@ -353,13 +353,13 @@ impl FirebaseProviderBuilder {
             ));
         }
         check_names(
-            &self.allowed_sign_in_providers,
             "allowed_sign_in_providers",
+            &self.allowed_sign_in_providers,
             "a sign-in provider id such as `password` or `google.com`",
         )?;
         check_names(
-            &self.allowed_tenants,
             "allowed_tenants",
+            &self.allowed_tenants,
             "a tenant id (Identity Platform → Tenants), such as `acme-x1y2z`",
         )?;
         if !self.allow_anonymous
@@ -433,17 +433,4 @@ fn check_project_id(input: &str) -> Result<String, Error> {
         );
     }
     Ok(id.to_owned())
-}
-
-fn check_names(names: &[String], field: &str, what: &str) -> Result<(), Error> {
-    if names
-        .iter()
-        .any(|n| n.is_empty() || n.chars().any(char::is_whitespace))
-    {
-        return Err(Error::config(
-            field,
-            format!("each entry is {what}, not empty and without whitespace"),
-        ));
-    }
-    Ok(())
 }

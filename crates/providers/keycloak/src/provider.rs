@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 use tambo_auth::jwt::{Claims, ConfiguredAlgorithms, Jws};
-use tambo_auth::provider::{origin, require_listed, standard_scopes};
+use tambo_auth::provider::{check_names, origin, require_listed, standard_scopes};
 use tambo_auth::{
     Algorithm, Error, Hints, Provider, ProviderOptions, TamboUser, VerifiedToken, Verifier,
 };
@@ -253,15 +253,7 @@ impl KeycloakProviderBuilder {
             ("authorized_parties", &self.authorized_parties),
             ("role_clients", &role_clients),
         ] {
-            if ids
-                .iter()
-                .any(|id| id.is_empty() || id.chars().any(char::is_whitespace))
-            {
-                return Err(Error::config(
-                    field,
-                    "a client id is required, without whitespace",
-                ));
-            }
+            check_names(field, ids, "a client id")?;
         }
         let algorithms = self.algorithms.check(
             &ALGORITHMS,

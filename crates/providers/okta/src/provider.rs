@@ -2,7 +2,7 @@
 //! audiences, and the `uid`/`cid` rules of Okta's access tokens.
 
 use serde::Deserialize;
-use tambo_auth::provider::{origin, require_listed};
+use tambo_auth::provider::{check_names, origin, require_listed};
 use tambo_auth::{
     Algorithm, Error, Hints, Provider, ProviderOptions, TamboUser, VerifiedToken, Verifier,
 };
@@ -165,18 +165,8 @@ impl OktaProviderBuilder {
                 "at least one audience is required: your custom authorization server's audience (`api://default` for the default one) for access tokens, or your app's client id (`0oa…`) for ID tokens",
             ));
         }
-        for audience in self.audiences.iter().chain(&self.client_ids) {
-            if audience.is_empty() || audience.chars().any(char::is_whitespace) {
-                return Err(Error::config(
-                    if self.audiences.contains(audience) {
-                        "audiences"
-                    } else {
-                        "client_ids"
-                    },
-                    "an audience or client id is required, without whitespace",
-                ));
-            }
-        }
+        check_names("audiences", &self.audiences, "an audience or a client id")?;
+        check_names("client_ids", &self.client_ids, "a client id")?;
         let verifier = Verifier::builder(issuer)
             .oidc_discovery()
             .options(&self.options)

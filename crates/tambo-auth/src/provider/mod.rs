@@ -332,6 +332,29 @@ pub fn require_listed(
     }
 }
 
+/// Checks a list setting of names (client ids, audiences, tenants): each entry is `what`, not
+/// empty and without whitespace; the error names `field`.
+///
+/// ```
+/// use tambo_auth::provider::check_names;
+///
+/// assert!(check_names("client_ids", &["web".to_owned()], "a client id").is_ok());
+/// let error = check_names("client_ids", &["we b".to_owned()], "a client id").unwrap_err();
+/// assert_eq!(error.kind(), tambo_auth::ErrorKind::Configuration);
+/// ```
+pub fn check_names(field: &str, names: &[String], what: &str) -> Result<(), Error> {
+    if names
+        .iter()
+        .any(|n| n.is_empty() || n.chars().any(char::is_whitespace))
+    {
+        return Err(Error::config(
+            field,
+            format!("each entry is {what}, not empty and without whitespace"),
+        ));
+    }
+    Ok(())
+}
+
 /// The origin of `input` (a configured issuer host, frontend API or allowed party): a bare host
 /// (`clerk.acme.com`, https assumed) or a URL whose path is empty or `/`, returned as
 /// `scheme://host[:port]` with the host lowercased, the default port dropped and no trailing
