@@ -20,6 +20,8 @@
 //! `chromedriver` on `PATH`; `.ci/run` installs Debian's). Without them the tests print why and
 //! pass, except under `CI`, where they fail.
 
+mod common;
+
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -674,31 +676,6 @@ async fn admin_project(api: &str, admin_token: &str, id: &str) -> Value {
         .unwrap_or_else(|| panic!("{id} is not listed: {listing}"))
 }
 
-/// `POST /oauth/token` exchanging `subject` (an ID token) with `api_key`; the status.
-async fn exchange_status(api: &str, api_key: &str, subject: &str) -> u16 {
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair(
-            "grant_type",
-            "urn:ietf:params:oauth:grant-type:token-exchange",
-        )
-        .append_pair(
-            "subject_token_type",
-            "urn:ietf:params:oauth:token-type:id_token",
-        )
-        .append_pair("subject_token", subject)
-        .finish();
-    reqwest::Client::new()
-        .post(format!("{api}/oauth/token"))
-        .header("x-api-key", api_key)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .expect("exchanged")
-        .status()
-        .as_u16()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_settings_page_sets_up_a_project_that_exchanges_and_names_a_refused_setting() {
     let Some((chromium, driver)) = tools() else {
@@ -809,7 +786,8 @@ async fn the_settings_page_sets_up_a_project_that_exchanges_and_names_a_refused_
             .text()
             .await
             .expect("token");
-        assert_eq!(exchange_status(&api, &key, &id_token).await, 200);
+        let (status, body) = common::exchange(&reqwest::Client::new(), &api, &key, &id_token).await;
+        assert_eq!(status, 200, "{body}");
         click(page, "#hide-key").await;
         wait_for(page, "#new-key-shown[hidden]").await;
         assert_eq!(text_of(page, "#new-key-value").await, "");
@@ -891,7 +869,8 @@ async fn the_settings_page_sets_up_a_project_that_exchanges_and_names_a_refused_
         let error = text_of(page, ".field[data-field='provider'].invalid .error").await;
         assert!(error.starts_with("provider."), "{error}");
         assert_eq!(admin_project(&api, &admin_token, &id).await, before);
-        assert_eq!(exchange_status(&api, &key, &id_token).await, 200);
+        let (status, body) = common::exchange(&reqwest::Client::new(), &api, &key, &id_token).await;
+        assert_eq!(status, 200, "{body}");
 
         // Nothing stored in the browser; neither the admin token nor the key in the document.
         let stored = page
