@@ -4,6 +4,8 @@
 //! and must end with bob getting 404 for alice's thread. In process: the secrets stored in the
 //! development database open again after a restart (the key in `<data-dir>/secret.key`).
 
+mod common;
+
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::process::{Command, Stdio};
 
@@ -11,7 +13,6 @@ use axum::body::Body;
 use axum::http::Request;
 use serde_json::{Value, json};
 use tambo_auth_server::dev;
-use tower::ServiceExt as _;
 
 #[test]
 fn the_printed_walkthrough_works_as_printed() {
@@ -144,20 +145,8 @@ async fn admin(server: &dev::DevServer, method: &str, path: &str, body: Value) -
         .header("content-type", "application/json")
         .body(Body::from(body.to_string()))
         .expect("request");
-    let answer = server
-        .router
-        .clone()
-        .oneshot(request)
-        .await
-        .expect("answered");
-    let status = answer.status().as_u16();
-    let bytes = axum::body::to_bytes(answer.into_body(), 1 << 20)
-        .await
-        .expect("body");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    let answer = common::send(&server.router, request).await;
+    (answer.status.as_u16(), answer.body)
 }
 
 #[tokio::test]
